@@ -366,7 +366,18 @@ fn decode_text(
     let mut config = Config::default();
     let mut cx = DecodeCx::new(file, false);
     cx.decode_root(root.as_ref(), &mut config);
-    for key in cx.positions.keys() {
+    // A key whose value was rejected stays at its default, so it does not count as set.
+    let rejected: BTreeSet<&str> = cx
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.key.as_str())
+        .collect();
+    for key in cx
+        .positions
+        .keys()
+        .filter(|k| !rejected.contains(k.as_str()))
+    {
         config.meta.explicit.insert(key.to_ascii_lowercase());
     }
     for deprecated in [
