@@ -1,0 +1,177 @@
+//! How the test kit decides what an execution does: the part flytepropeller plays in a real
+//! deployment.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flyteidl::flyteidl::core::{
+    ExecutionError, Identifier, LiteralMap, TypedInterface, WorkflowExecutionIdentifier,
+};
+
+use crate::literals;
+
+/// What an executor is told about an execution it runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExecutionRun {
+    /// The execution.
+    pub id: WorkflowExecutionIdentifier,
+    /// The launch plan it was launched from (for single-task executions, the generated one).
+    pub launch_plan: Identifier,
+    /// The workflow it runs.
+    pub workflow: Identifier,
+    /// The task, for single-task executions.
+    pub task: Option<Identifier>,
+    /// The merged inputs: user inputs, launch plan defaults and fixed inputs.
+    pub inputs: LiteralMap,
+    /// The workflow's (or task's) interface.
+    pub interface: TypedInterface,
+}
+
+impl ExecutionRun {
+    /// FlyteAdmin-style default outputs: each declared output takes the input of the same name
+    /// when its type fits, else a typed zero value (0, "", false, empty list, ...).
+    pub fn echo_outputs(&self) -> LiteralMap {
+        let outputs = self
+            .interface
+            .outputs
+            .as_ref()
+            .map(|o| o.variables.clone())
+            .unwrap_or_default();
+        let literals = outputs
+            .into_iter()
+            .map(|(name, var)| {
+                let want = var.r#type.unwrap_or_default();
+                let value = match self.inputs.literals.get(&name) {
+                    Some(lit) if literals::castable(&literals::type_of(lit), &want) => lit.clone(),
+                    _ => literals::zero(&want),
+                };
+                (name, value)
+            })
+            .collect();
+        LiteralMap { literals }
+    }
+}
+
+/// How an execution ends.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// SUCCEEDED with these outputs.
+    Succeed(LiteralMap),
+    /// FAILED with this error.
+    Fail(ExecutionError),
+    /// RUNNING until terminated.
+    Hang,
+}
+
+/// What an executor decides for one execution: how long it runs and how it ends.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Time spent RUNNING before the outcome (tokio time, so paused-time tests skip it).
+    pub duration: Duration,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+impl Plan {
+    /// Succeed after `duration` with `outputs`.
+    pub fn succeed(duration: Duration, outputs: LiteralMap) -> Self {
+        Plan {
+            duration,
+            outcome: Outcome::Succeed(outputs),
+        }
+    }
+
+    /// Fail after `duration` with a user error (`kind` USER) carrying `code` and `message`.
+    pub fn fail(duration: Duration, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Plan {
+            duration,
+            outcome: Outcome::Fail(ExecutionError {
+                code: code.into(),
+                message: message.into(),
+                error_uri: String::new(),
+                kind: flyteidl::flyteidl::core::execution_error::ErrorKind::User as i32,
+            }),
+        }
+    }
+
+    /// Run until terminated.
+    pub fn hang() -> Self {
+        Plan {
+            duration: Duration::ZERO,
+            outcome: Outcome::Hang,
+        }
+    }
+}
+
+/// Decides what each execution does. Implemented for closures
+/// `Fn(&ExecutionRun) -> Plan + Send + Sync`.
+pub trait Executor: Send + Sync + 'static {
+    /// The plan for `run`.
+    fn plan(&self, run: &ExecutionRun) -> Plan;
+}
+
+impl<F> Executor for F
+where
+    F: Fn(&ExecutionRun) -> Plan + Send + Sync + 'static,
+{
+    fn plan(&self, run: &ExecutionRun) -> Plan {
+        self(run)
+    }
+}
+
+/// The built-in executors.
+#[derive(Clone)]
+pub struct Executors(pub(crate) Arc<dyn Executor>);
+
+impl fmt::Debug for Executors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Executors(..)")
+    }
+}
+
+impl Executors {
+    /// Succeed after `duration` with [`ExecutionRun::echo_outputs`]. The default, with 0s.
+    pub fn succeed_after(duration: Duration) -> Self {
+        Executors(Arc::new(move |run: &ExecutionRun| {
+            Plan::succeed(duration, run.echo_outputs())
+        }))
+    }
+
+    /// Succeed after `duration` with outputs computed from the run.
+    pub fn succeed_with(
+        duration: Duration,
+        outputs: impl Fn(&ExecutionRun) -> LiteralMap + Send + Sync + 'static,
+    ) -> Self {
+        Executors(Arc::new(move |run: &ExecutionRun| {
+            Plan::succeed(duration, outputs(run))
+        }))
+    }
+
+    /// Fail every execution after `duration` with `code` and `message`.
+    pub fn fail(duration: Duration, code: impl Into<String>, message: impl Into<String>) -> Self {
+        let (code, message) = (code.into(), message.into());
+        Executors(Arc::new(move |_: &ExecutionRun| {
+            Plan::fail(duration, code.clone(), message.clone())
+        }))
+    }
+
+    /// Run every execution until it is terminated.
+    pub fn hang() -> Self {
+        Executors(Arc::new(|_: &ExecutionRun| Plan::hang()))
+    }
+
+    /// Any executor of your own.
+    pub fn custom(executor: impl Executor) -> Self {
+        Executors(Arc::new(executor))
+    }
+}
+
+impl Default for Executors {
+    fn default() -> Self {
+        Executors::succeed_after(Duration::ZERO)
+    }
+}

@@ -1,0 +1,311 @@
+//! An in-process FlyteAdmin for tests: real gRPC on `127.0.0.1`, FlyteAdmin's validation, error
+//! codes and messages, pagination and filters, and executions whose outcome your test decides.
+//!
+//! Start one with [`TestAdmin::start`] (or [`TestAdmin::builder`]), point any FlyteAdmin client at
+//! [`TestAdmin::endpoint`], and drop it when done. State lives in memory. The project
+//! `flytesnacks` exists from the start, as in flyte-binary, with the domains `development`,
+//! `staging` and `production`.
+//!
+//! # Main types
+//! - [`TestAdmin`] and [`TestAdminBuilder`]: the server.
+//! - [`Executor`], [`Executors`], [`Plan`], [`Outcome`], [`ExecutionRun`]: what executions do.
+//! - [`flyteidl`]: the wire types, re-exported.
+//!
+//! # What is simulated
+//! AdminService in full: projects, tasks, workflows (with reference checks and a compiled
+//! closure), launch plans (expected inputs, activation), named entities, description entities,
+//! executions (name rules, input merging, single-task executions, relaunch, recover, terminate),
+//! node and task executions, matchable attributes, lists with FlyteAdmin's filters, sorting and
+//! tokens. Propeller's part is played by an [`Executor`]. Node and task events from a real
+//! propeller and dynamic workflows answer UNIMPLEMENTED or an explaining error.
+//!
+//! # Example
+//! ```no_run
+//! use flyte_testkit::TestAdmin;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let admin = TestAdmin::start().await?;
+//! println!("FlyteAdmin at {}", admin.endpoint());
+//! // ... point your client at admin.endpoint(); insecure (plaintext) gRPC.
+//! # Ok(()) }
+//! ```
+//!
+//! # Feature flags
+//! None yet.
+
+// Handlers answer with tonic::Status, FlyteAdmin's wire error; boxing it inside the crate would only
+// be unboxed again at every handler.
+#![allow(clippy::result_large_err)]
+
+mod attributes;
+mod db;
+mod errors;
+mod executions;
+mod executor;
+mod lists;
+mod literals;
+mod registry;
+mod service;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use flyteidl::flyteidl::admin::{Domain, Project};
+use flyteidl::flyteidl::service::{
+    admin_service_server::AdminServiceServer,
+    auth_metadata_service_server::AuthMetadataServiceServer,
+    data_proxy_service_server::DataProxyServiceServer,
+    identity_service_server::IdentityServiceServer, signal_service_server::SignalServiceServer,
+};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use executor::{ExecutionRun, Executor, Executors, Outcome, Plan};
+pub use flyteidl;
+
+/// The authenticated subject of a request (set by the auth layer).
+#[derive(Debug, Clone)]
+pub(crate) struct Subject(pub(crate) String);
+
+/// The domains FlyteAdmin has unless configured otherwise.
+pub const DEFAULT_DOMAINS: [&str; 3] = ["development", "staging", "production"];
+
+/// The project flyte-binary and the sandbox create at start.
+pub const DEFAULT_PROJECT: &str = "flytesnacks";
+
+/// Configures a [`TestAdmin`] before it starts.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TestAdminBuilder {
+    domains: Vec<String>,
+    projects: Vec<String>,
+    executor: Executors,
+    storage_prefix: String,
+    port: u16,
+}
+
+impl Default for TestAdminBuilder {
+    fn default() -> Self {
+        TestAdminBuilder {
+            domains: DEFAULT_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
+            projects: vec![DEFAULT_PROJECT.to_owned()],
+            executor: Executors::default(),
+            storage_prefix: "s3://flyte-testkit".to_owned(),
+            port: 0,
+        }
+    }
+}
+
+impl TestAdminBuilder {
+    /// The server's domains (FlyteAdmin's `domains` config), replacing the default three.
+    pub fn domains<S: Into<String>>(mut self, domains: impl IntoIterator<Item = S>) -> Self {
+        self.domains = domains.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Projects to create at start, replacing the default `flytesnacks` (pass none for an empty server).
+    pub fn projects<S: Into<String>>(mut self, projects: impl IntoIterator<Item = S>) -> Self {
+        self.projects = projects.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// What executions do (default: succeed at once with [`ExecutionRun::echo_outputs`]).
+    pub fn executor(mut self, executor: Executors) -> Self {
+        self.executor = executor;
+        self
+    }
+
+    /// The blob-store prefix outputs are written under (default `s3://flyte-testkit`).
+    pub fn storage_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.storage_prefix = prefix.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Listen on this port of 127.0.0.1 instead of a free one (for the standalone binary).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving.
+    ///
+    /// # Errors
+    /// When the port cannot be bound.
+    pub async fn start(self) -> std::io::Result<TestAdmin> {
+        let mut db = db::Db {
+            domains: self
+                .domains
+                .iter()
+                .map(|d| Domain {
+                    id: d.clone(),
+                    name: d.clone(),
+                })
+                .collect(),
+            ..db::Db::default()
+        };
+        for p in &self.projects {
+            db.projects.push(db::Record::new(Project {
+                id: p.clone(),
+                name: p.clone(),
+                description: format!("{p} project"),
+                ..Project::default()
+            }));
+        }
+        let shared = Arc::new(executions::Shared {
+            db: Mutex::new(db),
+            executor: self.executor,
+            storage_prefix: self.storage_prefix,
+            blobs: Mutex::new(Default::default()),
+            changes: tokio::sync::watch::channel(0).0,
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = tonic::transport::Server::builder()
+            .add_service(AdminServiceServer::new(service::Admin {
+                shared: Arc::clone(&shared),
+            }))
+            .add_service(AuthMetadataServiceServer::new(service::NoAuthMetadata))
+            .add_service(IdentityServiceServer::new(service::Identity))
+            .add_service(SignalServiceServer::new(service::Signals {
+                shared: Arc::clone(&shared),
+            }))
+            .add_service(DataProxyServiceServer::new(service::DataProxy));
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let handle = tokio::spawn(async move {
+            let _ = router
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(TestAdmin {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        })
+    }
+}
+
+/// A running in-process FlyteAdmin. Dropping it stops the server.
+#[derive(Debug)]
+pub struct TestAdmin {
+    addr: SocketAddr,
+    shared: Arc<executions::Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl TestAdmin {
+    /// Starts a test kit with the defaults: a free port on 127.0.0.1, project `flytesnacks`.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start() -> std::io::Result<TestAdmin> {
+        TestAdmin::builder().start().await
+    }
+
+    /// A builder for domains, projects, the executor and more.
+    pub fn builder() -> TestAdminBuilder {
+        TestAdminBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`: the gRPC endpoint (plaintext).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address the gRPC server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A flytectl config file pointing at this server.
+    pub fn config_yaml(&self) -> String {
+        format!(
+            "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: Pkce\n",
+            self.addr
+        )
+    }
+
+    /// The bytes stored at `uri` (outputs propeller would have written), if any.
+    pub fn blob(&self, uri: &str) -> Option<Vec<u8>> {
+        self.shared
+            .blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(uri)
+            .cloned()
+    }
+
+    /// The execution as stored now, if it exists.
+    pub fn execution(
+        &self,
+        id: &flyteidl::flyteidl::core::WorkflowExecutionIdentifier,
+    ) -> Option<flyteidl::flyteidl::admin::Execution> {
+        self.shared
+            .db()
+            .find_execution(id)
+            .map(|r| r.value.execution.clone())
+    }
+
+    /// Waits, without polling, until the execution reaches a terminal phase (SUCCEEDED, FAILED,
+    /// ABORTED, TIMED_OUT) and returns it; `None` if it does not exist.
+    pub async fn wait_for_terminal(
+        &self,
+        id: &flyteidl::flyteidl::core::WorkflowExecutionIdentifier,
+    ) -> Option<flyteidl::flyteidl::admin::Execution> {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            let execution = self.execution(id)?;
+            let phase = execution.closure.as_ref().map_or(0, |c| c.phase);
+            if executions::is_terminal(phase) {
+                return Some(execution);
+            }
+            if changes.changed().await.is_err() {
+                return self.execution(id);
+            }
+        }
+    }
+
+    /// Waits, without polling, until the execution is in `phase` or has ended.
+    pub async fn wait_for_phase(
+        &self,
+        id: &flyteidl::flyteidl::core::WorkflowExecutionIdentifier,
+        phase: flyteidl::flyteidl::core::workflow_execution::Phase,
+    ) -> Option<flyteidl::flyteidl::admin::Execution> {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            let execution = self.execution(id)?;
+            let now = execution.closure.as_ref().map_or(0, |c| c.phase);
+            if now == phase as i32 || executions::is_terminal(now) {
+                return Some(execution);
+            }
+            if changes.changed().await.is_err() {
+                return self.execution(id);
+            }
+        }
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl Drop for TestAdmin {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
+        }
+    }
+}

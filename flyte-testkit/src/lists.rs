@@ -1,0 +1,479 @@
+//! FlyteAdmin's list semantics: limit, decimal-offset tokens, `sort_by` on column names, and the
+//! filter grammar (`eq(phase,RUNNING)+value_in(name,a;b)`), with FlyteAdmin's error messages.
+
+use std::cmp::Ordering;
+
+use crate::errors::{invalid, Result};
+use flyteidl::flyteidl::admin::{sort, Sort};
+
+/// A column value of a listed row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Col {
+    Str(String),
+    Int(i64),
+    /// Nanoseconds since the epoch.
+    Time(i128),
+    /// Seconds.
+    Dur(f64),
+    /// An enum column: compared by number, and accepts its upper-case name in filters.
+    Enum(i64, &'static [&'static str]),
+}
+
+impl Col {
+    fn cmp(&self, other: &Col) -> Ordering {
+        match (self, other) {
+            (Col::Str(a), Col::Str(b)) => a.cmp(b),
+            (Col::Int(a), Col::Int(b)) => a.cmp(b),
+            (Col::Enum(a, _), Col::Enum(b, _)) => a.cmp(b),
+            (Col::Time(a), Col::Time(b)) => a.cmp(b),
+            (Col::Dur(a), Col::Dur(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+            _ => Ordering::Equal,
+        }
+    }
+}
+
+/// One entity's filterable columns and the entities it may join in filters.
+pub(crate) struct Schema {
+    /// The entity's name in FlyteAdmin's messages (`execution`, `task`, ...).
+    pub(crate) entity: &'static str,
+    pub(crate) columns: &'static [&'static str],
+    /// Other entities whose columns may be used with a prefix (`launch_plan.name`).
+    pub(crate) joins: &'static [(&'static str, &'static [&'static str])],
+    /// The RPC's name for token errors (`ListTasks`).
+    pub(crate) rpc: &'static str,
+}
+
+/// Rows that can be listed.
+pub(crate) trait Row {
+    /// The value of `column` of `entity` (the list's own entity or a joined one).
+    fn col(&self, entity: &str, column: &str) -> Option<Col>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Func {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Contains,
+    NotLike,
+    ValueIn,
+    ValueNotIn,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    func: Func,
+    entity: String,
+    column: String,
+    values: Vec<String>,
+}
+
+const ENTITIES: &[&str] = &[
+    "task",
+    "workflow",
+    "launch_plan",
+    "execution",
+    "node_execution",
+    "task_execution",
+    "entities",
+    "named_entity_metadata",
+    "project",
+    "signal",
+    "admin_tag",
+    "execution_admin_tag",
+    "execution_tag",
+    "description_entity",
+];
+
+/// Parses `filters` against `schema`.
+pub(crate) fn parse_filters(text: &str, schema: &Schema) -> Result<Vec<Filter>> {
+    let mut out = Vec::new();
+    if text.trim().is_empty() {
+        return Ok(out);
+    }
+    for expr in text.split('+') {
+        let expr = expr.trim();
+        let (func, rest) = expr
+            .split_once('(')
+            .ok_or_else(|| invalid("invalid value for filters"))?;
+        let rest = rest
+            .strip_suffix(')')
+            .ok_or_else(|| invalid("invalid value for filters"))?;
+        let (field, value) = rest
+            .split_once(',')
+            .ok_or_else(|| invalid("invalid value for filters"))?;
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        if func.is_empty() || field.is_empty() || value.is_empty() {
+            return Err(invalid("invalid value for filters"));
+        }
+        let func = match func {
+            "eq" => Func::Eq,
+            "ne" => Func::Ne,
+            "gt" => Func::Gt,
+            "gte" => Func::Gte,
+            "lt" => Func::Lt,
+            "lte" => Func::Lte,
+            "contains" => Func::Contains,
+            "not_like" => Func::NotLike,
+            "value_in" => Func::ValueIn,
+            "value_not_in" => Func::ValueNotIn,
+            other => return Err(invalid(format!("unrecognized filter function: {other}"))),
+        };
+        let (entity, column) = match field.split_once('.') {
+            Some((e, c)) => (e, c),
+            None => (schema.entity, field),
+        };
+        let known = if entity == schema.entity {
+            schema.columns.contains(&column)
+        } else if let Some((_, cols)) = schema.joins.iter().find(|(e, _)| *e == entity) {
+            cols.contains(&column)
+        } else if ENTITIES.contains(&entity) {
+            return Err(invalid(format!(
+                "'{entity}' entity is not allowed in filters"
+            )));
+        } else {
+            false
+        };
+        if !known {
+            return Err(invalid(format!("'{entity}.{column}' is invalid filter")));
+        }
+        let values = match func {
+            Func::ValueIn | Func::ValueNotIn => value.split(';').map(str::to_owned).collect(),
+            _ => vec![value.to_owned()],
+        };
+        out.push(Filter {
+            func,
+            entity: entity.to_owned(),
+            column: column.to_owned(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a filter value into the column's kind; `None` when it cannot be.
+fn parse_value(template: &Col, text: &str) -> Option<Col> {
+    Some(match template {
+        Col::Str(_) => Col::Str(text.to_owned()),
+        Col::Int(_) => Col::Int(text.parse().ok()?),
+        Col::Enum(_, names) => {
+            let n = match text.parse::<i64>() {
+                Ok(n) => n,
+                Err(_) => names.iter().position(|n| n.eq_ignore_ascii_case(text))? as i64,
+            };
+            Col::Enum(n, names)
+        }
+        Col::Time(_) => Col::Time(parse_rfc3339(text)?),
+        Col::Dur(_) => Col::Dur(match text.parse::<f64>() {
+            Ok(secs) => secs,
+            Err(_) => parse_go_duration_secs(text)?,
+        }),
+    })
+}
+
+fn parse_go_duration_secs(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let n: f64 = rest[..end].parse().ok()?;
+        rest = &rest[end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        total += n * match &rest[..unit_end] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+    }
+    Some(total)
+}
+
+/// RFC 3339 (`2024-01-02T03:04:05.123Z`, with an offset or `Z`) to nanoseconds since the epoch.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i128> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (y, mo, d) = (num(&text[0..4])?, num(&text[5..7])?, num(&text[8..10])?);
+    let (h, mi, s) = (
+        num(&text[11..13])?,
+        num(&text[14..16])?,
+        num(&text[17..19])?,
+    );
+    let mut rest = &text[19..];
+    let mut nanos: i128 = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(frac.len());
+        let f = &frac[..digits];
+        let padded: String = f.chars().chain(std::iter::repeat('0')).take(9).collect();
+        nanos = padded.parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset_secs: i64 = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            sign * (num(rest.get(1..3)?)? * 3600 + num(rest.get(4..6)?)? * 60)
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset_secs;
+    Some(i128::from(secs) * 1_000_000_000 + nanos)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn matches(filter: &Filter, row: &dyn Row) -> bool {
+    let Some(actual) = row.col(&filter.entity, &filter.column) else {
+        return false;
+    };
+    let parsed: Vec<Option<Col>> = filter
+        .values
+        .iter()
+        .map(|v| parse_value(&actual, v))
+        .collect();
+    let first = parsed.first().cloned().flatten();
+    let like = |v: &str| match &actual {
+        Col::Str(s) => s.contains(v),
+        _ => false,
+    };
+    match filter.func {
+        Func::Eq => {
+            first.is_some_and(|v| actual.cmp(&v) == Ordering::Equal && same_kind(&actual, &v))
+        }
+        Func::Ne => first.is_none_or(|v| actual.cmp(&v) != Ordering::Equal),
+        Func::Gt => first.is_some_and(|v| actual.cmp(&v) == Ordering::Greater),
+        Func::Gte => first.is_some_and(|v| actual.cmp(&v) != Ordering::Less),
+        Func::Lt => first.is_some_and(|v| actual.cmp(&v) == Ordering::Less),
+        Func::Lte => first.is_some_and(|v| actual.cmp(&v) != Ordering::Greater),
+        Func::Contains => filter.values.iter().any(|v| like(v)),
+        Func::NotLike => !filter.values.iter().any(|v| like(v)),
+        Func::ValueIn => parsed
+            .iter()
+            .flatten()
+            .any(|v| actual.cmp(v) == Ordering::Equal),
+        Func::ValueNotIn => !parsed
+            .iter()
+            .flatten()
+            .any(|v| actual.cmp(v) == Ordering::Equal),
+    }
+}
+
+fn same_kind(a: &Col, b: &Col) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// Validates `limit`; 0 is FlyteAdmin's `invalid value for limit`.
+pub(crate) fn check_limit(limit: u32) -> Result<usize> {
+    if limit == 0 {
+        return Err(invalid("invalid value for limit"));
+    }
+    Ok(limit as usize)
+}
+
+/// The decimal offset in `token` ("" is 0).
+pub(crate) fn parse_token(token: &str, rpc: &str) -> Result<usize> {
+    if token.is_empty() {
+        return Ok(0);
+    }
+    token
+        .parse::<usize>()
+        .map_err(|_| invalid(format!("invalid pagination token {token} for {rpc}")))
+}
+
+/// Filters, sorts and pages `rows`. `limit` of `None` means no limit (ListProjects with 0).
+/// Returns the page and the next token (set only when the page is full).
+pub(crate) fn page<R: Row + Clone>(
+    rows: Vec<R>,
+    schema: &Schema,
+    filters: &str,
+    sort_by: Option<&Sort>,
+    token: &str,
+    limit: Option<usize>,
+) -> Result<(Vec<R>, String)> {
+    let filters = parse_filters(filters, schema)?;
+    let offset = parse_token(token, schema.rpc)?;
+    let mut rows: Vec<R> = rows
+        .into_iter()
+        .filter(|r| filters.iter().all(|f| matches(f, r)))
+        .collect();
+    if let Some(sort) = sort_by.filter(|s| !s.key.is_empty()) {
+        if !schema.columns.contains(&sort.key.as_str()) {
+            return Err(invalid(format!("invalid sort key '{}'", sort.key)));
+        }
+        let ascending = sort.direction == sort::Direction::Ascending as i32;
+        rows.sort_by(|a, b| {
+            let (x, y) = (
+                a.col(schema.entity, &sort.key),
+                b.col(schema.entity, &sort.key),
+            );
+            let o = match (x, y) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => Ordering::Equal,
+            };
+            if ascending {
+                o
+            } else {
+                o.reverse()
+            }
+        });
+    }
+    let page: Vec<R> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
+    let next = match limit {
+        Some(l) if page.len() == l => (offset + page.len()).to_string(),
+        _ => String::new(),
+    };
+    Ok((page, next))
+}
+
+/// True when `filters` filters on `column` of the list's own entity (e.g. `state`).
+pub(crate) fn filters_on(filters: &str, column: &str) -> bool {
+    filters.split('+').any(|f| {
+        f.split_once('(')
+            .and_then(|(_, rest)| rest.split_once(','))
+            .is_some_and(|(field, _)| field == column || field.ends_with(&format!(".{column}")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: Schema = Schema {
+        entity: "execution",
+        columns: &[
+            "execution_name",
+            "phase",
+            "duration",
+            "execution_created_at",
+        ],
+        joins: &[("launch_plan", &["name", "version"])],
+        rpc: "ListExecutions",
+    };
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct R(&'static str, i64, f64, &'static str);
+
+    const PHASES: &[&str] = &["UNDEFINED", "QUEUED", "RUNNING", "SUCCEEDING", "SUCCEEDED"];
+
+    impl Row for R {
+        fn col(&self, entity: &str, column: &str) -> Option<Col> {
+            match (entity, column) {
+                ("execution", "execution_name") => Some(Col::Str(self.0.into())),
+                ("execution", "phase") => Some(Col::Enum(self.1, PHASES)),
+                ("execution", "duration") => Some(Col::Dur(self.2)),
+                ("launch_plan", "name") => Some(Col::Str(self.3.into())),
+                _ => None,
+            }
+        }
+    }
+
+    fn rows() -> Vec<R> {
+        vec![
+            R("a", 2, 10.0, "lp1"),
+            R("b", 4, 200.0, "lp2"),
+            R("c", 4, 50.0, "lp1"),
+        ]
+    }
+
+    fn names(filters: &str) -> Result<Vec<&'static str>> {
+        Ok(page(rows(), &SCHEMA, filters, None, "", Some(10))?
+            .0
+            .into_iter()
+            .map(|r| r.0)
+            .collect())
+    }
+
+    #[test]
+    fn grammar() -> Result<()> {
+        assert_eq!(names("eq(phase,SUCCEEDED)")?, ["b", "c"]);
+        assert_eq!(names("eq(phase, 2)")?, ["a"]);
+        assert_eq!(names("value_in(execution_name,a;c)")?, ["a", "c"]);
+        assert_eq!(names("gte(duration,50)+eq(launch_plan.name,lp1)")?, ["c"]);
+        assert_eq!(names("gt(duration,1m)")?, ["b"]);
+        assert_eq!(names("contains(execution_name,b)")?, ["b"]);
+        assert_eq!(names("value_not_in(phase,RUNNING)")?, ["b", "c"]);
+        Ok(())
+    }
+
+    #[test]
+    fn errors_match_flyteadmin() {
+        let msg = |f: &str| names(f).expect_err(f).message().to_owned();
+        assert_eq!(msg("foo(phase,1)"), "unrecognized filter function: foo");
+        assert_eq!(msg("eq(bogus,1)"), "'execution.bogus' is invalid filter");
+        assert_eq!(
+            msg("eq(task.name,x)"),
+            "'task' entity is not allowed in filters"
+        );
+        assert_eq!(msg("eq(phase)"), "invalid value for filters");
+    }
+
+    #[test]
+    fn pages_and_tokens() -> Result<()> {
+        let (p1, t1) = page(rows(), &SCHEMA, "", None, "", Some(2))?;
+        assert_eq!((p1.len(), t1.as_str()), (2, "2"));
+        let (p2, t2) = page(rows(), &SCHEMA, "", None, &t1, Some(2))?;
+        assert_eq!((p2.len(), t2.as_str()), (1, ""));
+        let err = page(rows(), &SCHEMA, "", None, "x", Some(2)).expect_err("bad token");
+        assert_eq!(
+            err.message(),
+            "invalid pagination token x for ListExecutions"
+        );
+        let sort = Sort {
+            key: "duration".into(),
+            direction: 0,
+        };
+        let (sorted, _) = page(rows(), &SCHEMA, "", Some(&sort), "", Some(3))?;
+        assert_eq!(
+            sorted.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ["b", "c", "a"]
+        );
+        let bad = Sort {
+            key: "nope".into(),
+            direction: 0,
+        };
+        let err = page(rows(), &SCHEMA, "", Some(&bad), "", Some(3)).expect_err("bad key");
+        assert_eq!(err.message(), "invalid sort key 'nope'");
+        Ok(())
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:01.5Z"), Some(1_500_000_000));
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z"),
+            Some(1_709_164_800_000_000_000)
+        );
+    }
+}
