@@ -33,8 +33,18 @@ pub(crate) struct Shared {
     pub(crate) executor: Executors,
     /// Where propeller would write outputs, e.g. `s3://flyte-testkit`.
     pub(crate) storage_prefix: String,
-    /// Objects written as propeller and the data proxy would (URI to bytes).
-    pub(crate) blobs: Mutex<HashMap<String, Vec<u8>>>,
+    /// The blob store behind `storage_prefix`: outputs, uploads.
+    pub(crate) store: Arc<dyn object_store::ObjectStore>,
+    /// Signed URLs issued by the data proxy, by signature.
+    pub(crate) grants: Mutex<HashMap<String, crate::dataproxy::Grant>>,
+    /// MD5s of uploaded objects, by object path.
+    pub(crate) md5s: Mutex<HashMap<String, Vec<u8>>>,
+    /// `http://127.0.0.1:PORT` of the HTTP listener, once bound.
+    pub(crate) http_base: std::sync::OnceLock<String>,
+    /// The authorization server.
+    pub(crate) auth: Mutex<crate::auth::AuthState>,
+    /// Injected faults and call counts.
+    pub(crate) faults: Arc<crate::faults::Faults>,
     /// Bumped on every execution phase change, so waiters need no polling.
     pub(crate) changes: watch::Sender<u64>,
 }
@@ -45,6 +55,10 @@ impl Shared {
         self.db
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn http_base(&self) -> String {
+        self.http_base.get().cloned().unwrap_or_default()
     }
 }
 
@@ -384,7 +398,7 @@ async fn drive(
             tokio::select! {
                 () = aborted => set_phase(&shared, &run.id, P::Aborted, None, None),
                 () = tokio::time::sleep(plan.duration) => {
-                    write_outputs(&shared, &run.id, &outputs);
+                    write_outputs(&shared, &run.id, &outputs).await;
                     set_phase(&shared, &run.id, P::Succeeded, Some(outputs), None);
                 }
             }
@@ -407,14 +421,18 @@ pub(crate) fn outputs_uri(shared: &Shared, id: &WorkflowExecutionIdentifier, nod
     )
 }
 
-fn write_outputs(shared: &Shared, id: &WorkflowExecutionIdentifier, outputs: &LiteralMap) {
+/// Writes the outputs as propeller does: a `LiteralMap` protobuf at the end node's outputs.pb.
+async fn write_outputs(shared: &Shared, id: &WorkflowExecutionIdentifier, outputs: &LiteralMap) {
+    use object_store::ObjectStoreExt as _;
     use prost::Message;
     let uri = outputs_uri(shared, id, "end-node");
-    shared
-        .blobs
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(uri, outputs.encode_to_vec());
+    if let Some(path) = shared.store_path(&uri) {
+        // A store failure surfaces as missing outputs when the caller reads them back.
+        let _ = shared
+            .store
+            .put(&path, outputs.encode_to_vec().into())
+            .await;
+    }
 }
 
 fn node_ids(id: &WorkflowExecutionIdentifier, node_id: &str) -> NodeExecutionIdentifier {

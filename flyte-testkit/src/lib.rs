@@ -38,10 +38,14 @@
 #![allow(clippy::result_large_err)]
 
 mod attributes;
+mod auth;
+mod dataproxy;
 mod db;
 mod errors;
 mod executions;
 mod executor;
+mod faults;
+mod http;
 mod lists;
 mod literals;
 mod registry;
@@ -60,7 +64,11 @@ use flyteidl::flyteidl::service::{
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use auth::{
+    AuthSettings, DeviceDecision, DEFAULT_AUTH_HEADER, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI,
+};
 pub use executor::{ExecutionRun, Executor, Executors, Outcome, Plan};
+pub use faults::Fault;
 pub use flyteidl;
 
 /// The authenticated subject of a request (set by the auth layer).
@@ -81,7 +89,12 @@ pub struct TestAdminBuilder {
     projects: Vec<String>,
     executor: Executors,
     storage_prefix: String,
+    storage_dir: Option<std::path::PathBuf>,
     port: u16,
+    http_port: u16,
+    auth: Option<AuthSettings>,
+    latency: std::time::Duration,
+    random_faults: Option<(f64, u64)>,
 }
 
 impl Default for TestAdminBuilder {
@@ -91,7 +104,12 @@ impl Default for TestAdminBuilder {
             projects: vec![DEFAULT_PROJECT.to_owned()],
             executor: Executors::default(),
             storage_prefix: "s3://flyte-testkit".to_owned(),
+            storage_dir: None,
             port: 0,
+            http_port: 0,
+            auth: None,
+            latency: std::time::Duration::ZERO,
+            random_faults: None,
         }
     }
 }
@@ -127,6 +145,36 @@ impl TestAdminBuilder {
         self
     }
 
+    /// The HTTP listener's port (signed URLs, OAuth2) instead of a free one.
+    pub fn http_port(mut self, port: u16) -> Self {
+        self.http_port = port;
+        self
+    }
+
+    /// Keep blobs in this directory instead of memory.
+    pub fn storage_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+
+    /// Turns authentication on with FlyteAdmin's own authorization server.
+    pub fn auth(mut self, settings: AuthSettings) -> Self {
+        self.auth = Some(settings);
+        self
+    }
+
+    /// Adds this latency to every gRPC call.
+    pub fn latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Answers this fraction of gRPC calls with UNAVAILABLE, drawn from a generator seeded with `seed`.
+    pub fn random_faults(mut self, rate: f64, seed: u64) -> Self {
+        self.random_faults = Some((rate, seed));
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     ///
     /// # Errors
@@ -151,26 +199,76 @@ impl TestAdminBuilder {
                 ..Project::default()
             }));
         }
+        let store: Arc<dyn object_store::ObjectStore> = match &self.storage_dir {
+            None => Arc::new(object_store::memory::InMemory::new()),
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(dir)
+                        .map_err(std::io::Error::other)?,
+                )
+            }
+        };
+        let faults = Arc::new(faults::Faults::default());
+        *faults
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = self.latency;
+        if let Some((rate, seed)) = self.random_faults {
+            faults.set_random(rate, seed);
+        }
         let shared = Arc::new(executions::Shared {
             db: Mutex::new(db),
             executor: self.executor,
             storage_prefix: self.storage_prefix,
-            blobs: Mutex::new(Default::default()),
+            store,
+            grants: Mutex::new(Default::default()),
+            md5s: Mutex::new(Default::default()),
+            http_base: std::sync::OnceLock::new(),
+            auth: Mutex::new(auth::AuthState::new(self.auth)),
+            faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
         });
+        let http_listener = std::net::TcpListener::bind(("127.0.0.1", self.http_port))?;
+        let http_addr = http_listener.local_addr()?;
+        let _ = shared.http_base.set(http::base_url(http_addr));
+        let (http_tx, http_rx) = oneshot::channel::<()>();
+        let http_handle = http::serve(Arc::clone(&shared), http_listener, http_rx)?;
+
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
+        let check = {
+            let shared = Arc::clone(&shared);
+            move |req| auth::intercept(&shared, req)
+        };
         let router = tonic::transport::Server::builder()
-            .add_service(AdminServiceServer::new(service::Admin {
+            .layer(faults::FaultLayer(faults))
+            .add_service(AdminServiceServer::with_interceptor(
+                service::Admin {
+                    shared: Arc::clone(&shared),
+                },
+                check.clone(),
+            ))
+            .add_service(AuthMetadataServiceServer::new(auth::Metadata {
                 shared: Arc::clone(&shared),
             }))
-            .add_service(AuthMetadataServiceServer::new(service::NoAuthMetadata))
-            .add_service(IdentityServiceServer::new(service::Identity))
-            .add_service(SignalServiceServer::new(service::Signals {
-                shared: Arc::clone(&shared),
-            }))
-            .add_service(DataProxyServiceServer::new(service::DataProxy));
+            .add_service(IdentityServiceServer::with_interceptor(
+                service::Identity,
+                check.clone(),
+            ))
+            .add_service(SignalServiceServer::with_interceptor(
+                service::Signals {
+                    shared: Arc::clone(&shared),
+                },
+                check.clone(),
+            ))
+            .add_service(DataProxyServiceServer::with_interceptor(
+                dataproxy::DataProxy {
+                    shared: Arc::clone(&shared),
+                },
+                check,
+            ));
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         let handle = tokio::spawn(async move {
             let _ = router
@@ -181,9 +279,10 @@ impl TestAdminBuilder {
         });
         Ok(TestAdmin {
             addr,
+            http_addr,
             shared,
-            shutdown: Some(tx),
-            handle: Some(handle),
+            shutdown: vec![tx, http_tx],
+            handles: vec![handle, http_handle],
         })
     }
 }
@@ -192,9 +291,10 @@ impl TestAdminBuilder {
 #[derive(Debug)]
 pub struct TestAdmin {
     addr: SocketAddr,
+    http_addr: SocketAddr,
     shared: Arc<executions::Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<()>>,
+    shutdown: Vec<oneshot::Sender<()>>,
+    handles: Vec<JoinHandle<()>>,
 }
 
 impl TestAdmin {
@@ -229,14 +329,55 @@ impl TestAdmin {
         )
     }
 
-    /// The bytes stored at `uri` (outputs propeller would have written), if any.
-    pub fn blob(&self, uri: &str) -> Option<Vec<u8>> {
+    /// `http://127.0.0.1:PORT` of the HTTP listener (signed URLs, OAuth2 endpoints).
+    pub fn http_endpoint(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// The bytes stored at `uri` (outputs, uploads), if any.
+    pub async fn blob(&self, uri: &str) -> Option<Vec<u8>> {
+        use object_store::ObjectStoreExt as _;
+        let path = self.shared.store_path(uri)?;
+        let got = self.shared.store.get(&path).await.ok()?;
+        got.bytes().await.ok().map(|b| b.to_vec())
+    }
+
+    /// The blob store behind the test kit's bucket, for tests that read or seed it directly.
+    pub fn store(&self) -> Arc<dyn object_store::ObjectStore> {
+        Arc::clone(&self.shared.store)
+    }
+
+    /// Answers the next `times` calls of `rpc` (e.g. `"CreateTask"`) with `fault`.
+    pub fn fail_next(&self, rpc: &str, fault: Fault, times: usize) {
+        self.shared.faults.script(rpc, fault, times);
+    }
+
+    /// How many calls `rpc` (e.g. `"GetExecution"`) has received, faults included.
+    pub fn calls(&self, rpc: &str) -> u64 {
+        self.shared.faults.calls(rpc)
+    }
+
+    /// Calls received per RPC name.
+    pub fn all_calls(&self) -> std::collections::HashMap<String, u64> {
+        self.shared.faults.all_calls()
+    }
+
+    /// Decides a pending device-flow login by its user code; false when no such code is pending.
+    pub fn decide_device_login(&self, user_code: &str, decision: DeviceDecision) -> bool {
         self.shared
-            .blobs
+            .auth
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(uri)
-            .cloned()
+            .decide_device(user_code, decision)
+    }
+
+    /// Invalidates every access token issued so far, as if they had expired.
+    pub fn expire_tokens(&self) {
+        self.shared
+            .auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .expire_all();
     }
 
     /// The execution as stored now, if it exists.
@@ -290,10 +431,10 @@ impl TestAdmin {
 
     /// Stops serving and waits for the server task to end.
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        for tx in self.shutdown.drain(..) {
             let _ = tx.send(());
         }
-        if let Some(handle) = self.handle.take() {
+        for handle in self.handles.drain(..) {
             let _ = handle.await;
         }
     }
@@ -301,10 +442,10 @@ impl TestAdmin {
 
 impl Drop for TestAdmin {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        for tx in self.shutdown.drain(..) {
             let _ = tx.send(());
         }
-        if let Some(handle) = self.handle.take() {
+        for handle in self.handles.drain(..) {
             handle.abort();
         }
     }

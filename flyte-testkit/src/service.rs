@@ -6,13 +6,8 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::{span, workflow_execution, ResourceType, Span};
 use flyteidl::flyteidl::service::admin_service_server::AdminService;
 use flyteidl::flyteidl::service::{
-    auth_metadata_service_server::AuthMetadataService, data_proxy_service_server::DataProxyService,
     identity_service_server::IdentityService, signal_service_server::SignalService,
-    CreateDownloadLinkRequest, CreateDownloadLinkResponse, CreateDownloadLocationRequest,
-    CreateDownloadLocationResponse, CreateUploadLocationRequest, CreateUploadLocationResponse,
-    GetDataRequest, GetDataResponse, OAuth2MetadataRequest, OAuth2MetadataResponse,
-    PublicClientAuthConfigRequest, PublicClientAuthConfigResponse, UserInfoRequest,
-    UserInfoResponse,
+    UserInfoRequest, UserInfoResponse,
 };
 use tonic::{Request, Response, Status};
 
@@ -1028,30 +1023,6 @@ impl AdminService for Admin {
     }
 }
 
-/// Auth metadata when auth is off: FlyteAdmin does not register the service at all.
-#[derive(Debug, Clone)]
-pub(crate) struct NoAuthMetadata;
-
-#[tonic::async_trait]
-impl AuthMetadataService for NoAuthMetadata {
-    async fn get_o_auth2_metadata(
-        &self,
-        _: Request<OAuth2MetadataRequest>,
-    ) -> R<OAuth2MetadataResponse> {
-        Err(Status::unimplemented(
-            "unknown service flyteidl.service.AuthMetadataService",
-        ))
-    }
-    async fn get_public_client_config(
-        &self,
-        _: Request<PublicClientAuthConfigRequest>,
-    ) -> R<PublicClientAuthConfigResponse> {
-        Err(Status::unimplemented(
-            "unknown service flyteidl.service.AuthMetadataService",
-        ))
-    }
-}
-
 /// IdentityService: the authenticated subject.
 #[derive(Debug, Clone)]
 pub(crate) struct Identity;
@@ -1137,43 +1108,5 @@ impl SignalService for Signals {
         }
         signal.value.value = Some(value);
         ok(SignalSetResponse {})
-    }
-}
-
-/// DataProxyService: not simulated yet; answers UNIMPLEMENTED as an old FlyteAdmin does, which
-/// clients treat as "upload directly to storage".
-#[derive(Debug, Clone)]
-pub(crate) struct DataProxy;
-
-#[tonic::async_trait]
-impl DataProxyService for DataProxy {
-    async fn create_upload_location(
-        &self,
-        _: Request<CreateUploadLocationRequest>,
-    ) -> R<CreateUploadLocationResponse> {
-        Err(Status::unimplemented(
-            "flyte-testkit: the data proxy is not simulated yet",
-        ))
-    }
-    async fn create_download_location(
-        &self,
-        _: Request<CreateDownloadLocationRequest>,
-    ) -> R<CreateDownloadLocationResponse> {
-        Err(Status::unimplemented(
-            "flyte-testkit: the data proxy is not simulated yet",
-        ))
-    }
-    async fn create_download_link(
-        &self,
-        _: Request<CreateDownloadLinkRequest>,
-    ) -> R<CreateDownloadLinkResponse> {
-        Err(Status::unimplemented(
-            "flyte-testkit: the data proxy is not simulated yet",
-        ))
-    }
-    async fn get_data(&self, _: Request<GetDataRequest>) -> R<GetDataResponse> {
-        Err(Status::unimplemented(
-            "flyte-testkit: the data proxy is not simulated yet",
-        ))
     }
 }

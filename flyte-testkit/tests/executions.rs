@@ -59,7 +59,10 @@ async fn an_execution_runs_to_success_with_echoed_outputs() -> TestResult {
         uri.starts_with("s3://flyte-testkit/metadata/propeller/flytesnacks-development-"),
         "{uri}"
     );
-    let stored = admin.blob(&uri).ok_or("outputs not written to the store")?;
+    let stored = admin
+        .blob(&uri)
+        .await
+        .ok_or("outputs not written to the store")?;
     let from_store =
         flyte_testkit::flyteidl::flyteidl::core::LiteralMap::decode(stored.as_slice())?;
 
