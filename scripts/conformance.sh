@@ -5,6 +5,8 @@
 # Peers so far:
 #   - flytekit (PyPI): reads the config files flyte-rs writes, and resolves pyflyte's FLYTE_*
 #     variables; we check that it sees the same settings flyte-rs does.
+#   - flytekit (PyPI) against the standalone flyte-testkit: pyflyte packages workflows, and
+#     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,5 +21,33 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import flytekit, sys;
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "flytekit==$FLYTEKIT_VERSION"
 fi
 
-cargo build --quiet --example config
-"$venv/bin/python" scripts/conformance/config_parity.py "$root/target/debug/examples/config"
+cargo build --quiet --example config -p flyte-examples
+cargo build --quiet -p flyte-testkit --bin flyte-testkit
+
+failed=0
+run() {
+  echo "conformance: $1"
+  shift
+  "$@" || failed=1
+}
+
+run "config files and variables, flyte-config vs flytekit" \
+  "$venv/bin/python" scripts/conformance/config_parity.py "$root/target/debug/examples/config"
+
+# The standalone test kit on free ports of 127.0.0.1; stopped however this script ends.
+work=$(mktemp -d)
+"$root/target/debug/flyte-testkit" serve --run-ms 1500 > "$work/testkit.out" 2>&1 &
+testkit_pid=$!
+trap 'kill "$testkit_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's/^flyte-testkit listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/testkit.out")
+  [ -n "$port" ] && break
+  kill -0 "$testkit_pid" 2>/dev/null || { cat "$work/testkit.out"; exit 1; }
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "conformance: flyte-testkit did not start"; cat "$work/testkit.out"; exit 1; }
+run "flytekit against flyte-testkit on 127.0.0.1:$port" \
+  "$venv/bin/python" scripts/conformance/testkit_flytekit.py "$port" "$work"
+
+exit "$failed"

@@ -86,6 +86,8 @@ pub(crate) struct NodeRecord {
     pub(crate) task: Option<admin::TaskExecution>,
     pub(crate) inputs: LiteralMap,
     pub(crate) outputs: Option<LiteralMap>,
+    /// The parent node's id, for nodes run inside a branch.
+    pub(crate) parent: Option<String>,
 }
 
 /// A matchable attribute row.

@@ -442,29 +442,82 @@ fn node_ids(id: &WorkflowExecutionIdentifier, node_id: &str) -> NodeExecutionIde
     }
 }
 
+/// A node execution to record: its id, the node it runs, its task, and its parent node.
+struct PlannedNode {
+    node_id: String,
+    spec_node_id: String,
+    task: Option<Identifier>,
+    parent: Option<String>,
+    is_parent: bool,
+}
+
+fn task_of(n: &Node) -> Option<Identifier> {
+    match &n.target {
+        Some(node::Target::TaskNode(tn)) => tn
+            .reference
+            .as_ref()
+            .map(|task_node::Reference::ReferenceId(id)| id.clone()),
+        _ => None,
+    }
+}
+
+/// The node executions propeller would report. Branch nodes are parents of the branch taken
+/// (the first case: conditions are not evaluated). Array and workflow nodes are not recorded:
+/// flyteidl 0.1.0 has no `is_array` flag and the simulation launches no child executions, so a
+/// client such as FlyteRemote would mistake them for task nodes.
+fn plan_nodes(template: &WorkflowTemplate) -> Vec<PlannedNode> {
+    let plain = |id: &str, task: Option<Identifier>| PlannedNode {
+        node_id: id.to_owned(),
+        spec_node_id: id.to_owned(),
+        task,
+        parent: None,
+        is_parent: false,
+    };
+    let mut out = vec![plain("start-node", None)];
+    for n in &template.nodes {
+        match &n.target {
+            Some(node::Target::TaskNode(_)) | Some(node::Target::GateNode(_)) => {
+                out.push(plain(&n.id, task_of(n)))
+            }
+            Some(node::Target::BranchNode(b)) => {
+                let mut parent = plain(&n.id, None);
+                parent.is_parent = true;
+                out.push(parent);
+                let taken = b
+                    .if_else
+                    .as_ref()
+                    .and_then(|ie| ie.case.as_ref())
+                    .and_then(|c| c.then_node.as_deref());
+                if let Some(child) =
+                    taken.filter(|c| matches!(c.target, Some(node::Target::TaskNode(_))))
+                {
+                    out.push(PlannedNode {
+                        node_id: format!("{}-0-{}", n.id, child.id),
+                        spec_node_id: child.id.clone(),
+                        task: task_of(child),
+                        parent: Some(n.id.clone()),
+                        is_parent: false,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out.push(plain("end-node", None));
+    out
+}
+
 fn start_nodes(shared: &Shared, run: &ExecutionRun, template: &WorkflowTemplate) {
     let mut db = shared.db();
     let Some(rec) = db.find_execution_mut(&run.id) else {
         return;
     };
     let t = now();
-    let mut nodes = vec![("start-node".to_owned(), None::<Identifier>)];
-    for n in &template.nodes {
-        let task = match &n.target {
-            Some(node::Target::TaskNode(tn)) => tn
-                .reference
-                .as_ref()
-                .map(|task_node::Reference::ReferenceId(id)| id.clone()),
-            _ => None,
-        };
-        nodes.push((n.id.clone(), task));
-    }
-    nodes.push(("end-node".to_owned(), None));
     let inputs = run.inputs.clone();
-    rec.value.nodes = nodes
+    rec.value.nodes = plan_nodes(template)
         .into_iter()
-        .map(|(node_id, task_id)| {
-            let nid = node_ids(&run.id, &node_id);
+        .map(|planned| {
+            let nid = node_ids(&run.id, &planned.node_id);
             let node = NodeExecution {
                 id: Some(nid.clone()),
                 input_uri: String::new(),
@@ -475,11 +528,12 @@ fn start_nodes(shared: &Shared, run: &ExecutionRun, template: &WorkflowTemplate)
                     ..NodeExecutionClosure::default()
                 }),
                 metadata: Some(NodeExecutionMetaData {
-                    spec_node_id: node_id.clone(),
+                    spec_node_id: planned.spec_node_id.clone(),
+                    is_parent_node: planned.is_parent,
                     ..NodeExecutionMetaData::default()
                 }),
             };
-            let task = task_id.map(|task_id| TaskExecution {
+            let task = planned.task.map(|task_id| TaskExecution {
                 id: Some(TaskExecutionIdentifier {
                     task_id: Some(task_id),
                     node_execution_id: Some(nid),
@@ -498,12 +552,13 @@ fn start_nodes(shared: &Shared, run: &ExecutionRun, template: &WorkflowTemplate)
             NodeRecord {
                 node,
                 task,
-                inputs: if node_id == "start-node" {
+                inputs: if planned.node_id == "start-node" {
                     LiteralMap::default()
                 } else {
                     inputs.clone()
                 },
                 outputs: None,
+                parent: planned.parent,
             }
         })
         .collect();

@@ -463,16 +463,15 @@ impl AdminService for Admin {
         let rec = db
             .find_execution(&exec_id)
             .ok_or_else(|| missing_execution(&exec_id))?;
-        // Only top-level nodes exist in the simulation, so a parent filter yields nothing.
-        let rows: Vec<NodeRow> = if req.unique_parent_id.is_empty() {
-            rec.value
-                .nodes
-                .iter()
-                .map(|n| NodeRow(n.node.clone()))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // Without a parent id, the top-level nodes; with one, that node's children.
+        let parent = (!req.unique_parent_id.is_empty()).then_some(req.unique_parent_id.as_str());
+        let rows: Vec<NodeRow> = rec
+            .value
+            .nodes
+            .iter()
+            .filter(|n| n.parent.as_deref() == parent)
+            .map(|n| NodeRow(n.node.clone()))
+            .collect();
         let (rows, token) = page(
             rows,
             &NODE_EXECUTION_SCHEMA,

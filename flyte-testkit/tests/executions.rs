@@ -598,3 +598,78 @@ async fn workflow_events_can_drive_phases_by_hand() -> TestResult {
     assert_eq!(err.code(), Code::FailedPrecondition);
     Ok(())
 }
+
+#[tokio::test]
+async fn branch_nodes_are_parents_of_the_branch_taken() -> TestResult {
+    use flyte_testkit::flyteidl::flyteidl::core::{node, BranchNode, IfBlock, IfElseBlock, Node};
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    let task = id(ResourceType::Task, "double", "v1");
+    c.create_task(task_request("double", "v1", iface(&[], &[])))
+        .await?;
+    let branch = Node {
+        id: "b".into(),
+        target: Some(node::Target::BranchNode(Box::new(BranchNode {
+            if_else: Some(Box::new(IfElseBlock {
+                case: Some(Box::new(IfBlock {
+                    condition: None,
+                    then_node: Some(Box::new(task_node("then", &task))),
+                })),
+                other: vec![],
+                default: None,
+            })),
+        }))),
+        ..Node::default()
+    };
+    let wf = workflow_request("branchy", "v1", iface(&[], &[]), vec![branch]);
+    let wid = wf.id.clone().ok_or("id")?;
+    c.create_workflow(wf).await?;
+    c.create_launch_plan(launch_plan_request("branchy", "v1", &wid, &[], &[]))
+        .await?;
+    let id = c
+        .create_execution(exec_request(
+            id(ResourceType::LaunchPlan, "branchy", "v1"),
+            "",
+            lits(&[]),
+        ))
+        .await?
+        .into_inner()
+        .id
+        .ok_or("id")?;
+    admin.wait_for_terminal(&id).await.ok_or("gone")?;
+    let list = |parent: &str| admin::NodeExecutionListRequest {
+        workflow_execution_id: Some(id.clone()),
+        limit: 10,
+        unique_parent_id: parent.into(),
+        ..Default::default()
+    };
+    let top = c
+        .list_node_executions(list(""))
+        .await?
+        .into_inner()
+        .node_executions;
+    let names: Vec<String> = top
+        .iter()
+        .filter_map(|n| n.id.as_ref().map(|i| i.node_id.clone()))
+        .collect();
+    assert_eq!(names, ["start-node", "b", "end-node"]);
+    assert!(top[1].metadata.as_ref().is_some_and(|m| m.is_parent_node));
+    let children = c
+        .list_node_executions(list("b"))
+        .await?
+        .into_inner()
+        .node_executions;
+    assert_eq!(children.len(), 1);
+    assert_eq!(
+        children[0].id.as_ref().map(|i| i.node_id.as_str()),
+        Some("b-0-then")
+    );
+    assert_eq!(
+        children[0]
+            .metadata
+            .as_ref()
+            .map(|m| m.spec_node_id.as_str()),
+        Some("then")
+    );
+    Ok(())
+}

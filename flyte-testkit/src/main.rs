@@ -1,0 +1,201 @@
+//! The standalone test kit: an in-process FlyteAdmin you can point flytectl, pyflyte or any
+//! FlyteAdmin client at.
+//!
+//! ```text
+//! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N] [--auth self]
+//!     [--client ID:SECRET] [--latency-ms N] [--fault-rate R --seed S] [--storage DIR] [--run-ms N]
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use flyte_testkit::{AuthSettings, Executors, TestAdmin};
+
+const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N]
+
+Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
+  --port P          gRPC port (default: a free one)
+  --http-port P     HTTP port for signed URLs and OAuth2 (default: a free one)
+  --auth self       turn on FlyteAdmin's own authorization server (default: auth off)
+  --client ID:SECRET  a confidential client for client credentials (with --auth self)
+  --latency-ms N    add N ms to every gRPC call
+  --fault-rate R    answer a fraction R of calls with UNAVAILABLE (with --seed S, default 1)
+  --storage DIR     keep blobs in DIR instead of memory
+  --run-ms N        executions run N ms before succeeding (default 0)";
+
+#[derive(Debug, Default)]
+struct Options {
+    port: u16,
+    http_port: u16,
+    auth: bool,
+    clients: Vec<(String, String)>,
+    latency_ms: u64,
+    fault_rate: f64,
+    seed: u64,
+    storage: Option<String>,
+    run_ms: u64,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        seed: 1,
+        ..Options::default()
+    };
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("serve") => {}
+        Some("-h" | "--help") | None => return Err(String::new()),
+        Some(other) => return Err(format!("unknown command {other:?}; expected serve")),
+    }
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(String::new());
+        }
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let number = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag} expects a whole number, got {v:?}"))
+        };
+        match flag.as_str() {
+            "--port" => o.port = u16::try_from(number(value()?)?).map_err(|_| "--port is at most 65535".to_owned())?,
+            "--http-port" => {
+                o.http_port = u16::try_from(number(value()?)?).map_err(|_| "--http-port is at most 65535".to_owned())?
+            }
+            "--auth" => match value()?.as_str() {
+                "self" => o.auth = true,
+                "off" => o.auth = false,
+                "external" => {
+                    return Err("--auth external (JWT validation against an external issuer) is not implemented yet; use --auth self".into())
+                }
+                other => return Err(format!("--auth takes self or off, got {other:?}")),
+            },
+            "--client" => {
+                let v = value()?;
+                let (id, secret) = v.split_once(':').ok_or("--client takes ID:SECRET")?;
+                o.clients.push((id.to_owned(), secret.to_owned()));
+            }
+            "--latency-ms" => o.latency_ms = number(value()?)?,
+            "--fault-rate" => {
+                let v = value()?;
+                o.fault_rate = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| format!("--fault-rate expects a number from 0 to 1, got {v:?}"))?;
+            }
+            "--seed" => o.seed = number(value()?)?,
+            "--storage" => o.storage = Some(value()?),
+            "--run-ms" => o.run_ms = number(value()?)?,
+            other => return Err(format!("unknown flag {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("{USAGE}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut builder = TestAdmin::builder()
+        .port(options.port)
+        .http_port(options.http_port)
+        .latency(Duration::from_millis(options.latency_ms))
+        .executor(Executors::succeed_after(Duration::from_millis(
+            options.run_ms,
+        )));
+    if options.auth {
+        let mut settings = AuthSettings::default();
+        for (id, secret) in options.clients {
+            settings = settings.client(id, secret);
+        }
+        builder = builder.auth(settings);
+    }
+    if options.fault_rate > 0.0 {
+        builder = builder.random_faults(options.fault_rate, options.seed);
+    }
+    if let Some(dir) = options.storage {
+        builder = builder.storage_dir(dir);
+    }
+    let admin = match builder.start().await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("flyte-testkit listening on {}", admin.addr());
+    println!("flyte-testkit http on {}", admin.http_endpoint());
+    println!("flyte-testkit config:\n{}", admin.config_yaml());
+    wait_for_interrupt().await;
+    admin.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_interrupt() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn flags() -> Result<(), String> {
+        let o = parse(&args("serve --port 30080 --auth self --client a:b --latency-ms 5 --fault-rate 0.1 --seed 7 --run-ms 20"))?;
+        assert_eq!(
+            (o.port, o.auth, o.latency_ms, o.seed, o.run_ms),
+            (30080, true, 5, 7, 20)
+        );
+        assert_eq!(o.clients, [("a".to_owned(), "b".to_owned())]);
+        assert!((o.fault_rate - 0.1).abs() < 1e-9);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_flags_say_what_is_wrong() {
+        let err = |s: &str| parse(&args(s)).expect_err(s);
+        assert_eq!(
+            err("serve --port x"),
+            "--port expects a whole number, got \"x\""
+        );
+        assert_eq!(err("serve --port 70000"), "--port is at most 65535");
+        assert_eq!(
+            err("serve --fault-rate 2"),
+            "--fault-rate expects a number from 0 to 1, got \"2\""
+        );
+        assert_eq!(err("serve --bogus"), "unknown flag \"--bogus\"");
+        assert_eq!(err("serve --port"), "--port needs a value");
+        assert!(err("serve --auth external").contains("not implemented yet"));
+        assert_eq!(err("launch"), "unknown command \"launch\"; expected serve");
+    }
+}
