@@ -162,6 +162,11 @@ pub(crate) fn castable(from: &LiteralType, to: &LiteralType) -> bool {
     }
 }
 
+/// A boolean literal.
+pub(crate) fn boolean(b: bool) -> Literal {
+    prim(primitive::Value::Boolean(b))
+}
+
 fn prim(v: primitive::Value) -> Literal {
     scalar_lit(scalar::Value::Primitive(Primitive { value: Some(v) }))
 }

@@ -1105,7 +1105,19 @@ impl SignalService for Signals {
         if signal.value.value.is_some() {
             return Err(Status::already_exists("signal value already set"));
         }
+        let want = signal.value.r#type.clone().unwrap_or_default();
+        let got = crate::literals::type_of(&value);
+        if !crate::literals::castable(&got, &want) {
+            return Err(invalid(format!(
+                "requested signal value type [{}] does not match existing signal type [{}]",
+                crate::literals::describe(&got),
+                crate::literals::describe(&want)
+            )));
+        }
         signal.value.value = Some(value);
+        drop(db);
+        // Wakes executions waiting at a gate.
+        self.shared.changes.send_modify(|n| *n += 1);
         ok(SignalSetResponse {})
     }
 }

@@ -673,3 +673,121 @@ async fn branch_nodes_are_parents_of_the_branch_taken() -> TestResult {
     );
     Ok(())
 }
+
+fn gate_workflow(
+    name: &str,
+    condition: flyte_testkit::flyteidl::flyteidl::core::gate_node::Condition,
+) -> admin::WorkflowCreateRequest {
+    use flyte_testkit::flyteidl::flyteidl::core::{node, GateNode, Node};
+    let gate = Node {
+        id: "approve".into(),
+        target: Some(node::Target::GateNode(GateNode {
+            condition: Some(condition),
+        })),
+        ..Node::default()
+    };
+    workflow_request(name, "v1", iface(&[], &[]), vec![gate])
+}
+
+#[tokio::test]
+async fn gate_nodes_wait_for_their_signal() -> TestResult {
+    use flyte_testkit::flyteidl::flyteidl::core::{
+        gate_node::Condition, ApproveCondition, SignalIdentifier,
+    };
+    use flyte_testkit::flyteidl::flyteidl::service::signal_service_client::SignalServiceClient;
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    let mut signals = SignalServiceClient::connect(admin.endpoint()).await?;
+    let wf = gate_workflow(
+        "gated",
+        Condition::Approve(ApproveCondition {
+            signal_id: "ok-to-go".into(),
+        }),
+    );
+    let wid = wf.id.clone().ok_or("id")?;
+    c.create_workflow(wf).await?;
+    c.create_launch_plan(launch_plan_request("gated", "v1", &wid, &[], &[]))
+        .await?;
+    let lp = id(ResourceType::LaunchPlan, "gated", "v1");
+    for (name, approve, phase) in [
+        ("yes", true, Phase::Succeeded),
+        ("no", false, Phase::Failed),
+    ] {
+        let exec = c
+            .create_execution(exec_request(lp.clone(), name, lits(&[])))
+            .await?
+            .into_inner()
+            .id
+            .ok_or("id")?;
+        admin
+            .wait_for_phase(&exec, Phase::Running)
+            .await
+            .ok_or("gone")?;
+        // The signal exists once the gate is reached; list until it appears.
+        let sid = SignalIdentifier {
+            signal_id: "ok-to-go".into(),
+            execution_id: Some(exec.clone()),
+        };
+        let mut listed = Vec::new();
+        for _ in 0..1000 {
+            listed = signals
+                .list_signals(admin::SignalListRequest {
+                    workflow_execution_id: Some(exec.clone()),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await?
+                .into_inner()
+                .signals;
+            if !listed.is_empty() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            admin
+                .execution(&exec)
+                .and_then(|e| e.closure)
+                .map(|c| c.phase),
+            Some(Phase::Running as i32),
+            "held at the gate"
+        );
+        let err = signals
+            .set_signal(admin::SignalSetRequest {
+                id: Some(sid.clone()),
+                value: Some(int(1)),
+            })
+            .await
+            .expect_err("wrong type");
+        assert!(
+            err.message()
+                .starts_with("requested signal value type [simple:INTEGER] does not match"),
+            "{}",
+            err.message()
+        );
+        signals
+            .set_signal(admin::SignalSetRequest {
+                id: Some(sid),
+                value: Some(boolean(approve)),
+            })
+            .await?;
+        let done = admin.wait_for_terminal(&exec).await.ok_or("gone")?;
+        assert_eq!(done.closure.ok_or("closure")?.phase, phase as i32, "{name}");
+    }
+    Ok(())
+}
+
+fn boolean(b: bool) -> flyte_testkit::flyteidl::flyteidl::core::Literal {
+    use flyte_testkit::flyteidl::flyteidl::core::{
+        literal, primitive, scalar, Literal, Primitive, Scalar,
+    };
+    Literal {
+        value: Some(literal::Value::Scalar(Box::new(Scalar {
+            value: Some(scalar::Value::Primitive(Primitive {
+                value: Some(primitive::Value::Boolean(b)),
+            })),
+        }))),
+        ..Literal::default()
+    }
+}
