@@ -133,6 +133,7 @@ struct Device {
 #[derive(Debug, Default)]
 pub(crate) struct AuthState {
     pub(crate) settings: Option<AuthSettings>,
+    pub(crate) external: Option<crate::external::ExternalState>,
     access: HashMap<String, Issued>,
     refresh: HashMap<String, String>,
     codes: HashMap<String, PendingCode>,
@@ -206,17 +207,19 @@ impl AuthState {
 /// The gRPC interceptor: every call needs a valid token in the advertised header or in
 /// `authorization`, unless auth is off.
 pub(crate) fn intercept(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     mut req: GrpcRequest<()>,
 ) -> Result<GrpcRequest<()>, Status> {
     let state = shared
         .auth
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Some(settings) = &state.settings else {
-        return Ok(req);
+    let key = match (&state.settings, &state.external) {
+        (_, Some(ext)) => ext.settings.authorization_metadata_key.clone(),
+        (Some(settings), None) => settings.authorization_metadata_key.clone(),
+        (None, None) => return Ok(req),
     };
-    let header = settings.authorization_metadata_key.to_ascii_lowercase();
+    let header = key.to_ascii_lowercase();
     let value = [header.as_str(), "authorization"].iter().find_map(|h| {
         req.metadata()
             .get(*h)
@@ -232,6 +235,36 @@ pub(crate) fn intercept(
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .unwrap_or(&value);
+    if let Some(ext) = &state.external {
+        return match crate::external::check(ext, token) {
+            crate::external::Checked::Subject(subject) => {
+                drop(state);
+                req.extensions_mut().insert(crate::Subject(subject));
+                Ok(req)
+            }
+            crate::external::Checked::UnknownKey => {
+                // The issuer may have rotated its keys: fetch them again for the next call.
+                let jwks_uri = ext.jwks_uri.clone();
+                drop(state);
+                let shared = Arc::clone(shared);
+                tokio::spawn(async move {
+                    if let Ok(keys) = crate::external::fetch_keys(&jwks_uri).await {
+                        let mut state = shared
+                            .auth
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if let Some(ext) = state.external.as_mut() {
+                            ext.keys = keys;
+                        }
+                    }
+                });
+                Err(Status::unauthenticated("token is signed by an unknown key"))
+            }
+            crate::external::Checked::Invalid(why) => {
+                Err(Status::unauthenticated(format!("token is invalid: {why}")))
+            }
+        };
+    }
     match state.check(token) {
         Some(subject) => {
             drop(state);
@@ -282,6 +315,15 @@ pub(crate) struct Metadata {
 }
 
 impl Metadata {
+    fn external(&self) -> Option<crate::external::ExternalState> {
+        self.shared
+            .auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .external
+            .clone()
+    }
+
     fn settings(&self) -> Result<AuthSettings, Status> {
         self.shared
             .auth
@@ -301,6 +343,9 @@ impl AuthMetadataService for Metadata {
         &self,
         _: GrpcRequest<OAuth2MetadataRequest>,
     ) -> Result<GrpcResponse<OAuth2MetadataResponse>, Status> {
+        if let Some(ext) = self.external() {
+            return Ok(GrpcResponse::new(ext.metadata));
+        }
         let _settings = self.settings()?;
         Ok(GrpcResponse::new(metadata(&self.shared.http_base())))
     }
@@ -309,8 +354,42 @@ impl AuthMetadataService for Metadata {
         &self,
         _: GrpcRequest<PublicClientAuthConfigRequest>,
     ) -> Result<GrpcResponse<PublicClientAuthConfigResponse>, Status> {
+        if let Some(ext) = self.external() {
+            return Ok(GrpcResponse::new(external_public_config(&ext.settings)));
+        }
         Ok(GrpcResponse::new(public_config(&self.settings()?)))
     }
+}
+
+fn external_public_config(s: &crate::external::ExternalAuth) -> PublicClientAuthConfigResponse {
+    PublicClientAuthConfigResponse {
+        client_id: s.public_client_id.clone(),
+        redirect_uri: s.redirect_uri.clone(),
+        scopes: s.scopes.clone(),
+        authorization_metadata_key: s.authorization_metadata_key.clone(),
+        service_http_endpoint: String::new(),
+        audience: s.audience.clone().unwrap_or_default(),
+    }
+}
+
+fn metadata_json(m: &OAuth2MetadataResponse) -> serde_json::Value {
+    serde_json::json!({
+        "issuer": m.issuer, "authorization_endpoint": m.authorization_endpoint,
+        "token_endpoint": m.token_endpoint, "response_types_supported": m.response_types_supported,
+        "scopes_supported": m.scopes_supported,
+        "token_endpoint_auth_methods_supported": m.token_endpoint_auth_methods_supported,
+        "jwks_uri": m.jwks_uri, "code_challenge_methods_supported": m.code_challenge_methods_supported,
+        "grant_types_supported": m.grant_types_supported,
+        "device_authorization_endpoint": m.device_authorization_endpoint,
+    })
+}
+
+fn client_json(c: &PublicClientAuthConfigResponse) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": c.client_id, "redirect_uri": c.redirect_uri, "scopes": c.scopes,
+        "authorization_metadata_key": c.authorization_metadata_key,
+        "service_http_endpoint": c.service_http_endpoint, "audience": c.audience,
+    })
 }
 
 fn json(status: StatusCode, value: serde_json::Value) -> Response<Body> {
@@ -390,12 +469,28 @@ pub(crate) async fn http_route(shared: &Shared, req: Request<Body>) -> Option<Re
     if !known.contains(&path.as_str()) {
         return None;
     }
-    let settings = shared
-        .auth
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .settings
-        .clone();
+    let (settings, external) = {
+        let state = shared
+            .auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (state.settings.clone(), state.external.clone())
+    };
+    if let Some(ext) = external {
+        return Some(match path.as_str() {
+            "/.well-known/oauth-authorization-server" => {
+                json(StatusCode::OK, metadata_json(&ext.metadata))
+            }
+            "/config/v1/flyte_client" => json(
+                StatusCode::OK,
+                client_json(&external_public_config(&ext.settings)),
+            ),
+            _ => json(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({"error": "not_found", "error_description": "this server trusts an external issuer; use its endpoints"}),
+            ),
+        });
+    }
     let Some(settings) = settings else {
         // As FlyteAdmin's gateway does when the gRPC service behind it is not registered.
         return Some(json(
@@ -406,31 +501,9 @@ pub(crate) async fn http_route(shared: &Shared, req: Request<Body>) -> Option<Re
     let base = shared.http_base();
     let response = match path.as_str() {
         "/.well-known/oauth-authorization-server" => {
-            let m = metadata(&base);
-            json(
-                StatusCode::OK,
-                serde_json::json!({
-                    "issuer": m.issuer, "authorization_endpoint": m.authorization_endpoint,
-                    "token_endpoint": m.token_endpoint, "response_types_supported": m.response_types_supported,
-                    "scopes_supported": m.scopes_supported,
-                    "token_endpoint_auth_methods_supported": m.token_endpoint_auth_methods_supported,
-                    "jwks_uri": m.jwks_uri, "code_challenge_methods_supported": m.code_challenge_methods_supported,
-                    "grant_types_supported": m.grant_types_supported,
-                    "device_authorization_endpoint": m.device_authorization_endpoint,
-                }),
-            )
+            json(StatusCode::OK, metadata_json(&metadata(&base)))
         }
-        "/config/v1/flyte_client" => {
-            let c = public_config(&settings);
-            json(
-                StatusCode::OK,
-                serde_json::json!({
-                    "client_id": c.client_id, "redirect_uri": c.redirect_uri, "scopes": c.scopes,
-                    "authorization_metadata_key": c.authorization_metadata_key,
-                    "service_http_endpoint": c.service_http_endpoint, "audience": c.audience,
-                }),
-            )
-        }
+        "/config/v1/flyte_client" => json(StatusCode::OK, client_json(&public_config(&settings))),
         "/oauth2/jwks" => json(StatusCode::OK, serde_json::json!({"keys": []})),
         "/oauth2/authorize" => authorize(shared, &settings, req.uri().query().unwrap_or_default()),
         "/oauth2/device/code" => {

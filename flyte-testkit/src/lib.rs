@@ -44,6 +44,7 @@ mod db;
 mod errors;
 mod executions;
 mod executor;
+mod external;
 mod faults;
 mod http;
 mod lists;
@@ -68,6 +69,7 @@ pub use auth::{
     AuthSettings, DeviceDecision, DEFAULT_AUTH_HEADER, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI,
 };
 pub use executor::{ExecutionRun, Executor, Executors, Outcome, Plan};
+pub use external::ExternalAuth;
 pub use faults::Fault;
 pub use flyteidl;
 
@@ -93,6 +95,7 @@ pub struct TestAdminBuilder {
     port: u16,
     http_port: u16,
     auth: Option<AuthSettings>,
+    external_auth: Option<ExternalAuth>,
     latency: std::time::Duration,
     random_faults: Option<(f64, u64)>,
 }
@@ -108,6 +111,7 @@ impl Default for TestAdminBuilder {
             port: 0,
             http_port: 0,
             auth: None,
+            external_auth: None,
             latency: std::time::Duration::ZERO,
             random_faults: None,
         }
@@ -163,6 +167,14 @@ impl TestAdminBuilder {
         self
     }
 
+    /// Trusts an external issuer instead: its metadata is served, and bearer JWTs are checked
+    /// against its keys, issuer and audience. The issuer must be reachable over http (a local
+    /// OIDC server) when the test kit starts.
+    pub fn external_auth(mut self, external: ExternalAuth) -> Self {
+        self.external_auth = Some(external);
+        self
+    }
+
     /// Adds this latency to every gRPC call.
     pub fn latency(mut self, latency: std::time::Duration) -> Self {
         self.latency = latency;
@@ -209,6 +221,10 @@ impl TestAdminBuilder {
                 )
             }
         };
+        let external = match self.external_auth {
+            Some(settings) => Some(external::discover(settings).await?),
+            None => None,
+        };
         let faults = Arc::new(faults::Faults::default());
         *faults
             .latency
@@ -229,6 +245,11 @@ impl TestAdminBuilder {
             faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
         });
+        shared
+            .auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .external = external;
         let http_listener = std::net::TcpListener::bind(("127.0.0.1", self.http_port))?;
         let http_addr = http_listener.local_addr()?;
         let _ = shared.http_base.set(http::base_url(http_addr));

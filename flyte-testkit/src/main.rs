@@ -2,7 +2,8 @@
 //! FlyteAdmin client at.
 //!
 //! ```text
-//! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N] [--auth self]
+//! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N]
+//!     [--auth self | --auth external --issuer URL [--audience A]]
 //!     [--client ID:SECRET] [--latency-ms N] [--fault-rate R --seed S] [--storage DIR] [--run-ms N]
 //! ```
 
@@ -11,12 +12,14 @@ use std::time::Duration;
 
 use flyte_testkit::{AuthSettings, Executors, TestAdmin};
 
-const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N]
+const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N]
 
 Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --port P          gRPC port (default: a free one)
   --http-port P     HTTP port for signed URLs and OAuth2 (default: a free one)
   --auth self       turn on FlyteAdmin's own authorization server (default: auth off)
+  --auth external   trust the issuer at --issuer URL (http, e.g. a local OIDC server);
+                    tokens must carry --audience A when given
   --client ID:SECRET  a confidential client for client credentials (with --auth self)
   --latency-ms N    add N ms to every gRPC call
   --fault-rate R    answer a fraction R of calls with UNAVAILABLE (with --seed S, default 1)
@@ -28,6 +31,8 @@ struct Options {
     port: u16,
     http_port: u16,
     auth: bool,
+    issuer: Option<String>,
+    audience: Option<String>,
     clients: Vec<(String, String)>,
     latency_ms: u64,
     fault_rate: f64,
@@ -61,16 +66,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 .map_err(|_| format!("{flag} expects a whole number, got {v:?}"))
         };
         match flag.as_str() {
-            "--port" => o.port = u16::try_from(number(value()?)?).map_err(|_| "--port is at most 65535".to_owned())?,
+            "--port" => {
+                o.port = u16::try_from(number(value()?)?)
+                    .map_err(|_| "--port is at most 65535".to_owned())?
+            }
             "--http-port" => {
-                o.http_port = u16::try_from(number(value()?)?).map_err(|_| "--http-port is at most 65535".to_owned())?
+                o.http_port = u16::try_from(number(value()?)?)
+                    .map_err(|_| "--http-port is at most 65535".to_owned())?
             }
             "--auth" => match value()?.as_str() {
                 "self" => o.auth = true,
                 "off" => o.auth = false,
-                "external" => {
-                    return Err("--auth external (JWT validation against an external issuer) is not implemented yet; use --auth self".into())
-                }
+                "external" => o.issuer = o.issuer.take().or_else(|| Some(String::new())),
                 other => return Err(format!("--auth takes self or off, got {other:?}")),
             },
             "--client" => {
@@ -78,6 +85,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 let (id, secret) = v.split_once(':').ok_or("--client takes ID:SECRET")?;
                 o.clients.push((id.to_owned(), secret.to_owned()));
             }
+            "--issuer" => o.issuer = Some(value()?),
+            "--audience" => o.audience = Some(value()?),
             "--latency-ms" => o.latency_ms = number(value()?)?,
             "--fault-rate" => {
                 let v = value()?;
@@ -85,13 +94,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .parse::<f64>()
                     .ok()
                     .filter(|r| (0.0..=1.0).contains(r))
-                    .ok_or_else(|| format!("--fault-rate expects a number from 0 to 1, got {v:?}"))?;
+                    .ok_or_else(|| {
+                        format!("--fault-rate expects a number from 0 to 1, got {v:?}")
+                    })?;
             }
             "--seed" => o.seed = number(value()?)?,
             "--storage" => o.storage = Some(value()?),
             "--run-ms" => o.run_ms = number(value()?)?,
             other => return Err(format!("unknown flag {other:?}")),
         }
+    }
+    if o.issuer.as_deref() == Some("") {
+        return Err("--auth external needs --issuer URL".into());
+    }
+    if o.auth && o.issuer.is_some() {
+        return Err("choose one of --auth self and --auth external".into());
     }
     Ok(o)
 }
@@ -124,6 +141,13 @@ async fn main() -> ExitCode {
             settings = settings.client(id, secret);
         }
         builder = builder.auth(settings);
+    }
+    if let Some(issuer) = options.issuer {
+        let mut external = flyte_testkit::ExternalAuth::new(issuer);
+        if let Some(audience) = options.audience {
+            external = external.audience(audience);
+        }
+        builder = builder.external_auth(external);
     }
     if options.fault_rate > 0.0 {
         builder = builder.random_faults(options.fault_rate, options.seed);
@@ -195,7 +219,22 @@ mod tests {
         );
         assert_eq!(err("serve --bogus"), "unknown flag \"--bogus\"");
         assert_eq!(err("serve --port"), "--port needs a value");
-        assert!(err("serve --auth external").contains("not implemented yet"));
+        assert_eq!(
+            err("serve --auth external"),
+            "--auth external needs --issuer URL"
+        );
+        assert_eq!(
+            err("serve --auth self --issuer http://x"),
+            "choose one of --auth self and --auth external"
+        );
+        let o = parse(&args(
+            "serve --auth external --issuer http://127.0.0.1:9 --audience flyte",
+        ))
+        .unwrap_or_default();
+        assert_eq!(
+            (o.issuer.as_deref(), o.audience.as_deref()),
+            (Some("http://127.0.0.1:9"), Some("flyte"))
+        );
         assert_eq!(err("launch"), "unknown command \"launch\"; expected serve");
     }
 }
