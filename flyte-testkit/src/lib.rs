@@ -2,36 +2,54 @@
 //! codes and messages, pagination and filters, and executions whose outcome your test decides.
 //!
 //! Start one with [`TestAdmin::start`] (or [`TestAdmin::builder`]), point any FlyteAdmin client at
-//! [`TestAdmin::endpoint`], and drop it when done. State lives in memory. The project
+//! [`TestAdmin::endpoint`] (plaintext), and drop it when done. State lives in memory. The project
 //! `flytesnacks` exists from the start, as in flyte-binary, with the domains `development`,
-//! `staging` and `production`.
+//! `staging` and `production`. The same server runs standalone with
+//! `cargo run -p flyte-testkit -- serve` for flytectl, pyflyte and FlyteRemote.
 //!
 //! # Main types
-//! - [`TestAdmin`] and [`TestAdminBuilder`]: the server.
-//! - [`Executor`], [`Executors`], [`Plan`], [`Outcome`], [`ExecutionRun`]: what executions do.
+//! - [`TestAdmin`] and [`TestAdminBuilder`]: the server, its HTTP listener, and test hooks
+//!   ([`TestAdmin::wait_for_terminal`], [`TestAdmin::fail_next`], [`TestAdmin::calls`],
+//!   [`TestAdmin::decide_device_login`], [`TestAdmin::expire_tokens`], [`TestAdmin::blob`]).
+//! - [`Executor`], [`Executors`], [`Plan`], [`Outcome`], [`ExecutionRun`]: what executions do,
+//!   the part flytepropeller plays in a deployment.
+//! - [`AuthSettings`], [`ExternalAuth`], [`DeviceDecision`]: authentication, off by default.
+//! - [`Fault`]: injected errors, dropped connections and delays.
 //! - [`flyteidl`]: the wire types, re-exported.
 //!
 //! # What is simulated
-//! AdminService in full: projects, tasks, workflows (with reference checks and a compiled
-//! closure), launch plans (expected inputs, activation), named entities, description entities,
-//! executions (name rules, input merging, single-task executions, relaunch, recover, terminate),
-//! node and task executions, matchable attributes, lists with FlyteAdmin's filters, sorting and
-//! tokens. Propeller's part is played by an [`Executor`]. Node and task events from a real
-//! propeller and dynamic workflows answer UNIMPLEMENTED or an explaining error.
+//! - AdminService in full: projects, tasks, workflows (reference checks through branches, arrays
+//!   and sub-workflows; a compiled closure), launch plans (expected inputs, one active version),
+//!   named and description entities, executions (name rules, input merging, single-task
+//!   executions, relaunch, recover, terminate, archive, workflow events), node and task
+//!   executions, gate nodes and signals, matchable attributes, and lists with FlyteAdmin's
+//!   filters, sort keys and tokens. Node and task events from a real propeller answer
+//!   UNIMPLEMENTED; dynamic workflows are not simulated.
+//! - DataProxyService with signed URLs served by the test kit's own HTTP listener, into an
+//!   `object_store` (memory, or a directory with [`TestAdminBuilder::storage_dir`]).
+//! - AuthMetadataService and IdentityService; with auth on, FlyteAdmin's own authorization
+//!   server (PKCE, client credentials, refresh, device code) or an external issuer's JWTs.
 //!
 //! # Example
 //! ```no_run
-//! use flyte_testkit::TestAdmin;
+//! use flyte_testkit::flyteidl::flyteidl::admin::ProjectListRequest;
+//! use flyte_testkit::flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
+//! use flyte_testkit::{Executors, TestAdmin};
+//! use std::time::Duration;
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let admin = TestAdmin::start().await?;
-//! println!("FlyteAdmin at {}", admin.endpoint());
-//! // ... point your client at admin.endpoint(); insecure (plaintext) gRPC.
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let admin = TestAdmin::builder()
+//!     .executor(Executors::succeed_after(Duration::from_secs(5)))
+//!     .start()
+//!     .await?;
+//! let mut client = AdminServiceClient::connect(admin.endpoint()).await?;
+//! let projects = client.list_projects(ProjectListRequest::default()).await?.into_inner();
+//! assert_eq!(projects.projects[0].id, "flytesnacks");
 //! # Ok(()) }
 //! ```
 //!
 //! # Feature flags
-//! None yet.
+//! None: every part is always present.
 
 // Handlers answer with tonic::Status, FlyteAdmin's wire error; boxing it inside the crate would only
 // be unboxed again at every handler.
