@@ -633,7 +633,12 @@ impl ConfigLoader {
         if self.use_env {
             apply_env(&mut config, &env, &mut diagnostics);
         }
-        config.meta.env = Some(env);
+        // Variables named by the config (clientSecretEnvVar) are read later: from the injected
+        // set when there is one, else from the process.
+        config.meta.env = match (&self.env, self.use_env) {
+            (None, true) => None,
+            _ => Some(env),
+        };
         for (key, value) in &self.overrides {
             match config.set(key, value) {
                 Ok(()) => {}

@@ -139,6 +139,8 @@ pub(crate) struct AuthState {
     codes: HashMap<String, PendingCode>,
     devices: HashMap<String, Device>,
     secret: Vec<u8>,
+    /// Requests to the token endpoint, by grant type.
+    pub(crate) token_requests: HashMap<String, u64>,
 }
 
 impl AuthState {
@@ -671,6 +673,7 @@ fn token(
         .auth
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *state.token_requests.entry(get("grant_type")).or_default() += 1;
     let scope = if get("scope").is_empty() {
         s.scopes.join(" ")
     } else {

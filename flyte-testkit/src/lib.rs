@@ -410,6 +410,19 @@ impl TestAdmin {
             .decide_device(user_code, decision)
     }
 
+    /// How many requests the token endpoint received with this `grant_type`
+    /// (`client_credentials`, `authorization_code`, `refresh_token`, or the device-code URN).
+    pub fn token_requests(&self, grant_type: &str) -> u64 {
+        self.shared
+            .auth
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .token_requests
+            .get(grant_type)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Invalidates every access token issued so far, as if they had expired.
     pub fn expire_tokens(&self) {
         self.shared

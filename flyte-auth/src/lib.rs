@@ -1,0 +1,49 @@
+//! Every way Flyte lets a client log in (client credentials, PKCE in a browser, the device
+//! flow, an external command) behind one cheap [`Credentials`] handle that discovers the
+//! authorization server, refreshes before expiry, makes one request for many callers, and keeps
+//! tokens in a cache that is never shared across endpoints.
+//!
+//! flyte-admin-client mounts it on its channel; use it directly to call other services with
+//! Flyte's tokens.
+//!
+//! # Main types
+//! - [`Credentials`] and [`CredentialsBuilder`]: the handle, from flytectl's config
+//!   ([`Credentials::from_config`]) or built by hand with a [`Flow`].
+//! - [`AccessToken`]: a token, its expiry (`exp` or `expires_in`) and refresh token; never printed.
+//! - [`AuthMetadata`]: what FlyteAdmin advertises (discovered over gRPC, then HTTP).
+//! - [`TokenCache`], [`FileCache`] (default, `~/.flyte/tokens`, files 0600), [`MemoryCache`].
+//! - [`Interaction`] and [`Terminal`]: how PKCE URLs and device codes reach a person or a script.
+//! - [`Error`] with predicates ([`Error::is_invalid_client`], [`Error::is_transient`], ...).
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = flyte_config::Config::load()?;
+//! let credentials = flyte_auth::Credentials::from_config(&config)?;
+//! let (header, value) = credentials.header().await?;
+//! // send `header: value` with each FlyteAdmin call; after UNAUTHENTICATED:
+//! let token = credentials.token().await?;
+//! credentials.invalidate(&token);
+//! # let _ = (header, value);
+//! # Ok(()) }
+//! ```
+//!
+//! # Feature flags
+//! None yet. An OS keyring cache (sharing logins with flytectl) is planned behind `keyring`.
+
+mod cache;
+mod credentials;
+mod discovery;
+mod error;
+mod interaction;
+mod oauth;
+mod pkce;
+mod token;
+
+pub use cache::{CacheKey, FileCache, MemoryCache, TokenCache};
+pub use credentials::{Credentials, CredentialsBuilder, Flow, DEFAULT_HEADER};
+pub use discovery::AuthMetadata;
+pub use error::{Error, Kind, Result};
+pub use interaction::{Interaction, Terminal};
+pub use oauth::RetryPolicy;
+pub use token::AccessToken;

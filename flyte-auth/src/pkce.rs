@@ -1,0 +1,308 @@
+//! PKCE (RFC 7636) with a local callback server on the redirect URI's host, port and path.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::error::{Error, Kind, Result};
+
+const FLOW: &str = "PKCE";
+
+/// Random text from the RFC 7636 unreserved alphabet, from the operating system's generator.
+pub(crate) fn random_string(len: usize) -> Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    let mut bytes = vec![0u8; len];
+    getrandom(&mut bytes)?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+/// Fills `buf` from `/dev/urandom` (or, where there is none, a hash of time and address).
+fn getrandom(buf: &mut [u8]) -> Result<()> {
+    use std::io::Read as _;
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        if f.read_exact(buf).is_ok() {
+            return Ok(());
+        }
+    }
+    // Platforms without /dev/urandom: SHA-256 over the time, a counter and a stack address.
+    let mut seed = Sha256::new();
+    for (i, chunk) in buf.chunks_mut(32).enumerate() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        seed.update(now.to_le_bytes());
+        seed.update(i.to_le_bytes());
+        seed.update((chunk.as_ptr() as usize).to_le_bytes());
+        let digest = seed.clone().finalize();
+        chunk.copy_from_slice(&digest[..chunk.len()]);
+    }
+    Ok(())
+}
+
+/// The verifier and its S256 challenge.
+pub(crate) struct Pkce {
+    pub(crate) verifier: String,
+    pub(crate) challenge: String,
+}
+
+impl Pkce {
+    pub(crate) fn new() -> Result<Self> {
+        let verifier = random_string(64)?;
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        Ok(Pkce {
+            verifier,
+            challenge,
+        })
+    }
+}
+
+/// Where the callback listens, from the redirect URI.
+#[derive(Debug, Clone)]
+pub(crate) struct Redirect {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) path: String,
+}
+
+pub(crate) fn parse_redirect(uri: &str) -> Result<Redirect> {
+    let bad = |why: &str| Error::new(Kind::Config, FLOW, format!("redirect URI {uri:?} {why}"));
+    let rest = uri
+        .strip_prefix("http://")
+        .ok_or_else(|| bad("must be an http:// URL on this machine"))?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("has a bad port"))?),
+        None => (authority, 80),
+    };
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    Ok(Redirect {
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+        path,
+    })
+}
+
+/// Binds the callback listener; a busy port is a clear error, not a crash.
+pub(crate) async fn bind(redirect: &Redirect) -> Result<TcpListener> {
+    let addr = format!("{}:{}", redirect.host, redirect.port);
+    let mut last = None;
+    let addrs = tokio::net::lookup_host(&addr).await.map_err(|e| {
+        Error::new(
+            Kind::Config,
+            FLOW,
+            format!("cannot resolve the redirect host {addr}: {e}"),
+        )
+    })?;
+    for a in addrs {
+        match TcpListener::bind(a).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some((a, e)),
+        }
+    }
+    let (a, e) =
+        last.ok_or_else(|| Error::new(Kind::Config, FLOW, format!("{addr} resolves to nothing")))?;
+    Err(Error::new(
+        Kind::Config,
+        FLOW,
+        format!("cannot listen for the login callback on {a} ({e}); free the port or use the DeviceFlow auth type"),
+    )
+    .with_source(e))
+}
+
+fn query_value(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(v) => {
+                    out.push(v);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn respond(stream: &mut tokio::net::TcpStream, status: &str, body: &str) {
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Waits for the provider's redirect and returns the code. Requests for other paths are
+/// answered 404 and ignored; a wrong `state` or an `error=` callback ends the login.
+pub(crate) async fn wait_for_code(
+    listener: TcpListener,
+    redirect: &Redirect,
+    state: &str,
+    timeout: Duration,
+) -> Result<String> {
+    let wait = async {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut len = 0;
+            // Read the request head.
+            while len < buf.len() {
+                match stream.read(&mut buf[len..]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => len += n,
+                }
+                if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+            let target = head
+                .lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("/")
+                .to_owned();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            if path != redirect.path {
+                respond(&mut stream, "404 Not Found", "not the login callback").await;
+                continue;
+            }
+            if let Some(error) = query_value(query, "error") {
+                let description = query_value(query, "error_description").unwrap_or_default();
+                respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "Login failed; you may close this window.",
+                )
+                .await;
+                return Err(Error::new(
+                    Kind::AccessDenied,
+                    FLOW,
+                    format!(
+                        "the identity provider answered {error}{}",
+                        if description.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {description}")
+                        }
+                    ),
+                ));
+            }
+            if query_value(query, "state").as_deref() != Some(state) {
+                respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "Login failed: the state does not match.",
+                )
+                .await;
+                return Err(Error::new(
+                    Kind::AccessDenied,
+                    FLOW,
+                    "the callback's state does not match the request's (possibly a forged request); log in again",
+                ));
+            }
+            let Some(code) = query_value(query, "code") else {
+                respond(&mut stream, "400 Bad Request", "Login failed: no code.").await;
+                return Err(Error::new(
+                    Kind::Protocol,
+                    FLOW,
+                    "the callback carried no code",
+                ));
+            };
+            respond(
+                &mut stream,
+                "200 OK",
+                "Logged in to Flyte; you may close this window.",
+            )
+            .await;
+            return Ok(code);
+        }
+    };
+    tokio::time::timeout(timeout, wait).await.map_err(|_| {
+        Error::new(
+            Kind::Timeout,
+            FLOW,
+            format!(
+                "no login within {}s (admin.pkceConfig.timeout)",
+                timeout.as_secs()
+            ),
+        )
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_is_s256_of_the_verifier() -> Result<()> {
+        let p = Pkce::new()?;
+        assert_eq!(p.verifier.len(), 64);
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(p.verifier.as_bytes()));
+        assert_eq!(p.challenge, expected);
+        assert_ne!(Pkce::new()?.verifier, p.verifier);
+        Ok(())
+    }
+
+    #[test]
+    fn redirect_uris() -> Result<()> {
+        let r = parse_redirect("http://localhost:53593/callback")?;
+        assert_eq!(
+            (r.host.as_str(), r.port, r.path.as_str()),
+            ("localhost", 53593, "/callback")
+        );
+        let r = parse_redirect("http://[::1]:8080/cb/x")?;
+        assert_eq!(
+            (r.host.as_str(), r.port, r.path.as_str()),
+            ("::1", 8080, "/cb/x")
+        );
+        assert!(parse_redirect("https://localhost/cb").is_err());
+        assert!(parse_redirect("http://localhost:x/cb").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn query_values_are_decoded() {
+        assert_eq!(
+            query_value("a=1&error_description=bad+thing%21", "error_description").as_deref(),
+            Some("bad thing!")
+        );
+        assert_eq!(query_value("a=1", "b"), None);
+    }
+}

@@ -1,0 +1,165 @@
+//! Access tokens: the secret, its type, when it expires, and the refresh token.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use flyte_config::Secret;
+
+/// An access token. `Debug` never shows the token or its refresh token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub(crate) value: Secret,
+    pub(crate) token_type: String,
+    pub(crate) expires_at: Option<SystemTime>,
+    pub(crate) refresh_token: Option<Secret>,
+}
+
+impl AccessToken {
+    /// A bearer token with a known (or unknown) expiry.
+    pub fn new(value: impl Into<String>, expires_at: Option<SystemTime>) -> Self {
+        let value = value.into();
+        let expires_at = expires_at.or_else(|| jwt_expiry(&value));
+        AccessToken {
+            value: Secret::new(value),
+            token_type: "Bearer".to_owned(),
+            expires_at,
+            refresh_token: None,
+        }
+    }
+
+    /// The token itself. Send it only to FlyteAdmin.
+    pub fn secret(&self) -> &str {
+        self.value.expose()
+    }
+
+    /// The header value: `Bearer <token>`.
+    pub fn header_value(&self) -> String {
+        format!("{} {}", self.token_type, self.value.expose())
+    }
+
+    /// When it expires, from the JWT `exp` claim or the token endpoint's `expires_in`.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// Whether a refresh token came with it.
+    pub fn has_refresh_token(&self) -> bool {
+        self.refresh_token.is_some()
+    }
+
+    /// Valid for at least `window` more. A token without known expiry counts as valid.
+    pub fn is_fresh(&self, window: Duration) -> bool {
+        match self.expires_at {
+            None => true,
+            Some(at) => at
+                .duration_since(SystemTime::now())
+                .is_ok_and(|left| left > window),
+        }
+    }
+
+    /// Builds a token from a token endpoint's JSON answer.
+    pub(crate) fn from_response(json: &serde_json::Value) -> Option<Self> {
+        let value = json["access_token"].as_str()?.to_owned();
+        let expires_at = jwt_expiry(&value).or_else(|| {
+            json["expires_in"]
+                .as_u64()
+                .or_else(|| json["expires_in"].as_str().and_then(|s| s.parse().ok()))
+                .map(|secs| SystemTime::now() + Duration::from_secs(secs))
+        });
+        let token_type = json["token_type"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| "Bearer".to_owned(), normalize_type);
+        Some(AccessToken {
+            value: Secret::new(value),
+            token_type,
+            expires_at,
+            refresh_token: json["refresh_token"].as_str().map(Secret::new),
+        })
+    }
+}
+
+/// `bearer` and `BEARER` as `Bearer`, as servers expect.
+fn normalize_type(t: &str) -> String {
+    if t.eq_ignore_ascii_case("bearer") {
+        "Bearer".to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The `exp` claim of a JWT, read without verifying it (only the issuer can verify).
+pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims["exp"]
+        .as_u64()
+        .or_else(|| claims["exp"].as_f64().map(|f| f as u64))?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(exp))
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &self.value)
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(exp: u64) -> String {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"none"}"#),
+            b64(&format!(r#"{{"exp":{exp}}}"#))
+        )
+    }
+
+    #[test]
+    fn expiry_from_jwt_or_expires_in() {
+        let t = AccessToken::from_response(
+            &serde_json::json!({"access_token": jwt(2_000_000_000), "expires_in": 5}),
+        )
+        .expect("token");
+        assert_eq!(
+            t.expires_at,
+            UNIX_EPOCH.checked_add(Duration::from_secs(2_000_000_000)),
+            "exp wins"
+        );
+        let opaque = AccessToken::from_response(&serde_json::json!({"access_token": "opaque", "expires_in": 3600, "token_type": "bearer"}))
+            .expect("token");
+        assert!(opaque.is_fresh(Duration::from_secs(3000)));
+        assert!(!opaque.is_fresh(Duration::from_secs(4000)));
+        assert_eq!(opaque.header_value(), "Bearer opaque");
+        let no_expiry = AccessToken::new("opaque", None);
+        assert!(no_expiry.is_fresh(Duration::from_secs(1_000_000)));
+    }
+
+    #[test]
+    fn debug_hides_the_token_and_refresh_token() {
+        let t = AccessToken::from_response(
+            &serde_json::json!({"access_token": "tok-123", "refresh_token": "ref-456"}),
+        )
+        .expect("token");
+        let shown = format!("{t:?} {t:#?}");
+        assert!(
+            !shown.contains("tok-123") && !shown.contains("ref-456"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The token endpoint's behaviour on the wire, with wiremock playing the identity provider.
+
+use std::time::Duration;
+
+use flyte_auth::{Credentials, Flow, RetryPolicy};
+use flyte_config::Secret;
+use wiremock::matchers::{body_string_contains, header, header_exists, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn flow(server: &MockServer, audience: Option<&str>) -> Flow {
+    Flow::ClientSecret {
+        client_id: "svc".into(),
+        secret: Secret::new("p@ss word"),
+        scopes: vec!["all".into(), "offline".into()],
+        audience: audience.map(str::to_owned),
+        use_audience_from_admin: false,
+        token_url: Some(format!("{}/token", server.uri())),
+    }
+}
+
+fn retry() -> RetryPolicy {
+    let mut r = RetryPolicy::attempts(3);
+    r.initial_backoff = Duration::from_millis(5);
+    r
+}
+
+#[tokio::test]
+async fn sends_what_rfc_6749_asks() -> TestResult {
+    let server = MockServer::start().await;
+    // "svc:p%40ss+word" in Basic, as RFC 6749 §2.3.1 form-encodes both parts.
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(header("authorization", "Basic c3ZjOnAlNDBzcyt3b3Jk"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("scope=all+offline"))
+        .and(body_string_contains("audience=https%3A%2F%2Fflyte"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "opaque-1", "token_type": "bearer", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(flow(&server, Some("https://flyte")), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()?;
+    let t = creds.token().await?;
+    assert_eq!(t.header_value(), "Bearer opaque-1");
+    let left = t
+        .expires_at()
+        .ok_or("no expiry")?
+        .duration_since(std::time::SystemTime::now())?;
+    assert!(
+        left > Duration::from_secs(3500),
+        "expires_in is used for opaque tokens"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_then_succeed() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()?;
+    assert_eq!(creds.token().await?.secret(), "t");
+    Ok(())
+}
+
+#[tokio::test]
+async fn retries_give_up_as_a_transient_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()?;
+    let err = creds.token().await.expect_err("down");
+    assert!(err.is_transient(), "{err}");
+    assert!(err.to_string().contains("HTTP 500"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn refusals_are_not_retried() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_client", "error_description": "Client authentication failed (unknown client)"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()?;
+    let err = creds.token().await.expect_err("refused");
+    assert!(err.is_invalid_client());
+    assert!(
+        err.to_string()
+            .contains("Client authentication failed (unknown client)"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("p@ss"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn proxy_command_output_goes_in_proxy_authorization() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("proxy-authorization", "Bearer iap-token"))
+        .and(header_exists("authorization"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///x:1\n  clientId: svc\n  clientSecretEnvVar: FLYTE_RS_TEST_PROXY_SECRET\n  scopes: [all]\n  tokenUrl: {}/token\n  proxyCommand: [sh, -c, 'echo Bearer iap-token']\n",
+        server.uri()
+    ))?;
+    let mut config = config;
+    config.admin.client_secret = Secret::new("x");
+    let creds = flyte_auth::CredentialsBuilder::from_config(&config)?
+        .memory_cache()
+        .build()?;
+    assert_eq!(creds.token().await?.secret(), "t");
+    Ok(())
+}
