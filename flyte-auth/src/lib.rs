@@ -13,6 +13,8 @@
 //! - [`AuthMetadata`]: what FlyteAdmin advertises (discovered over gRPC, then HTTP).
 //! - [`TokenCache`], [`FileCache`] (default, `~/.flyte/tokens`, files 0600), [`MemoryCache`].
 //! - [`Interaction`] and [`Terminal`]: how PKCE URLs and device codes reach a person or a script.
+//! - [`AuthLayer`]: the tower layer for a tonic channel: attaches the token, and after
+//!   UNAUTHENTICATED invalidates it and retries the call once.
 //! - [`Error`] with predicates ([`Error::is_invalid_client`], [`Error::is_transient`], ...).
 //!
 //! # Example
@@ -36,6 +38,7 @@ mod credentials;
 mod discovery;
 mod error;
 mod interaction;
+mod layer;
 mod oauth;
 mod pkce;
 mod token;
@@ -45,5 +48,6 @@ pub use credentials::{Credentials, CredentialsBuilder, Flow, DEFAULT_HEADER};
 pub use discovery::AuthMetadata;
 pub use error::{Error, Kind, Result};
 pub use interaction::{Interaction, Terminal};
+pub use layer::{AuthLayer, AuthService};
 pub use oauth::RetryPolicy;
 pub use token::AccessToken;

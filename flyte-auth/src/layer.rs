@@ -1,0 +1,152 @@
+//! The tower layer a gRPC channel wears: it attaches the token, and when the server answers
+//! UNAUTHENTICATED it invalidates that token, gets another and sends the call once more.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::Body as _;
+use tonic::body::BoxBody;
+use tonic::codegen::http;
+use tower::{Layer, Service};
+
+use crate::credentials::Credentials;
+use crate::token::AccessToken;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Adds [`Credentials`] to every call of a tonic channel.
+///
+/// Give the credentials an unlayered channel (or an HTTP base) for discovery; discovering
+/// through the layered channel would wait on itself.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    credentials: Credentials,
+}
+
+impl AuthLayer {
+    /// A layer that authenticates with `credentials`.
+    pub fn new(credentials: Credentials) -> Self {
+        AuthLayer { credentials }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            credentials: self.credentials.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps a channel in.
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    credentials: Credentials,
+}
+
+const UNAUTHENTICATED: &str = "16";
+
+fn unauthenticated<B>(resp: &http::Response<B>) -> bool {
+    // A refused call is answered trailers-only, so the status is in the headers.
+    resp.headers()
+        .get("grpc-status")
+        .is_some_and(|v| v.as_bytes() == UNAUTHENTICATED.as_bytes())
+}
+
+fn body(bytes: Bytes) -> BoxBody {
+    http_body::Full::new(bytes)
+        .map_err(|e: std::convert::Infallible| match e {})
+        .boxed_unsync()
+}
+
+fn request(
+    parts: &http::request::Parts,
+    bytes: &Bytes,
+    header: Option<(&str, String)>,
+) -> Result<http::Request<BoxBody>, BoxError> {
+    let mut builder = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .version(parts.version);
+    for (k, v) in &parts.headers {
+        builder = builder.header(k, v);
+    }
+    if let Some((name, value)) = header {
+        builder = builder.header(name, value);
+    }
+    Ok(builder.body(body(bytes.clone()))?)
+}
+
+impl<S, B> Service<http::Request<BoxBody>> for AuthService<S>
+where
+    S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Send + 'static,
+{
+    type Response = http::Response<B>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: http::Request<BoxBody>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let credentials = self.credentials.clone();
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            // Kept so the call can be sent again after UNAUTHENTICATED.
+            let bytes = hyper::body::to_bytes(body)
+                .await
+                .map_err(|s| Box::new(s) as BoxError)?;
+            let attach = |token: &Option<AccessToken>, name: &str| {
+                token.as_ref().map(|t| (name.to_owned(), t.header_value()))
+            };
+            let token = match credentials.token().await {
+                Ok(t) => Some(t),
+                Err(e) if e.is_disabled() => None,
+                Err(e) => return Err(Box::new(e) as BoxError),
+            };
+            let name = credentials.header_name().await;
+            let first = request(
+                &parts,
+                &bytes,
+                attach(&token, &name)
+                    .as_ref()
+                    .map(|(n, v)| (n.as_str(), v.clone())),
+            )?;
+            let resp = inner.call(first).await.map_err(Into::into)?;
+            let Some(token) = token.filter(|_| unauthenticated(&resp)) else {
+                return Ok(resp);
+            };
+            credentials.invalidate(&token);
+            let fresh = credentials
+                .token()
+                .await
+                .map_err(|e| Box::new(e) as BoxError)?;
+            let retry = request(&parts, &bytes, Some((name.as_str(), fresh.header_value())))?;
+            let mut ready = inner.clone();
+            futures_ready(&mut ready).await?;
+            ready.call(retry).await.map_err(Into::into)
+        })
+    }
+}
+
+async fn futures_ready<S, R>(svc: &mut S) -> Result<(), BoxError>
+where
+    S: Service<R>,
+    S::Error: Into<BoxError>,
+{
+    std::future::poll_fn(|cx| svc.poll_ready(cx))
+        .await
+        .map_err(Into::into)
+}

@@ -1,0 +1,103 @@
+//! The tower layer on a tonic channel: tokens attached, one retry after UNAUTHENTICATED.
+
+use flyte_auth::{AuthLayer, Credentials, Flow};
+use flyte_config::Secret;
+use flyte_testkit::flyteidl::flyteidl::admin::ProjectListRequest;
+use flyte_testkit::flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
+use flyte_testkit::{AuthSettings, Fault, TestAdmin};
+use tonic::transport::Channel;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn setup(
+    auth: bool,
+) -> Result<(TestAdmin, Credentials, Channel), Box<dyn std::error::Error>> {
+    let mut builder = TestAdmin::builder();
+    if auth {
+        builder = builder.auth(AuthSettings::default().client("robot", "s3cret"));
+    }
+    let admin = builder.start().await?;
+    let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
+    let creds = Credentials::builder(
+        Flow::ClientSecret {
+            client_id: "robot".into(),
+            secret: Secret::new("s3cret"),
+            scopes: vec![],
+            audience: None,
+            use_audience_from_admin: false,
+            token_url: None,
+        },
+        admin.endpoint(),
+    )
+    .grpc_channel(channel.clone())
+    .memory_cache()
+    .build()?;
+    Ok((admin, creds, channel))
+}
+
+#[tokio::test]
+async fn tokens_are_attached_and_refreshed_after_unauthenticated() -> TestResult {
+    let (admin, creds, channel) = setup(true).await?;
+    let svc = tower::ServiceBuilder::new()
+        .layer(AuthLayer::new(creds.clone()))
+        .service(channel);
+    let mut client = AdminServiceClient::new(svc);
+    assert_eq!(
+        client
+            .list_projects(ProjectListRequest::default())
+            .await?
+            .into_inner()
+            .projects
+            .len(),
+        1
+    );
+    assert_eq!(admin.token_requests("client_credentials"), 1);
+
+    // The server forgets every token: the next call is refused once, then retried with a new one.
+    admin.expire_tokens();
+    assert_eq!(
+        client
+            .list_projects(ProjectListRequest::default())
+            .await?
+            .into_inner()
+            .projects
+            .len(),
+        1
+    );
+    assert_eq!(admin.token_requests("client_credentials"), 2);
+    assert_eq!(
+        admin.calls("ListProjects"),
+        3,
+        "one refused attempt and one retry"
+    );
+
+    // Only one retry: a server that keeps refusing gets UNAUTHENTICATED back.
+    admin.fail_next("ListProjects", Fault::Unauthenticated, 2);
+    let err = client
+        .list_projects(ProjectListRequest::default())
+        .await
+        .expect_err("still refused");
+    assert_eq!(err.code(), tonic::Code::Unauthenticated);
+    assert_eq!(admin.calls("ListProjects"), 5);
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_auth_off_calls_go_through_without_a_header() -> TestResult {
+    let (admin, creds, channel) = setup(false).await?;
+    let svc = tower::ServiceBuilder::new()
+        .layer(AuthLayer::new(creds))
+        .service(channel);
+    let mut client = AdminServiceClient::new(svc);
+    assert_eq!(
+        client
+            .list_projects(ProjectListRequest::default())
+            .await?
+            .into_inner()
+            .projects
+            .len(),
+        1
+    );
+    assert_eq!(admin.token_requests("client_credentials"), 0);
+    Ok(())
+}
