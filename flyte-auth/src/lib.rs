@@ -31,13 +31,17 @@
 //! ```
 //!
 //! # Feature flags
-//! None yet. An OS keyring cache (sharing logins with flytectl) is planned behind `keyring`.
+//! - `keyring`: `KeyringCache`, tokens in the OS keyring under flytectl's names
+//!   ([`KEYRING_SERVICE`], [`keyring_user`]), so flytectl and flyte-rs share logins.
 
 mod cache;
 mod credentials;
 mod discovery;
 mod error;
 mod interaction;
+#[cfg(feature = "keyring")]
+mod keyring_cache;
+mod keyring_format;
 mod layer;
 mod oauth;
 mod pkce;
@@ -48,6 +52,9 @@ pub use credentials::{Credentials, CredentialsBuilder, Flow, DEFAULT_HEADER};
 pub use discovery::AuthMetadata;
 pub use error::{Error, Kind, Result};
 pub use interaction::{Interaction, Terminal};
+#[cfg(feature = "keyring")]
+pub use keyring_cache::KeyringCache;
+pub use keyring_format::{keyring_user, KEYRING_SERVICE};
 pub use layer::{AuthLayer, AuthService};
 pub use oauth::RetryPolicy;
 pub use token::AccessToken;
