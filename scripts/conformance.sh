@@ -7,6 +7,8 @@
 #     variables; we check that it sees the same settings flyte-rs does.
 #   - flytekit (PyPI) against the standalone flyte-testkit: pyflyte packages workflows, and
 #     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload.
+#   - oidc-provider (npm): a real OAuth2/OIDC server; flyte-auth logs in to the test kit (in
+#     external auth mode) with client credentials, PKCE, refresh and the device flow.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,7 @@ fi
 
 cargo build --quiet --example config -p flyte-examples
 cargo build --quiet -p flyte-testkit --bin flyte-testkit
+cargo build --quiet --example login -p flyte-examples
 
 failed=0
 run() {
@@ -49,5 +52,8 @@ done
 [ -n "$port" ] || { echo "conformance: flyte-testkit did not start"; cat "$work/testkit.out"; exit 1; }
 run "flytekit against flyte-testkit on 127.0.0.1:$port" \
   "$venv/bin/python" scripts/conformance/testkit_flytekit.py "$port" "$work"
+
+mkdir -p "$work/oidc"
+run "flyte-auth against oidc-provider" bash scripts/conformance/oidc_flows.sh "$root" "$work/oidc"
 
 exit "$failed"

@@ -13,7 +13,8 @@ pub trait Interaction: Send + Sync + fmt::Debug {
     fn device_code(&self, verification_uri: &str, user_code: &str, complete_uri: Option<&str>);
 }
 
-/// Prints to stderr and, unless told not to, opens a browser when one is likely to exist.
+/// Prints to stderr and, unless told not to, opens a browser: the program named by `$BROWSER`
+/// when set (as many Unix tools do), else the platform's opener when a display is likely.
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
     open_browser: bool,
@@ -60,10 +61,29 @@ fn open(url: &str) -> bool {
     attempt.is_ok_and(|s| s.success())
 }
 
+/// Starts `$BROWSER url` without waiting: the browser must reach the login callback, which is
+/// served while this process waits.
+fn open_with_browser_var(program: &str, url: &str) -> bool {
+    match std::process::Command::new(program).arg(url).spawn() {
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 impl Interaction for Terminal {
     fn authorize(&self, url: &str) {
         eprintln!("To log in to Flyte, open this URL in a browser:\n\n    {url}\n");
-        if self.open_browser && has_display() && !open(url) {
+        if !self.open_browser {
+            return;
+        }
+        let opened = match std::env::var("BROWSER") {
+            Ok(program) if !program.trim().is_empty() => open_with_browser_var(program.trim(), url),
+            _ => has_display() && open(url),
+        };
+        if !opened {
             eprintln!("(could not open a browser; open the URL yourself)");
         }
     }

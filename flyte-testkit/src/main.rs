@@ -19,7 +19,8 @@ Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --http-port P     HTTP port for signed URLs and OAuth2 (default: a free one)
   --auth self       turn on FlyteAdmin's own authorization server (default: auth off)
   --auth external   trust the issuer at --issuer URL (http, e.g. a local OIDC server);
-                    tokens must carry --audience A when given
+                    tokens must carry --audience A when given; --public-client ID,
+                    --redirect-uri URI and --scopes \"a b\" set the advertised public client
   --client ID:SECRET  a confidential client for client credentials (with --auth self)
   --latency-ms N    add N ms to every gRPC call
   --fault-rate R    answer a fraction R of calls with UNAVAILABLE (with --seed S, default 1)
@@ -33,6 +34,9 @@ struct Options {
     auth: bool,
     issuer: Option<String>,
     audience: Option<String>,
+    public_client: Option<String>,
+    redirect_uri: Option<String>,
+    scopes: Option<String>,
     clients: Vec<(String, String)>,
     latency_ms: u64,
     fault_rate: f64,
@@ -87,6 +91,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--issuer" => o.issuer = Some(value()?),
             "--audience" => o.audience = Some(value()?),
+            "--public-client" => o.public_client = Some(value()?),
+            "--redirect-uri" => o.redirect_uri = Some(value()?),
+            "--scopes" => o.scopes = Some(value()?),
             "--latency-ms" => o.latency_ms = number(value()?)?,
             "--fault-rate" => {
                 let v = value()?;
@@ -146,6 +153,15 @@ async fn main() -> ExitCode {
         let mut external = flyte_testkit::ExternalAuth::new(issuer);
         if let Some(audience) = options.audience {
             external = external.audience(audience);
+        }
+        if let Some(id) = options.public_client {
+            external = external.public_client_id(id);
+        }
+        if let Some(uri) = options.redirect_uri {
+            external = external.redirect_uri(uri);
+        }
+        if let Some(scopes) = options.scopes {
+            external = external.scopes(scopes.split_whitespace().map(str::to_owned));
         }
         builder = builder.external_auth(external);
     }
