@@ -496,6 +496,15 @@ impl Credentials {
         Ok((self.header_name().await, token.header_value()))
     }
 
+    /// The `proxy-authorization` value from `admin.proxyCommand`, for gRPC calls as well as OAuth.
+    pub fn proxy_authorization(&self) -> Option<&str> {
+        self.inner
+            .http
+            .proxy_authorization
+            .as_ref()
+            .map(Secret::expose)
+    }
+
     /// How many times a token was obtained from the identity provider or the command (not from
     /// memory or the cache).
     pub fn acquisitions(&self) -> u64 {

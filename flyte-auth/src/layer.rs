@@ -69,6 +69,7 @@ fn request(
     parts: &http::request::Parts,
     bytes: &Bytes,
     header: Option<(&str, String)>,
+    proxy: Option<&str>,
 ) -> Result<http::Request<BoxBody>, BoxError> {
     let mut builder = http::Request::builder()
         .method(parts.method.clone())
@@ -79,6 +80,9 @@ fn request(
     }
     if let Some((name, value)) = header {
         builder = builder.header(name, value);
+    }
+    if let Some(p) = proxy {
+        builder = builder.header("proxy-authorization", p);
     }
     Ok(builder.body(body(bytes.clone()))?)
 }
@@ -117,12 +121,14 @@ where
                 Err(e) => return Err(Box::new(e) as BoxError),
             };
             let name = credentials.header_name().await;
+            let proxy = credentials.proxy_authorization().map(str::to_owned);
             let first = request(
                 &parts,
                 &bytes,
                 attach(&token, &name)
                     .as_ref()
                     .map(|(n, v)| (n.as_str(), v.clone())),
+                proxy.as_deref(),
             )?;
             let resp = inner.call(first).await.map_err(Into::into)?;
             let Some(token) = token.filter(|_| unauthenticated(&resp)) else {
@@ -133,7 +139,12 @@ where
                 .token()
                 .await
                 .map_err(|e| Box::new(e) as BoxError)?;
-            let retry = request(&parts, &bytes, Some((name.as_str(), fresh.header_value())))?;
+            let retry = request(
+                &parts,
+                &bytes,
+                Some((name.as_str(), fresh.header_value())),
+                proxy.as_deref(),
+            )?;
             let mut ready = inner.clone();
             futures_ready(&mut ready).await?;
             ready.call(retry).await.map_err(Into::into)
@@ -149,4 +160,50 @@ where
     std::future::poll_fn(|cx| svc.poll_ready(cx))
         .await
         .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Credentials;
+    use std::sync::{Arc, Mutex};
+
+    #[tokio::test]
+    async fn attaches_the_token_and_the_proxy_header() -> Result<(), BoxError> {
+        let config = flyte_config::Config::from_yaml_str(
+            "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo tok]\n  proxyCommand: [sh, -c, echo Bearer proxy-tok]\n  authorizationHeader: flyte-authorization\n",
+        )?;
+        let creds = Credentials::from_config(&config)?;
+        let seen: Arc<Mutex<Vec<http::HeaderMap>>> = Arc::default();
+        let record = Arc::clone(&seen);
+        let inner = tower::service_fn(move |req: http::Request<BoxBody>| {
+            let record = Arc::clone(&record);
+            async move {
+                record
+                    .lock()
+                    .map_err(|_| "poisoned")?
+                    .push(req.headers().clone());
+                Ok::<_, BoxError>(http::Response::new(()))
+            }
+        });
+        let mut svc = AuthLayer::new(creds).layer(inner);
+        let req = http::Request::builder()
+            .uri("http://x/flyteidl.service.AdminService/ListProjects")
+            .body(body(Bytes::from_static(b"abc")))?;
+        svc.call(req).await?;
+        let headers = seen
+            .lock()
+            .map_err(|_| "poisoned")?
+            .pop()
+            .ok_or("no call")?;
+        assert_eq!(
+            headers.get("flyte-authorization").map(|v| v.as_bytes()),
+            Some(&b"Bearer tok"[..])
+        );
+        assert_eq!(
+            headers.get("proxy-authorization").map(|v| v.as_bytes()),
+            Some(&b"Bearer proxy-tok"[..])
+        );
+        Ok(())
+    }
 }

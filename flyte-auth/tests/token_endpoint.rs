@@ -150,3 +150,27 @@ async fn proxy_command_output_goes_in_proxy_authorization() -> TestResult {
     assert_eq!(creds.token().await?.secret(), "t");
     Ok(())
 }
+
+#[test]
+fn handles_are_cheap_shared_and_never_show_secrets() {
+    fn shared<T: Clone + Send + Sync + 'static>() {}
+    shared::<Credentials>();
+    shared::<flyte_auth::AccessToken>();
+    let flow = Flow::ClientSecret {
+        client_id: "svc".into(),
+        secret: Secret::new("hunter2"),
+        scopes: vec![],
+        audience: None,
+        use_audience_from_admin: false,
+        token_url: None,
+    };
+    let shown = format!("{flow:?} {flow:#?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let cmd = Flow::ExternalCommand {
+        command: vec!["get-token".into(), "--password=hunter2".into()],
+    };
+    assert!(
+        !format!("{cmd:?}").contains("hunter2"),
+        "command arguments may hold secrets"
+    );
+}
