@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -12,23 +14,43 @@ use tonic::codegen::http;
 use tower::{Layer, Service};
 
 use crate::credentials::Credentials;
-use crate::token::AccessToken;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Adds [`Credentials`] to every call of a tonic channel.
+/// Adds [`Credentials`] to the calls of a tonic channel, lazily as flytectl does: calls go
+/// without a token until the server first answers UNAUTHENTICATED; from then on every call
+/// carries one, and a refused call gets a new token and one retry.
 ///
 /// Give the credentials an unlayered channel (or an HTTP base) for discovery; discovering
 /// through the layered channel would wait on itself.
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
-    credentials: Credentials,
+    credentials: Option<Credentials>,
+    needed: Arc<AtomicBool>,
 }
 
 impl AuthLayer {
     /// A layer that authenticates with `credentials`.
     pub fn new(credentials: Credentials) -> Self {
-        AuthLayer { credentials }
+        AuthLayer {
+            credentials: Some(credentials),
+            needed: Arc::default(),
+        }
+    }
+
+    /// A layer that sends calls as they are (a server with auth off, or a config without a
+    /// usable login); UNAUTHENTICATED answers pass through.
+    pub fn none() -> Self {
+        AuthLayer {
+            credentials: None,
+            needed: Arc::default(),
+        }
+    }
+
+    /// Sends a token from the first call on, instead of waiting for UNAUTHENTICATED.
+    pub fn eager(self) -> Self {
+        self.needed.store(true, Ordering::SeqCst);
+        self
     }
 }
 
@@ -39,6 +61,7 @@ impl<S> Layer<S> for AuthLayer {
         AuthService {
             inner,
             credentials: self.credentials.clone(),
+            needed: Arc::clone(&self.needed),
         }
     }
 }
@@ -47,7 +70,8 @@ impl<S> Layer<S> for AuthLayer {
 #[derive(Debug, Clone)]
 pub struct AuthService<S> {
     inner: S,
-    credentials: Credentials,
+    credentials: Option<Credentials>,
+    needed: Arc<AtomicBool>,
 }
 
 const UNAUTHENTICATED: &str = "16";
@@ -106,39 +130,51 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let credentials = self.credentials.clone();
+        let needed = Arc::clone(&self.needed);
         Box::pin(async move {
+            let Some(credentials) = credentials else {
+                return inner.call(req).await.map_err(Into::into);
+            };
             let (parts, body) = req.into_parts();
             // Kept so the call can be sent again after UNAUTHENTICATED.
             let bytes = hyper::body::to_bytes(body)
                 .await
                 .map_err(|s| Box::new(s) as BoxError)?;
-            let attach = |token: &Option<AccessToken>, name: &str| {
-                token.as_ref().map(|t| (name.to_owned(), t.header_value()))
-            };
-            let token = match credentials.token().await {
-                Ok(t) => Some(t),
-                Err(e) if e.is_disabled() => None,
-                Err(e) => return Err(Box::new(e) as BoxError),
-            };
-            let name = credentials.header_name().await;
             let proxy = credentials.proxy_authorization().map(str::to_owned);
+            let token = if needed.load(Ordering::SeqCst) {
+                match credentials.token().await {
+                    Ok(t) => Some(t),
+                    Err(e) if e.is_disabled() => None,
+                    Err(e) => return Err(Box::new(e) as BoxError),
+                }
+            } else {
+                None
+            };
+            let header = match &token {
+                Some(t) => Some((credentials.header_name().await, t.header_value())),
+                None => None,
+            };
             let first = request(
                 &parts,
                 &bytes,
-                attach(&token, &name)
-                    .as_ref()
-                    .map(|(n, v)| (n.as_str(), v.clone())),
+                header.as_ref().map(|(n, v)| (n.as_str(), v.clone())),
                 proxy.as_deref(),
             )?;
             let resp = inner.call(first).await.map_err(Into::into)?;
-            let Some(token) = token.filter(|_| unauthenticated(&resp)) else {
+            if !unauthenticated(&resp) {
                 return Ok(resp);
+            }
+            needed.store(true, Ordering::SeqCst);
+            if let Some(t) = &token {
+                credentials.invalidate(t);
+            }
+            let fresh = match credentials.token().await {
+                Ok(t) => t,
+                // Auth is off after all: the refusal is the server's answer.
+                Err(e) if e.is_disabled() => return Ok(resp),
+                Err(e) => return Err(Box::new(e) as BoxError),
             };
-            credentials.invalidate(&token);
-            let fresh = credentials
-                .token()
-                .await
-                .map_err(|e| Box::new(e) as BoxError)?;
+            let name = credentials.header_name().await;
             let retry = request(
                 &parts,
                 &bytes,
@@ -186,7 +222,7 @@ mod tests {
                 Ok::<_, BoxError>(http::Response::new(()))
             }
         });
-        let mut svc = AuthLayer::new(creds).layer(inner);
+        let mut svc = AuthLayer::new(creds).eager().layer(inner);
         let req = http::Request::builder()
             .uri("http://x/flyteidl.service.AdminService/ListProjects")
             .body(body(Bytes::from_static(b"abc")))?;

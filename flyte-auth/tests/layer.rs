@@ -36,12 +36,13 @@ async fn setup(
 }
 
 #[tokio::test]
-async fn tokens_are_attached_and_refreshed_after_unauthenticated() -> TestResult {
+async fn tokens_are_attached_lazily_and_refreshed_after_unauthenticated() -> TestResult {
     let (admin, creds, channel) = setup(true).await?;
     let svc = tower::ServiceBuilder::new()
         .layer(AuthLayer::new(creds.clone()))
         .service(channel);
     let mut client = AdminServiceClient::new(svc);
+    // Lazy, as flytectl: the first call goes without a token, is refused, and is retried with one.
     assert_eq!(
         client
             .list_projects(ProjectListRequest::default())
@@ -52,6 +53,10 @@ async fn tokens_are_attached_and_refreshed_after_unauthenticated() -> TestResult
         1
     );
     assert_eq!(admin.token_requests("client_credentials"), 1);
+    assert_eq!(admin.calls("ListProjects"), 2);
+    // From then on every call carries the token.
+    client.list_projects(ProjectListRequest::default()).await?;
+    assert_eq!(admin.calls("ListProjects"), 3);
 
     // The server forgets every token: the next call is refused once, then retried with a new one.
     admin.expire_tokens();
@@ -67,7 +72,7 @@ async fn tokens_are_attached_and_refreshed_after_unauthenticated() -> TestResult
     assert_eq!(admin.token_requests("client_credentials"), 2);
     assert_eq!(
         admin.calls("ListProjects"),
-        3,
+        5,
         "one refused attempt and one retry"
     );
 
@@ -78,16 +83,16 @@ async fn tokens_are_attached_and_refreshed_after_unauthenticated() -> TestResult
         .await
         .expect_err("still refused");
     assert_eq!(err.code(), tonic::Code::Unauthenticated);
-    assert_eq!(admin.calls("ListProjects"), 5);
+    assert_eq!(admin.calls("ListProjects"), 7);
     Ok(())
 }
 
 #[tokio::test]
-async fn with_auth_off_calls_go_through_without_a_header() -> TestResult {
+async fn with_auth_off_nothing_is_discovered_or_requested() -> TestResult {
     let (admin, creds, channel) = setup(false).await?;
     let svc = tower::ServiceBuilder::new()
         .layer(AuthLayer::new(creds))
-        .service(channel);
+        .service(channel.clone());
     let mut client = AdminServiceClient::new(svc);
     assert_eq!(
         client
@@ -99,5 +104,23 @@ async fn with_auth_off_calls_go_through_without_a_header() -> TestResult {
         1
     );
     assert_eq!(admin.token_requests("client_credentials"), 0);
+    assert_eq!(
+        admin.calls("GetOAuth2Metadata"),
+        0,
+        "lazy: no discovery without a refusal"
+    );
+    let plain = tower::ServiceBuilder::new()
+        .layer(AuthLayer::none())
+        .service(channel);
+    let mut client = AdminServiceClient::new(plain);
+    assert_eq!(
+        client
+            .list_projects(ProjectListRequest::default())
+            .await?
+            .into_inner()
+            .projects
+            .len(),
+        1
+    );
     Ok(())
 }
