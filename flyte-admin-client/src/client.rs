@@ -1,0 +1,371 @@
+//! Building the client: endpoint, TLS, message sizes, retries and flyte-auth's layer, from
+//! flytectl's config or by hand.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use flyte_auth::{AuthLayer, AuthService, Credentials};
+use flyte_config::{Config, Endpoint};
+use flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
+use flyteidl::flyteidl::service::data_proxy_service_client::DataProxyServiceClient;
+use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
+use flyteidl::flyteidl::service::signal_service_client::SignalServiceClient;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+
+use crate::error::{Code, Error, Result};
+use crate::retry::RetryPolicy;
+
+/// The transport every service client uses: a tonic channel wearing flyte-auth's layer.
+pub type Transport = AuthService<Channel>;
+
+/// flytekit's default: FlyteAdmin answers can be large (closures, execution data).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 20 * 1024 * 1024;
+
+/// Configures an [`AdminClient`].
+#[must_use]
+pub struct AdminClientBuilder {
+    endpoint: Option<String>,
+    insecure: bool,
+    insecure_skip_verify: bool,
+    ca_cert_file: Option<PathBuf>,
+    max_message_size: usize,
+    user_agent: String,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    credentials: Option<Credentials>,
+    auth_problem: Option<String>,
+    console: Option<String>,
+}
+
+impl fmt::Debug for AdminClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("insecure", &self.insecure)
+            .field("retry", &self.retry)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AdminClientBuilder {
+    fn default() -> Self {
+        AdminClientBuilder {
+            endpoint: None,
+            insecure: false,
+            insecure_skip_verify: false,
+            ca_cert_file: None,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            user_agent: concat!("flyte-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            credentials: None,
+            auth_problem: None,
+            console: None,
+        }
+    }
+}
+
+impl AdminClientBuilder {
+    /// The endpoint as flytectl writes it: `dns:///host:port`, `host:port`, `https://...`.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Plaintext gRPC (`admin.insecure`).
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// A PEM bundle that replaces the system roots (`admin.caCertFilePath`).
+    pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_cert_file = Some(path.into());
+        self
+    }
+
+    /// Largest message received (default 20 MiB).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// The `user-agent` sent.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// How long to wait for a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy of every call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How to log in when the server asks (calls go without a token until then).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The console's base URL, for [`AdminClient::console_url`].
+    pub fn console(mut self, url: impl Into<String>) -> Self {
+        self.console = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Everything from flytectl's config: endpoint, TLS, retries (`maxRetries`,
+    /// `perRetryTimeout`), message size, console, and the login flow. A config whose login
+    /// cannot work (e.g. no client secret) still builds: auth is only needed if the server asks,
+    /// and then the reason is in the error.
+    pub fn config(mut self, config: &Config) -> Self {
+        let a = &config.admin;
+        self.endpoint = (!a.endpoint.is_empty()).then(|| a.endpoint.clone());
+        self.insecure = a.insecure;
+        self.insecure_skip_verify = a.insecure_skip_verify;
+        self.ca_cert_file =
+            (!a.ca_cert_file_path.is_empty()).then(|| PathBuf::from(&a.ca_cert_file_path));
+        if a.max_message_size_bytes > 0 {
+            self.max_message_size =
+                usize::try_from(a.max_message_size_bytes).unwrap_or(self.max_message_size);
+        }
+        self.retry.max_retries =
+            u32::try_from(a.max_retries.max(0)).unwrap_or(self.retry.max_retries);
+        self.retry.per_attempt_timeout = a.per_retry_timeout;
+        self.console = (!config.console.endpoint.is_empty())
+            .then(|| config.console.endpoint.trim_end_matches('/').to_owned());
+        match flyte_auth::CredentialsBuilder::from_config(config) {
+            Ok(b) => match b.build() {
+                Ok(c) => self.credentials = Some(c),
+                Err(e) => self.auth_problem = Some(e.to_string()),
+            },
+            Err(e) => self.auth_problem = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// Builds the client. No connection is made until the first call.
+    ///
+    /// # Errors
+    /// No or a malformed endpoint, an unreadable CA bundle, or `insecureSkipVerify` (not
+    /// supported yet).
+    pub fn build(self) -> Result<AdminClient> {
+        let raw = self.endpoint.clone().ok_or_else(|| {
+            Error::new(
+                Code::InvalidArgument,
+                "connect",
+                "",
+                "no FlyteAdmin endpoint: set admin.endpoint",
+            )
+        })?;
+        let endpoint = Endpoint::parse(&raw, self.insecure)
+            .map_err(|e| Error::new(Code::InvalidArgument, "connect", &raw, e.to_string()))?;
+        let shown = endpoint.authority();
+        let config_error = |m: String| Error::new(Code::InvalidArgument, "connect", &shown, m);
+        let mut ep = Channel::from_shared(endpoint.uri())
+            .map_err(|e| config_error(format!("invalid endpoint: {e}")))?
+            .user_agent(self.user_agent.clone())
+            .map_err(|e| config_error(format!("invalid user agent: {e}")))?
+            .connect_timeout(self.connect_timeout)
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_while_idle(true);
+        if endpoint.tls {
+            if self.insecure_skip_verify {
+                return Err(config_error(
+                    "admin.insecureSkipVerify is not supported yet; use caCertFilePath with the server's CA".to_owned(),
+                ));
+            }
+            let pem = match &self.ca_cert_file {
+                Some(path) => std::fs::read(path).map_err(|e| {
+                    config_error(format!("cannot read the CA bundle {}: {e}", path.display()))
+                })?,
+                None => native_roots_pem(),
+            };
+            let tls = ClientTlsConfig::new()
+                .domain_name(endpoint.host.clone())
+                .ca_certificate(Certificate::from_pem(pem));
+            ep = ep
+                .tls_config(tls)
+                .map_err(|e| config_error(format!("TLS: {e}")))?;
+        }
+        let channel = ep.connect_lazy();
+        let auth = match &self.credentials {
+            Some(c) => AuthLayer::new(c.clone()),
+            None => AuthLayer::none(),
+        };
+        let transport = tower::Layer::layer(&auth, channel);
+        let size = self.max_message_size;
+        Ok(AdminClient {
+            inner: Arc::new(Inner {
+                admin: AdminServiceClient::new(transport.clone())
+                    .max_decoding_message_size(size)
+                    .max_encoding_message_size(size),
+                data_proxy: DataProxyServiceClient::new(transport.clone())
+                    .max_decoding_message_size(size),
+                signals: SignalServiceClient::new(transport.clone())
+                    .max_decoding_message_size(size),
+                identity: IdentityServiceClient::new(transport),
+                endpoint: shown,
+                retry: self.retry,
+                console: self.console,
+                auth_problem: self.auth_problem,
+            }),
+        })
+    }
+}
+
+/// The system's root certificates as one PEM bundle.
+fn native_roots_pem() -> Vec<u8> {
+    let mut pem = String::new();
+    if let Ok(certs) = rustls_native_certs::load_native_certs() {
+        for cert in certs {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            for chunk in b64.as_bytes().chunks(64) {
+                pem.push_str(&String::from_utf8_lossy(chunk));
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+    }
+    pem.into_bytes()
+}
+
+pub(crate) struct Inner {
+    pub(crate) admin: AdminServiceClient<Transport>,
+    pub(crate) data_proxy: DataProxyServiceClient<Transport>,
+    pub(crate) signals: SignalServiceClient<Transport>,
+    pub(crate) identity: IdentityServiceClient<Transport>,
+    pub(crate) endpoint: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) console: Option<String>,
+    pub(crate) auth_problem: Option<String>,
+}
+
+/// The FlyteAdmin client. Cheap to clone (`Arc` inside), `Send + Sync`; clones share the
+/// connection, the token and the retry policy.
+#[derive(Clone)]
+pub struct AdminClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for AdminClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminClient")
+            .field("endpoint", &self.inner.endpoint)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminClient {
+    /// A builder.
+    pub fn builder() -> AdminClientBuilder {
+        AdminClientBuilder::default()
+    }
+
+    /// A client from flytectl's config; see [`AdminClientBuilder::config`].
+    ///
+    /// # Errors
+    /// As [`AdminClientBuilder::build`].
+    pub fn from_config(config: &Config) -> Result<AdminClient> {
+        AdminClient::builder().config(config).build()
+    }
+
+    /// A client from the config flytectl would find (explicit path aside) and `FLYTE_*` variables.
+    ///
+    /// # Errors
+    /// A config that cannot be read, and as [`AdminClientBuilder::build`].
+    pub fn try_default() -> Result<AdminClient> {
+        let config = Config::load().map_err(|e| {
+            Error::new(Code::InvalidArgument, "config", "", e.to_string()).with_source(e)
+        })?;
+        AdminClient::from_config(&config)
+    }
+
+    /// `host:port` of FlyteAdmin.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// AdminService with the auth layer, for any RPC without a typed helper. Calls made here are
+    /// not retried; wrap them with [`AdminClient::call`] to apply the policy.
+    pub fn admin_service(&self) -> AdminServiceClient<Transport> {
+        self.inner.admin.clone()
+    }
+
+    /// DataProxyService with the auth layer.
+    pub fn data_proxy_service(&self) -> DataProxyServiceClient<Transport> {
+        self.inner.data_proxy.clone()
+    }
+
+    /// SignalService with the auth layer.
+    pub fn signal_service(&self) -> SignalServiceClient<Transport> {
+        self.inner.signals.clone()
+    }
+
+    /// IdentityService with the auth layer.
+    pub fn identity_service(&self) -> IdentityServiceClient<Transport> {
+        self.inner.identity.clone()
+    }
+
+    /// Runs a safe-to-repeat RPC under the retry policy, with errors naming `rpc`.
+    ///
+    /// # Errors
+    /// The last attempt's failure.
+    pub async fn call<T, F, Fut>(&self, rpc: &'static str, call: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
+    {
+        self.run(rpc, true, call).await
+    }
+
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        rpc: &'static str,
+        idempotent: bool,
+        call: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let result = crate::retry::run(
+            &self.inner.retry,
+            rpc,
+            &self.inner.endpoint,
+            idempotent,
+            call,
+        )
+        .await;
+        match (result, &self.inner.auth_problem) {
+            (Err(e), Some(problem)) if e.is_unauthenticated() => Err(Error::new(
+                Code::Unauthenticated,
+                rpc,
+                &self.inner.endpoint,
+                format!("{}; the config cannot log in: {problem}", e.message()),
+            )),
+            (r, _) => r,
+        }
+    }
+
+    pub(crate) fn invalid(&self, rpc: &'static str, message: impl Into<String>) -> Error {
+        Error::invalid_input(rpc, &self.inner.endpoint, message)
+    }
+}

@@ -1,0 +1,236 @@
+//! Typed identifiers with `Display` and `FromStr` (`project:domain:name:version`,
+//! `project:domain:name` for executions), and FlyteAdmin's execution-name rule.
+
+use std::fmt;
+use std::str::FromStr;
+
+use flyteidl::flyteidl::core::{Identifier, ResourceType, WorkflowExecutionIdentifier};
+
+/// Why an identifier could not be parsed or is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} {value:?}: {reason}")]
+pub struct IdError {
+    kind: &'static str,
+    value: String,
+    reason: String,
+}
+
+macro_rules! entity_id {
+    ($name:ident, $kind:expr, $rt:expr, $doc:expr) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            /// Project.
+            pub project: String,
+            /// Domain.
+            pub domain: String,
+            /// Name.
+            pub name: String,
+            /// Version.
+            pub version: String,
+        }
+
+        impl $name {
+            /// An id from its four parts.
+            pub fn new(
+                project: impl Into<String>,
+                domain: impl Into<String>,
+                name: impl Into<String>,
+                version: impl Into<String>,
+            ) -> Self {
+                $name {
+                    project: project.into(),
+                    domain: domain.into(),
+                    name: name.into(),
+                    version: version.into(),
+                }
+            }
+
+            /// The wire identifier.
+            pub fn to_pb(&self) -> Identifier {
+                Identifier {
+                    resource_type: $rt as i32,
+                    project: self.project.clone(),
+                    domain: self.domain.clone(),
+                    name: self.name.clone(),
+                    version: self.version.clone(),
+                    org: String::new(),
+                }
+            }
+
+            /// From a wire identifier (its resource type is not checked).
+            pub fn from_pb(id: &Identifier) -> Self {
+                $name::new(&id.project, &id.domain, &id.name, &id.version)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "{}:{}:{}:{}",
+                    self.project, self.domain, self.name, self.version
+                )
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            /// `project:domain:name:version`; the version may contain `:`.
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                let err = |reason: &str| IdError {
+                    kind: $kind,
+                    value: s.to_owned(),
+                    reason: reason.to_owned(),
+                };
+                let mut parts = s.splitn(4, ':');
+                let (Some(p), Some(d), Some(n), Some(v)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(err("expected project:domain:name:version"));
+                };
+                if [p, d, n, v].iter().any(|x| x.is_empty()) {
+                    return Err(err("no part may be empty"));
+                }
+                Ok($name::new(p, d, n, v))
+            }
+        }
+    };
+}
+
+entity_id!(TaskId, "task id", ResourceType::Task, "A task version.");
+entity_id!(
+    WorkflowId,
+    "workflow id",
+    ResourceType::Workflow,
+    "A workflow version."
+);
+entity_id!(
+    LaunchPlanId,
+    "launch plan id",
+    ResourceType::LaunchPlan,
+    "A launch plan version."
+);
+
+/// An execution.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExecutionId {
+    /// Project.
+    pub project: String,
+    /// Domain.
+    pub domain: String,
+    /// Name.
+    pub name: String,
+}
+
+impl ExecutionId {
+    /// An execution id. The name is not checked here; see [`validate_execution_name`].
+    pub fn new(
+        project: impl Into<String>,
+        domain: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        ExecutionId {
+            project: project.into(),
+            domain: domain.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The wire identifier.
+    pub fn to_pb(&self) -> WorkflowExecutionIdentifier {
+        WorkflowExecutionIdentifier {
+            project: self.project.clone(),
+            domain: self.domain.clone(),
+            name: self.name.clone(),
+            org: String::new(),
+        }
+    }
+
+    /// From a wire identifier.
+    pub fn from_pb(id: &WorkflowExecutionIdentifier) -> Self {
+        ExecutionId::new(&id.project, &id.domain, &id.name)
+    }
+}
+
+impl fmt::Display for ExecutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.project, self.domain, self.name)
+    }
+}
+
+impl FromStr for ExecutionId {
+    type Err = IdError;
+    /// `project:domain:name`.
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let err = |reason: &str| IdError {
+            kind: "execution id",
+            value: s.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        let [p, d, n] = parts.as_slice() else {
+            return Err(err("expected project:domain:name"));
+        };
+        if [p, d, n].iter().any(|x| x.is_empty()) {
+            return Err(err("no part may be empty"));
+        }
+        Ok(ExecutionId::new(*p, *d, *n))
+    }
+}
+
+/// FlyteAdmin's rule for execution names, checked before sending: lowercased, it must match
+/// `^[a-z][a-z\-0-9]*$` and be at most 63 characters. Returns the lowercased name.
+///
+/// # Errors
+/// The name breaks the rule; the message is FlyteAdmin's.
+pub fn validate_execution_name(name: &str) -> Result<String, IdError> {
+    let lower = name.to_lowercase();
+    let err = |reason: String| IdError {
+        kind: "execution name",
+        value: name.to_owned(),
+        reason,
+    };
+    if lower.len() > 63 {
+        return Err(err("size of name exceeded length 63".to_owned()));
+    }
+    let b = lower.as_bytes();
+    let ok = b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+    if !ok {
+        return Err(err(format!(
+            "invalid name format: {lower}, does not match regex '^[a-z][a-z\\-0-9]*$'"
+        )));
+    }
+    Ok(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_text() -> Result<(), IdError> {
+        let t: TaskId = "flytesnacks:development:my.task:v1:extra".parse()?;
+        assert_eq!(t.version, "v1:extra");
+        assert_eq!(t.to_string().parse::<TaskId>()?, t);
+        assert_eq!(t.to_pb().resource_type, ResourceType::Task as i32);
+        let e: ExecutionId = "p:d:abc".parse()?;
+        assert_eq!(ExecutionId::from_pb(&e.to_pb()), e);
+        assert!("p:d".parse::<ExecutionId>().is_err());
+        assert!("p::n:v".parse::<LaunchPlanId>().is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn execution_names() {
+        assert_eq!(
+            validate_execution_name("MyRun-1").ok().as_deref(),
+            Some("myrun-1")
+        );
+        assert!(validate_execution_name("my_run").is_err());
+        assert!(validate_execution_name("1run").is_err());
+        assert!(validate_execution_name(&"a".repeat(64)).is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! The typed FlyteAdmin client: every RPC of AdminService, DataProxyService, SignalService and
+//! IdentityService, typed helpers for the common jobs, a `Stream` over every list, one retry
+//! policy, and flyte-auth's login on one channel.
+//!
+//! # Main types
+//! - [`AdminClient`] and [`AdminClientBuilder`]: the client, from flytectl's config
+//!   ([`AdminClient::try_default`], [`AdminClient::from_config`]) or built by hand.
+//! - [`Error`] and [`Code`]: failures with the RPC, the endpoint and predicates.
+//! - [`RetryPolicy`]: which calls are retried, how often, with what deadlines.
+//! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
+//! - [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` that follows the pages.
+//! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
+//! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), flyte_admin_client::Error> {
+//! let client = flyte_admin_client::AdminClient::try_default()?;
+//! let version = client.version().await?;
+//! println!("FlyteAdmin {version}");
+//! # Ok(()) }
+//! ```
+//!
+//! # Feature flags
+//! None yet.
+
+mod client;
+mod error;
+mod ids;
+mod list;
+mod resources;
+mod retry;
+
+pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE_SIZE};
+pub use error::{Code, Error, Result};
+pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
+pub use list::{Filters, ListOptions};
+pub use resources::{is_terminal, WaitOptions};
+pub use retry::RetryPolicy;
+
+/// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.
+pub use flyteidl::flyteidl as pb;

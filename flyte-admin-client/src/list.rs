@@ -1,0 +1,247 @@
+//! Lists as streams: pages follow FlyteAdmin's decimal-offset token until a short page; a filter
+//! builder writes FlyteAdmin's syntax.
+
+use std::fmt;
+use std::future::Future;
+
+use flyteidl::flyteidl::admin::{sort, Sort};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+use crate::error::Result;
+
+/// FlyteAdmin's filter expressions, joined with `+` (AND).
+///
+/// ```
+/// use flyte_admin_client::Filters;
+/// let f = Filters::new().eq("phase", "SUCCEEDED").value_in("launch_plan.name", ["a", "b"]);
+/// assert_eq!(f.to_string(), "eq(phase,SUCCEEDED)+value_in(launch_plan.name,a;b)");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters(Vec<String>);
+
+impl Filters {
+    /// No filters.
+    pub fn new() -> Self {
+        Filters::default()
+    }
+
+    fn push(mut self, func: &str, field: &str, value: String) -> Self {
+        self.0.push(format!("{func}({field},{value})"));
+        self
+    }
+
+    /// `field == value`.
+    pub fn eq(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("eq", field, value.to_string())
+    }
+
+    /// `field != value`.
+    pub fn ne(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("ne", field, value.to_string())
+    }
+
+    /// `field > value`.
+    pub fn gt(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("gt", field, value.to_string())
+    }
+
+    /// `field >= value`.
+    pub fn gte(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("gte", field, value.to_string())
+    }
+
+    /// `field < value`.
+    pub fn lt(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("lt", field, value.to_string())
+    }
+
+    /// `field <= value`.
+    pub fn lte(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("lte", field, value.to_string())
+    }
+
+    /// `field` contains `value` (SQL `LIKE %value%`).
+    pub fn contains(self, field: &str, value: impl fmt::Display) -> Self {
+        self.push("contains", field, value.to_string())
+    }
+
+    /// `field` is one of `values`.
+    pub fn value_in<V: fmt::Display>(
+        self,
+        field: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let joined: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
+        self.push("value_in", field, joined.join(";"))
+    }
+
+    /// `field` is none of `values`.
+    pub fn value_not_in<V: fmt::Display>(
+        self,
+        field: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let joined: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
+        self.push("value_not_in", field, joined.join(";"))
+    }
+
+    /// A raw expression in FlyteAdmin's syntax, e.g. flytectl's `--filter.fieldSelector` output.
+    pub fn raw(mut self, expression: impl Into<String>) -> Self {
+        self.0.push(expression.into());
+        self
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A value that FlyteAdmin's parser would split: `+` separates expressions.
+    pub(crate) fn problem(&self) -> Option<String> {
+        self.0
+            .iter()
+            .find(|e| e.contains('+'))
+            .map(|e| format!("filter {e:?} contains '+', which FlyteAdmin reads as a separator"))
+    }
+}
+
+impl fmt::Display for Filters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("+"))
+    }
+}
+
+/// Page size, filters and order of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Items per request (default 100).
+    pub page_size: u32,
+    /// Filters.
+    pub filters: Filters,
+    /// Sort column and direction.
+    pub sort: Option<(String, bool)>,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        ListOptions {
+            page_size: 100,
+            filters: Filters::default(),
+            sort: None,
+        }
+    }
+}
+
+impl ListOptions {
+    /// Defaults: pages of 100, no filters, FlyteAdmin's order.
+    pub fn new() -> Self {
+        ListOptions::default()
+    }
+
+    /// Items per request.
+    #[must_use]
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// Filters.
+    #[must_use]
+    pub fn filters(mut self, filters: Filters) -> Self {
+        self.filters = filters;
+        self
+    }
+
+    /// Sort by a column (e.g. `created_at`), newest first when `descending`.
+    #[must_use]
+    pub fn sort_by(mut self, column: impl Into<String>, descending: bool) -> Self {
+        self.sort = Some((column.into(), descending));
+        self
+    }
+
+    pub(crate) fn sort_pb(&self) -> Option<Sort> {
+        self.sort.as_ref().map(|(key, desc)| Sort {
+            key: key.clone(),
+            direction: if *desc {
+                sort::Direction::Descending
+            } else {
+                sort::Direction::Ascending
+            } as i32,
+        })
+    }
+}
+
+/// A stream of pages; each page is fetched when the previous one has been taken.
+pub(crate) fn pages<T, F, Fut>(fetch: F) -> BoxStream<'static, Result<Vec<T>>>
+where
+    T: Send + 'static,
+    F: FnMut(String) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(Vec<T>, String)>> + Send + 'static,
+{
+    stream::try_unfold(
+        (fetch, Some(String::new())),
+        |(mut fetch, token)| async move {
+            let Some(token) = token else {
+                return Ok(None);
+            };
+            let (items, next) = fetch(token).await?;
+            // FlyteAdmin returns a token only after a full page; an empty page ends the list too.
+            let next = (!next.is_empty() && !items.is_empty()).then_some(next);
+            Ok(Some((items, (fetch, next))))
+        },
+    )
+    .try_filter(|page| futures::future::ready(!page.is_empty()))
+    .boxed()
+}
+
+/// The items of [`pages`], one at a time.
+pub(crate) fn items<T: Send + 'static>(
+    pages: BoxStream<'static, Result<Vec<T>>>,
+) -> BoxStream<'static, Result<T>> {
+    pages
+        .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_syntax() {
+        let f = Filters::new()
+            .eq("phase", "RUNNING")
+            .gte("duration", 100)
+            .contains("execution_name", "abc")
+            .value_not_in("phase", ["FAILED", "ABORTED"]);
+        assert_eq!(
+            f.to_string(),
+            "eq(phase,RUNNING)+gte(duration,100)+contains(execution_name,abc)+value_not_in(phase,FAILED;ABORTED)"
+        );
+        assert!(f.problem().is_none());
+        assert!(Filters::new().eq("name", "a+b").problem().is_some());
+    }
+
+    #[tokio::test]
+    async fn pages_follow_tokens_and_stop() -> Result<()> {
+        let data: Vec<u32> = (0..7).collect();
+        let s = pages(move |token: String| {
+            let data = data.clone();
+            async move {
+                let offset: usize = token.parse().unwrap_or(0);
+                let page: Vec<u32> = data.iter().skip(offset).take(3).copied().collect();
+                let next = if page.len() == 3 {
+                    (offset + 3).to_string()
+                } else {
+                    String::new()
+                };
+                Ok((page, next))
+            }
+        });
+        let all: Vec<u32> = items(s).try_collect().await?;
+        assert_eq!(all, (0..7).collect::<Vec<_>>());
+        Ok(())
+    }
+}

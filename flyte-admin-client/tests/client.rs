@@ -1,0 +1,442 @@
+//! The client against the test kit: construction, helpers, streams, retries, auth.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use flyte_admin_client::pb::admin;
+use flyte_admin_client::pb::core::{self, workflow_execution::Phase};
+use flyte_admin_client::{
+    AdminClient, ExecutionId, Filters, LaunchPlanId, ListOptions, RetryPolicy, TaskId, WaitOptions,
+    WorkflowId,
+};
+use flyte_testkit::{AuthSettings, Executors, Fault, TestAdmin};
+use futures::TryStreamExt;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const P: &str = "flytesnacks";
+const D: &str = "development";
+
+fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
+    AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+        .build()
+}
+
+fn int_type() -> core::LiteralType {
+    core::LiteralType {
+        r#type: Some(core::literal_type::Type::Simple(
+            core::SimpleType::Integer as i32,
+        )),
+        ..Default::default()
+    }
+}
+
+fn int(v: i64) -> core::Literal {
+    core::Literal {
+        value: Some(core::literal::Value::Scalar(Box::new(core::Scalar {
+            value: Some(core::scalar::Value::Primitive(core::Primitive {
+                value: Some(core::primitive::Value::Integer(v)),
+            })),
+        }))),
+        ..Default::default()
+    }
+}
+
+fn iface() -> core::TypedInterface {
+    let vars = |n: &str| core::VariableMap {
+        variables: [(
+            n.to_owned(),
+            core::Variable {
+                r#type: Some(int_type()),
+                ..Default::default()
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    core::TypedInterface {
+        inputs: Some(vars("x")),
+        outputs: Some(vars("x")),
+    }
+}
+
+/// Registers task `double`, workflow `wf` and launch plan `wf` at `version` through the client.
+async fn register(
+    c: &AdminClient,
+    version: &str,
+) -> Result<LaunchPlanId, Box<dyn std::error::Error>> {
+    let task = TaskId::new(P, D, "double", version);
+    c.create_task(
+        &task,
+        admin::TaskSpec {
+            template: Some(core::TaskTemplate {
+                r#type: "python-task".into(),
+                metadata: Some(Default::default()),
+                interface: Some(iface()),
+                target: Some(core::task_template::Target::Container(core::Container {
+                    image: "img".into(),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }),
+            description: None,
+        },
+    )
+    .await?;
+    let wf = WorkflowId::new(P, D, "wf", version);
+    let node = core::Node {
+        id: "n0".into(),
+        target: Some(core::node::Target::TaskNode(core::TaskNode {
+            reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
+            overrides: None,
+        })),
+        ..Default::default()
+    };
+    c.create_workflow(
+        &wf,
+        admin::WorkflowSpec {
+            template: Some(core::WorkflowTemplate {
+                interface: Some(iface()),
+                nodes: vec![node],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let lp = LaunchPlanId::new(P, D, "wf", version);
+    c.create_launch_plan(
+        &lp,
+        admin::LaunchPlanSpec {
+            workflow_id: Some(wf.to_pb()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(lp)
+}
+
+#[tokio::test]
+async fn builds_from_flytectl_config_and_talks_to_flyteadmin() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let config = flyte_config::Config::from_yaml_str(&admin.config_yaml())?;
+    let c = AdminClient::from_config(&config)?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
+    let projects: Vec<admin::Project> = c.list_projects(&ListOptions::new()).try_collect().await?;
+    assert_eq!(projects[0].id, "flytesnacks");
+    fn shared<T: Clone + Send + Sync + 'static>() {}
+    shared::<AdminClient>();
+    Ok(())
+}
+
+#[tokio::test]
+async fn projects_register_archive_activate() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    c.register_project(admin::Project {
+        id: "ml".into(),
+        name: "ML".into(),
+        ..Default::default()
+    })
+    .await?;
+    let err = c
+        .register_project(admin::Project {
+            id: "Bad_Id".into(),
+            name: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad id");
+    assert!(err.is_invalid_argument());
+    assert!(
+        err.to_string().starts_with(&format!(
+            "RegisterProject on {}: INVALID_ARGUMENT: invalid project id",
+            admin.addr()
+        )),
+        "{err}"
+    );
+    c.archive_project("ml").await?;
+    let ids = |ps: Vec<admin::Project>| ps.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(c.list_projects(&ListOptions::new()).try_collect().await?),
+        ["flytesnacks"]
+    );
+    c.activate_project("ml").await?;
+    assert_eq!(
+        ids(c.list_projects(&ListOptions::new()).try_collect().await?),
+        ["flytesnacks", "ml"]
+    );
+    assert!(c
+        .get_project("nope")
+        .await
+        .expect_err("missing")
+        .is_not_found());
+    Ok(())
+}
+
+#[tokio::test]
+async fn lists_stream_every_page() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    for v in 1..=7 {
+        register(&c, &format!("v{v}")).await?;
+    }
+    let opts = ListOptions::new().page_size(2);
+    let tasks: Vec<admin::Task> = c
+        .list_tasks(P, D, Some("double"), &opts)
+        .try_collect()
+        .await?;
+    assert_eq!(tasks.len(), 7);
+    assert_eq!(admin.calls("ListTasks"), 4, "pages of 2: 2+2+2+1");
+    let newest: Vec<admin::LaunchPlan> = c
+        .list_launch_plans(
+            P,
+            D,
+            None,
+            &ListOptions::new()
+                .sort_by("version", true)
+                .filters(Filters::new().value_in("version", ["v2", "v5"])),
+        )
+        .try_collect()
+        .await?;
+    let versions: Vec<String> = newest
+        .into_iter()
+        .filter_map(|l| l.id.map(|i| i.version))
+        .collect();
+    assert_eq!(versions, ["v5", "v2"]);
+    let bad: Result<Vec<admin::Task>, _> = c
+        .list_tasks(
+            P,
+            D,
+            None,
+            &ListOptions::new().filters(Filters::new().eq("name", "a+b")),
+        )
+        .try_collect()
+        .await;
+    let err = bad.expect_err("plus in a value");
+    assert!(err.message().contains("'+'"), "{err}");
+    assert_eq!(admin.calls("ListTasks"), 4, "refused before sending");
+    Ok(())
+}
+
+#[tokio::test]
+async fn launch_wait_and_read_data() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_millis(50)))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    c.activate_launch_plan(&lp).await?;
+    assert_eq!(
+        c.get_active_launch_plan(P, D, "wf")
+            .await?
+            .id
+            .map(|i| i.version)
+            .as_deref(),
+        Some("v1")
+    );
+    let id = c
+        .launch(
+            &lp,
+            Some("Run-One"),
+            HashMap::from([("x".to_owned(), int(21))]),
+        )
+        .await?;
+    assert_eq!(id, ExecutionId::new(P, D, "run-one"));
+    let done = c
+        .wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    assert_eq!(done.closure.map(|c| c.phase), Some(Phase::Succeeded as i32));
+    let (inputs, outputs) = c.execution_data(&id).await?;
+    assert_eq!(inputs.literals["x"], int(21));
+    assert_eq!(outputs.literals["x"], int(21));
+    let nodes: Vec<admin::NodeExecution> = c
+        .list_node_executions(&id, None, &ListOptions::new())
+        .try_collect()
+        .await?;
+    assert_eq!(nodes.len(), 3);
+    let err = c
+        .launch(&lp, Some("bad_name"), HashMap::new())
+        .await
+        .expect_err("name");
+    assert!(err.message().contains("does not match regex"), "{err}");
+    assert_eq!(
+        admin.calls("CreateExecution"),
+        1,
+        "bad names never leave the client"
+    );
+    assert!(c
+        .console_url(&id)
+        .ends_with("/console/projects/flytesnacks/domains/development/executions/run-one"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn wait_gives_up_at_its_timeout() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::hang())
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let id = c
+        .launch(&lp, None, HashMap::from([("x".to_owned(), int(1))]))
+        .await?;
+    let err = c
+        .wait_for_execution(&id, WaitOptions::timeout(Duration::from_millis(300)))
+        .await
+        .expect_err("hangs");
+    assert!(err.is_timeout(), "{err}");
+    c.terminate_execution(&id, "test over").await?;
+    let done = c
+        .wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    assert_eq!(done.closure.map(|c| c.phase), Some(Phase::Aborted as i32));
+    let err = c
+        .terminate_execution(&id, "again")
+        .await
+        .expect_err("ended");
+    assert!(err.is_failed_precondition());
+    Ok(())
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_and_others_are_not() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    admin.fail_next("GetVersion", Fault::Unavailable, 2);
+    c.version().await?;
+    assert_eq!(admin.calls("GetVersion"), 3);
+    admin.fail_next("GetVersion", Fault::Unavailable, 10);
+    let err = c.version().await.expect_err("gives up");
+    assert!(err.is_transient());
+    assert_eq!(
+        admin.calls("GetVersion"),
+        3 + 5,
+        "max_retries 4: five attempts"
+    );
+    assert!(c.get_project("nope").await.is_err());
+    assert_eq!(admin.calls("GetProject"), 1, "NOT_FOUND is not retried");
+    Ok(())
+}
+
+#[tokio::test]
+async fn unnamed_creates_are_never_repeated() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    admin.fail_next("CreateExecution", Fault::Unavailable, 1);
+    let err = c
+        .launch(&lp, None, HashMap::from([("x".to_owned(), int(1))]))
+        .await
+        .expect_err("no retry");
+    assert!(err.is_transient());
+    assert_eq!(admin.calls("CreateExecution"), 1);
+    admin.fail_next("CreateExecution", Fault::Unavailable, 1);
+    c.launch(
+        &lp,
+        Some("named"),
+        HashMap::from([("x".to_owned(), int(1))]),
+    )
+    .await?;
+    assert_eq!(
+        admin.calls("CreateExecution"),
+        3,
+        "a named create is retried"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn five_hundred_calls_through_thirty_percent_faults() -> TestResult {
+    let admin = TestAdmin::builder().random_faults(0.3, 7).start().await?;
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(
+            RetryPolicy::default()
+                .max_retries(12)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .build()?;
+    let lp = register(&c, "v1").await?;
+    let mut launched = Vec::new();
+    for i in 0..125 {
+        let id = c
+            .launch(
+                &lp,
+                Some(&format!("run-{i}")),
+                HashMap::from([("x".to_owned(), int(i))]),
+            )
+            .await?;
+        c.get_execution(&id).await?;
+        c.execution_data(&id).await?;
+        c.version().await?;
+        launched.push(id);
+    }
+    let listed: Vec<admin::Execution> = c
+        .list_executions(P, D, &ListOptions::new().page_size(50))
+        .try_collect()
+        .await?;
+    let mut names: Vec<String> = listed
+        .into_iter()
+        .filter_map(|e| e.id.map(|i| i.name))
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 125, "every launch once, none twice");
+    let calls = admin.all_calls();
+    let total: u64 = calls.values().sum();
+    assert!(
+        total > 500,
+        "retries happened: {total} calls for 500+ requests"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn logs_in_when_the_server_asks() -> TestResult {
+    let admin = TestAdmin::builder()
+        .auth(AuthSettings::default().client("robot", "s3cret"))
+        .start()
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s3cret")?;
+    // The test kit serves OAuth2 on its own HTTP port; real FlyteAdmin shares one port, so
+    // discovery here goes over gRPC.
+    let yaml = format!(
+        "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: ClientSecret\n  clientId: robot\n  clientSecretLocation: {}\n",
+        admin.addr(),
+        secret.display()
+    );
+    let config = flyte_config::Config::from_yaml_str(&yaml)?;
+    let channel = tonic::transport::Channel::from_shared(admin.endpoint())?
+        .connect()
+        .await?;
+    let creds = flyte_auth::CredentialsBuilder::from_config(&config)?
+        .grpc_channel(channel)
+        .memory_cache()
+        .build()?;
+    let c = AdminClient::builder()
+        .config(&config)
+        .credentials(creds)
+        .build()?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
+    assert_eq!(admin.token_requests("client_credentials"), 1);
+
+    let no_secret = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: ClientSecret\n  clientSecretLocation: /nonexistent/secret\n",
+        admin.addr()
+    ))?;
+    let c = AdminClient::from_config(&no_secret)?;
+    let err = c.version().await.expect_err("cannot log in");
+    assert!(err.is_unauthenticated());
+    assert!(err.message().contains("the config cannot log in"), "{err}");
+    assert!(err.message().contains("/nonexistent/secret"), "{err}");
+    Ok(())
+}
