@@ -9,6 +9,7 @@
 //! - [`RetryPolicy`]: which calls are retried, how often, with what deadlines.
 //! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
 //! - [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` that follows the pages.
+//! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
 //!
@@ -28,6 +29,7 @@ mod client;
 mod error;
 mod ids;
 mod list;
+pub mod literals;
 mod resources;
 mod retry;
 
@@ -35,7 +37,7 @@ pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE
 pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
 pub use list::{Filters, ListOptions};
-pub use resources::{is_terminal, WaitOptions};
+pub use resources::{is_terminal, yaml_to_json, WaitOptions};
 pub use retry::RetryPolicy;
 
 /// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.

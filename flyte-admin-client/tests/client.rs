@@ -440,3 +440,46 @@ async fn logs_in_when_the_server_asks() -> TestResult {
     assert!(err.message().contains("/nonexistent/secret"), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn json_inputs_are_checked_before_sending() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let inputs = serde_json::json!({"x": 4});
+    let id = c
+        .execute_launch_plan(&lp, None, inputs.as_object().ok_or("object")?)
+        .await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    let (_, outputs) = c.execution_data(&id).await?;
+    assert_eq!(
+        flyte_admin_client::literals::literal_map_to_json(&outputs),
+        serde_json::json!({"x": 4})
+    );
+
+    let bad = serde_json::json!({"x": "four"});
+    let err = c
+        .execute_launch_plan(&lp, None, bad.as_object().ok_or("object")?)
+        .await
+        .expect_err("bad input");
+    assert!(
+        err.message()
+            .contains("inputs.x: expected an integer, found \"four\""),
+        "{err}"
+    );
+    assert_eq!(
+        admin.calls("CreateExecution"),
+        1,
+        "bad inputs never reach the server"
+    );
+
+    let spec =
+        flyte_config::ExecSpec::from_yaml_str("task: double\nversion: v1\ninputs:\n  x: 9\n")?;
+    let id = c.execute_spec(&spec, P, D, Some("from-file")).await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    let (inputs, _) = c.execution_data(&id).await?;
+    assert_eq!(inputs.literals["x"], int(9));
+    Ok(())
+}

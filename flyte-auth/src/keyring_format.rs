@@ -15,70 +15,18 @@ pub fn keyring_user(endpoint: &str) -> String {
     format!("{endpoint}:flytectl-user")
 }
 
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
 /// `2024-01-02T03:04:05Z`.
 pub(crate) fn rfc3339(t: SystemTime) -> String {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or_default() as i64;
-    let (y, m, d) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+        .unwrap_or_default();
+    flyte_config::format_rfc3339(i64::try_from(secs).unwrap_or(i64::MAX), 0)
 }
 
 /// RFC 3339 with optional fraction and offset, as Go writes `time.Time`.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let n = |s: &str| s.parse::<i64>().ok();
-    let days = days_from_civil(n(&text[0..4])?, n(&text[5..7])?, n(&text[8..10])?);
-    let mut secs =
-        days * 86_400 + n(&text[11..13])? * 3600 + n(&text[14..16])? * 60 + n(&text[17..19])?;
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let end = frac
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(frac.len());
-        rest = &frac[end..];
-    }
-    match rest {
-        "Z" | "z" => {}
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            secs -= sign * (n(rest.get(1..3)?)? * 3600 + n(rest.get(4..6)?)? * 60);
-        }
-    }
+    let (secs, _) = flyte_config::parse_rfc3339(text)?;
     UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
 }
 

@@ -72,6 +72,7 @@ pub mod files;
 mod load;
 mod model;
 mod secret;
+mod time;
 mod validate;
 mod value;
 mod write;
@@ -92,6 +93,7 @@ pub use model::{
     TaskConfig,
 };
 pub use secret::Secret;
+pub use time::{format_rfc3339, parse_rfc3339};
 pub use validate::{ValidateOptions, DEFAULT_PKCE_REDIRECT_URI};
 pub use value::Value;
 pub use write::{InitOptions, DEMO_ENDPOINT};
