@@ -4,9 +4,52 @@
 //! `cargo run --example NAME -- --help`.
 
 use std::fmt::Display;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use flyte_config::Value;
+use flyte_admin_client::AdminClient;
+use flyte_config::{Config, ConfigLoader, Value};
+
+/// The connection flags every FlyteAdmin example takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// Config file (default: flytectl's search: $FLYTECTL_CONFIG, ~/.flyte/config.yaml, ...).
+    #[arg(short, long, global = true)]
+    pub config: Option<PathBuf>,
+    /// FlyteAdmin endpoint, overriding the config (e.g. flyte.example.com:443).
+    #[arg(long, global = true)]
+    pub endpoint: Option<String>,
+    /// Plaintext gRPC (with --endpoint).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+}
+
+impl Connection {
+    /// The config, with `--endpoint` and `--insecure` applied over it.
+    ///
+    /// # Errors
+    /// A config that cannot be read.
+    pub fn config(&self) -> Result<Config, flyte_config::Error> {
+        let mut loader = ConfigLoader::new().maybe_path(self.config.clone());
+        if let Some(e) = &self.endpoint {
+            loader = loader.set("admin.endpoint", e.as_str());
+            if self.insecure {
+                loader = loader.set("admin.insecure", "true");
+            }
+        }
+        loader.load()
+    }
+
+    /// A client for the configured FlyteAdmin.
+    ///
+    /// # Errors
+    /// A config that cannot be read or names no endpoint.
+    pub fn client(&self) -> Result<(AdminClient, Config), Box<dyn std::error::Error>> {
+        let config = self.config()?;
+        let client = AdminClient::from_config(&config)?;
+        Ok((client, config))
+    }
+}
 
 /// Prints `error: {e}` on one line to stderr and returns exit code 1.
 pub fn fail(e: impl Display) -> ExitCode {

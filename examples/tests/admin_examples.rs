@@ -1,0 +1,284 @@
+//! The projects, launch and executions examples against the test kit, as a user runs them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use flyte_admin_client::pb::{admin, core};
+use flyte_admin_client::{AdminClient, LaunchPlanId, TaskId, WorkflowId};
+use flyte_testkit::{Executors, TestAdmin};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn example(name: &str) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("no profile directory")?;
+    let path = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        return Err(format!("{} is missing; run through `cargo test`", path.display()).into());
+    }
+    Ok(path)
+}
+
+async fn run(
+    admin: &TestAdmin,
+    name: &str,
+    args: &[&str],
+) -> Result<Output, Box<dyn std::error::Error>> {
+    let bin = example(name)?;
+    let mut full: Vec<String> = vec![
+        "--endpoint".into(),
+        admin.addr().to_string(),
+        "--insecure".into(),
+    ];
+    full.extend(args.iter().map(|s| (*s).to_owned()));
+    let home = tempfile::tempdir()?;
+    let home_path = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bin)
+            .args(full)
+            .env_clear()
+            .env("HOME", home_path)
+            .output()
+    })
+    .await??;
+    Ok(out)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn register(admin: &TestAdmin) -> Result<(), Box<dyn std::error::Error>> {
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .build()?;
+    let int_t = core::LiteralType {
+        r#type: Some(core::literal_type::Type::Simple(
+            core::SimpleType::Integer as i32,
+        )),
+        ..Default::default()
+    };
+    let vars = core::VariableMap {
+        variables: [(
+            "x".to_owned(),
+            core::Variable {
+                r#type: Some(int_t),
+                ..Default::default()
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let iface = core::TypedInterface {
+        inputs: Some(vars.clone()),
+        outputs: Some(vars),
+    };
+    let task = TaskId::new("flytesnacks", "development", "t", "v1");
+    c.create_task(
+        &task,
+        admin::TaskSpec {
+            template: Some(core::TaskTemplate {
+                r#type: "python-task".into(),
+                metadata: Some(Default::default()),
+                interface: Some(iface.clone()),
+                target: Some(core::task_template::Target::Container(core::Container {
+                    image: "img".into(),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }),
+            description: None,
+        },
+    )
+    .await?;
+    let wf = WorkflowId::new("flytesnacks", "development", "wf", "v1");
+    c.create_workflow(
+        &wf,
+        admin::WorkflowSpec {
+            template: Some(core::WorkflowTemplate {
+                interface: Some(iface),
+                nodes: vec![core::Node {
+                    id: "n0".into(),
+                    target: Some(core::node::Target::TaskNode(core::TaskNode {
+                        reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
+                        overrides: None,
+                    })),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await?;
+    c.create_launch_plan(
+        &LaunchPlanId::new("flytesnacks", "development", "wf", "v1"),
+        admin::LaunchPlanSpec {
+            workflow_id: Some(wf.to_pb()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn projects_create_and_list() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let out = run(
+        &admin,
+        "projects",
+        &[
+            "create",
+            "--id",
+            "ml",
+            "--name",
+            "Machine Learning",
+            "--label",
+            "team=ml",
+        ],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&admin, "projects", &["list", "-o", "json"]).await?;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let ids: Vec<&str> = list
+        .as_array()
+        .ok_or("array")?
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["flytesnacks", "ml"]);
+    let out = run(
+        &admin,
+        "projects",
+        &["create", "--id", "Bad_Id", "--name", "x"],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("invalid project id [Bad_Id]"), "{stderr}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn launch_waits_and_prints_outputs_last() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_millis(200)))
+        .start()
+        .await?;
+    register(&admin).await?;
+    let out = run(
+        &admin,
+        "launch",
+        &[
+            "-p",
+            "flytesnacks",
+            "-d",
+            "development",
+            "--launch-plan",
+            "wf",
+            "--input",
+            "x=5",
+            "--wait",
+        ],
+    )
+    .await?;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("execution flytesnacks:development:"),
+        "{stdout}"
+    );
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().ok_or("no lines")?)?;
+    assert_eq!(last, serde_json::json!({"x": 5}));
+    assert!(text(&out.stderr).contains("SUCCEEDED"));
+
+    let out = run(
+        &admin,
+        "launch",
+        &[
+            "-p",
+            "flytesnacks",
+            "-d",
+            "development",
+            "--launch-plan",
+            "wf",
+            "--input",
+            "x=five",
+        ],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("inputs.x: expected an integer, found \"five\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        &admin,
+        "executions",
+        &[
+            "list",
+            "-p",
+            "flytesnacks",
+            "-d",
+            "development",
+            "--filter",
+            "eq(phase,SUCCEEDED)",
+            "-o",
+            "json",
+        ],
+    )
+    .await?;
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["phase"], "SUCCEEDED");
+    Ok(())
+}
+
+#[tokio::test]
+async fn launch_exits_1_when_the_execution_fails() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::fail(Duration::ZERO, "USER:Boom", "it broke"))
+        .start()
+        .await?;
+    register(&admin).await?;
+    let out = run(
+        &admin,
+        "launch",
+        &[
+            "-p",
+            "flytesnacks",
+            "-d",
+            "development",
+            "--launch-plan",
+            "wf",
+            "--version",
+            "v1",
+            "--input",
+            "x=1",
+            "--wait",
+        ],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("USER:Boom: it broke"),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
