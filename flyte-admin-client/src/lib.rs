@@ -9,6 +9,7 @@
 //! - [`RetryPolicy`]: which calls are retried, how often, with what deadlines.
 //! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
 //! - [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` that follows the pages.
+//! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
@@ -25,6 +26,7 @@
 //! # Feature flags
 //! None yet.
 
+pub mod attributes;
 mod client;
 mod error;
 mod ids;
