@@ -282,3 +282,63 @@ async fn launch_exits_1_when_the_execution_fails() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn attributes_apply_get_and_delete_a_flytectl_file() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("tra.yaml");
+    std::fs::write(
+        &file,
+        "domain: development\nproject: flytesnacks\ndefaults:\n  cpu: \"1\"\n  memory: 150Mi\nlimits:\n  cpu: \"2\"\n  memory: 450Mi\n",
+    )?;
+    let f = file.to_str().ok_or("path")?;
+    let out = run(
+        &admin,
+        "attributes",
+        &["update", "task-resource-attribute", "--attr-file", f],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("flytesnacks/development"));
+
+    let scope = ["--project", "flytesnacks", "--domain", "development"];
+    let mut get = vec!["get", "task-resource-attribute"];
+    get.extend(scope);
+    let out = run(&admin, "attributes", &get).await?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("memory: 450Mi"), "{printed}");
+    assert!(printed.contains("project: flytesnacks"), "{printed}");
+
+    let mut delete = vec!["delete", "task-resource-attribute"];
+    delete.extend(scope);
+    let out = run(&admin, "attributes", &delete).await?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&admin, "attributes", &get).await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("NOT_FOUND"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(&file, "project: flytesnacks\ndefualts:\n  cpu: \"1\"\n")?;
+    let out = run(
+        &admin,
+        "attributes",
+        &["update", "task-resource-attribute", "--attr-file", f],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("tra.yaml") && err.contains("2:1: defualts"),
+        "{err}"
+    );
+
+    let out = run(&admin, "attributes", &["list", "task-queue"]).await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown attribute \"task-queue\""));
+    Ok(())
+}
