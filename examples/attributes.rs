@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example attributes -- update task-resource-attribute --attr-file tra.yaml
-//! cargo run --example attributes -- get task-resource-attribute --project ml --domain development [--workflow W]
+//! cargo run --example attributes -- get task-resource-attribute --project ml --domain development [--workflow W] [-o yaml|json]
 //! cargo run --example attributes -- get execution-queue-attribute --project ml --domain development --attr-file out.yaml
 //! cargo run --example attributes -- delete task-resource-attribute --project ml --domain development
 //! cargo run --example attributes -- list execution-queue-attribute
@@ -65,6 +65,9 @@ enum Command {
         /// Write the file here instead of printing it.
         #[arg(long)]
         attr_file: Option<std::path::PathBuf>,
+        /// Output format: yaml (flytectl's attribute file) or json.
+        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "json"])]
+        output: String,
     },
     /// Apply an attribute file (its project, domain and workflow say where).
     Update {
@@ -112,12 +115,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             noun,
             scope,
             attr_file,
+            output,
         } => {
             let r = resource(&noun)?;
             let (client, _) = cli.connection.client()?;
             let (found, attrs) = client.get_attributes(&scope.target(), r).await?;
-            let text = attributes::to_file(&found, &attrs)
+            let mut text = attributes::to_file(&found, &attrs)
                 .ok_or_else(|| format!("{noun} has no attribute-file form"))?;
+            if output == "json" {
+                let value =
+                    flyte_admin_client::yaml_to_json(&flyte_config::Value::from_yaml_str(&text)?);
+                text = serde_json::to_string_pretty(&value)? + "\n";
+            }
             match attr_file {
                 Some(path) => {
                     std::fs::write(&path, text)

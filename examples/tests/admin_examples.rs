@@ -310,6 +310,13 @@ async fn attributes_apply_get_and_delete_a_flytectl_file() -> TestResult {
     let printed = text(&out.stdout);
     assert!(printed.contains("memory: 450Mi"), "{printed}");
     assert!(printed.contains("project: flytesnacks"), "{printed}");
+    let mut get_json = get.clone();
+    get_json.extend(["-o", "json"]);
+    let out = run(&admin, "attributes", &get_json).await?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json["limits"]["memory"], "450Mi", "{json}");
+    assert_eq!(json["domain"], "development", "{json}");
 
     let mut delete = vec!["delete", "task-resource-attribute"];
     delete.extend(scope);
