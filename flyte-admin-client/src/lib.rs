@@ -12,6 +12,8 @@
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
+//! - [`NodeTree`]: an execution's nodes, attempts and children, from
+//!   [`AdminClient::execution_tree`].
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
 //!
 //! # Example
@@ -39,7 +41,7 @@ pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE
 pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
 pub use list::{Filters, ListOptions};
-pub use resources::{is_terminal, yaml_to_json, WaitOptions};
+pub use resources::{is_terminal, yaml_to_json, NodeTree, WaitOptions};
 pub use retry::RetryPolicy;
 
 /// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.

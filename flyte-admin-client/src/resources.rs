@@ -101,6 +101,9 @@ macro_rules! list_stream {
 
 use futures::StreamExt as _;
 
+mod inspect;
+pub use inspect::NodeTree;
+
 impl AdminClient {
     // -----------------------------------------------------------------------------------------
     // Version and identity

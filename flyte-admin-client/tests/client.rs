@@ -483,3 +483,129 @@ async fn json_inputs_are_checked_before_sending() -> TestResult {
     assert_eq!(inputs.literals["x"], int(9));
     Ok(())
 }
+
+#[tokio::test]
+async fn inspects_versions_names_and_the_tree_of_an_execution() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_millis(20)))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    register(&c, "v1").await?;
+    let lp = register(&c, "v2").await?;
+
+    let latest = c.latest_task(P, D, "double").await?;
+    assert_eq!(latest.id.map(|i| i.version).as_deref(), Some("v2"));
+    let latest = c.latest_workflow(P, D, "wf").await?;
+    assert_eq!(latest.id.map(|i| i.version).as_deref(), Some("v2"));
+    let latest = c.latest_launch_plan(P, D, "wf").await?;
+    assert_eq!(latest.id.map(|i| i.version).as_deref(), Some("v2"));
+    let err = c.latest_task(P, D, "missing").await.expect_err("none");
+    assert!(err.is_not_found(), "{err}");
+    assert!(
+        err.message().contains("flytesnacks/development/missing"),
+        "{err}"
+    );
+
+    let names: Vec<String> = c
+        .list_task_names(P, D, &ListOptions::new())
+        .map_ok(|n| n.name)
+        .try_collect()
+        .await?;
+    assert_eq!(names, ["double"], "one name for two versions");
+    let names: Vec<String> = c
+        .list_launch_plan_names(P, D, &ListOptions::new())
+        .map_ok(|n| n.name)
+        .try_collect()
+        .await?;
+    assert_eq!(names, ["wf"]);
+    let entity = c
+        .get_named_entity(core::ResourceType::Workflow, P, D, "wf")
+        .await?;
+    assert_eq!(entity.id.map(|i| i.name).as_deref(), Some("wf"));
+
+    // A version with a description entity.
+    let documented = TaskId::new(P, D, "documented", "v1");
+    let mut spec = c.get_task(&TaskId::new(P, D, "double", "v1")).await?;
+    let template = spec
+        .closure
+        .take()
+        .and_then(|cl| cl.compiled_task)
+        .and_then(|t| t.template);
+    c.create_task(
+        &documented,
+        admin::TaskSpec {
+            template,
+            description: Some(admin::DescriptionEntity {
+                short_description: "doubles x".into(),
+                ..Default::default()
+            }),
+        },
+    )
+    .await?;
+    let mut desc_id = documented.to_pb();
+    desc_id.resource_type = core::ResourceType::Task as i32;
+    let desc = c.get_description_entity(&desc_id).await?;
+    assert_eq!(desc.short_description, "doubles x");
+    let listed: Vec<admin::DescriptionEntity> = c
+        .list_description_entities(
+            core::ResourceType::Task,
+            P,
+            D,
+            "documented",
+            &ListOptions::new(),
+        )
+        .try_collect()
+        .await?;
+    assert_eq!(listed, [desc]);
+
+    let id = c
+        .launch(
+            &lp,
+            Some("inspect"),
+            HashMap::from([("x".to_owned(), int(4))]),
+        )
+        .await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    let tree = c.execution_tree(&id).await?;
+    let n0 = tree
+        .iter()
+        .find(|t| t.node.id.as_ref().is_some_and(|i| i.node_id == "n0"))
+        .ok_or("node n0 in the tree")?;
+    assert_eq!(n0.task_executions.len(), 1, "{n0:?}");
+    let node_id = n0.node.id.clone().ok_or("node id")?;
+    assert_eq!(c.get_node_execution(&node_id).await?, n0.node);
+    let (inputs, outputs) = c.node_execution_data(&node_id).await?;
+    assert_eq!(
+        (inputs.literals["x"].clone(), outputs.literals["x"].clone()),
+        (int(4), int(4))
+    );
+    let task_exec_id = n0.task_executions[0]
+        .id
+        .clone()
+        .ok_or("task execution id")?;
+    assert_eq!(
+        c.get_task_execution(&task_exec_id).await?,
+        n0.task_executions[0]
+    );
+    let (_, outputs) = c.task_execution_data(&task_exec_id).await?;
+    assert_eq!(outputs.literals["x"], int(4));
+    let err = c
+        .dynamic_node_workflow(&node_id)
+        .await
+        .expect_err("not dynamic");
+    assert!(err.is_invalid_argument(), "{err}");
+    let err = c
+        .create_download_link(&node_id, Duration::from_secs(60))
+        .await
+        .expect_err("the simulated task renders no deck");
+    assert!(err.is_not_found(), "{err}");
+
+    let span = c.execution_metrics(&id, 2).await?;
+    assert!(
+        span.start_time.is_some() && span.end_time.is_some(),
+        "{span:?}"
+    );
+    Ok(())
+}
