@@ -88,6 +88,14 @@ impl AdminClientBuilder {
         self
     }
 
+    /// Accepts any server certificate (flytectl's `insecureSkipVerify`); logs a warning when the
+    /// client is built. For first contact with a self-signed cluster only: prefer
+    /// [`AdminClientBuilder::ca_cert_file`].
+    pub fn insecure_skip_verify(mut self, skip: bool) -> Self {
+        self.insecure_skip_verify = skip;
+        self
+    }
+
     /// Largest message received (default 20 MiB).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
@@ -157,8 +165,7 @@ impl AdminClientBuilder {
     /// Builds the client. No connection is made until the first call.
     ///
     /// # Errors
-    /// No or a malformed endpoint, an unreadable CA bundle, or `insecureSkipVerify` (not
-    /// supported yet).
+    /// No or a malformed endpoint, or an unreadable CA bundle.
     pub fn build(self) -> Result<AdminClient> {
         let raw = self.endpoint.clone().ok_or_else(|| {
             Error::new(
@@ -172,33 +179,46 @@ impl AdminClientBuilder {
             .map_err(|e| Error::new(Code::InvalidArgument, "connect", &raw, e.to_string()))?;
         let shown = endpoint.authority();
         let config_error = |m: String| Error::new(Code::InvalidArgument, "connect", &shown, m);
-        let mut ep = Channel::from_shared(endpoint.uri())
+        // With insecureSkipVerify our own connector speaks TLS, so tonic must see plain HTTP.
+        let skip_verify = endpoint.tls && self.insecure_skip_verify;
+        let uri = if skip_verify {
+            format!("http://{}", endpoint.authority())
+        } else {
+            endpoint.uri()
+        };
+        let mut ep = Channel::from_shared(uri)
             .map_err(|e| config_error(format!("invalid endpoint: {e}")))?
             .user_agent(self.user_agent.clone())
             .map_err(|e| config_error(format!("invalid user agent: {e}")))?
             .connect_timeout(self.connect_timeout)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(true);
-        if endpoint.tls {
-            if self.insecure_skip_verify {
-                return Err(config_error(
-                    "admin.insecureSkipVerify is not supported yet; use caCertFilePath with the server's CA".to_owned(),
-                ));
-            }
-            let pem = match &self.ca_cert_file {
-                Some(path) => std::fs::read(path).map_err(|e| {
-                    config_error(format!("cannot read the CA bundle {}: {e}", path.display()))
-                })?,
-                None => native_roots_pem(),
-            };
-            let tls = ClientTlsConfig::new()
-                .domain_name(endpoint.host.clone())
-                .ca_certificate(Certificate::from_pem(pem));
-            ep = ep
-                .tls_config(tls)
+        let channel = if skip_verify {
+            tracing::warn!(
+                endpoint = %shown,
+                "admin.insecureSkipVerify is set: the server's certificate is not checked, so \
+                 anyone on the network path can impersonate FlyteAdmin; use caCertFilePath instead"
+            );
+            let connector = crate::tls::SkipVerifyConnector::new(&endpoint.host)
                 .map_err(|e| config_error(format!("TLS: {e}")))?;
-        }
-        let channel = ep.connect_lazy();
+            ep.connect_with_connector_lazy(connector)
+        } else {
+            if endpoint.tls {
+                let pem = match &self.ca_cert_file {
+                    Some(path) => std::fs::read(path).map_err(|e| {
+                        config_error(format!("cannot read the CA bundle {}: {e}", path.display()))
+                    })?,
+                    None => native_roots_pem(),
+                };
+                let tls = ClientTlsConfig::new()
+                    .domain_name(endpoint.host.clone())
+                    .ca_certificate(Certificate::from_pem(pem));
+                ep = ep
+                    .tls_config(tls)
+                    .map_err(|e| config_error(format!("TLS: {e}")))?;
+            }
+            ep.connect_lazy()
+        };
         let auth = match &self.credentials {
             Some(c) => AuthLayer::new(c.clone()),
             None => AuthLayer::none(),

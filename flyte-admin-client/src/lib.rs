@@ -36,6 +36,7 @@ mod list;
 pub mod literals;
 mod resources;
 mod retry;
+mod tls;
 
 pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE_SIZE};
 pub use error::{Code, Error, Result};

@@ -152,3 +152,23 @@ fn logging_in_traces_no_secret_and_no_token() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn insecure_skip_verify_warns() -> TestResult {
+    let lines = recorded(|| async {
+        let admin = TestAdmin::builder().tls_test_certificate().start().await?;
+        let c = AdminClient::builder()
+            .endpoint(format!("localhost:{}", admin.addr().port()))
+            .insecure_skip_verify(true)
+            .build()?;
+        c.version().await?;
+        Ok(())
+    })?;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("insecureSkipVerify is set") && l.contains("caCertFilePath")),
+        "{lines:#?}"
+    );
+    Ok(())
+}

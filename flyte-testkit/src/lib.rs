@@ -69,6 +69,7 @@ mod lists;
 mod literals;
 mod registry;
 mod service;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -116,6 +117,7 @@ pub struct TestAdminBuilder {
     external_auth: Option<ExternalAuth>,
     latency: std::time::Duration,
     random_faults: Option<(f64, u64)>,
+    tls: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for TestAdminBuilder {
@@ -132,6 +134,7 @@ impl Default for TestAdminBuilder {
             external_auth: None,
             latency: std::time::Duration::ZERO,
             random_faults: None,
+            tls: None,
         }
     }
 }
@@ -203,6 +206,18 @@ impl TestAdminBuilder {
     pub fn random_faults(mut self, rate: f64, seed: u64) -> Self {
         self.random_faults = Some((rate, seed));
         self
+    }
+
+    /// Serves gRPC over TLS with this certificate chain and private key (PEM).
+    pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// Serves gRPC over TLS with the bundled test certificate for `localhost` and `127.0.0.1`,
+    /// signed by [`tls::CA_PEM`] (give that to clients as their `caCertFilePath`).
+    pub fn tls_test_certificate(self) -> Self {
+        self.tls(tls::SERVER_CERT_PEM, tls::SERVER_KEY_PEM)
     }
 
     /// Binds 127.0.0.1 and starts serving.
@@ -281,7 +296,17 @@ impl TestAdminBuilder {
             let shared = Arc::clone(&shared);
             move |req| auth::intercept(&shared, req)
         };
-        let router = tonic::transport::Server::builder()
+        let tls = self.tls.is_some();
+        let mut server = tonic::transport::Server::builder();
+        if let Some((cert, key)) = &self.tls {
+            server = server
+                .tls_config(
+                    tonic::transport::ServerTlsConfig::new()
+                        .identity(tonic::transport::Identity::from_pem(cert, key)),
+                )
+                .map_err(std::io::Error::other)?;
+        }
+        let router = server
             .layer(faults::FaultLayer(faults))
             .add_service(AdminServiceServer::with_interceptor(
                 service::Admin {
@@ -319,6 +344,7 @@ impl TestAdminBuilder {
         Ok(TestAdmin {
             addr,
             http_addr,
+            tls,
             shared,
             shutdown: vec![tx, http_tx],
             handles: vec![handle, http_handle],
@@ -331,6 +357,7 @@ impl TestAdminBuilder {
 pub struct TestAdmin {
     addr: SocketAddr,
     http_addr: SocketAddr,
+    tls: bool,
     shared: Arc<executions::Shared>,
     shutdown: Vec<oneshot::Sender<()>>,
     handles: Vec<JoinHandle<()>>,
@@ -350,9 +377,14 @@ impl TestAdmin {
         TestAdminBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`: the gRPC endpoint (plaintext).
+    /// `http://127.0.0.1:PORT`: the gRPC endpoint (`https://localhost:PORT` when serving TLS,
+    /// the name the test certificate is for).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 
     /// The socket address the gRPC server listens on.
@@ -362,10 +394,17 @@ impl TestAdmin {
 
     /// A flytectl config file pointing at this server.
     pub fn config_yaml(&self) -> String {
-        format!(
-            "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: Pkce\n",
-            self.addr
-        )
+        if self.tls {
+            format!(
+                "admin:\n  endpoint: dns:///localhost:{}\n  insecure: false\n  authType: Pkce\n",
+                self.addr.port()
+            )
+        } else {
+            format!(
+                "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: Pkce\n",
+                self.addr
+            )
+        }
     }
 
     /// `http://127.0.0.1:PORT` of the HTTP listener (signed URLs, OAuth2 endpoints).

@@ -1,0 +1,77 @@
+//! TLS against the test kit serving its test certificate: `caCertFilePath` replaces the system
+//! roots, an unknown CA is refused with a clear error, and `insecureSkipVerify` connects.
+
+use flyte_admin_client::AdminClient;
+use flyte_testkit::{tls, TestAdmin};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn tls_admin() -> std::io::Result<TestAdmin> {
+    TestAdmin::builder().tls_test_certificate().start().await
+}
+
+fn host(admin: &TestAdmin) -> String {
+    format!("localhost:{}", admin.addr().port())
+}
+
+#[tokio::test]
+async fn the_ca_from_ca_cert_file_is_trusted() -> TestResult {
+    let admin = tls_admin().await?;
+    let dir = tempfile::tempdir()?;
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, tls::CA_PEM)?;
+    let config = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///{}\n  insecure: false\n  caCertFilePath: {}\n",
+        host(&admin),
+        ca.display()
+    ))?;
+    let c = AdminClient::from_config(&config)?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_ca_is_refused() -> TestResult {
+    let admin = tls_admin().await?;
+    let c = AdminClient::builder().endpoint(host(&admin)).build()?;
+    let err = c
+        .version()
+        .await
+        .expect_err("the test CA is not a system root");
+    let text = err.to_string();
+    assert!(text.contains(&host(&admin)), "names the endpoint: {text}");
+    assert!(
+        text.contains("invalid peer certificate: UnknownIssuer"),
+        "says why: {text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn insecure_skip_verify_connects_without_the_ca() -> TestResult {
+    let admin = tls_admin().await?;
+    let config = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///{}\n  insecureSkipVerify: true\n",
+        host(&admin)
+    ))?;
+    let c = AdminClient::from_config(&config)?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
+    // Also by IP, where the certificate's name would not matter either.
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure_skip_verify(true)
+        .build()?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn plaintext_against_tls_fails() -> TestResult {
+    let admin = tls_admin().await?;
+    let c = AdminClient::builder()
+        .endpoint(host(&admin))
+        .insecure(true)
+        .build()?;
+    assert!(c.version().await.is_err());
+    Ok(())
+}
