@@ -99,7 +99,7 @@ macro_rules! list_stream {
     }};
 }
 
-use futures::StreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 
 mod inspect;
 pub use inspect::NodeTree;
@@ -952,34 +952,90 @@ impl AdminClient {
         id: &ExecutionId,
         options: WaitOptions,
     ) -> Result<admin::Execution> {
-        let deadline = tokio::time::Instant::now() + options.timeout;
-        let mut interval = options.initial_interval;
-        loop {
-            let execution = self.get_execution(id).await?;
-            if execution
-                .closure
-                .as_ref()
-                .is_some_and(|c| is_terminal(c.phase))
-            {
-                return Ok(execution);
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                let phase = execution.closure.as_ref().map_or(0, |c| c.phase);
-                return Err(crate::Error::new(
-                    crate::Code::DeadlineExceeded,
-                    "GetExecution",
-                    self.endpoint(),
-                    format!(
-                        "execution {id} still {} after {:?}",
-                        Phase::try_from(phase).map_or("UNKNOWN", |p| p.as_str_name()),
-                        options.timeout
-                    ),
-                ));
-            }
-            tokio::time::sleep(interval.min(deadline - now)).await;
-            interval = (interval + interval / 2).min(options.max_interval);
+        let mut changes = self.watch_execution(id, options);
+        let mut last = None;
+        while let Some(execution) = changes.try_next().await? {
+            last = Some(execution);
         }
+        last.ok_or_else(|| {
+            crate::Error::new(
+                crate::Code::Internal,
+                "GetExecution",
+                self.endpoint(),
+                format!("execution {id}: the watch ended without a phase"),
+            )
+        })
+    }
+
+    /// The execution each time its phase changes (the first poll always), polling as
+    /// [`AdminClient::wait_for_execution`] does; the stream ends after the terminal phase.
+    ///
+    /// # Errors
+    /// An item is DEADLINE_EXCEEDED when `options.timeout` passes first (then the stream
+    /// ends), or the failure of a poll.
+    pub fn watch_execution(
+        &self,
+        id: &ExecutionId,
+        options: WaitOptions,
+    ) -> BoxStream<'static, Result<admin::Execution>> {
+        struct Watch {
+            client: AdminClient,
+            id: ExecutionId,
+            deadline: tokio::time::Instant,
+            interval: Duration,
+            max_interval: Duration,
+            timeout: Duration,
+            last_phase: Option<i32>,
+            sleep: Option<Duration>,
+            done: bool,
+        }
+        let state = Watch {
+            client: self.clone(),
+            id: id.clone(),
+            deadline: tokio::time::Instant::now() + options.timeout,
+            interval: options.initial_interval,
+            max_interval: options.max_interval,
+            timeout: options.timeout,
+            last_phase: None,
+            sleep: None,
+            done: false,
+        };
+        futures::stream::try_unfold(state, |mut w| async move {
+            if w.done {
+                return Ok(None);
+            }
+            loop {
+                if let Some(pause) = w.sleep.take() {
+                    tokio::time::sleep(pause).await;
+                }
+                let execution = w.client.get_execution(&w.id).await?;
+                let phase = execution.closure.as_ref().map_or(0, |c| c.phase);
+                if is_terminal(phase) {
+                    w.done = true;
+                    return Ok(Some((execution, w)));
+                }
+                let now = tokio::time::Instant::now();
+                if now >= w.deadline {
+                    return Err(crate::Error::new(
+                        crate::Code::DeadlineExceeded,
+                        "GetExecution",
+                        w.client.endpoint(),
+                        format!(
+                            "execution {} still {} after {:?}",
+                            w.id,
+                            Phase::try_from(phase).map_or("UNKNOWN", |p| p.as_str_name()),
+                            w.timeout
+                        ),
+                    ));
+                }
+                w.sleep = Some(w.interval.min(w.deadline - now));
+                w.interval = (w.interval + w.interval / 2).min(w.max_interval);
+                if w.last_phase.replace(phase) != Some(phase) {
+                    return Ok(Some((execution, w)));
+                }
+            }
+        })
+        .boxed()
     }
 
     /// The console's page for an execution, when the console URL is known (`console.endpoint`,

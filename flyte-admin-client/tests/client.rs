@@ -609,3 +609,39 @@ async fn inspects_versions_names_and_the_tree_of_an_execution() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn watch_yields_each_phase_once_and_ends_at_the_terminal_one() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_millis(300)))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let id = c
+        .launch(&lp, None, HashMap::from([("x".to_owned(), int(3))]))
+        .await?;
+    let mut options = WaitOptions::timeout(Duration::from_secs(30));
+    options.initial_interval = Duration::from_millis(10);
+    options.max_interval = Duration::from_millis(20);
+    let phases: Vec<i32> = c
+        .watch_execution(&id, options)
+        .map_ok(|e| e.closure.map_or(0, |c| c.phase))
+        .try_collect()
+        .await?;
+    assert_eq!(
+        phases.last(),
+        Some(&(Phase::Succeeded as i32)),
+        "{phases:?}"
+    );
+    assert!(phases.contains(&(Phase::Running as i32)), "{phases:?}");
+    assert!(
+        phases.windows(2).all(|w| w[0] != w[1]),
+        "one item per change: {phases:?}"
+    );
+    assert!(
+        admin.calls("GetExecution") > u64::try_from(phases.len())?,
+        "polled more often than it yielded"
+    );
+    Ok(())
+}
