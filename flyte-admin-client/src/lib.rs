@@ -34,6 +34,7 @@ mod error;
 mod ids;
 mod list;
 pub mod literals;
+mod msgpack;
 mod resources;
 mod retry;
 mod tls;

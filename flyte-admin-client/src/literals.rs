@@ -296,8 +296,23 @@ fn simple(v: &Json, s: SimpleType, path: &str) -> Result<Literal, LiteralError> 
     })
 }
 
+/// The `Binary` tag flytekit (1.14 and later) gives dataclasses and pydantic models.
+pub const MSGPACK_TAG: &str = "msgpack";
+
+/// A dataclass or pydantic value as flytekit 1.14 and later writes it: MessagePack in a
+/// `Binary` scalar tagged `msgpack`. [`json_to_literal`] writes objects for `STRUCT` types as a
+/// protobuf `Struct` instead, which every FlyteAdmin and flytekit version reads; use this when
+/// the task's flytekit expects the new format, or to compare with values it wrote.
+pub fn msgpack_literal(value: &Json) -> Literal {
+    scalar_lit(scalar::Value::Binary(flyteidl::flyteidl::core::Binary {
+        value: crate::msgpack::encode(value),
+        tag: MSGPACK_TAG.to_owned(),
+    }))
+}
+
 /// A literal as JSON: numbers, strings, booleans, RFC 3339 datetimes, Go durations, lists,
-/// objects, `null`; files and datasets as their URI; binary as `{"binary": base64, "tag": ..}`.
+/// objects, `null`; files and datasets as their URI; msgpack dataclasses as the object they hold;
+/// other binary as `{"binary": base64, "tag": ..}`.
 pub fn literal_to_json(lit: &Literal) -> Json {
     match &lit.value {
         None => Json::Null,
@@ -341,10 +356,13 @@ pub fn literal_to_json(lit: &Literal) -> Json {
                     .collect(),
             ),
             Some(scalar::Value::Union(u)) => u.value.as_deref().map_or(Json::Null, literal_to_json),
-            Some(scalar::Value::Binary(b)) => serde_json::json!({
-                "binary": base64::engine::general_purpose::STANDARD.encode(&b.value),
-                "tag": b.tag,
-            }),
+            Some(scalar::Value::Binary(b)) => match crate::msgpack::decode(&b.value) {
+                Ok(json) if b.tag == MSGPACK_TAG => json,
+                _ => serde_json::json!({
+                    "binary": base64::engine::general_purpose::STANDARD.encode(&b.value),
+                    "tag": b.tag,
+                }),
+            },
             Some(scalar::Value::Error(e)) => {
                 serde_json::json!({"error": e.message, "failed_node_id": e.failed_node_id})
             }
@@ -416,6 +434,30 @@ mod tests {
             r#type: Some(literal_type::Type::CollectionType(Box::new(t))),
             ..LiteralType::default()
         }
+    }
+
+    #[test]
+    fn msgpack_dataclasses_read_as_their_object() {
+        let dc = serde_json::json!({"name": "run", "lr": 0.01, "layers": [64, 32], "tags": {}});
+        let lit = msgpack_literal(&dc);
+        assert_eq!(literal_to_json(&lit), dc);
+        let other = scalar_lit(scalar::Value::Binary(flyteidl::flyteidl::core::Binary {
+            value: vec![0x01],
+            tag: "pickle".into(),
+        }));
+        assert_eq!(
+            literal_to_json(&other),
+            serde_json::json!({"binary": "AQ==", "tag": "pickle"})
+        );
+        let broken = scalar_lit(scalar::Value::Binary(flyteidl::flyteidl::core::Binary {
+            value: vec![0x92, 0x01],
+            tag: MSGPACK_TAG.into(),
+        }));
+        assert_eq!(
+            literal_to_json(&broken),
+            serde_json::json!({"binary": "kgE=", "tag": "msgpack"}),
+            "undecodable bytes are shown, not lost"
+        );
     }
 
     #[test]
