@@ -225,6 +225,12 @@ impl AdminClientBuilder {
         };
         let transport = tower::Layer::layer(&auth, channel);
         let size = self.max_message_size;
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .timeout(Duration::from_secs(300))
+            .build()
+            .map_err(|e| config_error(format!("HTTP client: {e}")))?;
         Ok(AdminClient {
             inner: Arc::new(Inner {
                 admin: AdminServiceClient::new(transport.clone())
@@ -239,6 +245,7 @@ impl AdminClientBuilder {
                 retry: self.retry,
                 console: self.console,
                 auth_problem: self.auth_problem,
+                http,
             }),
         })
     }
@@ -270,6 +277,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) console: Option<String>,
     pub(crate) auth_problem: Option<String>,
+    /// For signed URLs FlyteAdmin hands out (execution data not returned inline).
+    pub(crate) http: reqwest::Client,
 }
 
 /// The FlyteAdmin client. Cheap to clone (`Arc` inside), `Send + Sync`; clones share the

@@ -645,3 +645,70 @@ async fn watch_yields_each_phase_once_and_ends_at_the_terminal_one() -> TestResu
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn outputs_not_inline_come_from_the_signed_url() -> TestResult {
+    use flyte_testkit::RemoteData;
+    let admin = TestAdmin::builder()
+        .remote_data(RemoteData::default().max_size_in_bytes(1).signed_urls(true))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let id = c
+        .launch(&lp, Some("big"), HashMap::from([("x".to_owned(), int(42))]))
+        .await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    // FlyteAdmin's answer has no inline outputs, only a URL ...
+    #[allow(deprecated)]
+    let raw = c
+        .admin_service()
+        .get_execution_data(admin::WorkflowExecutionGetDataRequest {
+            id: Some(id.to_pb()),
+        })
+        .await?
+        .into_inner();
+    assert!(raw.full_outputs.is_none());
+    #[allow(deprecated)]
+    let url = raw.outputs.map(|b| b.url).unwrap_or_default();
+    assert!(url.contains("signature="), "{url}");
+    // ... and the client reads the outputs from it.
+    let (_, outputs) = c.execution_data(&id).await?;
+    assert_eq!(outputs.literals["x"], int(42));
+
+    // A failed download names the object, never the signature.
+    use object_store::ObjectStoreExt as _;
+    admin
+        .store()
+        .delete(&object_store::path::Path::from(
+            "metadata/propeller/flytesnacks-development-big/end-node/data/0/outputs.pb",
+        ))
+        .await?;
+    let err = c.execution_data(&id).await.expect_err("gone");
+    let text = err.to_string();
+    assert!(text.contains("end-node/data/0/outputs.pb"), "{text}");
+    assert!(text.contains("404"), "{text}");
+    assert!(!text.contains("signature"), "{text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn outputs_neither_inline_nor_signed_are_an_error_not_an_empty_map() -> TestResult {
+    use flyte_testkit::RemoteData;
+    let admin = TestAdmin::builder()
+        .remote_data(RemoteData::default().max_size_in_bytes(1))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let id = c
+        .launch(&lp, None, HashMap::from([("x".to_owned(), int(1))]))
+        .await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    let err = c.execution_data(&id).await.expect_err("no way to the data");
+    assert_eq!(err.code(), flyte_admin_client::Code::Unavailable);
+    assert!(err.message().contains("remoteData.maxSizeInBytes"), "{err}");
+    Ok(())
+}

@@ -117,7 +117,7 @@ impl Shared {
         (!rest.is_empty()).then(|| StorePath::from(rest))
     }
 
-    fn sign(
+    pub(crate) fn sign(
         &self,
         path: &str,
         method: &'static str,

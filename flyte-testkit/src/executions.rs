@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Arc<crate::faults::Faults>,
     /// Bumped on every execution phase change, so waiters need no polling.
     pub(crate) changes: watch::Sender<u64>,
+    /// FlyteAdmin's `remoteData`: how execution data is returned.
+    pub(crate) remote_data: crate::RemoteData,
 }
 
 impl Shared {

@@ -102,6 +102,31 @@ pub const DEFAULT_DOMAINS: [&str; 3] = ["development", "staging", "production"];
 /// The project flyte-binary and the sandbox create at start.
 pub const DEFAULT_PROJECT: &str = "flytesnacks";
 
+/// FlyteAdmin's `remoteData` settings for execution data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RemoteData {
+    /// `maxSizeInBytes`: outputs larger than this are not returned inline (`full_outputs`).
+    /// `None` inlines everything.
+    pub max_size_in_bytes: Option<u64>,
+    /// `signedUrls.enabled`: fill the `UrlBlob` of outputs with a signed URL to `outputs.pb`.
+    pub signed_urls: bool,
+}
+
+impl RemoteData {
+    /// Outputs above `max_size_in_bytes` are left out of `full_outputs`.
+    pub fn max_size_in_bytes(mut self, max: u64) -> Self {
+        self.max_size_in_bytes = Some(max);
+        self
+    }
+
+    /// Signed URLs in `UrlBlob`s.
+    pub fn signed_urls(mut self, enabled: bool) -> Self {
+        self.signed_urls = enabled;
+        self
+    }
+}
+
 /// Configures a [`TestAdmin`] before it starts.
 #[derive(Debug, Clone)]
 #[must_use]
@@ -118,6 +143,7 @@ pub struct TestAdminBuilder {
     latency: std::time::Duration,
     random_faults: Option<(f64, u64)>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
+    remote_data: RemoteData,
 }
 
 impl Default for TestAdminBuilder {
@@ -135,6 +161,7 @@ impl Default for TestAdminBuilder {
             latency: std::time::Duration::ZERO,
             random_faults: None,
             tls: None,
+            remote_data: RemoteData::default(),
         }
     }
 }
@@ -208,6 +235,13 @@ impl TestAdminBuilder {
         self
     }
 
+    /// How `GetExecutionData` returns data, as FlyteAdmin's `remoteData` config (default:
+    /// everything inline, no signed URLs, like flyte-binary).
+    pub fn remote_data(mut self, remote_data: RemoteData) -> Self {
+        self.remote_data = remote_data;
+        self
+    }
+
     /// Serves gRPC over TLS with this certificate chain and private key (PEM).
     pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
         self.tls = Some((cert_pem.into(), key_pem.into()));
@@ -277,6 +311,7 @@ impl TestAdminBuilder {
             auth: Mutex::new(auth::AuthState::new(self.auth)),
             faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
+            remote_data: self.remote_data,
         });
         shared
             .auth

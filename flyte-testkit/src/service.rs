@@ -389,11 +389,39 @@ impl AdminService for Admin {
         let rec = db
             .find_execution(&id)
             .ok_or_else(|| missing_execution(&id))?;
+        let outputs = rec.value.outputs.clone().unwrap_or_default();
+        let size = u64::try_from(prost::Message::encoded_len(&outputs)).unwrap_or(u64::MAX);
+        let remote = self.shared.remote_data;
+        // Outputs exist in the store once the execution wrote them.
+        let blob = match rec.value.outputs.is_some() && remote.signed_urls {
+            true => self
+                .shared
+                .store_path(&crate::executions::outputs_uri(
+                    &self.shared,
+                    &id,
+                    "end-node",
+                ))
+                .map(|path| UrlBlob {
+                    url: self
+                        .shared
+                        .sign(
+                            path.as_ref(),
+                            "GET",
+                            std::time::Duration::from_secs(3600),
+                            None,
+                        )
+                        .0,
+                    bytes: i64::try_from(size).unwrap_or(i64::MAX),
+                })
+                .unwrap_or_default(),
+            false => UrlBlob::default(),
+        };
+        let inline = remote.max_size_in_bytes.is_none_or(|max| size < max);
         ok(WorkflowExecutionGetDataResponse {
-            outputs: Some(UrlBlob::default()),
+            outputs: Some(blob),
             inputs: Some(UrlBlob::default()),
             full_inputs: Some(rec.value.inputs.clone()),
-            full_outputs: Some(rec.value.outputs.clone().unwrap_or_default()),
+            full_outputs: inline.then_some(outputs),
         })
     }
 

@@ -39,10 +39,6 @@ impl NodeTree {
     }
 }
 
-fn full_data(inputs: Option<LiteralMap>, outputs: Option<LiteralMap>) -> (LiteralMap, LiteralMap) {
-    (inputs.unwrap_or_default(), outputs.unwrap_or_default())
-}
-
 impl AdminClient {
     fn ids_stream(
         &self,
@@ -315,6 +311,9 @@ impl AdminClient {
     ///
     /// # Errors
     /// NOT_FOUND and the call's failures.
+    // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
+    // and FlyteRemote reads them.
+    #[allow(deprecated)]
     pub async fn node_execution_data(
         &self,
         id: &core::NodeExecutionIdentifier,
@@ -328,7 +327,15 @@ impl AdminClient {
                 async move { svc.get_node_execution_data(req).await }
             })
             .await?;
-        Ok(full_data(resp.full_inputs, resp.full_outputs))
+        self.data_pair(
+            "GetNodeExecutionData",
+            &format!("node execution {}", id.node_id),
+            resp.full_inputs,
+            resp.inputs,
+            resp.full_outputs,
+            resp.outputs,
+        )
+        .await
     }
 
     /// The workflow a dynamic node generated.
@@ -396,6 +403,9 @@ impl AdminClient {
     ///
     /// # Errors
     /// NOT_FOUND and the call's failures.
+    // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
+    // and FlyteRemote reads them.
+    #[allow(deprecated)]
     pub async fn task_execution_data(
         &self,
         id: &core::TaskExecutionIdentifier,
@@ -409,7 +419,20 @@ impl AdminClient {
                 async move { svc.get_task_execution_data(req).await }
             })
             .await?;
-        Ok(full_data(resp.full_inputs, resp.full_outputs))
+        self.data_pair(
+            "GetTaskExecutionData",
+            &format!(
+                "task execution of node {}",
+                id.node_execution_id
+                    .as_ref()
+                    .map_or("", |n| n.node_id.as_str())
+            ),
+            resp.full_inputs,
+            resp.inputs,
+            resp.full_outputs,
+            resp.outputs,
+        )
+        .await
     }
 
     /// Every node of an execution with its attempts, parent nodes holding their children:
