@@ -540,6 +540,33 @@ impl AdminClient {
         .map(|_| ())
     }
 
+    /// Archives (hides from the console and active lists) or restores every version of a task,
+    /// workflow or launch plan name, keeping its description.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the calls' failures.
+    pub async fn archive_named_entity(
+        &self,
+        resource_type: ResourceType,
+        project: &str,
+        domain: &str,
+        name: &str,
+        archived: bool,
+    ) -> Result<()> {
+        let mut metadata = self
+            .get_named_entity(resource_type, project, domain, name)
+            .await?
+            .metadata
+            .unwrap_or_default();
+        metadata.state = if archived {
+            admin::NamedEntityState::NamedEntityArchived
+        } else {
+            admin::NamedEntityState::NamedEntityActive
+        } as i32;
+        self.update_named_entity(resource_type, project, domain, name, metadata)
+            .await
+    }
+
     // -----------------------------------------------------------------------------------------
     // Executions
 
@@ -1135,15 +1162,39 @@ impl AdminClient {
     /// The console's page for an execution, when the console URL is known (`console.endpoint`,
     /// else the admin endpoint over https).
     pub fn console_url(&self, id: &ExecutionId) -> String {
-        let base = self
-            .inner
+        format!(
+            "{}/console/projects/{}/domains/{}/executions/{}",
+            self.console_base(),
+            id.project,
+            id.domain,
+            id.name
+        )
+    }
+
+    /// The console's page for a task, workflow or launch plan name.
+    pub fn console_entity_url(
+        &self,
+        resource_type: ResourceType,
+        project: &str,
+        domain: &str,
+        name: &str,
+    ) -> String {
+        let kind = match resource_type {
+            ResourceType::Task => "tasks",
+            ResourceType::LaunchPlan => "launch_plans",
+            _ => "workflows",
+        };
+        format!(
+            "{}/console/projects/{project}/domains/{domain}/{kind}/{name}",
+            self.console_base()
+        )
+    }
+
+    fn console_base(&self) -> String {
+        self.inner
             .console
             .clone()
-            .unwrap_or_else(|| format!("https://{}", self.endpoint()));
-        format!(
-            "{base}/console/projects/{}/domains/{}/executions/{}",
-            id.project, id.domain, id.name
-        )
+            .unwrap_or_else(|| format!("https://{}", self.endpoint()))
     }
 
     // -----------------------------------------------------------------------------------------

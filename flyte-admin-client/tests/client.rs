@@ -523,6 +523,37 @@ async fn inspects_versions_names_and_the_tree_of_an_execution() -> TestResult {
         .get_named_entity(core::ResourceType::Workflow, P, D, "wf")
         .await?;
     assert_eq!(entity.id.map(|i| i.name).as_deref(), Some("wf"));
+    c.update_named_entity(
+        core::ResourceType::Workflow,
+        P,
+        D,
+        "wf",
+        admin::NamedEntityMetadata {
+            description: "the demo".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    c.archive_named_entity(core::ResourceType::Workflow, P, D, "wf", true)
+        .await?;
+    let meta = c
+        .get_named_entity(core::ResourceType::Workflow, P, D, "wf")
+        .await?
+        .metadata
+        .unwrap_or_default();
+    assert_eq!(
+        meta.state,
+        admin::NamedEntityState::NamedEntityArchived as i32
+    );
+    assert_eq!(
+        meta.description, "the demo",
+        "archiving keeps the description"
+    );
+    c.archive_named_entity(core::ResourceType::Workflow, P, D, "wf", false)
+        .await?;
+    assert!(c
+        .console_entity_url(core::ResourceType::LaunchPlan, P, D, "wf")
+        .ends_with("/console/projects/flytesnacks/domains/development/launch_plans/wf"));
 
     // A version with a description entity.
     let documented = TaskId::new(P, D, "documented", "v1");
