@@ -10,6 +10,7 @@ use base64::Engine as _;
 use flyte_auth::{AuthLayer, AuthService, Credentials};
 use flyte_config::{Config, Endpoint};
 use flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
+use flyteidl::flyteidl::service::agent_metadata_service_client::AgentMetadataServiceClient;
 use flyteidl::flyteidl::service::data_proxy_service_client::DataProxyServiceClient;
 use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
 use flyteidl::flyteidl::service::signal_service_client::SignalServiceClient;
@@ -240,6 +241,7 @@ impl AdminClientBuilder {
                     .max_decoding_message_size(size),
                 signals: SignalServiceClient::new(transport.clone())
                     .max_decoding_message_size(size),
+                agents: AgentMetadataServiceClient::new(transport.clone()),
                 identity: IdentityServiceClient::new(transport),
                 endpoint: shown,
                 retry: self.retry,
@@ -273,6 +275,7 @@ pub(crate) struct Inner {
     pub(crate) data_proxy: DataProxyServiceClient<Transport>,
     pub(crate) signals: SignalServiceClient<Transport>,
     pub(crate) identity: IdentityServiceClient<Transport>,
+    pub(crate) agents: AgentMetadataServiceClient<Transport>,
     pub(crate) endpoint: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) console: Option<String>,
@@ -346,6 +349,11 @@ impl AdminClient {
     /// SignalService with the auth layer.
     pub fn signal_service(&self) -> SignalServiceClient<Transport> {
         self.inner.signals.clone()
+    }
+
+    /// AgentMetadataService with the auth layer.
+    pub fn agent_metadata_service(&self) -> AgentMetadataServiceClient<Transport> {
+        self.inner.agents.clone()
     }
 
     /// IdentityService with the auth layer.

@@ -1,5 +1,5 @@
-//! The typed FlyteAdmin client: every RPC of AdminService, DataProxyService, SignalService and
-//! IdentityService, typed helpers for the common jobs, a `Stream` over every list, one retry
+//! The typed FlyteAdmin client: every RPC of AdminService, DataProxyService, SignalService,
+//! IdentityService and AgentMetadataService, typed helpers for the common jobs, a `Stream` over every list, one retry
 //! policy, and flyte-auth's login on one channel.
 //!
 //! # Main types

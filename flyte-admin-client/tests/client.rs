@@ -743,3 +743,26 @@ async fn outputs_neither_inline_nor_signed_are_an_error_not_an_empty_map() -> Te
     assert!(err.message().contains("remoteData.maxSizeInBytes"), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn agents_are_listed_and_fetched_by_name() -> TestResult {
+    let agent = admin::Agent {
+        name: "sensor".into(),
+        is_sync: false,
+        supported_task_categories: vec![admin::TaskCategory {
+            name: "sensor".into(),
+            version: 0,
+        }],
+        ..Default::default()
+    };
+    let admin = TestAdmin::builder().agents([agent.clone()]).start().await?;
+    let c = client(&admin)?;
+    assert_eq!(c.list_agents().await?, std::slice::from_ref(&agent));
+    assert_eq!(c.get_agent("sensor").await?, agent);
+    let err = c.get_agent("bigquery").await.expect_err("unknown");
+    assert!(
+        err.is_not_found() && err.message().contains("bigquery"),
+        "{err}"
+    );
+    Ok(())
+}

@@ -55,6 +55,7 @@
 // be unboxed again at every handler.
 #![allow(clippy::result_large_err)]
 
+mod agents;
 mod attributes;
 mod auth;
 mod dataproxy;
@@ -77,6 +78,7 @@ use std::sync::{Arc, Mutex};
 use flyteidl::flyteidl::admin::{Domain, Project};
 use flyteidl::flyteidl::service::{
     admin_service_server::AdminServiceServer,
+    agent_metadata_service_server::AgentMetadataServiceServer,
     auth_metadata_service_server::AuthMetadataServiceServer,
     data_proxy_service_server::DataProxyServiceServer,
     identity_service_server::IdentityServiceServer, signal_service_server::SignalServiceServer,
@@ -144,6 +146,7 @@ pub struct TestAdminBuilder {
     random_faults: Option<(f64, u64)>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
     remote_data: RemoteData,
+    agents: Vec<flyteidl::flyteidl::admin::Agent>,
 }
 
 impl Default for TestAdminBuilder {
@@ -162,6 +165,7 @@ impl Default for TestAdminBuilder {
             random_faults: None,
             tls: None,
             remote_data: RemoteData::default(),
+            agents: Vec::new(),
         }
     }
 }
@@ -239,6 +243,15 @@ impl TestAdminBuilder {
     /// everything inline, no signed URLs, like flyte-binary).
     pub fn remote_data(mut self, remote_data: RemoteData) -> Self {
         self.remote_data = remote_data;
+        self
+    }
+
+    /// The agents AgentMetadataService reports (default: none).
+    pub fn agents(
+        mut self,
+        agents: impl IntoIterator<Item = flyteidl::flyteidl::admin::Agent>,
+    ) -> Self {
+        self.agents = agents.into_iter().collect();
         self
     }
 
@@ -359,6 +372,12 @@ impl TestAdminBuilder {
             .add_service(SignalServiceServer::with_interceptor(
                 service::Signals {
                     shared: Arc::clone(&shared),
+                },
+                check.clone(),
+            ))
+            .add_service(AgentMetadataServiceServer::with_interceptor(
+                agents::Agents {
+                    agents: self.agents.clone(),
                 },
                 check.clone(),
             ))

@@ -504,4 +504,35 @@ impl AdminClient {
         })
         .await
     }
+
+    /// The agents the deployment runs (AgentMetadataService), with the task types each serves.
+    ///
+    /// # Errors
+    /// UNIMPLEMENTED where the deployment serves no agent metadata, and the call's failures.
+    pub async fn list_agents(&self) -> Result<Vec<admin::Agent>> {
+        let resp = self
+            .call("ListAgents", || {
+                let mut svc = self.inner.agents.clone();
+                async move { svc.list_agents(admin::ListAgentsRequest {}).await }
+            })
+            .await?;
+        Ok(resp.agents)
+    }
+
+    /// One agent by name.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the call's failures.
+    pub async fn get_agent(&self, name: &str) -> Result<admin::Agent> {
+        let resp = self
+            .call("GetAgent", || {
+                let mut svc = self.inner.agents.clone();
+                let req = admin::GetAgentRequest {
+                    name: name.to_owned(),
+                };
+                async move { svc.get_agent(req).await }
+            })
+            .await?;
+        Ok(resp.agent.unwrap_or_default())
+    }
 }
