@@ -25,6 +25,28 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Launching with JSON inputs, watching the phases, reading the outputs:
+//! ```no_run
+//! use flyte_admin_client::pb::core::workflow_execution::Phase;
+//! use flyte_admin_client::{literals, AdminClient, LaunchPlanId, WaitOptions};
+//! use futures::TryStreamExt;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//!
+//! let client = AdminClient::try_default()?;
+//! let lp = LaunchPlanId::new("flytesnacks", "development", "wf.train", "v7");
+//! let inputs = serde_json::json!({"epochs": 3, "lr": 0.01});
+//! // Inputs are checked against the launch plan's types before anything is sent.
+//! let id = client.execute_launch_plan(&lp, Some("nightly-7"), inputs.as_object().unwrap()).await?;
+//! let mut phases = client.watch_execution(&id, WaitOptions::timeout(std::time::Duration::from_secs(3600)));
+//! while let Some(execution) = phases.try_next().await? {
+//!     let phase = execution.closure.and_then(|c| Phase::try_from(c.phase).ok());
+//!     println!("{id}: {phase:?}");
+//! }
+//! let (_, outputs) = client.execution_data(&id).await?; // inline, or from the signed URL
+//! println!("{}", literals::literal_map_to_json(&outputs));
+//! # Ok(()) }
+//! ```
+//!
 //! # Feature flags
 //! None yet.
 
