@@ -8,7 +8,8 @@
 //! - [`Error`] and [`Code`]: failures with the RPC, the endpoint and predicates.
 //! - [`RetryPolicy`]: which calls are retried, how often, with what deadlines.
 //! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
-//! - [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` that follows the pages.
+//! - [`Listing`], [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` of items
+//!   that follows the pages ([`Listing::pages`] for the pages themselves).
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
@@ -64,7 +65,7 @@ mod tls;
 pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE_SIZE};
 pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
-pub use list::{Filters, ListOptions};
+pub use list::{Filters, ListOptions, Listing};
 pub use resources::{is_terminal, yaml_to_json, NodeTree, WaitOptions};
 pub use retry::RetryPolicy;
 

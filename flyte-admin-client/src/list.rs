@@ -196,13 +196,70 @@ where
 }
 
 /// The items of [`pages`], one at a time.
-pub(crate) fn items<T: Send + 'static>(
+pub(crate) fn items<T: Send + 'static>(pages: BoxStream<'static, Result<Vec<T>>>) -> Listing<T> {
+    Listing {
+        pages,
+        page: Vec::new().into_iter(),
+    }
+}
+
+/// What every `list_*` call returns: a `Stream` of the items, fetching the next page only when
+/// the current one has been taken, so memory holds one page however long the list.
+/// [`Listing::pages`] gives the pages instead.
+#[must_use = "streams do nothing unless polled"]
+pub struct Listing<T> {
     pages: BoxStream<'static, Result<Vec<T>>>,
-) -> BoxStream<'static, Result<T>> {
-    pages
-        .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
+    page: std::vec::IntoIter<T>,
+}
+
+impl<T: Send + 'static> Listing<T> {
+    /// A listing whose first item is this error (a request refused before it was sent).
+    pub(crate) fn failed(error: crate::Error) -> Self {
+        items(stream::once(futures::future::ready(Err(error))).boxed())
+    }
+
+    /// The pages as FlyteAdmin returns them, each non-empty. Items already taken from this
+    /// listing are not repeated: the rest of the current page comes first.
+    pub fn pages(self) -> BoxStream<'static, Result<Vec<T>>> {
+        let rest: Vec<T> = self.page.collect();
+        let head = (!rest.is_empty()).then_some(Ok(rest));
+        stream::iter(head).chain(self.pages).boxed()
+    }
+}
+
+// No field is structurally pinned: the page stream is boxed, the page a plain iterator.
+impl<T> Unpin for Listing<T> {}
+
+impl<T> futures::Stream for Listing<T> {
+    type Item = Result<T>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<T>>> {
+        loop {
+            if let Some(item) = self.page.next() {
+                return std::task::Poll::Ready(Some(Ok(item)));
+            }
+            match futures::ready!(self.pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => self.page = page.into_iter(),
+                Some(Err(e)) => return std::task::Poll::Ready(Some(Err(e))),
+                None => return std::task::Poll::Ready(None),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.page.len(), None)
+    }
+}
+
+impl<T> fmt::Debug for Listing<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listing")
+            .field("buffered", &self.page.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +299,67 @@ mod tests {
         });
         let all: Vec<u32> = items(s).try_collect().await?;
         assert_eq!(all, (0..7).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    /// 100,000 items in pages of 100: a page is fetched only when the previous one is used up,
+    /// so the listing never holds more than one page.
+    #[tokio::test]
+    async fn a_long_listing_holds_one_page_at_a_time() -> Result<()> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        const TOTAL: usize = 100_000;
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&fetches);
+        let mut listing = items(pages(move |token: String| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let offset: usize = token.parse().unwrap_or(0);
+                let page: Vec<usize> = (offset..TOTAL.min(offset + 100)).collect();
+                let next = if page.len() == 100 {
+                    (offset + 100).to_string()
+                } else {
+                    String::new()
+                };
+                Ok((page, next))
+            }
+        }));
+        let mut seen = 0;
+        while let Some(item) = listing.try_next().await? {
+            assert_eq!(item, seen);
+            seen += 1;
+            assert_eq!(fetches.load(Ordering::SeqCst), seen.div_ceil(100));
+            assert!(
+                futures::Stream::size_hint(&listing).0 < 100,
+                "at most one page buffered"
+            );
+        }
+        assert_eq!(seen, TOTAL);
+        // The last page is full, so one more request finds the end.
+        assert_eq!(fetches.load(Ordering::SeqCst), TOTAL / 100 + 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn pages_resume_after_taken_items() -> Result<()> {
+        let make = || {
+            items(pages(|token: String| async move {
+                let offset: usize = token.parse().unwrap_or(0);
+                let page: Vec<usize> = (offset..7.min(offset + 3)).collect();
+                let next = if page.len() == 3 {
+                    (offset + 3).to_string()
+                } else {
+                    String::new()
+                };
+                Ok((page, next))
+            }))
+        };
+        let sizes: Vec<usize> = make().pages().map_ok(|p| p.len()).try_collect().await?;
+        assert_eq!(sizes, [3, 3, 1]);
+        let mut listing = make();
+        assert_eq!(listing.try_next().await?, Some(0));
+        let rest: Vec<Vec<usize>> = listing.pages().try_collect().await?;
+        assert_eq!(rest, [vec![1, 2], vec![3, 4, 5], vec![6]]);
         Ok(())
     }
 }

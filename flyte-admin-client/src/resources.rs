@@ -14,7 +14,7 @@ use futures::stream::BoxStream;
 use crate::client::AdminClient;
 use crate::error::Result;
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId, WorkflowId};
-use crate::list::{items, pages, ListOptions};
+use crate::list::{items, pages, ListOptions, Listing};
 
 fn scope(project: &str, domain: &str, name: Option<&str>) -> admin::NamedEntityIdentifier {
     admin::NamedEntityIdentifier {
@@ -72,10 +72,7 @@ impl WaitOptions {
 macro_rules! list_stream {
     ($self:ident, $rpc:literal, $opts:ident, |$req_token:ident| $make:expr, $method:ident, $field:ident) => {{
         if let Some(problem) = $opts.filters.problem() {
-            return futures::stream::once(futures::future::ready(
-                Err($self.invalid($rpc, problem)),
-            ))
-            .boxed();
+            return Listing::failed($self.invalid($rpc, problem));
         }
         let client = $self.clone();
         let opts = $opts.clone();
@@ -173,7 +170,7 @@ impl AdminClient {
     }
 
     /// Every project (archived ones only when filtered for).
-    pub fn list_projects(&self, opts: &ListOptions) -> BoxStream<'static, Result<admin::Project>> {
+    pub fn list_projects(&self, opts: &ListOptions) -> Listing<admin::Project> {
         list_stream!(
             self,
             "ListProjects",
@@ -270,7 +267,7 @@ impl AdminClient {
         domain: &str,
         name: Option<&str>,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::Task>> {
+    ) -> Listing<admin::Task> {
         let id = scope(project, domain, name);
         list_stream!(
             self,
@@ -327,7 +324,7 @@ impl AdminClient {
         domain: &str,
         name: Option<&str>,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::Workflow>> {
+    ) -> Listing<admin::Workflow> {
         let id = scope(project, domain, name);
         list_stream!(
             self,
@@ -388,7 +385,7 @@ impl AdminClient {
         domain: &str,
         name: Option<&str>,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::LaunchPlan>> {
+    ) -> Listing<admin::LaunchPlan> {
         let id = scope(project, domain, name);
         list_stream!(
             self,
@@ -467,7 +464,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::LaunchPlan>> {
+    ) -> Listing<admin::LaunchPlan> {
         let (project, domain) = (project.to_owned(), domain.to_owned());
         list_stream!(
             self,
@@ -494,7 +491,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NamedEntity>> {
+    ) -> Listing<admin::NamedEntity> {
         let (project, domain) = (project.to_owned(), domain.to_owned());
         list_stream!(
             self,
@@ -792,7 +789,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::Execution>> {
+    ) -> Listing<admin::Execution> {
         let id = scope(project, domain, None);
         list_stream!(
             self,
@@ -1020,7 +1017,7 @@ impl AdminClient {
         id: &ExecutionId,
         parent: Option<&str>,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NodeExecution>> {
+    ) -> Listing<admin::NodeExecution> {
         let exec = id.to_pb();
         let parent = parent.unwrap_or_default().to_owned();
         list_stream!(
@@ -1045,7 +1042,7 @@ impl AdminClient {
         &self,
         node: &core::NodeExecutionIdentifier,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::TaskExecution>> {
+    ) -> Listing<admin::TaskExecution> {
         let node = node.clone();
         list_stream!(
             self,

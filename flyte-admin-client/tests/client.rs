@@ -191,6 +191,14 @@ async fn lists_stream_every_page() -> TestResult {
         .await?;
     assert_eq!(tasks.len(), 7);
     assert_eq!(admin.calls("ListTasks"), 4, "pages of 2: 2+2+2+1");
+    let sizes: Vec<usize> = c
+        .list_tasks(P, D, Some("double"), &opts)
+        .pages()
+        .map_ok(|p| p.len())
+        .try_collect()
+        .await?;
+    assert_eq!(sizes, [2, 2, 2, 1]);
+    let before_bad = admin.calls("ListTasks");
     let newest: Vec<admin::LaunchPlan> = c
         .list_launch_plans(
             P,
@@ -218,7 +226,11 @@ async fn lists_stream_every_page() -> TestResult {
         .await;
     let err = bad.expect_err("plus in a value");
     assert!(err.message().contains("'+'"), "{err}");
-    assert_eq!(admin.calls("ListTasks"), 4, "refused before sending");
+    assert_eq!(
+        admin.calls("ListTasks"),
+        before_bad,
+        "refused before sending"
+    );
     Ok(())
 }
 

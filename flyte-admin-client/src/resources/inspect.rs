@@ -6,14 +6,13 @@ use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{self, LiteralMap, ResourceType};
 use flyteidl::flyteidl::service;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 use futures::{StreamExt as _, TryStreamExt as _};
 
 use super::{items, pages, scope};
 use crate::client::AdminClient;
 use crate::error::{Code, Error, Result};
 use crate::ids::ExecutionId;
-use crate::list::ListOptions;
+use crate::list::{ListOptions, Listing};
 
 /// A node execution with its attempts and, for parent nodes (sub-workflows, dynamic nodes,
 /// branches), the nodes it ran.
@@ -47,10 +46,9 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NamedEntityIdentifier>> {
+    ) -> Listing<admin::NamedEntityIdentifier> {
         if let Some(problem) = opts.filters.problem() {
-            return futures::stream::once(futures::future::ready(Err(self.invalid(rpc, problem))))
-                .boxed();
+            return Listing::failed(self.invalid(rpc, problem));
         }
         let client = self.clone();
         let opts = opts.clone();
@@ -91,7 +89,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NamedEntityIdentifier>> {
+    ) -> Listing<admin::NamedEntityIdentifier> {
         self.ids_stream("ListTaskIds", ResourceType::Task, project, domain, opts)
     }
 
@@ -101,7 +99,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NamedEntityIdentifier>> {
+    ) -> Listing<admin::NamedEntityIdentifier> {
         self.ids_stream(
             "ListWorkflowIds",
             ResourceType::Workflow,
@@ -117,7 +115,7 @@ impl AdminClient {
         project: &str,
         domain: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NamedEntityIdentifier>> {
+    ) -> Listing<admin::NamedEntityIdentifier> {
         self.ids_stream(
             "ListLaunchPlanIds",
             ResourceType::LaunchPlan,
@@ -252,7 +250,7 @@ impl AdminClient {
         domain: &str,
         name: &str,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::DescriptionEntity>> {
+    ) -> Listing<admin::DescriptionEntity> {
         let id = scope(project, domain, Some(name));
         list_stream!(
             self,
@@ -363,7 +361,7 @@ impl AdminClient {
         &self,
         id: &core::TaskExecutionIdentifier,
         opts: &ListOptions,
-    ) -> BoxStream<'static, Result<admin::NodeExecution>> {
+    ) -> Listing<admin::NodeExecution> {
         let id = id.clone();
         list_stream!(
             self,
