@@ -778,3 +778,51 @@ async fn agents_are_listed_and_fetched_by_name() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn slow_attempts_are_cut_off_and_retried_within_the_overall_deadline() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let policy = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .per_attempt_timeout(Duration::from_millis(100));
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(policy.clone())
+        .build()?;
+    // Two attempts that would hang for a minute: each is cut at 100 ms and retried.
+    admin.fail_next(
+        "GetVersion",
+        Fault::DeadlineExceeded(Duration::from_secs(60)),
+        2,
+    );
+    tokio::time::timeout(Duration::from_secs(20), c.version()).await??;
+    assert_eq!(admin.calls("GetVersion"), 3);
+
+    // With every attempt hanging, the overall deadline ends the retries early.
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(
+            policy
+                .max_retries(10)
+                .overall_timeout(Duration::from_millis(350)),
+        )
+        .build()?;
+    admin.fail_next(
+        "GetProject",
+        Fault::DeadlineExceeded(Duration::from_secs(60)),
+        100,
+    );
+    let err = tokio::time::timeout(Duration::from_secs(20), c.get_project("flytesnacks"))
+        .await?
+        .expect_err("every attempt hangs");
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.message().contains("perRetryTimeout"), "{err}");
+    let attempts = admin.calls("GetProject");
+    assert!(
+        (1..=4).contains(&attempts),
+        "the 350 ms deadline allows a few 100 ms attempts, not 11: {attempts}"
+    );
+    Ok(())
+}
