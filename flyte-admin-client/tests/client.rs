@@ -788,7 +788,7 @@ async fn slow_attempts_are_cut_off_and_retried_within_the_overall_deadline() -> 
     let c = AdminClient::builder()
         .endpoint(admin.addr().to_string())
         .insecure(true)
-        .retry(policy.clone())
+        .retry(policy)
         .build()?;
     // Two attempts that would hang for a minute: each is cut at 100 ms and retried.
     admin.fail_next(
