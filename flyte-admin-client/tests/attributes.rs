@@ -1,22 +1,13 @@
 //! Matchable attributes through the client against the test kit: flytectl's files applied,
 //! read back at the scope they were set, overridden per workflow and deleted.
 
-use std::time::Duration;
-
 use flyte_admin_client::attributes::{self, NOUNS};
-use flyte_admin_client::{AdminClient, Code, RetryPolicy};
+use flyte_admin_client::Code;
 use flyte_config::files::{AttributeTarget, MatchableResource};
 use flyte_testkit::TestAdmin;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
-    AdminClient::builder()
-        .endpoint(admin.addr().to_string())
-        .insecure(true)
-        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
-        .build()
-}
+mod common;
+use common::{client, TestResult};
 
 const QUEUE_PD: &str = "project: flytesnacks\ndomain: development\ntags: [gpu, large]\n";
 const QUEUE_WF: &str =

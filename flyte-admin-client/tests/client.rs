@@ -12,18 +12,11 @@ use flyte_admin_client::{
 use flyte_testkit::{AuthSettings, Executors, Fault, TestAdmin};
 use futures::TryStreamExt;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::{client, TestResult};
 
 const P: &str = "flytesnacks";
 const D: &str = "development";
-
-fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
-    AdminClient::builder()
-        .endpoint(admin.addr().to_string())
-        .insecure(true)
-        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
-        .build()
-}
 
 fn int_type() -> core::LiteralType {
     core::LiteralType {
@@ -417,27 +410,7 @@ async fn logs_in_when_the_server_asks() -> TestResult {
         .start()
         .await?;
     let dir = tempfile::tempdir()?;
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "s3cret")?;
-    // The test kit serves OAuth2 on its own HTTP port; real FlyteAdmin shares one port, so
-    // discovery here goes over gRPC.
-    let yaml = format!(
-        "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: ClientSecret\n  clientId: robot\n  clientSecretLocation: {}\n",
-        admin.addr(),
-        secret.display()
-    );
-    let config = flyte_config::Config::from_yaml_str(&yaml)?;
-    let channel = tonic::transport::Channel::from_shared(admin.endpoint())?
-        .connect()
-        .await?;
-    let creds = flyte_auth::CredentialsBuilder::from_config(&config)?
-        .grpc_channel(channel)
-        .memory_cache()
-        .build()?;
-    let c = AdminClient::builder()
-        .config(&config)
-        .credentials(creds)
-        .build()?;
+    let c = common::robot_client(&admin, "s3cret", dir.path()).await?;
     assert!(c.version().await?.starts_with("flyte-testkit"));
     assert_eq!(admin.token_requests("client_credentials"), 1);
 

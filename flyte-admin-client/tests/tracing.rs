@@ -12,7 +12,8 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::TestResult;
 
 /// Writes every span and event as one line: `span NAME k=v ...` or `event k=v ...`.
 #[derive(Clone, Default)]
@@ -116,24 +117,7 @@ fn logging_in_traces_no_secret_and_no_token() -> TestResult {
             .start()
             .await?;
         let dir = tempfile::tempdir()?;
-        let secret = dir.path().join("secret");
-        std::fs::write(&secret, "s3cret-value")?;
-        let config = flyte_config::Config::from_yaml_str(&format!(
-            "admin:\n  endpoint: dns:///{}\n  insecure: true\n  authType: ClientSecret\n  clientId: robot\n  clientSecretLocation: {}\n",
-            admin.addr(),
-            secret.display()
-        ))?;
-        let channel = tonic::transport::Channel::from_shared(admin.endpoint())?
-            .connect()
-            .await?;
-        let creds = flyte_auth::CredentialsBuilder::from_config(&config)?
-            .grpc_channel(channel)
-            .memory_cache()
-            .build()?;
-        let c = AdminClient::builder()
-            .config(&config)
-            .credentials(creds)
-            .build()?;
+        let c = common::robot_client(&admin, "s3cret-value", dir.path()).await?;
         c.version().await?;
         c.get_project("flytesnacks").await?;
         Ok(())
