@@ -90,6 +90,24 @@ pub(crate) fn retryable(code: Code) -> bool {
     )
 }
 
+/// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
+/// reports that as UNAVAILABLE, but no retry can change the certificate.
+fn tls_rejected(status: &tonic::Status) -> bool {
+    use tokio_rustls::rustls;
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(e) = cur {
+        let inner_is_tls = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+        if inner_is_tls || e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
 static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
 
 /// A factor in [0.5, 1.0): full jitter would starve; none would herd.
@@ -146,7 +164,8 @@ where
         let wait = backoff.mul_f64(jitter());
         let out_of_time =
             !policy.overall_timeout.is_zero() && started.elapsed() + wait >= policy.overall_timeout;
-        if attempt >= attempts || !retryable(status.code()) || out_of_time {
+        if attempt >= attempts || !retryable(status.code()) || out_of_time || tls_rejected(&status)
+        {
             return Err(Error::from_status(status, rpc, endpoint));
         }
         tokio::time::sleep(wait).await;

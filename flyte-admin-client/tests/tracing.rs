@@ -156,3 +156,22 @@ fn insecure_skip_verify_warns() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_certificate_rejection_is_not_retried() -> TestResult {
+    let lines = recorded(|| async {
+        let admin = TestAdmin::builder().tls_test_certificate().start().await?;
+        let c = AdminClient::builder()
+            .endpoint(format!("localhost:{}", admin.addr().port()))
+            .build()?;
+        let err = c.version().await.expect_err("the test CA is not trusted");
+        assert!(err.message().contains("UnknownIssuer"), "{err}");
+        Ok(())
+    })?;
+    let attempts = lines
+        .iter()
+        .filter(|l| l.starts_with("span flyteadmin rpc=\"GetVersion\""))
+        .count();
+    assert_eq!(attempts, 1, "{lines:#?}");
+    Ok(())
+}
