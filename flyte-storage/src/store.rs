@@ -1,0 +1,462 @@
+//! [`FlyteStorage`]: one handle over the blob store a Flyte deployment uses, addressed by the
+//! URIs Flyte writes.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use flyte_config::{StorageConfig, StorageType};
+use futures::stream::BoxStream;
+use futures::{StreamExt as _, TryStreamExt as _};
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::error::{Error, Result};
+use crate::uri::{FlyteUri, Scheme};
+
+/// Uploads above this size go in parts (flytestdlib's default part size is 5 MiB; S3's minimum).
+pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
+/// The size of each part of a multipart upload.
+pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
+/// How many parts are in flight at once.
+pub const DEFAULT_PART_CONCURRENCY: usize = 4;
+
+/// What [`FlyteStorage::head`] and [`FlyteStorage::list`] report of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectInfo {
+    /// The object's URI.
+    pub uri: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written, in seconds since the Unix epoch.
+    pub last_modified: i64,
+    /// The store's entity tag, when it has one.
+    pub e_tag: Option<String>,
+}
+
+#[derive(Debug)]
+enum Backend {
+    /// Every bucket in one in-memory store, as `bucket/key`.
+    Memory(Arc<InMemory>),
+    /// Every bucket a directory under `root`.
+    Local(Arc<LocalFileSystem>),
+}
+
+#[derive(Debug)]
+struct Inner {
+    backend: Backend,
+    /// Files named by `file://` URIs and plain paths.
+    files: Arc<LocalFileSystem>,
+    container: String,
+    multicontainer: bool,
+    multipart_threshold: u64,
+    part_size: usize,
+    part_concurrency: usize,
+    pub(crate) http: reqwest::Client,
+}
+
+/// Flyte's blob storage. Cheap to clone; clones share the connections.
+#[derive(Debug, Clone)]
+pub struct FlyteStorage {
+    inner: Arc<Inner>,
+}
+
+impl FlyteStorage {
+    fn with_backend(backend: Backend) -> FlyteStorage {
+        FlyteStorage {
+            inner: Arc::new(Inner {
+                backend,
+                files: Arc::new(LocalFileSystem::new()),
+                container: String::new(),
+                multicontainer: true,
+                multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+                part_size: DEFAULT_PART_SIZE,
+                part_concurrency: DEFAULT_PART_CONCURRENCY,
+                http: reqwest::Client::new(),
+            }),
+        }
+    }
+
+    /// An in-memory store (flytestdlib's `mem`): every bucket lives in this process.
+    pub fn memory() -> FlyteStorage {
+        FlyteStorage::with_backend(Backend::Memory(Arc::new(InMemory::new())))
+    }
+
+    /// A store on the local disk: bucket `b` is the directory `root/b`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `root` cannot be created.
+    pub fn local(root: impl AsRef<Path>) -> Result<FlyteStorage> {
+        let root = root.as_ref();
+        std::fs::create_dir_all(root)
+            .map_err(|e| Error::Config(format!("cannot create {}: {e}", root.display())))?;
+        let fs = LocalFileSystem::new_with_prefix(root)
+            .map_err(|e| Error::Config(format!("{}: {e}", root.display())))?;
+        Ok(FlyteStorage::with_backend(Backend::Local(Arc::new(fs))))
+    }
+
+    /// The store flytectl's `storage` section names.
+    ///
+    /// # Errors
+    /// [`Error::Config`]: a `local` store without `stow.config.path`, or a cloud store
+    /// (S3, MinIO, GCS, Azure), which this version cannot reach yet.
+    pub fn from_config(config: &StorageConfig) -> Result<FlyteStorage> {
+        let stow_kind = config.stow.kind.to_ascii_lowercase();
+        let store = match (config.kind, stow_kind.as_str()) {
+            (StorageType::Mem, _) => FlyteStorage::memory(),
+            (StorageType::Local, _) | (StorageType::Stow, "local") => {
+                let path = config.stow.config.get("path").ok_or_else(|| {
+                    Error::Config(
+                        "local storage needs storage.stow.config.path, the directory that holds the buckets"
+                            .to_owned(),
+                    )
+                })?;
+                FlyteStorage::local(PathBuf::from(path))?
+            }
+            (kind, stow) => {
+                let name = match kind {
+                    StorageType::Stow => format!("stow kind {stow:?}"),
+                    StorageType::Minio => "minio".to_owned(),
+                    _ => "s3".to_owned(),
+                };
+                return Err(Error::Config(format!(
+                    "{name} storage is not supported by this version of flyte-storage yet; \
+                     memory and local stores are"
+                )));
+            }
+        };
+        Ok(store.container(&config.container, config.enable_multicontainer))
+    }
+
+    /// The configured bucket (`storage.container`) and whether other buckets may be used
+    /// (`storage.enable-multicontainer`). With a container and without multicontainer, a URI in
+    /// another bucket is an [`Error::InvalidUri`].
+    pub fn container(self, container: &str, multicontainer: bool) -> FlyteStorage {
+        self.tune(|i| {
+            i.container = container.to_owned();
+            i.multicontainer = multicontainer || container.is_empty();
+        })
+    }
+
+    /// Multipart settings for [`FlyteStorage::put_file`]: uploads above `threshold` bytes go in
+    /// parts of `part_size`, `concurrency` at a time.
+    pub fn multipart(self, threshold: u64, part_size: usize, concurrency: usize) -> FlyteStorage {
+        self.tune(|i| {
+            i.multipart_threshold = threshold;
+            i.part_size = part_size.max(1);
+            i.part_concurrency = concurrency.max(1);
+        })
+    }
+
+    fn tune(self, f: impl FnOnce(&mut Inner)) -> FlyteStorage {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            backend: match &shared.backend {
+                Backend::Memory(m) => Backend::Memory(Arc::clone(m)),
+                Backend::Local(l) => Backend::Local(Arc::clone(l)),
+            },
+            files: Arc::clone(&shared.files),
+            container: shared.container.clone(),
+            multicontainer: shared.multicontainer,
+            multipart_threshold: shared.multipart_threshold,
+            part_size: shared.part_size,
+            part_concurrency: shared.part_concurrency,
+            http: shared.http.clone(),
+        });
+        f(&mut inner);
+        FlyteStorage {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The store and path behind a URI, after the container rule.
+    fn locate(&self, uri: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, FlyteUri)> {
+        let parsed = FlyteUri::parse(uri)?;
+        let invalid = |reason: String| Error::InvalidUri {
+            uri: uri.to_owned(),
+            reason,
+        };
+        if parsed.scheme() == Scheme::File {
+            let path = StorePath::from_absolute_path(parsed.key())
+                .map_err(|e| invalid(format!("not a usable path: {e}")))?;
+            return Ok((
+                Arc::clone(&self.inner.files) as Arc<dyn ObjectStore>,
+                path,
+                parsed,
+            ));
+        }
+        if !self.inner.multicontainer && parsed.bucket() != self.inner.container {
+            return Err(invalid(format!(
+                "bucket {:?} is outside the configured container {:?} (storage.enable-multicontainer is off)",
+                parsed.bucket(),
+                self.inner.container
+            )));
+        }
+        let path = StorePath::parse(format!("{}/{}", parsed.bucket(), parsed.key()))
+            .map_err(|e| invalid(format!("not a valid object key: {e}")))?;
+        let store: Arc<dyn ObjectStore> = match &self.inner.backend {
+            Backend::Memory(m) => Arc::clone(m) as Arc<dyn ObjectStore>,
+            Backend::Local(l) => Arc::clone(l) as Arc<dyn ObjectStore>,
+        };
+        Ok((store, path, parsed))
+    }
+
+    /// The whole object.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], a bad URI, the store's failures.
+    pub async fn get(&self, uri: &str) -> Result<Bytes> {
+        let (store, path, _) = self.locate(uri)?;
+        let got = store
+            .get(&path)
+            .await
+            .map_err(|e| Error::from_store(uri, e))?;
+        got.bytes().await.map_err(|e| Error::from_store(uri, e))
+    }
+
+    /// Bytes `range` of the object.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::get`]; a range past the end.
+    pub async fn get_range(&self, uri: &str, range: Range<u64>) -> Result<Bytes> {
+        let (store, path, _) = self.locate(uri)?;
+        store
+            .get_range(&path, range)
+            .await
+            .map_err(|e| Error::from_store(uri, e))
+    }
+
+    /// Streams the object into the file at `dest` (created or truncated), holding one chunk in
+    /// memory at a time. Returns the number of bytes written.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::get`]; the file's failures.
+    pub async fn get_file(&self, uri: &str, dest: impl AsRef<Path>) -> Result<u64> {
+        let dest = dest.as_ref();
+        let file_err = |e: std::io::Error| Error::Other {
+            uri: uri.to_owned(),
+            message: format!("writing {}: {e}", dest.display()),
+        };
+        let (store, path, _) = self.locate(uri)?;
+        let got = store
+            .get(&path)
+            .await
+            .map_err(|e| Error::from_store(uri, e))?;
+        let mut file = tokio::fs::File::create(dest).await.map_err(file_err)?;
+        let mut chunks = got.into_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = chunks
+            .try_next()
+            .await
+            .map_err(|e| Error::from_store(uri, e))?
+        {
+            file.write_all(&chunk).await.map_err(file_err)?;
+            written += chunk.len() as u64;
+        }
+        file.flush().await.map_err(file_err)?;
+        Ok(written)
+    }
+
+    /// Writes the object whole.
+    ///
+    /// # Errors
+    /// A bad URI, the store's failures.
+    pub async fn put(&self, uri: &str, data: impl Into<Bytes>) -> Result<()> {
+        let (store, path, _) = self.locate(uri)?;
+        store
+            .put(&path, data.into().into())
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::from_store(uri, e))
+    }
+
+    /// Uploads the file at `src`, in parts above the multipart threshold (the file is read a
+    /// part at a time). Returns the number of bytes sent.
+    ///
+    /// # Errors
+    /// A bad URI, the file's and the store's failures (a failed multipart upload is aborted).
+    pub async fn put_file(&self, uri: &str, src: impl AsRef<Path>) -> Result<u64> {
+        let src = src.as_ref();
+        let file_err = |e: std::io::Error| Error::Other {
+            uri: uri.to_owned(),
+            message: format!("reading {}: {e}", src.display()),
+        };
+        let (store, path, _) = self.locate(uri)?;
+        let mut file = tokio::fs::File::open(src).await.map_err(file_err)?;
+        let size = file.metadata().await.map_err(file_err)?.len();
+        if size <= self.inner.multipart_threshold {
+            let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.read_to_end(&mut buf).await.map_err(file_err)?;
+            store
+                .put(&path, Bytes::from(buf).into())
+                .await
+                .map_err(|e| Error::from_store(uri, e))?;
+            return Ok(size);
+        }
+        let upload = store
+            .put_multipart(&path)
+            .await
+            .map_err(|e| Error::from_store(uri, e))?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.inner.part_size);
+        let mut buf = vec![0u8; self.inner.part_size];
+        let mut sent = 0u64;
+        loop {
+            let n = match file.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(file_err(e));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = writer.wait_for_capacity(self.inner.part_concurrency).await {
+                let _ = writer.abort().await;
+                return Err(Error::from_store(uri, e));
+            }
+            writer.write(&buf[..n]);
+            sent += n as u64;
+        }
+        writer
+            .finish()
+            .await
+            .map_err(|e| Error::from_store(uri, e))?;
+        Ok(sent)
+    }
+
+    /// The object's size, time and entity tag.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], a bad URI, the store's failures.
+    pub async fn head(&self, uri: &str) -> Result<ObjectInfo> {
+        let (store, path, _) = self.locate(uri)?;
+        let meta = store
+            .head(&path)
+            .await
+            .map_err(|e| Error::from_store(uri, e))?;
+        Ok(ObjectInfo {
+            uri: uri.to_owned(),
+            size: meta.size,
+            last_modified: meta.last_modified.timestamp(),
+            e_tag: meta.e_tag,
+        })
+    }
+
+    /// Whether an object exists at the URI.
+    ///
+    /// # Errors
+    /// A bad URI and failures other than "not found".
+    pub async fn exists(&self, uri: &str) -> Result<bool> {
+        match self.head(uri).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the object (deleting what is not there succeeds).
+    ///
+    /// # Errors
+    /// A bad URI, the store's failures.
+    pub async fn delete(&self, uri: &str) -> Result<()> {
+        let (store, path, _) = self.locate(uri)?;
+        match store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::from_store(uri, e)),
+        }
+    }
+
+    /// Copies an object within the store.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for the source, bad URIs, URIs in different stores.
+    pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        let (store, src, from_uri) = self.locate(from)?;
+        let (_, dst, to_uri) = self.locate(to)?;
+        if (from_uri.scheme() == Scheme::File) != (to_uri.scheme() == Scheme::File) {
+            let data = self.get(from).await?;
+            return self.put(to, data).await;
+        }
+        store
+            .copy(&src, &dst)
+            .await
+            .map_err(|e| Error::from_store(from, e))
+    }
+
+    /// Every object under the prefix, as a stream (one listing page held at a time).
+    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<ObjectInfo>> {
+        let (store, path, parsed) = match self.locate(prefix) {
+            Ok(found) => found,
+            Err(e) => return futures::stream::once(futures::future::ready(Err(e))).boxed(),
+        };
+        let prefix_text = prefix.to_owned();
+        let base = match parsed.scheme() {
+            Scheme::File => "file://".to_owned(),
+            s => format!("{}://", s.as_str()),
+        };
+        let is_file = parsed.scheme() == Scheme::File;
+        store
+            .list(Some(&path))
+            .map(move |item| {
+                let meta = item.map_err(|e| Error::from_store(&prefix_text, e))?;
+                let uri = if is_file {
+                    format!("{base}/{}", meta.location)
+                } else {
+                    format!("{base}{}", meta.location)
+                };
+                Ok(ObjectInfo {
+                    uri,
+                    size: meta.size,
+                    last_modified: meta.last_modified.timestamp(),
+                    e_tag: meta.e_tag,
+                })
+            })
+            .boxed()
+    }
+
+    /// Reads a protobuf message stored at the URI (`inputs.pb`, `outputs.pb`, `error.pb`, ...).
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::get`]; [`Error::Corrupt`] when the bytes are not a `M`.
+    pub async fn read_proto<M: prost::Message + Default>(&self, uri: &str) -> Result<M> {
+        let bytes = self.get(uri).await?;
+        M::decode(bytes).map_err(|e| Error::Corrupt {
+            uri: uri.to_owned(),
+            message: format!(
+                "not a {}: {e}",
+                std::any::type_name::<M>()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("message")
+            ),
+        })
+    }
+
+    /// Writes a protobuf message at the URI.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::put`].
+    pub async fn write_proto<M: prost::Message>(&self, uri: &str, message: &M) -> Result<()> {
+        self.put(uri, message.encode_to_vec()).await
+    }
+
+    /// The `LiteralMap` of an `inputs.pb` or `outputs.pb`.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::read_proto`].
+    pub async fn read_literal_map(
+        &self,
+        uri: &str,
+    ) -> Result<flyteidl::flyteidl::core::LiteralMap> {
+        self.read_proto(uri).await
+    }
+}

@@ -1,0 +1,190 @@
+//! Every operation on the memory and local stores, protobuf files, the container rule and the
+//! config, as a user calls them.
+
+use flyte_storage::{Error, FlyteStorage};
+use flyteidl::flyteidl::core;
+use futures::TryStreamExt;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn stores() -> Result<(Vec<FlyteStorage>, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    Ok((
+        vec![FlyteStorage::memory(), FlyteStorage::local(dir.path())?],
+        dir,
+    ))
+}
+
+#[tokio::test]
+async fn put_get_head_list_copy_delete_on_every_store() -> TestResult {
+    let (stores, _dir) = stores()?;
+    for s in stores {
+        s.put("s3://bucket/runs/a/outputs.pb", "one").await?;
+        s.put("s3://bucket/runs/b/outputs.pb", "two!").await?;
+        s.put("s3://other/x", "elsewhere").await?;
+        assert_eq!(s.get("s3://bucket/runs/a/outputs.pb").await?, "one");
+        assert_eq!(
+            s.get_range("s3://bucket/runs/b/outputs.pb", 1..3).await?,
+            "wo"
+        );
+        let info = s.head("s3://bucket/runs/b/outputs.pb").await?;
+        assert_eq!(info.size, 4);
+        assert!(s.exists("s3://bucket/runs/a/outputs.pb").await?);
+        assert!(!s.exists("s3://bucket/runs/zzz").await?);
+
+        let mut listed: Vec<(String, u64)> = s
+            .list("s3://bucket/runs")
+            .map_ok(|o| (o.uri, o.size))
+            .try_collect()
+            .await?;
+        listed.sort();
+        assert_eq!(
+            listed,
+            [
+                ("s3://bucket/runs/a/outputs.pb".to_owned(), 3),
+                ("s3://bucket/runs/b/outputs.pb".to_owned(), 4)
+            ],
+            "{s:?}"
+        );
+
+        s.copy("s3://bucket/runs/a/outputs.pb", "s3://bucket/copy.pb")
+            .await?;
+        assert_eq!(s.get("s3://bucket/copy.pb").await?, "one");
+        s.delete("s3://bucket/copy.pb").await?;
+        s.delete("s3://bucket/copy.pb").await?; // again: nothing to delete is fine
+        let err = s.get("s3://bucket/copy.pb").await.expect_err("deleted");
+        assert!(err.is_not_found(), "{err}");
+        assert_eq!(err.to_string(), "s3://bucket/copy.pb: not found");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn files_stream_in_and_out_in_parts() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    // Tiny parts so a small file takes the multipart path: 10 parts of 1 KiB, 2 in flight.
+    let s = FlyteStorage::local(dir.path().join("store"))?.multipart(4096, 1024, 2);
+    let src = dir.path().join("src.bin");
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&src, &data)?;
+    assert_eq!(s.put_file("s3://b/big.bin", &src).await?, 10_000);
+    assert_eq!(s.get("s3://b/big.bin").await?, data);
+    let dest = dir.path().join("back.bin");
+    assert_eq!(s.get_file("s3://b/big.bin", &dest).await?, 10_000);
+    assert_eq!(std::fs::read(&dest)?, data);
+
+    // Below the threshold: one put.
+    std::fs::write(&src, b"small")?;
+    assert_eq!(s.put_file("s3://b/small", &src).await?, 5);
+    assert_eq!(s.get("s3://b/small").await?, "small");
+
+    // file:// URIs and plain paths reach the local disk directly.
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, b"on disk")?;
+    let uri = format!("file://{}", plain.display());
+    assert_eq!(s.get(&uri).await?, "on disk");
+    assert_eq!(s.get(&plain.display().to_string()).await?, "on disk");
+
+    let err = s
+        .put_file("s3://b/x", dir.path().join("missing"))
+        .await
+        .expect_err("no such file");
+    assert!(err.to_string().contains("missing"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn literal_maps_round_trip_and_garbage_is_named() -> TestResult {
+    let s = FlyteStorage::memory();
+    let lit = core::Literal {
+        value: Some(core::literal::Value::Scalar(Box::new(core::Scalar {
+            value: Some(core::scalar::Value::Primitive(core::Primitive {
+                value: Some(core::primitive::Value::Integer(7)),
+            })),
+        }))),
+        ..Default::default()
+    };
+    let map = core::LiteralMap {
+        literals: [("x".to_owned(), lit)].into_iter().collect(),
+    };
+    s.write_proto("s3://b/exec/outputs.pb", &map).await?;
+    assert_eq!(s.read_literal_map("s3://b/exec/outputs.pb").await?, map);
+
+    s.put("s3://b/exec/bad.pb", vec![0xff, 0xff, 0xff]).await?;
+    match s.read_literal_map("s3://b/exec/bad.pb").await {
+        Err(Error::Corrupt { uri, message }) => {
+            assert_eq!(uri, "s3://b/exec/bad.pb");
+            assert!(message.starts_with("not a LiteralMap"), "{message}");
+        }
+        other => return Err(format!("expected Corrupt, got {other:?}").into()),
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_container_rule_and_bad_uris() -> TestResult {
+    let s = FlyteStorage::memory().container("my-s3-bucket", false);
+    s.put("s3://my-s3-bucket/ok", "fine").await?;
+    let err = s
+        .get("s3://someone-else/x")
+        .await
+        .expect_err("other bucket");
+    assert!(
+        err.to_string()
+            .contains("outside the configured container \"my-s3-bucket\""),
+        "{err}"
+    );
+    let s = s.container("my-s3-bucket", true);
+    assert!(s
+        .get("s3://someone-else/x")
+        .await
+        .expect_err("absent")
+        .is_not_found());
+
+    let err = s.get("ftp://host/x").await.expect_err("scheme");
+    assert!(matches!(err, Error::InvalidUri { .. }), "{err}");
+    let err = futures::TryStreamExt::try_collect::<Vec<_>>(s.list("s3:///nothing"))
+        .await
+        .expect_err("no bucket");
+    assert!(err.to_string().contains("no bucket"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn built_from_flytectl_config() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let yaml = format!(
+        "storage:\n  type: local\n  container: flytedata\n  stow:\n    kind: local\n    config:\n      path: {}\n",
+        dir.path().display()
+    );
+    let config = flyte_config::Config::from_yaml_str(&yaml)?;
+    let s = FlyteStorage::from_config(&config.storage)?;
+    s.put("s3://flytedata/a", "x").await?;
+    assert!(dir.path().join("flytedata/a").exists());
+    assert!(
+        s.get("s3://elsewhere/a").await.is_err(),
+        "container enforced"
+    );
+
+    let mem = flyte_config::Config::from_yaml_str("storage:\n  type: mem\n")?;
+    FlyteStorage::from_config(&mem.storage)?;
+
+    let no_path = flyte_config::Config::from_yaml_str("storage:\n  type: local\n")?;
+    let err = FlyteStorage::from_config(&no_path.storage).expect_err("no path");
+    assert!(
+        err.to_string().contains("storage.stow.config.path"),
+        "{err}"
+    );
+
+    let minio = flyte_config::Config::from_yaml_str(
+        "storage:\n  type: minio\n  connection:\n    endpoint: http://localhost:30002\n    access-key: minio\n    secret-key: miniostorage\n",
+    )?;
+    let err = FlyteStorage::from_config(&minio.storage).expect_err("not built yet");
+    let text = err.to_string();
+    assert!(text.contains("minio storage is not supported"), "{text}");
+    assert!(
+        !text.contains("miniostorage"),
+        "no secret in errors: {text}"
+    );
+    Ok(())
+}
