@@ -1,9 +1,13 @@
 //! Flyte's blob storage: inputs, outputs, code bundles and decks, addressed by the URIs Flyte
 //! writes, over [`object_store`].
 //!
-//! **Status:** memory and local stores, every operation, protobuf files and signed-URL
-//! transfers work; the cloud backends (S3/MinIO, GCS, Azure) are not built yet and
+//! **Status:** memory and local stores, S3 and MinIO (feature `aws`), every operation, protobuf
+//! files and signed-URL transfers work; GCS and Azure are not built yet and
 //! [`FlyteStorage::from_config`] says so.
+//!
+//! # Feature flags
+//! - `aws`: S3 and S3-compatible stores such as MinIO (`storage.type: s3|minio`, or stow kind
+//!   `s3`), with access keys from the config or the usual `AWS_*` variables and instance roles.
 //!
 //! # Main types
 //! - [`FlyteStorage`]: get (whole, a range, into a file), put (whole, from a file in parts),
@@ -22,6 +26,8 @@
 //! ```
 
 mod error;
+#[cfg(feature = "aws")]
+mod s3;
 mod signed;
 mod store;
 mod uri;

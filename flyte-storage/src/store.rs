@@ -45,11 +45,14 @@ enum Backend {
     Memory(Arc<InMemory>),
     /// Every bucket a directory under `root`.
     Local(Arc<LocalFileSystem>),
+    /// S3 or an S3-compatible store; one client per bucket, made on first use.
+    #[cfg(feature = "aws")]
+    S3(crate::s3::S3Stores),
 }
 
 #[derive(Debug)]
 struct Inner {
-    backend: Backend,
+    backend: Arc<Backend>,
     /// Files named by `file://` URIs and plain paths.
     files: Arc<LocalFileSystem>,
     container: String,
@@ -70,7 +73,7 @@ impl FlyteStorage {
     fn with_backend(backend: Backend) -> FlyteStorage {
         FlyteStorage {
             inner: Arc::new(Inner {
-                backend,
+                backend: Arc::new(backend),
                 files: Arc::new(LocalFileSystem::new()),
                 container: String::new(),
                 multicontainer: true,
@@ -118,15 +121,23 @@ impl FlyteStorage {
                 })?;
                 FlyteStorage::local(PathBuf::from(path))?
             }
+            #[cfg(feature = "aws")]
+            (StorageType::S3 | StorageType::Minio, _) | (StorageType::Stow, "s3") => {
+                FlyteStorage::with_backend(Backend::S3(crate::s3::S3Stores::from_config(config)?))
+            }
             (kind, stow) => {
                 let name = match kind {
                     StorageType::Stow => format!("stow kind {stow:?}"),
                     StorageType::Minio => "minio".to_owned(),
                     _ => "s3".to_owned(),
                 };
+                let hint = if matches!(kind, StorageType::S3 | StorageType::Minio) || stow == "s3" {
+                    " (build flyte-storage with the `aws` feature)"
+                } else {
+                    "; memory, local and (with the `aws` feature) S3 stores are"
+                };
                 return Err(Error::Config(format!(
-                    "{name} storage is not supported by this version of flyte-storage yet; \
-                     memory and local stores are"
+                    "{name} storage is not supported by this build of flyte-storage{hint}"
                 )));
             }
         };
@@ -155,10 +166,7 @@ impl FlyteStorage {
 
     fn tune(self, f: impl FnOnce(&mut Inner)) -> FlyteStorage {
         let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            backend: match &shared.backend {
-                Backend::Memory(m) => Backend::Memory(Arc::clone(m)),
-                Backend::Local(l) => Backend::Local(Arc::clone(l)),
-            },
+            backend: Arc::clone(&shared.backend),
             files: Arc::clone(&shared.files),
             container: shared.container.clone(),
             multicontainer: shared.multicontainer,
@@ -200,11 +208,26 @@ impl FlyteStorage {
                 self.inner.container
             )));
         }
-        let path = StorePath::parse(format!("{}/{}", parsed.bucket(), parsed.key()))
-            .map_err(|e| invalid(format!("not a valid object key: {e}")))?;
-        let store: Arc<dyn ObjectStore> = match &self.inner.backend {
-            Backend::Memory(m) => Arc::clone(m) as Arc<dyn ObjectStore>,
-            Backend::Local(l) => Arc::clone(l) as Arc<dyn ObjectStore>,
+        let key = |k: String| {
+            StorePath::parse(k).map_err(|e| invalid(format!("not a valid object key: {e}")))
+        };
+        let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
+        let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
+            Backend::Memory(m) => (Arc::clone(m) as Arc<dyn ObjectStore>, bucket_key()?),
+            Backend::Local(l) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
+            #[cfg(feature = "aws")]
+            Backend::S3(stores) => {
+                if parsed.scheme() != Scheme::S3 {
+                    return Err(invalid(format!(
+                        "a {}:// URI on an S3 store",
+                        parsed.scheme().as_str()
+                    )));
+                }
+                (
+                    stores.bucket(parsed.bucket())?,
+                    key(parsed.key().to_owned())?,
+                )
+            }
         };
         Ok((store, path, parsed))
     }
@@ -399,8 +422,14 @@ impl FlyteStorage {
             Err(e) => return futures::stream::once(futures::future::ready(Err(e))).boxed(),
         };
         let prefix_text = prefix.to_owned();
+        let per_bucket = match &*self.inner.backend {
+            #[cfg(feature = "aws")]
+            Backend::S3(_) => true,
+            _ => false,
+        };
         let base = match parsed.scheme() {
             Scheme::File => "file://".to_owned(),
+            s if per_bucket => format!("{}://{}/", s.as_str(), parsed.bucket()),
             s => format!("{}://", s.as_str()),
         };
         let is_file = parsed.scheme() == Scheme::File;
