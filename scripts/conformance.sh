@@ -9,6 +9,8 @@
 #     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload.
 #   - oidc-provider (npm): a real OAuth2/OIDC server; flyte-auth logs in to the test kit (in
 #     external auth mode) with client credentials, PKCE, refresh and the device flow.
+#   - moto (PyPI): a real S3 API on 127.0.0.1; the `storage` example (flyte-storage's S3
+#     backend, MinIO-style config) with boto3 as the independent reader and writer.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,10 +18,12 @@ cd "$root"
 
 . scripts/lib.sh
 ensure_flytekit
+ensure_moto
 
 cargo build --quiet --example config -p flyte-examples
 cargo build --quiet -p flyte-testkit --bin flyte-testkit
 cargo build --quiet --example login -p flyte-examples
+cargo build --quiet --example storage -p flyte-examples
 
 failed=0
 run() {
@@ -40,5 +44,8 @@ run "flytekit against flyte-testkit on 127.0.0.1:$port" \
 
 mkdir -p "$work/oidc"
 run "flyte-auth against oidc-provider" bash scripts/conformance/oidc_flows.sh "$root" "$work/oidc"
+
+run "flyte-storage against moto's S3" \
+  "$moto_venv/bin/python" scripts/conformance/storage_moto.py "$root/target/debug/examples/storage" "$work/moto"
 
 exit "$failed"

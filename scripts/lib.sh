@@ -12,6 +12,19 @@ ensure_flytekit() {
   fi
 }
 
+MOTO_VERSION=${MOTO_VERSION:-5.2.5}
+moto_venv=${CONFORMANCE_MOTO_VENV:-$root/target/conformance/moto-venv}
+
+# moto's S3 server (and boto3) from PyPI in a venv of its own: its botocore must not meet
+# flytekit's. flyteidl is there to write LiteralMaps the way Python does.
+ensure_moto() {
+  if [ ! -x "$moto_venv/bin/python" ] || ! "$moto_venv/bin/python" -c "import moto, flyteidl, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    echo "installing moto $MOTO_VERSION into $moto_venv"
+    python3 -m venv "$moto_venv"
+    "$moto_venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "flyteidl==1.16.8"
+  fi
+}
+
 # Starts the standalone test kit binary ($1) on free ports of 127.0.0.1 with the remaining
 # arguments; sets $testkit_pid and $port. Output goes to $work/testkit.out.
 start_testkit() {
