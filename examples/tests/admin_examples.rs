@@ -1,8 +1,9 @@
 //! The projects, launch and executions examples against the test kit, as a user runs them.
 
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
+
+mod common;
 
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::{AdminClient, LaunchPlanId, TaskId, WorkflowId};
@@ -10,27 +11,12 @@ use flyte_testkit::{Executors, TestAdmin};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn example(name: &str) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("no profile directory")?;
-    let path = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        return Err(format!("{} is missing; run through `cargo test`", path.display()).into());
-    }
-    Ok(path)
-}
-
 async fn run(
     admin: &TestAdmin,
     name: &str,
     args: &[&str],
 ) -> Result<Output, Box<dyn std::error::Error>> {
-    let bin = example(name)?;
+    let bin = common::example(name)?;
     let mut full: Vec<String> = vec![
         "--endpoint".into(),
         admin.addr().to_string(),

@@ -1,28 +1,14 @@
 //! The `config` example as a user runs it: exit codes, output lines, files written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// `cargo test` builds the examples next to the test binaries (`target/<profile>/examples`).
-fn example() -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("test binary has no profile directory")?;
-    let path = profile_dir
-        .join("examples")
-        .join(format!("config{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        return Err(format!("{} is missing; run through `cargo test`", path.display()).into());
-    }
-    Ok(path)
-}
-
 fn run(args: &[&str], home: &Path) -> Result<Output, Box<dyn std::error::Error>> {
-    let out = Command::new(example()?)
+    let out = Command::new(common::example("config")?)
         .args(args)
         .env_clear()
         .env("HOME", home)

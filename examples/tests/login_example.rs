@@ -1,24 +1,10 @@
 //! The `login` example against the test kit with client credentials.
 
-use std::path::Path;
 use std::process::Command;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-fn example(name: &str) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("no profile directory")?;
-    let path = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        return Err(format!("{} is missing; run through `cargo test`", path.display()).into());
-    }
-    Ok(path)
-}
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn logs_in_with_client_credentials_and_never_prints_the_token() -> TestResult {
@@ -35,7 +21,7 @@ async fn logs_in_with_client_credentials_and_never_prints_the_token() -> TestRes
             admin.addr()
         ),
     )?;
-    let bin = example("login")?;
+    let bin = common::example("login")?;
     let config_arg = config.to_string_lossy().into_owned();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(bin)
@@ -65,7 +51,7 @@ async fn a_wrong_secret_exits_1_with_one_line() -> TestResult {
         .auth(flyte_testkit::AuthSettings::default().client("robot", "s3cret"))
         .start()
         .await?;
-    let bin = example("login")?;
+    let bin = common::example("login")?;
     let endpoint = admin.addr().to_string();
     let home = tempfile::tempdir()?;
     let home_path = home.path().to_path_buf();

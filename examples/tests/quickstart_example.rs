@@ -1,31 +1,17 @@
 //! The newcomer's first command, with no cluster, and against a FlyteAdmin named on the command line.
 
-use std::path::Path;
 use std::process::Command;
+
+mod common;
 
 use flyte_admin_client::{AdminClient, ListOptions};
 use futures::TryStreamExt;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn example(name: &str) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("no profile directory")?;
-    let path = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        return Err(format!("{} is missing; run through `cargo test`", path.display()).into());
-    }
-    Ok(path)
-}
-
 #[tokio::test]
 async fn runs_on_the_embedded_test_kit_without_any_config() -> TestResult {
-    let bin = example("quickstart")?;
+    let bin = common::example("quickstart")?;
     let home = tempfile::tempdir()?;
     let home_path = home.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
@@ -59,7 +45,7 @@ async fn runs_on_the_embedded_test_kit_without_any_config() -> TestResult {
 #[tokio::test]
 async fn runs_against_the_flyteadmin_it_is_given_and_says_so() -> TestResult {
     let admin = flyte_testkit::TestAdmin::start().await?;
-    let bin = example("quickstart")?;
+    let bin = common::example("quickstart")?;
     let endpoint = admin.addr().to_string();
     let home = tempfile::tempdir()?;
     for _ in 0..2 {
