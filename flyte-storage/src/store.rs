@@ -232,6 +232,20 @@ impl FlyteStorage {
         Ok((store, path, parsed))
     }
 
+    /// The file behind a URI when the store is the local disk (a `file://` URI or a local
+    /// store), so transfers can be plain file copies.
+    fn local_file(&self, uri: &str) -> Result<Option<PathBuf>> {
+        let (_, path, parsed) = self.locate(uri)?;
+        let fs = match (&*self.inner.backend, parsed.scheme()) {
+            (_, Scheme::File) => &self.inner.files,
+            (Backend::Local(fs), _) => fs,
+            _ => return Ok(None),
+        };
+        fs.path_to_filesystem(&path)
+            .map(Some)
+            .map_err(|e| Error::from_store(uri, e))
+    }
+
     /// The whole object.
     ///
     /// # Errors
@@ -258,7 +272,7 @@ impl FlyteStorage {
     }
 
     /// Streams the object into the file at `dest` (created or truncated), holding one chunk in
-    /// memory at a time. Returns the number of bytes written.
+    /// memory at a time; on the local disk, a file copy. Returns the number of bytes written.
     ///
     /// # Errors
     /// As [`FlyteStorage::get`]; the file's failures.
@@ -268,6 +282,15 @@ impl FlyteStorage {
             uri: uri.to_owned(),
             message: format!("writing {}: {e}", dest.display()),
         };
+        if let Some(src) = self.local_file(uri)? {
+            return match tokio::fs::copy(&src, dest).await {
+                Ok(n) => Ok(n),
+                Err(_) if !src.exists() => Err(Error::NotFound {
+                    uri: uri.to_owned(),
+                }),
+                Err(e) => Err(file_err(e)),
+            };
+        }
         let (store, path, _) = self.locate(uri)?;
         let got = store
             .get(&path)
@@ -302,7 +325,8 @@ impl FlyteStorage {
     }
 
     /// Uploads the file at `src`, in parts above the multipart threshold (the file is read a
-    /// part at a time). Returns the number of bytes sent.
+    /// part at a time); on the local disk, a file copy renamed into place. Returns the number
+    /// of bytes sent.
     ///
     /// # Errors
     /// A bad URI, the file's and the store's failures (a failed multipart upload is aborted).
@@ -312,6 +336,9 @@ impl FlyteStorage {
             uri: uri.to_owned(),
             message: format!("reading {}: {e}", src.display()),
         };
+        if let Some(dest) = self.local_file(uri)? {
+            return copy_in(uri, src, &dest).await;
+        }
         let (store, path, _) = self.locate(uri)?;
         let mut file = tokio::fs::File::open(src).await.map_err(file_err)?;
         let size = file.metadata().await.map_err(file_err)?.len();
@@ -488,4 +515,35 @@ impl FlyteStorage {
     ) -> Result<flyteidl::flyteidl::core::LiteralMap> {
         self.read_proto(uri).await
     }
+}
+
+/// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
+async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
+    let err = |what: &Path, e: std::io::Error| Error::Other {
+        uri: uri.to_owned(),
+        message: format!("{}: {e}", what.display()),
+    };
+    let dir = dest.parent().ok_or_else(|| Error::InvalidUri {
+        uri: uri.to_owned(),
+        reason: "no parent directory".to_owned(),
+    })?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| err(dir, e))?;
+    let name = dest
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    let copied = match tokio::fs::copy(src, &tmp).await {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(err(src, e));
+        }
+    };
+    if let Err(e) = tokio::fs::rename(&tmp, dest).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(err(dest, e));
+    }
+    Ok(copied)
 }

@@ -63,7 +63,7 @@ async fn put_get_head_list_copy_delete_on_every_store() -> TestResult {
 async fn files_stream_in_and_out_in_parts() -> TestResult {
     let dir = tempfile::tempdir()?;
     // Tiny parts so a small file takes the multipart path: 10 parts of 1 KiB, 2 in flight.
-    let s = FlyteStorage::local(dir.path().join("store"))?.multipart(4096, 1024, 2);
+    let s = FlyteStorage::memory().multipart(4096, 1024, 2);
     let src = dir.path().join("src.bin");
     let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&src, &data)?;
@@ -89,6 +89,41 @@ async fn files_stream_in_and_out_in_parts() -> TestResult {
         .put_file("s3://b/x", dir.path().join("missing"))
         .await
         .expect_err("no such file");
+    assert!(err.to_string().contains("missing"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn local_stores_transfer_files_by_copying() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = FlyteStorage::local(dir.path().join("store"))?;
+    let src = dir.path().join("src.bin");
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&src, &data)?;
+    assert_eq!(s.put_file("s3://b/deep/er/big.bin", &src).await?, 100_000);
+    assert_eq!(
+        std::fs::read(dir.path().join("store/b/deep/er/big.bin"))?,
+        data
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("store/b/deep/er"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+    assert_eq!(s.head("s3://b/deep/er/big.bin").await?.size, 100_000);
+
+    let dest = dir.path().join("back.bin");
+    assert_eq!(s.get_file("s3://b/deep/er/big.bin", &dest).await?, 100_000);
+    assert_eq!(std::fs::read(&dest)?, data);
+    let err = s
+        .get_file("s3://b/nothing", dir.path().join("x"))
+        .await
+        .expect_err("absent");
+    assert!(err.is_not_found(), "{err}");
+    let err = s
+        .put_file("s3://b/y", dir.path().join("missing"))
+        .await
+        .expect_err("no source");
     assert!(err.to_string().contains("missing"), "{err}");
     Ok(())
 }
