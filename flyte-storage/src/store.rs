@@ -50,7 +50,7 @@ enum Backend {
     S3(crate::s3::S3Stores),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     backend: Arc<Backend>,
     /// Files named by `file://` URIs and plain paths.
@@ -165,16 +165,7 @@ impl FlyteStorage {
     }
 
     fn tune(self, f: impl FnOnce(&mut Inner)) -> FlyteStorage {
-        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            backend: Arc::clone(&shared.backend),
-            files: Arc::clone(&shared.files),
-            container: shared.container.clone(),
-            multicontainer: shared.multicontainer,
-            multipart_threshold: shared.multipart_threshold,
-            part_size: shared.part_size,
-            part_concurrency: shared.part_concurrency,
-            http: shared.http.clone(),
-        });
+        let mut inner = Arc::unwrap_or_clone(self.inner);
         f(&mut inner);
         FlyteStorage {
             inner: Arc::new(inner),
