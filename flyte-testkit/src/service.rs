@@ -18,7 +18,7 @@ use crate::executions::{
     self, exec_rows, validate_exec_id, ExecRow, NodeRow, Shared, TaskRow, EXECUTION_SCHEMA,
     NODE_EXECUTION_SCHEMA, TASK_EXECUTION_SCHEMA,
 };
-use crate::lists::{check_limit, filters_on, page};
+use crate::lists::{check_limit, filters_on, page, Row, Schema};
 use crate::registry::{
     self, in_scope, is_active, list_scope, DescriptionRow, LaunchPlanRow, WorkflowRow,
     DESCRIPTION_SCHEMA, LAUNCH_PLAN_SCHEMA, NAMED_ENTITY_SCHEMA, TASK_SCHEMA, WORKFLOW_SCHEMA,
@@ -48,6 +48,34 @@ pub(crate) fn principal<T>(req: &Request<T>) -> String {
 
 fn named_ids(rows: Vec<registry::NamedRow>) -> Vec<NamedEntityIdentifier> {
     rows.into_iter().filter_map(|r| r.0.id).collect()
+}
+
+/// A page of the versions of one resource kind in the request's scope (project, domain and,
+/// when given, name): ListTasks, ListWorkflows and ListLaunchPlans alike.
+fn list_versions<T: Clone, W: Row + Clone>(
+    records: &[Record<T>],
+    id_of: impl Fn(&T) -> Option<&flyteidl::flyteidl::core::Identifier>,
+    wrap: impl Fn(Record<T>) -> W,
+    unwrap: impl Fn(W) -> T,
+    schema: &Schema,
+    req: &ResourceListRequest,
+) -> Result<(Vec<T>, String), Status> {
+    let scope = list_scope(req.id.as_ref())?;
+    let limit = check_limit(req.limit)?;
+    let rows: Vec<W> = records
+        .iter()
+        .filter(|r| in_scope(id_of(&r.value), &scope))
+        .map(|r| wrap(r.clone()))
+        .collect();
+    let (rows, token) = page(
+        rows,
+        schema,
+        &req.filters,
+        req.sort_by.as_ref(),
+        &req.token,
+        Some(limit),
+    )?;
+    Ok((rows.into_iter().map(unwrap).collect(), token))
 }
 
 impl Admin {
@@ -127,27 +155,16 @@ impl AdminService for Admin {
 
     async fn list_tasks(&self, request: Request<ResourceListRequest>) -> R<TaskList> {
         let req = request.into_inner();
-        let scope = list_scope(req.id.as_ref())?;
-        let limit = check_limit(req.limit)?;
         let db = self.shared.db();
-        let rows: Vec<registry::TaskRow> = db
-            .tasks
-            .iter()
-            .filter(|t| in_scope(t.value.id.as_ref(), &scope))
-            .map(|t| registry::TaskRow(t.clone()))
-            .collect();
-        let (rows, token) = page(
-            rows,
+        let (tasks, token) = list_versions(
+            &db.tasks,
+            |t| t.id.as_ref(),
+            registry::TaskRow,
+            |r| r.0.value,
             &TASK_SCHEMA,
-            &req.filters,
-            req.sort_by.as_ref(),
-            &req.token,
-            Some(limit),
+            &req,
         )?;
-        ok(TaskList {
-            tasks: rows.into_iter().map(|r| r.0.value).collect(),
-            token,
-        })
+        ok(TaskList { tasks, token })
     }
 
     async fn create_workflow(
@@ -174,27 +191,16 @@ impl AdminService for Admin {
 
     async fn list_workflows(&self, request: Request<ResourceListRequest>) -> R<WorkflowList> {
         let req = request.into_inner();
-        let scope = list_scope(req.id.as_ref())?;
-        let limit = check_limit(req.limit)?;
         let db = self.shared.db();
-        let rows: Vec<WorkflowRow> = db
-            .workflows
-            .iter()
-            .filter(|t| in_scope(t.value.id.as_ref(), &scope))
-            .map(|t| WorkflowRow(t.clone()))
-            .collect();
-        let (rows, token) = page(
-            rows,
+        let (workflows, token) = list_versions(
+            &db.workflows,
+            |t| t.id.as_ref(),
+            WorkflowRow,
+            |r| r.0.value,
             &WORKFLOW_SCHEMA,
-            &req.filters,
-            req.sort_by.as_ref(),
-            &req.token,
-            Some(limit),
+            &req,
         )?;
-        ok(WorkflowList {
-            workflows: rows.into_iter().map(|r| r.0.value).collect(),
-            token,
-        })
+        ok(WorkflowList { workflows, token })
     }
 
     async fn create_launch_plan(
@@ -270,25 +276,17 @@ impl AdminService for Admin {
 
     async fn list_launch_plans(&self, request: Request<ResourceListRequest>) -> R<LaunchPlanList> {
         let req = request.into_inner();
-        let scope = list_scope(req.id.as_ref())?;
-        let limit = check_limit(req.limit)?;
         let db = self.shared.db();
-        let rows: Vec<LaunchPlanRow> = db
-            .launch_plans
-            .iter()
-            .filter(|t| in_scope(t.value.id.as_ref(), &scope))
-            .map(|t| LaunchPlanRow(t.clone()))
-            .collect();
-        let (rows, token) = page(
-            rows,
+        let (launch_plans, token) = list_versions(
+            &db.launch_plans,
+            |t| t.id.as_ref(),
+            LaunchPlanRow,
+            |r| r.0.value,
             &LAUNCH_PLAN_SCHEMA,
-            &req.filters,
-            req.sort_by.as_ref(),
-            &req.token,
-            Some(limit),
+            &req,
         )?;
         ok(LaunchPlanList {
-            launch_plans: rows.into_iter().map(|r| r.0.value).collect(),
+            launch_plans,
             token,
         })
     }
