@@ -45,6 +45,16 @@ pub enum Code {
     Unauthenticated,
 }
 
+impl Code {
+    /// UNAVAILABLE, RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED: the codes the retry policy retries.
+    pub(crate) fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded
+        )
+    }
+}
+
 impl From<tonic::Code> for Code {
     fn from(c: tonic::Code) -> Self {
         use tonic::Code as T;
@@ -217,10 +227,7 @@ impl Error {
 
     /// Worth retrying: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self.0.code,
-            Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded
-        )
+        self.0.code.is_transient()
     }
 }
 

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tonic::Code;
 use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
@@ -82,12 +81,10 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a status is worth another attempt.
-pub(crate) fn retryable(code: Code) -> bool {
-    matches!(
-        code,
-        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded
-    )
+/// Whether a status is worth another attempt: a transient code ([`Error::is_transient`]'s),
+/// unless TLS refused the server, which no retry changes.
+fn retryable(status: &tonic::Status) -> bool {
+    crate::error::Code::from(status.code()).is_transient() && !tls_rejected(status)
 }
 
 /// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
@@ -164,8 +161,7 @@ where
         let wait = backoff.mul_f64(jitter());
         let out_of_time =
             !policy.overall_timeout.is_zero() && started.elapsed() + wait >= policy.overall_timeout;
-        if attempt >= attempts || !retryable(status.code()) || out_of_time || tls_rejected(&status)
-        {
+        if attempt >= attempts || !retryable(&status) || out_of_time {
             return Err(Error::from_status(status, rpc, endpoint));
         }
         tokio::time::sleep(wait).await;
