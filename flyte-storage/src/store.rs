@@ -39,6 +39,17 @@ pub struct ObjectInfo {
     pub e_tag: Option<String>,
 }
 
+impl ObjectInfo {
+    fn new(uri: String, meta: object_store::ObjectMeta) -> ObjectInfo {
+        ObjectInfo {
+            uri,
+            size: meta.size,
+            last_modified: meta.last_modified.timestamp(),
+            e_tag: meta.e_tag,
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Backend {
     /// Every bucket in one in-memory store, as `bucket/key`.
@@ -384,12 +395,7 @@ impl FlyteStorage {
             .head(&path)
             .await
             .map_err(|e| Error::from_store(uri, e))?;
-        Ok(ObjectInfo {
-            uri: uri.to_owned(),
-            size: meta.size,
-            last_modified: meta.last_modified.timestamp(),
-            e_tag: meta.e_tag,
-        })
+        Ok(ObjectInfo::new(uri.to_owned(), meta))
     }
 
     /// Whether an object exists at the URI.
@@ -460,12 +466,7 @@ impl FlyteStorage {
                 } else {
                     format!("{base}{}", meta.location)
                 };
-                Ok(ObjectInfo {
-                    uri,
-                    size: meta.size,
-                    last_modified: meta.last_modified.timestamp(),
-                    e_tag: meta.e_tag,
-                })
+                Ok(ObjectInfo::new(uri, meta))
             })
             .boxed()
     }
