@@ -9,7 +9,8 @@
 //! cargo run --example storage -- rm s3://my-s3-bucket/data/model.bin
 //! ```
 //! The store comes from the config's `storage` section (`--config FILE`, else flytectl's
-//! search order).
+//! search order): S3 or MinIO (`type: s3|minio`), GCS (`stow.kind: google`), Azure
+//! (`stow.kind: azure`, `abfs://container/key`), local or in-memory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

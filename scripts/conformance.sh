@@ -19,11 +19,11 @@ cd "$root"
 . scripts/lib.sh
 ensure_flytekit
 ensure_moto
+ensure_azurite
 
-cargo build --quiet --example config -p flyte-examples
-cargo build --quiet -p flyte-testkit --bin flyte-testkit
-cargo build --quiet --example login -p flyte-examples
-cargo build --quiet --example storage -p flyte-examples
+# One workspace-wide build: per-package builds unify features differently and would compile the
+# dependency tree a second time (time and, on CI, disk).
+cargo build --quiet --workspace --bins --examples
 
 failed=0
 run() {
@@ -46,6 +46,9 @@ mkdir -p "$work/oidc"
 run "flyte-auth against oidc-provider" bash scripts/conformance/oidc_flows.sh "$root" "$work/oidc"
 
 run "flyte-storage against moto's S3" \
-  "$moto_venv/bin/python" scripts/conformance/storage_moto.py "$root/target/debug/examples/storage" "$work/moto"
+  "$moto_venv/bin/python" scripts/conformance/storage_peers.py moto "$root/target/debug/examples/storage" "$work/moto"
+run "flyte-storage against Azurite" \
+  "$moto_venv/bin/python" scripts/conformance/storage_peers.py azurite "$root/target/debug/examples/storage" \
+  "$work/azurite" "$azurite_dir/node_modules/.bin/azurite-blob"
 
 exit "$failed"

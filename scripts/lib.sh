@@ -17,11 +17,28 @@ moto_venv=${CONFORMANCE_MOTO_VENV:-$root/target/conformance/moto-venv}
 
 # moto's S3 server (and boto3) from PyPI in a venv of its own: its botocore must not meet
 # flytekit's. flyteidl is there to write LiteralMaps the way Python does.
+# azure-storage-blob is the independent Azure client of the Azurite checks.
+AZURE_BLOB_VERSION=${AZURE_BLOB_VERSION:-12.31.1}
 ensure_moto() {
-  if [ ! -x "$moto_venv/bin/python" ] || ! "$moto_venv/bin/python" -c "import moto, flyteidl, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    echo "installing moto $MOTO_VERSION into $moto_venv"
+  if [ ! -x "$moto_venv/bin/python" ] || ! "$moto_venv/bin/python" -c "
+import sys, moto, flyteidl
+from importlib.metadata import version
+sys.exit(moto.__version__ != '$MOTO_VERSION' or version('azure-storage-blob') != '$AZURE_BLOB_VERSION')" 2>/dev/null; then
+    echo "installing moto $MOTO_VERSION and azure-storage-blob $AZURE_BLOB_VERSION into $moto_venv"
     python3 -m venv "$moto_venv"
-    "$moto_venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "flyteidl==1.16.8"
+    "$moto_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "moto[server]==$MOTO_VERSION" "flyteidl==1.16.8" "azure-storage-blob==$AZURE_BLOB_VERSION"
+  fi
+}
+
+# Azurite, Microsoft's Azure Storage emulator, from npm (3.35 is the last for Node.js 20).
+AZURITE_VERSION=${AZURITE_VERSION:-3.35.0}
+azurite_dir=$root/target/conformance/azurite
+ensure_azurite() {
+  if ! grep -qs "\"version\": \"$AZURITE_VERSION\"" "$azurite_dir/node_modules/azurite/package.json"; then
+    echo "installing azurite $AZURITE_VERSION into $azurite_dir"
+    mkdir -p "$azurite_dir"
+    (cd "$azurite_dir" && npm install --no-audit --no-fund --silent "azurite@$AZURITE_VERSION")
   fi
 }
 

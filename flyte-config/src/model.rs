@@ -446,9 +446,17 @@ impl StowSettings {
     /// Whether an entry holds a credential, judged by its key.
     pub fn is_secret_key(key: &str) -> bool {
         let k = key.to_ascii_lowercase();
-        ["secret", "password", "token", "key", "credential", "sas"]
-            .iter()
-            .any(|s| k.contains(s))
+        [
+            "secret",
+            "password",
+            "token",
+            "key",
+            "credential",
+            "sas",
+            "json",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
             && !k.ends_with("_id")
             && !k.ends_with("key_id")
             && k != "access_key_id"

@@ -1,18 +1,23 @@
 //! Flyte's blob storage: inputs, outputs, code bundles and decks, addressed by the URIs Flyte
 //! writes, over [`object_store`].
 //!
-//! **Status:** memory and local stores, S3 and MinIO (feature `aws`), every operation, protobuf
-//! files and signed-URL transfers work; GCS and Azure are not built yet and
-//! [`FlyteStorage::from_config`] says so.
-//!
 //! # Feature flags
+//! Memory and local stores are always there; each cloud is a feature:
 //! - `aws`: S3 and S3-compatible stores such as MinIO (`storage.type: s3|minio`, or stow kind
 //!   `s3`), with access keys from the config or the usual `AWS_*` variables and instance roles.
+//! - `gcp`: Google Cloud Storage (stow kind `google`: `json` service account key, else the
+//!   `GOOGLE_*` variables, application default credentials or workload identity).
+//! - `azure`: Azure Blob Storage (stow kind `azure`: `account`, `key`, `domain_suffix`, else
+//!   the `AZURE_*` variables, workload or managed identity).
+//!
+//! Cloud requests are retried and bounded as [`CloudOptions`] says; its documentation gives the
+//! defaults and why they differ from object_store's.
 //!
 //! # Main types
 //! - [`FlyteStorage`]: get (whole, a range, into a file), put (whole, from a file in parts),
 //!   head, exists, list (a stream), delete, copy; protobuf messages such as `outputs.pb`.
-//! - [`FlyteUri`]: `s3://`, `gs://`, `az://`, `abfs(s)://container@account...`, `file://`, paths.
+//! - [`FlyteUri`]: `s3://`, `gs://`, `abfs://container/...` (and `abfs(s)://container@account...`,
+//!   `az://`), `file://`, paths.
 //! - [`Error`]: what failed and at which URI; signed URLs are shown without their query.
 //!
 //! # Example
@@ -25,7 +30,16 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "azure")]
+mod azure;
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+mod cloud;
 mod error;
+#[cfg(feature = "gcp")]
+mod gcs;
+pub mod layout;
+mod literals;
+mod options;
 #[cfg(feature = "aws")]
 mod s3;
 mod signed;
@@ -33,6 +47,7 @@ mod store;
 mod uri;
 
 pub use error::{redact_url, Error, Result};
+pub use options::CloudOptions;
 pub use signed::content_md5;
 pub use store::{
     FlyteStorage, ObjectInfo, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_CONCURRENCY,

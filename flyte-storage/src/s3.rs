@@ -1,29 +1,30 @@
 //! S3 and S3-compatible stores (MinIO), configured as flytectl's `storage` section says: the
 //! `connection` block (`type: s3|minio`) or `stow.kind: s3` with its `config` map.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use flyte_config::{Secret, StorageAuthType, StorageConfig, StorageType};
 use object_store::aws::AmazonS3Builder;
 use object_store::ObjectStore;
 
+use crate::cloud::{build_error, truthy};
 use crate::error::{Error, Result};
+use crate::options::CloudOptions;
 
-/// How to reach the S3 endpoint; one client per bucket is built from it on first use.
-pub(crate) struct S3Stores {
+/// How to reach the S3 endpoint.
+#[derive(Clone)]
+pub(crate) struct S3Settings {
     endpoint: Option<String>,
     region: String,
     /// `None`: the ambient credentials (environment, profile, instance role).
     keys: Option<(String, Secret)>,
     allow_http: bool,
-    buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
 }
 
-impl fmt::Debug for S3Stores {
+impl fmt::Debug for S3Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("S3Stores")
+        f.debug_struct("S3Settings")
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("access_key", &self.keys.as_ref().map(|(id, _)| id))
@@ -32,12 +33,8 @@ impl fmt::Debug for S3Stores {
     }
 }
 
-fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
-}
-
-impl S3Stores {
-    pub(crate) fn from_config(config: &StorageConfig) -> Result<S3Stores> {
+impl S3Settings {
+    pub(crate) fn from_config(config: &StorageConfig) -> Result<S3Settings> {
         let (endpoint, region, keys, disable_ssl) = if config.kind == StorageType::Stow {
             let c = &config.stow.config;
             let keys = match (c.get("access_key_id"), c.get("secret_key")) {
@@ -81,24 +78,20 @@ impl S3Stores {
             || endpoint
                 .as_deref()
                 .is_some_and(|e| e.starts_with("http://"));
-        Ok(S3Stores {
+        Ok(S3Settings {
             endpoint,
             region,
             keys,
             allow_http,
-            buckets: Mutex::new(HashMap::new()),
         })
     }
 
     /// The client for `bucket`.
-    pub(crate) fn bucket(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(store) = buckets.get(bucket) {
-            return Ok(Arc::clone(store));
-        }
+    pub(crate) fn build(
+        &self,
+        bucket: &str,
+        options: &CloudOptions,
+    ) -> Result<Arc<dyn ObjectStore>> {
         let mut b = match &self.keys {
             // Explicit keys: nothing from the environment may override them.
             Some((id, secret)) => AmazonS3Builder::new()
@@ -108,17 +101,16 @@ impl S3Stores {
         }
         .with_bucket_name(bucket)
         .with_region(&self.region)
-        .with_allow_http(self.allow_http)
+        .with_retry(options.retry_config())
+        .with_client_options(options.client_options(self.allow_http))
         // Path-style requests: what MinIO and moto expect, and what S3 still accepts.
         .with_virtual_hosted_style_request(false);
         if let Some(endpoint) = &self.endpoint {
             b = b.with_endpoint(endpoint);
         }
-        let store: Arc<dyn ObjectStore> = Arc::new(
-            b.build()
-                .map_err(|e| Error::Config(format!("S3 bucket {bucket:?}: {e}")))?,
-        );
-        buckets.insert(bucket.to_owned(), Arc::clone(&store));
-        Ok(store)
+        let store = b
+            .build()
+            .map_err(|e| build_error(&format!("S3 bucket {bucket:?}"), e))?;
+        Ok(Arc::new(store))
     }
 }

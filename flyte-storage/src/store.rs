@@ -16,6 +16,7 @@ use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::error::{Error, Result};
+use crate::options::CloudOptions;
 use crate::uri::{FlyteUri, Scheme};
 
 /// Uploads above this size go in parts (flytestdlib's default part size is 5 MiB; S3's minimum).
@@ -56,9 +57,9 @@ enum Backend {
     Memory(Arc<InMemory>),
     /// Every bucket a directory under `root`.
     Local(Arc<LocalFileSystem>),
-    /// S3 or an S3-compatible store; one client per bucket, made on first use.
-    #[cfg(feature = "aws")]
-    S3(crate::s3::S3Stores),
+    /// S3 (or MinIO), GCS or Azure; one client per bucket, made on first use.
+    #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+    Cloud(Box<crate::cloud::CloudStores>),
 }
 
 #[derive(Debug, Clone)]
@@ -116,9 +117,11 @@ impl FlyteStorage {
 
     /// The store flytectl's `storage` section names.
     ///
+    /// The cloud stores use [`CloudOptions::default`]; see [`FlyteStorage::cloud_options`].
+    ///
     /// # Errors
-    /// [`Error::Config`]: a `local` store without `stow.config.path`, or a cloud store
-    /// (S3, MinIO, GCS, Azure), which this version cannot reach yet.
+    /// [`Error::Config`]: a `local` store without `stow.config.path`, incomplete credentials,
+    /// or a cloud store whose cargo feature (`aws`, `gcp`, `azure`) this build lacks.
     pub fn from_config(config: &StorageConfig) -> Result<FlyteStorage> {
         let stow_kind = config.stow.kind.to_ascii_lowercase();
         let store = match (config.kind, stow_kind.as_str()) {
@@ -132,20 +135,24 @@ impl FlyteStorage {
                 })?;
                 FlyteStorage::local(PathBuf::from(path))?
             }
-            #[cfg(feature = "aws")]
-            (StorageType::S3 | StorageType::Minio, _) | (StorageType::Stow, "s3") => {
-                FlyteStorage::with_backend(Backend::S3(crate::s3::S3Stores::from_config(config)?))
-            }
             (kind, stow) => {
-                let name = match kind {
-                    StorageType::Stow => format!("stow kind {stow:?}"),
-                    StorageType::Minio => "minio".to_owned(),
-                    _ => "s3".to_owned(),
+                #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+                if let Some(provider) = crate::cloud::Provider::from_config(config, stow)? {
+                    let stores = crate::cloud::CloudStores::new(provider, CloudOptions::default());
+                    return Ok(FlyteStorage::with_backend(Backend::Cloud(Box::new(stores)))
+                        .container(&config.container, config.enable_multicontainer));
+                }
+                let (name, feature) = match (kind, stow) {
+                    (StorageType::S3, _) => ("s3".to_owned(), Some("aws")),
+                    (StorageType::Minio, _) => ("minio".to_owned(), Some("aws")),
+                    (_, "s3") => ("stow kind \"s3\"".to_owned(), Some("aws")),
+                    (_, "google") => ("stow kind \"google\"".to_owned(), Some("gcp")),
+                    (_, "azure") => ("stow kind \"azure\"".to_owned(), Some("azure")),
+                    (_, other) => (format!("stow kind {other:?}"), None),
                 };
-                let hint = if matches!(kind, StorageType::S3 | StorageType::Minio) || stow == "s3" {
-                    " (build flyte-storage with the `aws` feature)"
-                } else {
-                    "; memory, local and (with the `aws` feature) S3 stores are"
+                let hint = match feature {
+                    Some(f) => format!(" (build flyte-storage with the `{f}` feature)"),
+                    None => "; supported: s3, minio, local, mem, and stow kinds s3, google, azure, local".to_owned(),
                 };
                 return Err(Error::Config(format!(
                     "{name} storage is not supported by this build of flyte-storage{hint}"
@@ -172,6 +179,19 @@ impl FlyteStorage {
             i.multipart_threshold = threshold;
             i.part_size = part_size.max(1);
             i.part_concurrency = concurrency.max(1);
+        })
+    }
+
+    /// Retries and timeouts of the cloud stores (see [`CloudOptions`] for the defaults and why);
+    /// memory and local stores ignore them.
+    pub fn cloud_options(self, options: CloudOptions) -> FlyteStorage {
+        self.tune(|i| {
+            #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+            if let Backend::Cloud(stores) = &*i.backend {
+                i.backend = Arc::new(Backend::Cloud(Box::new(stores.with_options(options))));
+            }
+            #[cfg(not(any(feature = "aws", feature = "gcp", feature = "azure")))]
+            let _ = (i, options);
         })
     }
 
@@ -217,19 +237,8 @@ impl FlyteStorage {
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
             Backend::Memory(m) => (Arc::clone(m) as Arc<dyn ObjectStore>, bucket_key()?),
             Backend::Local(l) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
-            #[cfg(feature = "aws")]
-            Backend::S3(stores) => {
-                if parsed.scheme() != Scheme::S3 {
-                    return Err(invalid(format!(
-                        "a {}:// URI on an S3 store",
-                        parsed.scheme().as_str()
-                    )));
-                }
-                (
-                    stores.bucket(parsed.bucket())?,
-                    key(parsed.key().to_owned())?,
-                )
-            }
+            #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+            Backend::Cloud(stores) => (stores.store(uri, &parsed)?, key(parsed.key().to_owned())?),
         };
         Ok((store, path, parsed))
     }
@@ -447,13 +456,13 @@ impl FlyteStorage {
         };
         let prefix_text = prefix.to_owned();
         let per_bucket = match &*self.inner.backend {
-            #[cfg(feature = "aws")]
-            Backend::S3(_) => true,
+            #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+            Backend::Cloud(_) => true,
             _ => false,
         };
         let base = match parsed.scheme() {
             Scheme::File => "file://".to_owned(),
-            s if per_bucket => format!("{}://{}/", s.as_str(), parsed.bucket()),
+            _ if per_bucket => parsed.root().to_string(),
             s => format!("{}://", s.as_str()),
         };
         let is_file = parsed.scheme() == Scheme::File;
@@ -495,17 +504,6 @@ impl FlyteStorage {
     /// As [`FlyteStorage::put`].
     pub async fn write_proto<M: prost::Message>(&self, uri: &str, message: &M) -> Result<()> {
         self.put(uri, message.encode_to_vec()).await
-    }
-
-    /// The `LiteralMap` of an `inputs.pb` or `outputs.pb`.
-    ///
-    /// # Errors
-    /// As [`FlyteStorage::read_proto`].
-    pub async fn read_literal_map(
-        &self,
-        uri: &str,
-    ) -> Result<flyteidl::flyteidl::core::LiteralMap> {
-        self.read_proto(uri).await
     }
 }
 

@@ -75,12 +75,13 @@ impl FlyteUri {
             "s3" | "s3a" => Scheme::S3,
             "gs" | "gcs" => Scheme::Gs,
             "az" | "azure" => Scheme::Az,
-            "abfs" => Scheme::Abfs,
+            // `afs://` is what older flytestdlib releases wrote for Azure.
+            "abfs" | "afs" => Scheme::Abfs,
             "abfss" => Scheme::Abfss,
             "file" => Scheme::File,
             other => {
                 return Err(invalid(&format!(
-                    "unsupported scheme {other:?}: expected s3, gs, az, abfs, abfss or file"
+                    "unsupported scheme {other:?}: expected s3, gs, az, abfs, abfss, afs or file"
                 )))
             }
         };
@@ -97,10 +98,9 @@ impl FlyteUri {
         }
         let (host, key) = rest.split_once('/').unwrap_or((rest, ""));
         let (bucket, account) = match scheme {
-            Scheme::Abfs | Scheme::Abfss => {
-                let (container, host) = host
-                    .split_once('@')
-                    .ok_or_else(|| invalid("expected container@account.dfs.core.windows.net"))?;
+            // Flyte writes `abfs://container/key`; Azure's own form names the account too.
+            Scheme::Abfs | Scheme::Abfss if host.contains('@') => {
+                let (container, host) = host.split_once('@').unwrap_or_default();
                 let account = host
                     .split('.')
                     .next()
@@ -142,6 +142,14 @@ impl FlyteUri {
     /// The key inside the bucket (for local files, the absolute path).
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The URI of the bucket itself (the key emptied): `s3://b/`.
+    pub(crate) fn root(&self) -> FlyteUri {
+        FlyteUri {
+            key: String::new(),
+            ..self.clone()
+        }
     }
 
     /// The URI of `name` under this one (`s3://b/a` joined with `x.pb` is `s3://b/a/x.pb`).
@@ -207,6 +215,14 @@ mod tests {
             u.to_string(),
             "abfss://data@acct.dfs.core.windows.net/raw/file.parquet"
         );
+        for flyte_wrote in ["abfs://data/raw/f.pb", "afs://data/raw/f.pb"] {
+            let u = FlyteUri::parse(flyte_wrote)?;
+            assert_eq!(
+                (u.scheme(), u.bucket(), u.account(), u.key()),
+                (Scheme::Abfs, "data", None, "raw/f.pb")
+            );
+            assert_eq!(u.to_string(), "abfs://data/raw/f.pb");
+        }
         let u = FlyteUri::parse("file:///tmp/x/outputs.pb")?;
         assert_eq!((u.scheme(), u.key()), (Scheme::File, "/tmp/x/outputs.pb"));
         let u = FlyteUri::parse("/tmp/y")?;
@@ -231,7 +247,8 @@ mod tests {
         assert!(reason("").contains("empty"));
         assert!(reason("ftp://host/x").contains("unsupported scheme \"ftp\""));
         assert!(reason("s3:///key").contains("no bucket"));
-        assert!(reason("abfs://container/x").contains("container@account"));
+        assert!(reason("abfs://@acct.dfs.core.windows.net/x").contains("no bucket"));
+        assert!(reason("abfs://c@/x").contains("no storage account"));
         assert!(reason("file://relative").contains("absolute"));
         assert!(reason("s3://b/a/../../etc").contains(".."));
     }

@@ -78,7 +78,8 @@ async fn s3_failures_name_the_uri_and_never_the_secret() -> TestResult {
     assert!(!text.contains("miniostorage"), "{text}");
     let err = s.get("gs://flytedata/x").await.expect_err("wrong scheme");
     assert!(
-        err.to_string().contains("gs:// URI on an S3 store"),
+        err.to_string()
+            .contains("a gs:// URI, but the configured store takes s3://"),
         "{err}"
     );
     Ok(())

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tarfile
 import textwrap
-import traceback
 import urllib.request
 from datetime import timedelta
 
@@ -26,27 +25,12 @@ from flytekit.configuration import Config, PlatformConfig
 from flytekit.exceptions.user import FlyteEntityAlreadyExistsException
 from flytekit.remote import FlyteRemote
 
+from checks import check, expect, finish
+
 PORT = int(sys.argv[1])
 WORK = pathlib.Path(sys.argv[2])
 ENDPOINT = f"127.0.0.1:{PORT}"
 PROJECT, DOMAIN, VERSION = "conformance", "development", "v1"
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, fn):
-    try:
-        detail = fn()
-        results["passed"] += 1
-        print(f"ok   {name}{': ' + str(detail) if detail else ''}")
-    except Exception as e:  # noqa: BLE001 - every failure is reported, then counted
-        results["failed"] += 1
-        print(f"FAIL {name}: {e!r}")
-        traceback.print_exc(limit=3)
-
-
-def expect(cond, message):
-    if not cond:
-        raise AssertionError(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,5 +303,4 @@ check("list executions with pages and filters", list_pages_and_filters)
 check("terminate a running execution", terminate)
 check("upload a file through the data proxy", upload_through_the_data_proxy)
 
-print(f"{results['passed']} passed, {results['failed']} failed")
-sys.exit(1 if results["failed"] else 0)
+finish()

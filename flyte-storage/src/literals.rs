@@ -1,0 +1,184 @@
+//! Flyte's literal files: `inputs.pb` and `outputs.pb` with their offloaded literals resolved,
+//! and `error.pb`.
+//!
+//! Since Flyte 1.13, propeller may store a large literal in a file of its own and leave in its
+//! place a `Literal` whose value is `offloaded_metadata` (field 8 of `Literal.value`): the URI,
+//! the size and the inferred type. The `flyteidl` crate predates that field, so prost drops it
+//! and such a literal decodes with no value at all. This module reads the field from the same
+//! bytes with a small message of its own and replaces each offloaded literal with the literal
+//! stored at its URI.
+
+use std::collections::HashMap;
+
+use flyteidl::flyteidl::core::{literal, ErrorDocument, Literal, LiteralMap, LiteralType};
+
+use crate::error::{Error, Result};
+use crate::store::FlyteStorage;
+
+/// Offloaded literals may point at literals that are themselves offloaded; this many levels are
+/// followed before the chain is taken for a loop.
+const MAX_OFFLOAD_DEPTH: usize = 8;
+
+/// Where an offloaded literal lives (`flyteidl.core.LiteralOffloadedMetadata`).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct OffloadedMetadata {
+    /// The URI of the file holding the serialized `Literal`.
+    #[prost(string, tag = "1")]
+    pub(crate) uri: String,
+    /// Its size in bytes.
+    #[prost(uint64, tag = "2")]
+    pub(crate) size_bytes: u64,
+    /// The type propeller inferred for it.
+    #[prost(message, optional, tag = "3")]
+    pub(crate) inferred_type: Option<LiteralType>,
+}
+
+/// The parts of a `Literal` the `flyteidl` crate does not know, plus the nesting that leads to
+/// them.
+#[derive(Clone, PartialEq, prost::Message)]
+struct LiteralShadow {
+    #[prost(message, optional, tag = "2")]
+    collection: Option<CollectionShadow>,
+    #[prost(message, optional, tag = "3")]
+    map: Option<MapShadow>,
+    #[prost(message, optional, tag = "8")]
+    offloaded: Option<OffloadedMetadata>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct CollectionShadow {
+    #[prost(message, repeated, tag = "1")]
+    literals: Vec<LiteralShadow>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct MapShadow {
+    #[prost(map = "string, message", tag = "1")]
+    literals: HashMap<String, LiteralShadow>,
+}
+
+fn corrupt(uri: &str, what: &str, e: prost::DecodeError) -> Error {
+    Error::Corrupt {
+        uri: uri.to_owned(),
+        message: format!("not a {what}: {e}"),
+    }
+}
+
+/// Every offloaded literal under `shadow`, with the path that reaches it (`["a", "2"]` is key
+/// `a`, then item 2).
+fn offloaded_under(
+    shadow: &LiteralShadow,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, OffloadedMetadata)>,
+) {
+    if let Some(m) = &shadow.offloaded {
+        out.push((path.clone(), m.clone()));
+    }
+    if let Some(c) = &shadow.collection {
+        for (i, item) in c.literals.iter().enumerate() {
+            path.push(i.to_string());
+            offloaded_under(item, path, out);
+            path.pop();
+        }
+    }
+    if let Some(m) = &shadow.map {
+        for (k, item) in &m.literals {
+            path.push(k.clone());
+            offloaded_under(item, path, out);
+            path.pop();
+        }
+    }
+}
+
+/// The literal at `path` under `root`.
+fn literal_at<'a>(root: &'a mut Literal, path: &[String]) -> Option<&'a mut Literal> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(root);
+    };
+    let next = match root.value.as_mut()? {
+        literal::Value::Collection(c) => c.literals.get_mut(first.parse::<usize>().ok()?)?,
+        literal::Value::Map(m) => m.literals.get_mut(first)?,
+        literal::Value::Scalar(_) => return None,
+    };
+    literal_at(next, rest)
+}
+
+impl FlyteStorage {
+    /// The `LiteralMap` of an `inputs.pb` or `outputs.pb`, with every offloaded literal
+    /// (however deeply nested in collections and maps) replaced by the literal stored at its
+    /// URI. [`FlyteStorage::read_proto`] gives the file as stored.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::get`], for the file and for each offloaded literal;
+    /// [`Error::Corrupt`] when a file is not what it should be or offloaded literals nest deeper
+    /// than 8 levels.
+    pub async fn read_literal_map(&self, uri: &str) -> Result<LiteralMap> {
+        let bytes = self.get(uri).await?;
+        let mut map: LiteralMap =
+            prost::Message::decode(bytes.clone()).map_err(|e| corrupt(uri, "LiteralMap", e))?;
+        let shadow: MapShadow =
+            prost::Message::decode(bytes).map_err(|e| corrupt(uri, "LiteralMap", e))?;
+        for (name, item) in &shadow.literals {
+            if let Some(lit) = map.literals.get_mut(name) {
+                self.resolve(lit, item, 0).await?;
+            }
+        }
+        Ok(map)
+    }
+
+    /// The literal stored at `uri` (an offloaded literal's file), itself resolved.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::read_literal_map`].
+    pub async fn read_literal(&self, uri: &str) -> Result<Literal> {
+        self.read_literal_at(uri, 0).await
+    }
+
+    async fn read_literal_at(&self, uri: &str, depth: usize) -> Result<Literal> {
+        let bytes = self.get(uri).await?;
+        let mut lit: Literal =
+            prost::Message::decode(bytes.clone()).map_err(|e| corrupt(uri, "Literal", e))?;
+        let shadow: LiteralShadow =
+            prost::Message::decode(bytes).map_err(|e| corrupt(uri, "Literal", e))?;
+        self.resolve(&mut lit, &shadow, depth).await?;
+        Ok(lit)
+    }
+
+    /// Replaces every offloaded literal under `lit` (its `shadow` read from the same bytes).
+    async fn resolve(&self, lit: &mut Literal, shadow: &LiteralShadow, depth: usize) -> Result<()> {
+        let mut found = Vec::new();
+        offloaded_under(shadow, &mut Vec::new(), &mut found);
+        for (path, meta) in found {
+            if depth >= MAX_OFFLOAD_DEPTH {
+                return Err(Error::Corrupt {
+                    uri: meta.uri,
+                    message: format!(
+                        "offloaded literals nest more than {MAX_OFFLOAD_DEPTH} levels deep (a loop?)"
+                    ),
+                });
+            }
+            let stored = Box::pin(self.read_literal_at(&meta.uri, depth + 1)).await?;
+            let Some(slot) = literal_at(lit, &path) else {
+                continue;
+            };
+            // The stored literal carries the value; the placeholder may carry hash and metadata.
+            let mut stored = stored;
+            if stored.hash.is_empty() {
+                stored.hash = std::mem::take(&mut slot.hash);
+            }
+            for (k, v) in std::mem::take(&mut slot.metadata) {
+                stored.metadata.entry(k).or_insert(v);
+            }
+            *slot = stored;
+        }
+        Ok(())
+    }
+
+    /// The error a task wrote (`error.pb`): its code, message, kind and origin.
+    ///
+    /// # Errors
+    /// As [`FlyteStorage::read_proto`].
+    pub async fn read_error_document(&self, uri: &str) -> Result<ErrorDocument> {
+        self.read_proto(uri).await
+    }
+}

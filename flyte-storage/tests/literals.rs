@@ -1,0 +1,188 @@
+//! Offloaded literals (Flyte 1.13+) resolved from the store, and error documents.
+//!
+//! The `flyteidl` crate has no `offloaded_metadata`; these tests write it as propeller does,
+//! with field 8 of `Literal`, using messages of their own.
+
+use std::collections::HashMap;
+
+use flyte_storage::{Error, FlyteStorage};
+use flyteidl::flyteidl::core::{
+    literal, primitive, scalar, ContainerError, ErrorDocument, Literal, LiteralCollection,
+    LiteralMap, Primitive, Scalar,
+};
+use prost::Message;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct OffloadedMetadata {
+    #[prost(string, tag = "1")]
+    uri: String,
+    #[prost(uint64, tag = "2")]
+    size_bytes: u64,
+}
+
+/// A `Literal` as propeller writes it when the value is offloaded.
+#[derive(Clone, PartialEq, prost::Message)]
+struct OffloadedLiteral {
+    #[prost(string, tag = "4")]
+    hash: String,
+    #[prost(message, optional, tag = "8")]
+    offloaded_metadata: Option<OffloadedMetadata>,
+}
+
+/// A `LiteralMap` whose values are raw `Literal` bytes, so offloaded ones can sit beside
+/// ordinary ones.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawMap {
+    #[prost(map = "string, bytes", tag = "1")]
+    literals: HashMap<String, Vec<u8>>,
+}
+
+/// A `LiteralCollection` of raw `Literal` bytes, wrapped in a `Literal` (field 2).
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawCollectionLiteral {
+    #[prost(message, optional, tag = "2")]
+    collection: Option<RawCollection>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawCollection {
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    literals: Vec<Vec<u8>>,
+}
+
+fn int(v: i64) -> Literal {
+    Literal {
+        value: Some(literal::Value::Scalar(Box::new(Scalar {
+            value: Some(scalar::Value::Primitive(Primitive {
+                value: Some(primitive::Value::Integer(v)),
+            })),
+        }))),
+        ..Default::default()
+    }
+}
+
+fn offloaded(uri: &str, hash: &str) -> Vec<u8> {
+    OffloadedLiteral {
+        hash: hash.to_owned(),
+        offloaded_metadata: Some(OffloadedMetadata {
+            uri: uri.to_owned(),
+            size_bytes: 0,
+        }),
+    }
+    .encode_to_vec()
+}
+
+#[tokio::test]
+async fn offloaded_literals_are_read_from_their_files_at_any_depth() -> TestResult {
+    let s = FlyteStorage::memory();
+    let big = Literal {
+        value: Some(literal::Value::Collection(LiteralCollection {
+            literals: (0..1000).map(int).collect(),
+        })),
+        ..Default::default()
+    };
+    s.put("s3://b/offloaded/big.pb", big.encode_to_vec())
+        .await?;
+    s.put("s3://b/offloaded/seven.pb", int(7).encode_to_vec())
+        .await?;
+    // An offloaded literal whose file holds another offloaded literal.
+    s.put(
+        "s3://b/offloaded/pointer.pb",
+        offloaded("s3://b/offloaded/seven.pb", ""),
+    )
+    .await?;
+    let nested = RawCollectionLiteral {
+        collection: Some(RawCollection {
+            literals: vec![
+                int(1).encode_to_vec(),
+                offloaded("s3://b/offloaded/pointer.pb", ""),
+            ],
+        }),
+    };
+    let outputs = RawMap {
+        literals: HashMap::from([
+            ("plain".to_owned(), int(42).encode_to_vec()),
+            ("big".to_owned(), offloaded("s3://b/offloaded/big.pb", "h1")),
+            ("nested".to_owned(), nested.encode_to_vec()),
+        ]),
+    };
+    s.put("s3://b/exec/n0/outputs.pb", outputs.encode_to_vec())
+        .await?;
+
+    let map = s.read_literal_map("s3://b/exec/n0/outputs.pb").await?;
+    assert_eq!(map.literals["plain"], int(42));
+    let mut expected_big = big.clone();
+    expected_big.hash = "h1".to_owned();
+    assert_eq!(
+        map.literals["big"], expected_big,
+        "the placeholder's hash is kept"
+    );
+    let expected_nested = Literal {
+        value: Some(literal::Value::Collection(LiteralCollection {
+            literals: vec![int(1), int(7)],
+        })),
+        ..Default::default()
+    };
+    assert_eq!(map.literals["nested"], expected_nested);
+
+    // As stored, the offloaded values are empty: that is what the resolution fixes.
+    let raw: LiteralMap = s.read_proto("s3://b/exec/n0/outputs.pb").await?;
+    assert_eq!(raw.literals["big"].value, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_missing_offloaded_file_or_a_loop_is_an_error_naming_the_file() -> TestResult {
+    let s = FlyteStorage::memory();
+    let outputs = RawMap {
+        literals: HashMap::from([("x".to_owned(), offloaded("s3://b/gone.pb", ""))]),
+    };
+    s.put("s3://b/e/outputs.pb", outputs.encode_to_vec())
+        .await?;
+    let e = s
+        .read_literal_map("s3://b/e/outputs.pb")
+        .await
+        .err()
+        .ok_or("a missing offloaded file was ignored")?;
+    assert!(e.is_not_found(), "{e:?}");
+    assert!(e.to_string().contains("s3://b/gone.pb"), "{e}");
+
+    s.put("s3://b/loop.pb", offloaded("s3://b/loop.pb", ""))
+        .await?;
+    let outputs = RawMap {
+        literals: HashMap::from([("x".to_owned(), offloaded("s3://b/loop.pb", ""))]),
+    };
+    s.put("s3://b/e2/outputs.pb", outputs.encode_to_vec())
+        .await?;
+    let e = s
+        .read_literal_map("s3://b/e2/outputs.pb")
+        .await
+        .err()
+        .ok_or("a loop of offloaded literals was followed forever")?;
+    assert!(
+        matches!(&e, Error::Corrupt { uri, message } if uri == "s3://b/loop.pb" && message.contains("levels")),
+        "{e:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn error_documents_are_read() -> TestResult {
+    let s = FlyteStorage::memory();
+    let doc = ErrorDocument {
+        error: Some(ContainerError {
+            code: "USER:ValueError".to_owned(),
+            message: "bad input".to_owned(),
+            ..Default::default()
+        }),
+    };
+    s.put("s3://b/e/n0/data/0/error.pb", doc.encode_to_vec())
+        .await?;
+    assert_eq!(
+        s.read_error_document("s3://b/e/n0/data/0/error.pb").await?,
+        doc
+    );
+    Ok(())
+}
