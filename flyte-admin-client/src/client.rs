@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use flyte_auth::{AuthLayer, AuthService, Credentials};
 use flyte_config::{Config, Endpoint};
+use flyte_storage::FlyteStorage;
 use flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
 use flyteidl::flyteidl::service::agent_metadata_service_client::AgentMetadataServiceClient;
 use flyteidl::flyteidl::service::data_proxy_service_client::DataProxyServiceClient;
@@ -39,6 +40,18 @@ pub struct AdminClientBuilder {
     credentials: Option<Credentials>,
     auth_problem: Option<String>,
     console: Option<String>,
+    storage: StorageSource,
+}
+
+/// Where the blob store behind execution data comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum StorageSource {
+    /// None configured.
+    None,
+    /// Given to the builder.
+    Given(FlyteStorage),
+    /// The config's `storage` section, made into a store on first use.
+    Config(Box<flyte_config::StorageConfig>),
 }
 
 impl fmt::Debug for AdminClientBuilder {
@@ -66,6 +79,7 @@ impl Default for AdminClientBuilder {
             credentials: None,
             auth_problem: None,
             console: None,
+            storage: StorageSource::None,
         }
     }
 }
@@ -153,6 +167,9 @@ impl AdminClientBuilder {
         self.retry.per_attempt_timeout = a.per_retry_timeout;
         self.console = (!config.console.endpoint.is_empty())
             .then(|| config.console.endpoint.trim_end_matches('/').to_owned());
+        // Only needed when FlyteAdmin returns data neither inline nor as a signed URL: the
+        // store is made (and a section this build cannot use reported) then, not now.
+        self.storage = StorageSource::Config(Box::new(config.storage.clone()));
         match flyte_auth::CredentialsBuilder::from_config(config) {
             Ok(b) => match b.build() {
                 Ok(c) => self.credentials = Some(c),
@@ -160,6 +177,15 @@ impl AdminClientBuilder {
             },
             Err(e) => self.auth_problem = Some(e.to_string()),
         }
+        self
+    }
+
+    /// The blob store to read execution data from when FlyteAdmin returns it neither inline
+    /// nor as a signed URL (large data with `remoteData.signedUrls` off). [`Self::config`]
+    /// takes it from the config's `storage` section; cloud stores need flyte-storage's `aws`,
+    /// `gcp` or `azure` feature.
+    pub fn storage(mut self, storage: FlyteStorage) -> Self {
+        self.storage = StorageSource::Given(storage);
         self
     }
 
@@ -226,12 +252,10 @@ impl AdminClientBuilder {
         };
         let transport = tower::Layer::layer(&auth, channel);
         let size = self.max_message_size;
-        let http = reqwest::Client::builder()
-            .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout)
-            .timeout(Duration::from_secs(300))
-            .build()
-            .map_err(|e| config_error(format!("HTTP client: {e}")))?;
+        let signed = match &self.storage {
+            StorageSource::Given(s) => s.clone(),
+            _ => FlyteStorage::memory(),
+        };
         Ok(AdminClient {
             inner: Arc::new(Inner {
                 admin: AdminServiceClient::new(transport.clone())
@@ -247,7 +271,9 @@ impl AdminClientBuilder {
                 retry: self.retry,
                 console: self.console,
                 auth_problem: self.auth_problem,
-                http,
+                storage_source: self.storage,
+                storage: std::sync::OnceLock::new(),
+                signed,
             }),
         })
     }
@@ -280,8 +306,12 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) console: Option<String>,
     pub(crate) auth_problem: Option<String>,
-    /// For signed URLs FlyteAdmin hands out (execution data not returned inline).
-    pub(crate) http: reqwest::Client,
+    /// Where the blob store behind execution data comes from ...
+    pub(crate) storage_source: StorageSource,
+    /// ... and the store, or why there is none, once first needed.
+    pub(crate) storage: std::sync::OnceLock<std::result::Result<FlyteStorage, String>>,
+    /// Downloads the signed URLs FlyteAdmin hands out.
+    pub(crate) signed: FlyteStorage,
 }
 
 /// The FlyteAdmin client. Cheap to clone (`Arc` inside), `Send + Sync`; clones share the

@@ -43,7 +43,7 @@
 //!     let phase = execution.closure.and_then(|c| Phase::try_from(c.phase).ok());
 //!     println!("{id}: {phase:?}");
 //! }
-//! let (_, outputs) = client.execution_data(&id).await?; // inline, or from the signed URL
+//! let (_, outputs) = client.execution_data(&id).await?; // inline, signed URL or blob store
 //! println!("{}", literals::literal_map_to_json(&outputs));
 //! # Ok(()) }
 //! ```

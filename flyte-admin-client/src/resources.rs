@@ -98,6 +98,7 @@ macro_rules! list_stream {
 
 use futures::{StreamExt as _, TryStreamExt as _};
 
+mod data;
 mod inspect;
 pub use inspect::NodeTree;
 
@@ -898,13 +899,15 @@ impl AdminClient {
     }
 
     /// The execution's inputs and outputs: inline (`full_inputs`, `full_outputs`) when FlyteAdmin
-    /// returns them so, else downloaded from the signed URL it gives (`remoteData.signedUrls`).
+    /// returns them so, else downloaded from the signed URL it gives (`remoteData.signedUrls`),
+    /// else read from the blob store with the client's [`FlyteStorage`](flyte_storage::FlyteStorage)
+    /// (the config's `storage` section, or [`AdminClientBuilder::storage`](crate::AdminClientBuilder::storage)),
+    /// offloaded literals resolved.
     ///
     /// # Errors
     /// NOT_FOUND and the call's failures; a failed download (the URL's host and path named,
-    /// never its signature); UNAVAILABLE when FlyteAdmin gives neither inline data nor a URL
-    /// (data above `remoteData.maxSizeInBytes` with signed URLs off): read `outputs.pb` from
-    /// the blob store then.
+    /// never its signature); UNAVAILABLE when the data is in none of those places or the blob
+    /// store cannot be read (the URI and the reason named).
     // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
     // and FlyteRemote reads them.
     #[allow(deprecated)]
@@ -921,94 +924,13 @@ impl AdminClient {
         self.data_pair(
             "GetExecutionData",
             &format!("execution {id}"),
-            resp.full_inputs,
-            resp.inputs,
-            resp.full_outputs,
-            resp.outputs,
+            [
+                (resp.full_inputs, resp.inputs),
+                (resp.full_outputs, resp.outputs),
+            ],
+            || self.execution_data_uris(id),
         )
         .await
-    }
-
-    /// Inputs and outputs of a data response, each resolved by [`Self::resolve_data`].
-    pub(crate) async fn data_pair(
-        &self,
-        rpc: &'static str,
-        what: &str,
-        full_inputs: Option<LiteralMap>,
-        inputs: Option<admin::UrlBlob>,
-        full_outputs: Option<LiteralMap>,
-        outputs: Option<admin::UrlBlob>,
-    ) -> Result<(LiteralMap, LiteralMap)> {
-        let inputs = self
-            .resolve_data(rpc, what, "inputs", full_inputs, inputs)
-            .await?;
-        let outputs = self
-            .resolve_data(rpc, what, "outputs", full_outputs, outputs)
-            .await?;
-        Ok((inputs, outputs))
-    }
-
-    /// Inline data, else what the signed URL holds, else an error saying where the data is.
-    pub(crate) async fn resolve_data(
-        &self,
-        rpc: &'static str,
-        what: &str,
-        kind: &str,
-        full: Option<LiteralMap>,
-        blob: Option<admin::UrlBlob>,
-    ) -> Result<LiteralMap> {
-        let blob = blob.unwrap_or_default();
-        let has_url = !blob.url.is_empty() && blob.bytes > 0;
-        match full {
-            Some(map) if !map.literals.is_empty() || !has_url => Ok(map),
-            _ if has_url => self.download_literals(rpc, what, kind, &blob.url).await,
-            _ => Err(crate::Error::new(
-                crate::Code::Unavailable,
-                rpc,
-                self.endpoint(),
-                format!(
-                    "the {kind} of {what} were returned neither inline (above FlyteAdmin's \
-                     remoteData.maxSizeInBytes) nor as a signed URL (remoteData.signedUrls is \
-                     off); read them from the blob store"
-                ),
-            )),
-        }
-    }
-
-    async fn download_literals(
-        &self,
-        rpc: &'static str,
-        what: &str,
-        kind: &str,
-        url: &str,
-    ) -> Result<LiteralMap> {
-        // The query carries the signature: never show it.
-        let shown = url.split(['?', '#']).next().unwrap_or_default().to_owned();
-        let fail = |m: String| {
-            crate::Error::new(
-                crate::Code::Unavailable,
-                rpc,
-                self.endpoint(),
-                format!("downloading the {kind} of {what} from {shown}: {m}"),
-            )
-        };
-        let resp = self
-            .inner
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| fail(e.without_url().to_string()))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(fail(format!("HTTP {status}")));
-        }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| fail(e.without_url().to_string()))?;
-        <LiteralMap as prost::Message>::decode(body)
-            .map_err(|e| fail(format!("not a LiteralMap protobuf: {e}")))
     }
 
     /// The node executions of an execution (top level, or the children of `parent`).

@@ -726,6 +726,97 @@ async fn outputs_neither_inline_nor_signed_are_an_error_not_an_empty_map() -> Te
     let err = c.execution_data(&id).await.expect_err("no way to the data");
     assert_eq!(err.code(), flyte_admin_client::Code::Unavailable);
     assert!(err.message().contains("remoteData.maxSizeInBytes"), "{err}");
+    assert!(
+        err.message()
+            .contains("s3://flyte-testkit/metadata/propeller/flytesnacks-development-")
+            && err.message().contains("no blob store is configured"),
+        "names where the outputs are and what is missing: {err}"
+    );
+    Ok(())
+}
+
+/// A test kit that returns no outputs inline and keeps `s3://flyte-testkit/...` in
+/// `dir/flyte-testkit`, where a local FlyteStorage rooted at `dir` finds bucket flyte-testkit.
+async fn kit_with_outputs_in_a_directory(
+) -> Result<(tempfile::TempDir, TestAdmin), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let admin = TestAdmin::builder()
+        .remote_data(flyte_testkit::RemoteData::default().max_size_in_bytes(1))
+        .storage_dir(dir.path().join("flyte-testkit"))
+        .start()
+        .await?;
+    Ok((dir, admin))
+}
+
+/// Registers the test workflow, runs execution `name` with `x` and waits for its end.
+async fn run_to_the_end(
+    c: &AdminClient,
+    name: &str,
+    x: i64,
+) -> Result<ExecutionId, Box<dyn std::error::Error>> {
+    let lp = register(c, "v1").await?;
+    let id = c
+        .launch(&lp, Some(name), HashMap::from([("x".to_owned(), int(x))]))
+        .await?;
+    c.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30)))
+        .await?;
+    Ok(id)
+}
+
+#[tokio::test]
+async fn outputs_neither_inline_nor_signed_are_read_from_the_blob_store() -> TestResult {
+    let (dir, admin) = kit_with_outputs_in_a_directory().await?;
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .storage(flyte_storage::FlyteStorage::local(dir.path())?)
+        .build()?;
+    let id = run_to_the_end(&c, "stored", 7).await?;
+    let (inputs, outputs) = c.execution_data(&id).await?;
+    assert_eq!(outputs.literals["x"], int(7));
+    assert_eq!(inputs.literals["x"], int(7), "inputs stay inline");
+
+    // Gone from the store: the error names the object, not an empty map.
+    std::fs::remove_file(
+        dir.path()
+            .join("flyte-testkit/metadata/propeller/flytesnacks-development-stored/end-node/data/0/outputs.pb"),
+    )?;
+    let err = c.execution_data(&id).await.expect_err("deleted");
+    assert_eq!(err.code(), flyte_admin_client::Code::Unavailable);
+    assert!(
+        err.message()
+            .contains("end-node/data/0/outputs.pb: not found"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_configs_storage_section_is_where_large_outputs_are_read() -> TestResult {
+    let (dir, admin) = kit_with_outputs_in_a_directory().await?;
+    let endpoint = admin.addr();
+    let config = |storage: &str| {
+        flyte_config::Config::from_yaml_str(&format!(
+            "admin:\n  endpoint: dns:///{endpoint}\n  insecure: true\nstorage:\n{storage}"
+        ))
+    };
+    let local = format!(
+        "  type: stow\n  stow:\n    kind: local\n    config:\n      path: {}\n",
+        dir.path().display()
+    );
+    let c = AdminClient::from_config(&config(&local)?)?;
+    let id = run_to_the_end(&c, "cfg", 3).await?;
+    assert_eq!(c.execution_data(&id).await?.1.literals["x"], int(3));
+
+    // A storage section this build cannot use: the client still works, and the error comes
+    // when the blob store is needed, saying what is wrong with the section.
+    let c = AdminClient::from_config(&config("  type: local\n")?)?;
+    let err = c.execution_data(&id).await.expect_err("no usable store");
+    assert!(
+        err.message().contains("storage section cannot be used")
+            && err.message().contains("storage.stow.config.path"),
+        "{err}"
+    );
     Ok(())
 }
 

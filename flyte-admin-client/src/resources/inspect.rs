@@ -305,10 +305,11 @@ impl AdminClient {
         .await
     }
 
-    /// A node execution's inputs and outputs, inline.
+    /// A node execution's inputs and outputs: inline, else from a signed URL, else from the
+    /// blob store (`input_uri` and the closure's output URI), as [`AdminClient::execution_data`].
     ///
     /// # Errors
-    /// NOT_FOUND and the call's failures.
+    /// NOT_FOUND and the calls' failures; UNAVAILABLE when the data cannot be reached.
     // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
     // and FlyteRemote reads them.
     #[allow(deprecated)]
@@ -328,10 +329,11 @@ impl AdminClient {
         self.data_pair(
             "GetNodeExecutionData",
             &format!("node execution {}", id.node_id),
-            resp.full_inputs,
-            resp.inputs,
-            resp.full_outputs,
-            resp.outputs,
+            [
+                (resp.full_inputs, resp.inputs),
+                (resp.full_outputs, resp.outputs),
+            ],
+            || self.node_execution_data_uris(id),
         )
         .await
     }
@@ -397,10 +399,11 @@ impl AdminClient {
         .await
     }
 
-    /// A task execution's inputs and outputs, inline.
+    /// A task execution's inputs and outputs: inline, else from a signed URL, else from the
+    /// blob store (`input_uri` and the closure's output URI), as [`AdminClient::execution_data`].
     ///
     /// # Errors
-    /// NOT_FOUND and the call's failures.
+    /// NOT_FOUND and the calls' failures; UNAVAILABLE when the data cannot be reached.
     // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
     // and FlyteRemote reads them.
     #[allow(deprecated)]
@@ -425,10 +428,11 @@ impl AdminClient {
                     .as_ref()
                     .map_or("", |n| n.node_id.as_str())
             ),
-            resp.full_inputs,
-            resp.inputs,
-            resp.full_outputs,
-            resp.outputs,
+            [
+                (resp.full_inputs, resp.inputs),
+                (resp.full_outputs, resp.outputs),
+            ],
+            || self.task_execution_data_uris(id),
         )
         .await
     }
