@@ -1,6 +1,6 @@
 //! The projects, launch and executions examples against the test kit, as a user runs them.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 mod common;
@@ -16,24 +16,7 @@ async fn run(
     name: &str,
     args: &[&str],
 ) -> Result<Output, Box<dyn std::error::Error>> {
-    let bin = common::example(name)?;
-    let mut full: Vec<String> = vec![
-        "--endpoint".into(),
-        admin.addr().to_string(),
-        "--insecure".into(),
-    ];
-    full.extend(args.iter().map(|s| (*s).to_owned()));
-    let home = tempfile::tempdir()?;
-    let home_path = home.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bin)
-            .args(full)
-            .env_clear()
-            .env("HOME", home_path)
-            .output()
-    })
-    .await??;
-    Ok(out)
+    common::run_against(admin, name, args).await
 }
 
 fn text(b: &[u8]) -> String {

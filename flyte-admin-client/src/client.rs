@@ -258,6 +258,7 @@ impl AdminClientBuilder {
         };
         Ok(AdminClient {
             inner: Arc::new(Inner {
+                transport: transport.clone(),
                 admin: AdminServiceClient::new(transport.clone())
                     .max_decoding_message_size(size)
                     .max_encoding_message_size(size),
@@ -297,6 +298,8 @@ fn native_roots_pem() -> Vec<u8> {
 }
 
 pub(crate) struct Inner {
+    /// The channel with the login layer, for calls made without generated stubs.
+    pub(crate) transport: Transport,
     pub(crate) admin: AdminServiceClient<Transport>,
     pub(crate) data_proxy: DataProxyServiceClient<Transport>,
     pub(crate) signals: SignalServiceClient<Transport>,

@@ -58,6 +58,7 @@ mod ids;
 mod list;
 pub mod literals;
 mod msgpack;
+pub mod register;
 mod resources;
 mod retry;
 mod tls;

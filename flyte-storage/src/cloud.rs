@@ -98,6 +98,11 @@ impl CloudStores {
         CloudStores::new(self.provider.clone(), options)
     }
 
+    /// The scheme of the URIs this store takes (the first, for Azure: `abfs`).
+    pub(crate) fn scheme(&self) -> Scheme {
+        self.provider.schemes()[0]
+    }
+
     /// The client for the URI's bucket.
     pub(crate) fn store(&self, uri: &str, parsed: &FlyteUri) -> Result<Arc<dyn ObjectStore>> {
         let schemes = self.provider.schemes();

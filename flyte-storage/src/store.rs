@@ -182,6 +182,21 @@ impl FlyteStorage {
         })
     }
 
+    /// The configured container as a URI (`s3://my-bucket`, `gs://...`, `abfs://...`): where
+    /// flytectl writes what has no other place, such as code bundles without a data proxy.
+    /// `None` when no container is configured.
+    pub fn base_container(&self) -> Option<String> {
+        if self.inner.container.is_empty() {
+            return None;
+        }
+        let scheme = match &*self.inner.backend {
+            #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+            Backend::Cloud(c) => c.scheme(),
+            _ => Scheme::S3,
+        };
+        Some(format!("{}://{}", scheme.as_str(), self.inner.container))
+    }
+
     /// Retries and timeouts of the cloud stores (see [`CloudOptions`] for the defaults and why);
     /// memory and local stores ignore them.
     pub fn cloud_options(self, options: CloudOptions) -> FlyteStorage {

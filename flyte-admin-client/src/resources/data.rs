@@ -114,7 +114,7 @@ impl AdminClient {
     }
 
     /// The blob store, made from the config on first use.
-    fn blob_store(&self) -> std::result::Result<&FlyteStorage, &str> {
+    pub(crate) fn blob_store(&self) -> std::result::Result<&FlyteStorage, &str> {
         self.inner
             .storage
             .get_or_init(|| match &self.inner.storage_source {
