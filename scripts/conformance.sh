@@ -41,6 +41,9 @@ trap 'kill "${testkit_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 start_testkit "$root/target/debug/flyte-testkit" --run-ms 1500
 run "flytekit against flyte-testkit on 127.0.0.1:$port" \
   "$venv/bin/python" scripts/conformance/testkit_flytekit.py "$port" "$work"
+run "flyte-rs registers packages made by pyflyte; FlyteRemote finds them" \
+  "$venv/bin/python" scripts/conformance/register_pyflyte.py "$port" "$work/register" \
+  "$root/target/debug/examples/register"
 
 mkdir -p "$work/oidc"
 run "flyte-auth against oidc-provider" bash scripts/conformance/oidc_flows.sh "$root" "$work/oidc"
