@@ -1,7 +1,7 @@
 //! Registers pyflyte packages (`pyflyte package` archives, or directories of `.pb` files) the
 //! way `flytectl register files --archive` does, but concurrently: each entity as soon as what
 //! it references is registered. Shows a progress bar on a terminal, then one row per entity;
-//! `--json` prints the report for machines instead.
+//! `--json` prints the report for machines instead (with `seconds`, the time registration took).
 //!
 //! ```text
 //! cargo run --example register -- [--config FILE | --endpoint E [--insecure]] \
@@ -129,6 +129,7 @@ async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = bar.clone();
+    let started = std::time::Instant::now();
     let report = client
         .register_with_progress(package, &options, move |event| match event {
             RegisterEvent::Uploading { name, bytes } => {
@@ -142,9 +143,12 @@ async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
         })
         .await?;
     bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
 
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&report))?);
+        let mut json = to_json(&report);
+        json["seconds"] = serde_json::json!(seconds);
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_table(&report);
     }

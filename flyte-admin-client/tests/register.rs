@@ -544,3 +544,39 @@ fn packages_written_by_flyte_rs_read_back_the_same() -> TestResult {
     assert_eq!(magic, [0x1f, 0x8b], "gzipped, as pyflyte writes");
     Ok(())
 }
+
+#[tokio::test]
+async fn six_hundred_entities_through_latency_and_faults_arrive_once_each() -> TestResult {
+    use futures::TryStreamExt as _;
+    let admin = TestAdmin::builder()
+        .latency(Duration::from_millis(5))
+        .random_faults(0.02, 42)
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let package = Package::open([fixture("wide.tgz")])?;
+    assert_eq!(package.entries.len(), 600);
+    let report = c.register(package, &options()).await?;
+    assert!(
+        report.is_success(),
+        "{:#?}",
+        report.entities.iter().find(|r| !r.outcome.is_success())
+    );
+    let faults: u64 = admin.all_calls().values().sum::<u64>() - 600;
+    let opts = ListOptions::default();
+    let tasks: Vec<admin::Task> = c
+        .list_tasks("flytesnacks", "development", None, &opts)
+        .try_collect()
+        .await?;
+    let workflows: Vec<admin::Workflow> = c
+        .list_workflows("flytesnacks", "development", None, &opts)
+        .try_collect()
+        .await?;
+    let plans: Vec<admin::LaunchPlan> = c
+        .list_launch_plans("flytesnacks", "development", None, &opts)
+        .try_collect()
+        .await?;
+    assert_eq!((tasks.len(), workflows.len(), plans.len()), (200, 200, 200));
+    assert!(faults > 0, "the faults were injected and retried");
+    Ok(())
+}

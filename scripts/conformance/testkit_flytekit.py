@@ -10,13 +10,12 @@ import os
 import pathlib
 import subprocess
 import sys
-import tarfile
 import textwrap
 import urllib.request
 from datetime import timedelta
 
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, project_pb2
-from flyteidl.admin import task_pb2, workflow_pb2
+from flyteidl.admin import task_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import dataproxy_pb2
@@ -26,6 +25,7 @@ from flytekit.exceptions.user import FlyteEntityAlreadyExistsException
 from flytekit.remote import FlyteRemote
 
 from checks import check, expect, finish
+from pyflyte_hydrate import create_requests
 
 PORT = int(sys.argv[1])
 WORK = pathlib.Path(sys.argv[2])
@@ -78,75 +78,8 @@ subprocess.run(
     cwd=SRC, check=True, capture_output=True,
 )
 
-# ---------------------------------------------------------------------------------------------
-# Hydration as flytectl does it
-
-TEMPLATES = {"{{ registration.project }}": PROJECT, "{{ registration.domain }}": DOMAIN,
-             "{{ registration.version }}": VERSION}
-
-
-def hydrate_id(i):
-    if not i.project or i.project in TEMPLATES:
-        i.project = PROJECT
-    if not i.domain or i.domain in TEMPLATES:
-        i.domain = DOMAIN
-    if not i.version or i.version in TEMPLATES:
-        i.version = VERSION
-
-
-def hydrate_node(n):
-    if n.HasField("task_node"):
-        hydrate_id(n.task_node.reference_id)
-    if n.HasField("workflow_node"):
-        ref = n.workflow_node
-        hydrate_id(ref.launchplan_ref if ref.HasField("launchplan_ref") else ref.sub_workflow_ref)
-    if n.HasField("branch_node"):
-        ie = n.branch_node.if_else
-        hydrate_node(ie.case.then_node)
-        for other in ie.other:
-            hydrate_node(other.then_node)
-        if ie.HasField("else_node"):
-            hydrate_node(ie.else_node)
-    if n.HasField("array_node"):
-        hydrate_node(n.array_node.node)
-
-
-def hydrate_workflow(t):
-    hydrate_id(t.id)
-    for n in t.nodes:
-        hydrate_node(n)
-    if t.HasField("failure_node"):
-        hydrate_node(t.failure_node)
-
-
-def entities():
-    out = []
-    with tarfile.open(ARCHIVE) as tar:
-        for m in sorted(tar.getmembers(), key=lambda m: m.name):
-            if not m.name.endswith(".pb"):
-                continue
-            data = tar.extractfile(m).read()
-            kind = m.name.rsplit("_", 1)[1][0]
-            if kind == "1":
-                spec = task_pb2.TaskSpec.FromString(data)
-                hydrate_id(spec.template.id)
-                out.append(("task", task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec)))
-            elif kind == "2":
-                spec = workflow_pb2.WorkflowSpec.FromString(data)
-                hydrate_workflow(spec.template)
-                for sub in spec.sub_workflows:
-                    hydrate_workflow(sub)
-                out.append(("workflow", workflow_pb2.WorkflowCreateRequest(id=spec.template.id, spec=spec)))
-            else:
-                lp = launch_plan_pb2.LaunchPlan.FromString(data)
-                hydrate_id(lp.id)
-                hydrate_id(lp.spec.workflow_id)
-                out.append(("launch plan", launch_plan_pb2.LaunchPlanCreateRequest(id=lp.id, spec=lp.spec)))
-    return out
-
-
 client = RawSynchronousFlyteClient(PlatformConfig(endpoint=ENDPOINT, insecure=True))
-ENTITIES = entities()
+ENTITIES = create_requests(ARCHIVE, PROJECT, DOMAIN, VERSION)
 
 
 def create(kind, req):
