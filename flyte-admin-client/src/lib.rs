@@ -52,6 +52,7 @@
 //! None yet.
 
 pub mod attributes;
+pub mod build;
 mod client;
 mod error;
 mod ids;
