@@ -129,9 +129,14 @@ impl Hydration {
 
     fn wire_node(&self, b: &[u8]) -> Result<Vec<u8>, WireError> {
         rewrite(b, |n, v| match n {
-            // task_node: reference_id
+            // task_node: reference_id; overrides.pod_template (a K8sPod, field 4 of
+            // TaskNodeOverrides in Flyte 1.16, unknown to the flyteidl crate) and its pod spec
             6 => Ok(Some(rewrite(v, |n, v| match n {
                 1 => self.wire_identifier(v),
+                2 => Ok(Some(rewrite(v, |n, v| match n {
+                    4 => Ok(Some(self.wire_k8s_pod(v)?)),
+                    _ => Ok(None),
+                })?)),
                 _ => Ok(None),
             })?)),
             // workflow_node: launchplan_ref, sub_workflow_ref
@@ -153,6 +158,14 @@ impl Hydration {
                 1 => Ok(Some(self.wire_node(v)?)),
                 _ => Ok(None),
             })?)),
+            _ => Ok(None),
+        })
+    }
+
+    /// A `K8sPod`: the container arguments in its `pod_spec` (a Struct, fully known).
+    fn wire_k8s_pod(&self, b: &[u8]) -> Result<Vec<u8>, WireError> {
+        rewrite(b, |n, v| match n {
+            2 => typed::<prost_types::Struct>(v, |s| self.pod_spec_args(s)),
             _ => Ok(None),
         })
     }
@@ -187,11 +200,7 @@ impl Hydration {
                     }
                     _ => Ok(None),
                 })?)),
-                // k8s_pod: pod_spec (a Struct, fully known)
-                17 => Ok(Some(rewrite(v, |n, v| match n {
-                    2 => typed::<prost_types::Struct>(v, |s| self.pod_spec_args(s)),
-                    _ => Ok(None),
-                })?)),
+                17 => Ok(Some(self.wire_k8s_pod(v)?)),
                 _ => Ok(None),
             })?)),
             _ => Ok(None),
@@ -357,6 +366,66 @@ mod tests {
         let text = String::from_utf8_lossy(&sent);
         assert!(!text.contains("{{ .remote_package_path }}"));
         assert!(text.contains("s3://bucket/fast/x.tar.gz"));
+        Ok(())
+    }
+
+    #[test]
+    fn node_pod_template_overrides_get_the_bundle_too() -> Result<(), Box<dyn std::error::Error>> {
+        use prost_types::{value::Kind, ListValue, Struct, Value};
+        let s = |v: &str| Value {
+            kind: Some(Kind::StringValue(v.to_owned())),
+        };
+        let container = Struct {
+            fields: [(
+                "args".to_owned(),
+                Value {
+                    kind: Some(Kind::ListValue(ListValue {
+                        values: vec![
+                            s("--dist"),
+                            s(super::super::hydrate::REMOTE_PACKAGE_PATTERN),
+                        ],
+                    })),
+                },
+            )]
+            .into(),
+        };
+        let pod_spec = Struct {
+            fields: [(
+                "containers".to_owned(),
+                Value {
+                    kind: Some(Kind::ListValue(ListValue {
+                        values: vec![Value {
+                            kind: Some(Kind::StructValue(container)),
+                        }],
+                    })),
+                },
+            )]
+            .into(),
+        };
+        // Node { task_node(6) { reference_id(1), overrides(2) { pod_template(4) { pod_spec(2) } } } }
+        let mut k8s_pod = Vec::new();
+        put(
+            &mut k8s_pod,
+            2,
+            WireType::LengthDelimited,
+            &pod_spec.encode_to_vec(),
+        );
+        let mut overrides = Vec::new();
+        put(&mut overrides, 4, WireType::LengthDelimited, &k8s_pod);
+        let mut task_node = Vec::new();
+        put(
+            &mut task_node,
+            1,
+            WireType::LengthDelimited,
+            &core::Identifier::default().encode_to_vec(),
+        );
+        put(&mut task_node, 2, WireType::LengthDelimited, &overrides);
+        let mut node = Vec::new();
+        put(&mut node, 6, WireType::LengthDelimited, &task_node);
+        let out = hydration().wire_node(&node).map_err(|w| w.0)?;
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("s3://bucket/fast/x.tar.gz"), "{text}");
+        assert!(!text.contains("{{ .remote_package_path }}"));
         Ok(())
     }
 
