@@ -14,7 +14,7 @@
 //! defaults and why they differ from object_store's.
 //!
 //! # Main types
-//! - [`FlyteStorage`]: get (whole, a range, into a file), put (whole, from a file in parts),
+//! - [`FlyteStorage`] (from a config's `storage` section, or [`StorageBuilder`]): get (whole, a range, into a file), put (whole, from a file in parts),
 //!   head, exists, list (a stream), delete, copy; protobuf messages such as `outputs.pb`.
 //! - [`FlyteUri`]: `s3://`, `gs://`, `abfs://container/...` (and `abfs(s)://container@account...`,
 //!   `az://`), `file://`, paths.
@@ -32,6 +32,7 @@
 
 #[cfg(feature = "azure")]
 mod azure;
+mod builder;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 mod cloud;
 mod error;
@@ -46,6 +47,7 @@ mod signed;
 mod store;
 mod uri;
 
+pub use builder::StorageBuilder;
 pub use error::{redact_url, Error, Result};
 pub use options::CloudOptions;
 pub use signed::content_md5;

@@ -231,3 +231,21 @@ async fn denials_are_not_retried() -> TestResult {
     assert!(matches!(e, Error::PermissionDenied { .. }), "{e:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_builder_reaches_azurite_style_endpoints() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/devstoreaccount1/flyte/k.pb"))
+        .respond_with(ResponseTemplate::new(201).insert_header("ETag", "\"0x1\""))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = flyte_storage::StorageBuilder::azure("devstoreaccount1")
+        .azure_key(AZURITE_KEY)
+        .emulator_endpoint(format!("{}/devstoreaccount1", server.uri()))
+        .cloud_options(quick_retries(1))
+        .build()?;
+    s.put("abfs://flyte/k.pb", "x").await?;
+    Ok(())
+}

@@ -84,3 +84,24 @@ async fn s3_failures_name_the_uri_and_never_the_secret() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_builder_makes_the_same_minio_store_as_a_config() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/flytedata/b/c.txt"))
+        .and(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(200).insert_header("ETag", "\"e\""))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let s = flyte_storage::StorageBuilder::minio(server.uri())
+        .access_keys("minio", "miniostorage")
+        .container("flytedata")
+        .build()?;
+    s.put("s3://flytedata/b/c.txt", "x").await?;
+    let e = s.get("s3://elsewhere/x").await.expect_err("container");
+    assert!(e.to_string().contains("enable-multicontainer"), "{e}");
+    assert!(!format!("{s:?}").contains("miniostorage"));
+    Ok(())
+}

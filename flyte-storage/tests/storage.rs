@@ -232,3 +232,19 @@ async fn built_from_flytectl_config() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn the_builder_makes_local_and_memory_stores() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let local = flyte_storage::StorageBuilder::local(dir.path())
+        .container("flytedata")
+        .build()?;
+    local.put("s3://flytedata/a.txt", "x").await?;
+    assert!(dir.path().join("flytedata/a.txt").exists());
+    assert_eq!(local.base_container().as_deref(), Some("s3://flytedata"));
+    let mem = flyte_storage::StorageBuilder::memory().build()?;
+    mem.put("gs://any/b", "y").await?;
+    assert_eq!(mem.get("gs://any/b").await?, "y");
+    assert_eq!(mem.base_container(), None);
+    Ok(())
+}
