@@ -10,6 +10,9 @@
 //! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
 //! - [`Listing`], [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` of items
 //!   that follows the pages ([`Listing::pages`] for the pages themselves).
+//! - [`register`]: pyflyte packages (and built entities) hydrated as flytectl does and
+//!   registered concurrently by dependency, with a per-entity report.
+//! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
