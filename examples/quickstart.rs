@@ -15,11 +15,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use flyte_admin_client::build::{
+    types, BuildError, ContainerTask, LaunchPlan, Node, Source, Workflow,
+};
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::{admin, core};
-use flyte_admin_client::{
-    is_terminal, literals, AdminClient, ExecutionId, LaunchPlanId, TaskId, WorkflowId,
-};
+use flyte_admin_client::register::{Package, RegisterOptions};
+use flyte_admin_client::{is_terminal, literals, AdminClient, ExecutionId, LaunchPlanId};
 use flyte_examples::{fail, Connection};
 use flyte_testkit::{ExecutionRun, Executors, Plan, TestAdmin};
 
@@ -54,202 +56,66 @@ async fn main() -> ExitCode {
     }
 }
 
-fn string_type() -> core::LiteralType {
-    core::LiteralType {
-        r#type: Some(core::literal_type::Type::Simple(
-            core::SimpleType::String as i32,
-        )),
-        ..Default::default()
-    }
+/// The workflow, built in Rust: two raw-container tasks (Flyte writes each input to
+/// /var/inputs/NAME and reads each output from /var/outputs/NAME) and a launch plan.
+fn package() -> Result<Package, BuildError> {
+    let greet = ContainerTask::new("quickstart.greet", IMAGE)
+        .command([
+            "sh",
+            "-c",
+            r#"printf 'hello %s' "$(cat /var/inputs/name)" > /var/outputs/greeting"#,
+        ])
+        .input("name", types::string())
+        .output("greeting", types::string())
+        .retries(1);
+    let shout = ContainerTask::new("quickstart.shout", IMAGE)
+        .command([
+            "sh",
+            "-c",
+            "tr a-z A-Z < /var/inputs/greeting > /var/outputs/loud",
+        ])
+        .input("greeting", types::string())
+        .output("loud", types::string())
+        .retries(1);
+    let hello = Workflow::new("quickstart.hello")
+        .input("name", types::string())
+        .node(Node::task("n0", &greet).bind("name", Source::input("name")))
+        .node(Node::task("n1", &shout).bind("greeting", Source::output("n0", "greeting")))
+        .output("loud", Source::output("n1", "loud"));
+    let mut package = Package::default();
+    package
+        .add_task(&greet)?
+        .add_task(&shout)?
+        .add_workflow(&hello)?
+        .add_launch_plan(&LaunchPlan::default_for(&hello))?;
+    Ok(package)
 }
 
-fn vars(names: &[&str]) -> core::VariableMap {
-    core::VariableMap {
-        variables: names
-            .iter()
-            .map(|n| {
-                (
-                    (*n).to_owned(),
-                    core::Variable {
-                        r#type: Some(string_type()),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect(),
-    }
-}
-
-fn interface(input: &str, output: &str) -> core::TypedInterface {
-    core::TypedInterface {
-        inputs: Some(vars(&[input])),
-        outputs: Some(vars(&[output])),
-    }
-}
-
-/// A raw-container task: Flyte writes each input to /var/inputs/NAME and reads each output from
-/// /var/outputs/NAME.
-fn container_task(input: &str, output: &str, script: &str) -> admin::TaskSpec {
-    admin::TaskSpec {
-        template: Some(core::TaskTemplate {
-            r#type: "raw-container".into(),
-            metadata: Some(core::TaskMetadata {
-                runtime: Some(core::RuntimeMetadata {
-                    r#type: core::runtime_metadata::RuntimeType::Other as i32,
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    flavor: "flyte-rs".into(),
-                }),
-                retries: Some(core::RetryStrategy { retries: 1 }),
-                ..Default::default()
-            }),
-            interface: Some(interface(input, output)),
-            target: Some(core::task_template::Target::Container(core::Container {
-                image: IMAGE.into(),
-                command: vec!["sh".into(), "-c".into(), script.into()],
-                data_config: Some(core::DataLoadingConfig {
-                    enabled: true,
-                    input_path: "/var/inputs".into(),
-                    output_path: "/var/outputs".into(),
-                    format: core::data_loading_config::LiteralMapFormat::Json as i32,
-                    io_strategy: Some(core::IoStrategy::default()),
-                }),
-                ..Default::default()
-            })),
-            ..Default::default()
-        }),
-        description: None,
-    }
-}
-
-fn from_node(node: &str, var: &str) -> core::BindingData {
-    core::BindingData {
-        value: Some(core::binding_data::Value::Promise(core::OutputReference {
-            node_id: node.into(),
-            var: var.into(),
-            attr_path: vec![],
-        })),
-        union: None,
-    }
-}
-
-fn task_node(
-    id: &str,
-    task: &TaskId,
-    input: &str,
-    from: core::BindingData,
-    upstream: &[&str],
-) -> core::Node {
-    core::Node {
-        id: id.into(),
-        metadata: Some(core::NodeMetadata {
-            name: task.name.clone(),
-            ..Default::default()
-        }),
-        inputs: vec![core::Binding {
-            var: input.into(),
-            binding: Some(from),
-        }],
-        upstream_node_ids: upstream.iter().map(|s| (*s).to_owned()).collect(),
-        target: Some(core::node::Target::TaskNode(core::TaskNode {
-            reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
-            overrides: None,
-        })),
-        ..Default::default()
-    }
-}
-
-/// Registers, treating "already registered with the same spec" as done.
-fn ok_if_exists(r: flyte_admin_client::Result<()>) -> flyte_admin_client::Result<()> {
-    match r {
-        Err(e) if e.is_already_exists() => Ok(()),
-        other => other,
-    }
-}
-
+/// Registers the package; already registered (same spec, same version) counts as done.
 async fn register(
     client: &AdminClient,
     project: &str,
     domain: &str,
 ) -> Result<LaunchPlanId, Box<dyn std::error::Error>> {
-    let greet = TaskId::new(project, domain, "quickstart.greet", VERSION);
-    let shout = TaskId::new(project, domain, "quickstart.shout", VERSION);
-    ok_if_exists(
-        client
-            .create_task(
-                &greet,
-                container_task(
-                    "name",
-                    "greeting",
-                    r#"printf 'hello %s' "$(cat /var/inputs/name)" > /var/outputs/greeting"#,
-                ),
-            )
-            .await,
-    )?;
-    ok_if_exists(
-        client
-            .create_task(
-                &shout,
-                container_task(
-                    "greeting",
-                    "loud",
-                    "tr a-z A-Z < /var/inputs/greeting > /var/outputs/loud",
-                ),
-            )
-            .await,
-    )?;
-    let wf = WorkflowId::new(project, domain, "quickstart.hello", VERSION);
-    let workflow_input = core::BindingData {
-        value: Some(core::binding_data::Value::Promise(core::OutputReference {
-            node_id: "start-node".into(),
-            var: "name".into(),
-            attr_path: vec![],
-        })),
-        union: None,
-    };
-    let template = core::WorkflowTemplate {
-        interface: Some(interface("name", "loud")),
-        nodes: vec![
-            task_node("n0", &greet, "name", workflow_input, &[]),
-            task_node(
-                "n1",
-                &shout,
-                "greeting",
-                from_node("n0", "greeting"),
-                &["n0"],
-            ),
-        ],
-        outputs: vec![core::Binding {
-            var: "loud".into(),
-            binding: Some(from_node("n1", "loud")),
-        }],
-        metadata: Some(core::WorkflowMetadata::default()),
-        metadata_defaults: Some(core::WorkflowMetadataDefaults::default()),
-        ..Default::default()
-    };
-    ok_if_exists(
-        client
-            .create_workflow(
-                &wf,
-                admin::WorkflowSpec {
-                    template: Some(template),
-                    ..Default::default()
-                },
-            )
-            .await,
-    )?;
-    let lp = LaunchPlanId::new(project, domain, "quickstart.hello", VERSION);
-    ok_if_exists(
-        client
-            .create_launch_plan(
-                &lp,
-                admin::LaunchPlanSpec {
-                    workflow_id: Some(wf.to_pb()),
-                    ..Default::default()
-                },
-            )
-            .await,
-    )?;
-    Ok(lp)
+    let options = RegisterOptions::new(project, domain).version(VERSION);
+    let report = client.register(package()?, &options).await?;
+    for row in &report.entities {
+        println!(
+            "  {:<11} {:<17} {:?}",
+            row.kind.as_str(),
+            row.id.name,
+            row.outcome
+        );
+    }
+    if let Some(row) = report.entities.iter().find(|r| !r.outcome.is_success()) {
+        return Err(format!("{} {}: {}", row.kind, row.id.name, row.message).into());
+    }
+    Ok(LaunchPlanId::new(
+        project,
+        domain,
+        "quickstart.hello",
+        VERSION,
+    ))
 }
 
 /// What the two containers would compute, for the embedded test kit, which runs no containers.
@@ -262,7 +128,7 @@ fn simulate(run: &ExecutionRun) -> Plan {
     let outputs = core::LiteralMap {
         literals: HashMap::from([(
             "loud".to_owned(),
-            literals::json_to_literal(&serde_json::json!(loud), &string_type(), "outputs.loud")
+            literals::json_to_literal(&serde_json::json!(loud), &types::string(), "outputs.loud")
                 .unwrap_or_default(),
         )]),
     };

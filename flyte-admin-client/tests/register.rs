@@ -580,3 +580,70 @@ async fn six_hundred_entities_through_latency_and_faults_arrive_once_each() -> T
     assert!(faults > 0, "the faults were injected and retried");
     Ok(())
 }
+
+#[tokio::test]
+async fn without_a_data_proxy_the_bundle_goes_to_the_blob_store() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    admin.fail_next(
+        "CreateUploadLocation",
+        Fault::Status(tonic::Code::Unimplemented, "no data proxy here".into()),
+        1,
+    );
+    let dir = tempfile::tempdir()?;
+    let storage = flyte_storage::StorageBuilder::local(dir.path())
+        .container("flyte-bucket")
+        .build()?;
+    let c = flyte_admin_client::AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .storage(storage)
+        .build()?;
+    let package = Package::open([fixture("demo-fast.tgz")])?;
+    let bundle = package.fast_bundle.clone().ok_or("no bundle")?;
+    let report = c.register(package, &options()).await?;
+    assert!(report.is_success(), "{report:#?}");
+    let uri = report.fast_bundle_uri.ok_or("no upload")?;
+    // flytectl's place: {container}/fast/{version}-{file}.
+    assert_eq!(uri, format!("s3://flyte-bucket/fast/v1-{}", bundle.name));
+    let on_disk = std::fs::read(
+        dir.path()
+            .join(format!("flyte-bucket/fast/v1-{}", bundle.name)),
+    )?;
+    assert_eq!(on_disk, bundle.bytes);
+    Ok(())
+}
+
+#[tokio::test]
+async fn package_versions_are_kept_unless_forced() -> TestResult {
+    use flyte_admin_client::build::{types, ContainerTask};
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let task = ContainerTask::new("pinned.task", "alpine:3.20")
+        .command(["true"])
+        .input("x", types::integer());
+    let pinned = || -> Result<Package, Box<dyn std::error::Error>> {
+        let mut p = Package::default();
+        p.add_task(&task)?;
+        if let Entity::Task(spec) = &mut p.entries[0].entity {
+            if let Some(id) = spec.template.as_mut().and_then(|t| t.id.as_mut()) {
+                id.version = "pinned-1".into();
+            }
+        }
+        Ok(p)
+    };
+    let kept = c.register(pinned()?, &options()).await?;
+    assert_eq!(kept.entities[0].id.version, "pinned-1");
+    let forced = c
+        .register(pinned()?, &options().version("v2").force_version(true))
+        .await?;
+    assert_eq!(forced.entities[0].id.version, "v2");
+    assert_eq!(forced.entities[0].outcome, Outcome::Registered);
+    c.get_task(&TaskId::new(
+        "flytesnacks",
+        "development",
+        "pinned.task",
+        "pinned-1",
+    ))
+    .await?;
+    Ok(())
+}

@@ -430,6 +430,42 @@ mod tests {
     }
 
     #[test]
+    fn both_fast_placeholders_are_replaced_whole() -> Result<(), Box<dyn std::error::Error>> {
+        use super::super::hydrate::{DEST_DIR_PATTERN, REMOTE_PACKAGE_PATTERN};
+        let spec = admin::TaskSpec {
+            template: Some(core::TaskTemplate {
+                target: Some(core::task_template::Target::Container(core::Container {
+                    args: vec![
+                        REMOTE_PACKAGE_PATTERN.into(),
+                        DEST_DIR_PATTERN.into(),
+                        format!("x{DEST_DIR_PATTERN}"),
+                    ],
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }),
+            description: None,
+        };
+        let mut h = hydration();
+        h.fast = Some(("s3://b/fast.tar.gz".into(), "/root/app".into()));
+        let out = admin::TaskSpec::decode(&*h.wire_task(&spec.encode_to_vec()).map_err(|w| w.0)?)?;
+        let Some(core::task_template::Target::Container(c)) = out.template.and_then(|t| t.target)
+        else {
+            return Err("no container".into());
+        };
+        // Whole arguments only, as flytectl matches them.
+        assert_eq!(
+            c.args,
+            [
+                "s3://b/fast.tar.gz",
+                "/root/app",
+                &format!("x{DEST_DIR_PATTERN}")
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
     fn malformed_bytes_are_errors() {
         let h = hydration();
         for bad in [
