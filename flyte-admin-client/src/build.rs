@@ -224,7 +224,7 @@ impl Resources {
             (R::EphemeralStorage, &self.ephemeral_storage),
         ] {
             let Some(v) = value else { continue };
-            if !is_quantity(v) {
+            if !flyte_config::is_quantity(v) {
                 return fail(
                     entity,
                     format!(
@@ -240,20 +240,6 @@ impl Resources {
         }
         Ok(out)
     }
-}
-
-/// A Kubernetes quantity: a decimal number and an optional suffix.
-fn is_quantity(v: &str) -> bool {
-    const SUFFIXES: [&str; 15] = [
-        "", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n",
-    ];
-    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &v[digits.len()..];
-    !digits.is_empty()
-        && digits.chars().filter(|c| *c == '.').count() <= 1
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && digits.chars().any(|c| c.is_ascii_digit())
-        && SUFFIXES.contains(&suffix)
 }
 
 /// A task that runs a container image.

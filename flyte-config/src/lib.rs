@@ -71,6 +71,7 @@ mod fields;
 pub mod files;
 mod load;
 mod model;
+mod quantity;
 mod secret;
 mod time;
 mod validate;
@@ -92,6 +93,7 @@ pub use model::{
     SignedUrlConfig, StorageAuthType, StorageConfig, StorageType, StowConfig, StowSettings,
     TaskConfig,
 };
+pub use quantity::is_quantity;
 pub use secret::Secret;
 pub use time::{format_rfc3339, parse_rfc3339};
 pub use validate::{ValidateOptions, DEFAULT_PKCE_REDIRECT_URI};

@@ -66,6 +66,7 @@ mod executor;
 mod external;
 mod faults;
 mod http;
+mod k8s;
 mod lists;
 mod literals;
 mod registry;
@@ -93,6 +94,7 @@ pub use executor::{ExecutionRun, Executor, Executors, Outcome, Plan};
 pub use external::ExternalAuth;
 pub use faults::Fault;
 pub use flyteidl;
+pub use k8s::MockKube;
 
 /// The authenticated subject of a request (set by the auth layer).
 #[derive(Debug, Clone)]

@@ -1,0 +1,187 @@
+//! [`K8s`]: the client, and the one way flyte-rs writes objects (server-side apply).
+
+use std::fmt;
+use std::path::Path;
+
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, ObjectRef, Result};
+
+/// The field manager of every write.
+pub const FIELD_MANAGER: &str = "flyte-rs";
+/// The `app.kubernetes.io/managed-by` label value on what flyte-rs creates.
+pub const MANAGED_BY: &str = "flyte-rs";
+
+/// What a call did to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// It did not exist and was created.
+    Created,
+    /// It differed and was updated.
+    Updated,
+    /// It already was as wanted; nothing was written.
+    Unchanged,
+    /// It was deleted.
+    Deleted,
+}
+
+/// One object and what happened to it (in a dry run, what would happen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The object.
+    pub object: ObjectRef,
+    /// What happened.
+    pub action: Action,
+    /// Whether this was a dry run (nothing was kept).
+    pub dry_run: bool,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match (self.action, self.dry_run) {
+            (Action::Created, false) => "created",
+            (Action::Created, true) => "would create",
+            (Action::Updated, false) => "updated",
+            (Action::Updated, true) => "would update",
+            (Action::Unchanged, _) => "unchanged",
+            (Action::Deleted, false) => "deleted",
+            (Action::Deleted, true) => "would delete",
+        };
+        write!(f, "{}: {verb}", self.object)
+    }
+}
+
+/// A Kubernetes client for Flyte's objects. Cheap to clone.
+#[derive(Clone)]
+pub struct K8s {
+    pub(crate) client: kube::Client,
+    pub(crate) dry_run: bool,
+}
+
+impl fmt::Debug for K8s {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("K8s")
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl K8s {
+    /// The kubeconfig as kubectl finds it (`$KUBECONFIG`, `~/.kube/config`), or the in-cluster
+    /// service account.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when neither can be used.
+    pub async fn try_default() -> Result<K8s> {
+        let client = kube::Client::try_default()
+            .await
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(K8s::new(client))
+    }
+
+    /// A kubeconfig file, with `context` (kubectl's `--context`) or its current context.
+    ///
+    /// # Errors
+    /// [`Error::Config`]: an unreadable file, an unknown context, a bad cluster or user entry.
+    pub async fn from_kubeconfig(path: impl AsRef<Path>, context: Option<&str>) -> Result<K8s> {
+        let path = path.as_ref();
+        let kubeconfig = Kubeconfig::read_from(path)
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let options = KubeConfigOptions {
+            context: context.map(str::to_owned),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let client = kube::Client::try_from(config).map_err(|e| Error::Config(e.to_string()))?;
+        Ok(K8s::new(client))
+    }
+
+    /// Wraps a `kube` client.
+    pub fn new(client: kube::Client) -> K8s {
+        K8s {
+            client,
+            dry_run: false,
+        }
+    }
+
+    /// Check every write with the API server without keeping it (server-side dry run).
+    #[must_use]
+    pub fn dry_run(mut self, yes: bool) -> K8s {
+        self.dry_run = yes;
+        self
+    }
+
+    /// The `kube` client, for anything this crate does not cover.
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// Applies `desired` unless `current` already says all of it (`same`), and says what
+    /// happened.
+    pub(crate) async fn apply<K>(
+        &self,
+        api: &Api<K>,
+        object: ObjectRef,
+        desired: &K,
+        same: impl FnOnce(&K) -> bool,
+    ) -> Result<Change>
+    where
+        K: kube::Resource + Clone + DeserializeOwned + Serialize + fmt::Debug,
+    {
+        let current = api
+            .get_opt(&object.name)
+            .await
+            .map_err(|e| Error::from_kube(object.clone(), e))?;
+        let action = match &current {
+            Some(c) if same(c) => {
+                return Ok(Change {
+                    object,
+                    action: Action::Unchanged,
+                    dry_run: self.dry_run,
+                })
+            }
+            Some(_) => Action::Updated,
+            None => Action::Created,
+        };
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        params.dry_run = self.dry_run;
+        api.patch(&object.name, &params, &Patch::Apply(desired))
+            .await
+            .map_err(|e| Error::from_kube(object.clone(), e))?;
+        tracing::info!(object = %object, ?action, dry_run = self.dry_run, "applied");
+        Ok(Change {
+            object,
+            action,
+            dry_run: self.dry_run,
+        })
+    }
+
+    /// Deletes an object; one that is not there is not an error (nothing changes).
+    pub(crate) async fn delete<K>(&self, api: &Api<K>, object: ObjectRef) -> Result<Option<Change>>
+    where
+        K: kube::Resource + Clone + DeserializeOwned + fmt::Debug,
+    {
+        let params = DeleteParams {
+            dry_run: self.dry_run,
+            ..DeleteParams::default()
+        };
+        match api.delete(&object.name, &params).await {
+            Ok(_) => {
+                tracing::info!(object = %object, dry_run = self.dry_run, "deleted");
+                Ok(Some(Change {
+                    object,
+                    action: Action::Deleted,
+                    dry_run: self.dry_run,
+                }))
+            }
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+            Err(e) => Err(Error::from_kube(object, e)),
+        }
+    }
+}

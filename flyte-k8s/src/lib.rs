@@ -1,0 +1,43 @@
+//! Flyte on Kubernetes: the jobs operators script with kubectl, with the Flyte knowledge built
+//! in.
+//!
+//! **Status:** tenancy (namespaces as flyteadmin names them, quotas, limit ranges, service
+//! accounts with cloud identity) and task secrets work; deployment health, stuck FlyteWorkflows
+//! and execution diagnosis are being built.
+//!
+//! Every write is a server-side apply with field manager `flyte-rs`: idempotent (an object that
+//! already says what we want is not written at all), and with [`K8s::dry_run`] the API server
+//! checks the change without keeping it.
+//!
+//! # Main types
+//! - [`K8s`]: a `kube` client (kubeconfig as kubectl reads it, or in-cluster) with dry run.
+//! - [`Tenant`], [`Quota`], [`LimitDefaults`], [`ServiceAccountSpec`]: what a team gets.
+//! - [`SecretValue`] and [`SecretInfo`]: task secrets, whose values are never shown.
+//! - [`Change`]: what a call changed (or, in a dry run, would change).
+//! - [`Error`]: which object, and whether access was denied, it was missing or in conflict.
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), flyte_k8s::Error> {
+//! use flyte_k8s::{K8s, Quota, Tenant};
+//! let k8s = K8s::try_default().await?;
+//! let tenant = Tenant::new("ml-team", ["development", "production"])
+//!     .quota(Quota::new().cpu("64").memory("256Gi"));
+//! for change in k8s.ensure_tenant(&tenant).await? {
+//!     println!("{change}");
+//! }
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod secrets;
+mod tenancy;
+
+pub use client::{Action, Change, K8s, FIELD_MANAGER, MANAGED_BY};
+pub use error::{Error, ObjectRef, Result};
+pub use secrets::{SecretInfo, SecretValue};
+pub use tenancy::{
+    namespace_for, LimitDefaults, Quota, ServiceAccountSpec, Tenant, TenantNamespace,
+    DEFAULT_NAMESPACE_TEMPLATE,
+};

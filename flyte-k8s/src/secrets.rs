@@ -1,0 +1,197 @@
+//! Task secrets: a task's `Secret(group, key)` is key `key` of the Kubernetes secret named
+//! after `group` in the execution's namespace. Values go in and never come out: listing shows
+//! names and keys, and nothing here prints, logs or returns a value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::ByteString;
+use kube::api::{Api, ListParams};
+
+use crate::client::{Change, K8s, MANAGED_BY};
+use crate::error::{Error, ObjectRef, Result};
+
+/// A secret value; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(Vec<u8>);
+
+impl SecretValue {
+    /// A value.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> SecretValue {
+        SecretValue(bytes.into())
+    }
+
+    /// The content of a file.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the file when it cannot be read.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<SecretValue> {
+        let path = path.as_ref();
+        std::fs::read(path)
+            .map(SecretValue)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// The value of an environment variable.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the variable when it is not set.
+    pub fn from_env(name: &str) -> Result<SecretValue> {
+        std::env::var_os(name)
+            .map(|v| SecretValue(v.into_encoded_bytes()))
+            .ok_or_else(|| Error::Invalid(format!("environment variable {name} is not set")))
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretValue(<{} bytes>)", self.0.len())
+    }
+}
+
+/// What listing shows of a secret: never its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    /// The secret's name (the task's secret group).
+    pub name: String,
+    /// Its keys.
+    pub keys: Vec<String>,
+    /// Whether flyte-rs manages it.
+    pub managed: bool,
+}
+
+fn check_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "secret key {key:?}: use letters, digits, '-', '_' and '.'"
+        )))
+    }
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "secret name {name:?}: lowercase letters, digits, '-' and '.', starting and ending alphanumeric"
+        )))
+    }
+}
+
+impl K8s {
+    /// Creates or updates secret `name` (a task's secret group) in `namespace` with exactly
+    /// `data`'s keys. A secret that already holds exactly these is not written.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for bad names, keys or no data, before any call; the API's errors.
+    pub async fn apply_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        data: &BTreeMap<String, SecretValue>,
+    ) -> Result<Change> {
+        check_name(name)?;
+        if data.is_empty() {
+            return Err(Error::Invalid(format!("secret {name}: no keys given")));
+        }
+        for key in data.keys() {
+            check_key(key)?;
+        }
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let bytes: BTreeMap<String, ByteString> = data
+            .iter()
+            .map(|(k, v)| (k.clone(), ByteString(v.0.clone())))
+            .collect();
+        let desired = Secret {
+            metadata: ObjectMeta {
+                name: Some(name.to_owned()),
+                namespace: Some(namespace.to_owned()),
+                labels: Some(BTreeMap::from([(
+                    "app.kubernetes.io/managed-by".to_owned(),
+                    MANAGED_BY.to_owned(),
+                )])),
+                ..Default::default()
+            },
+            data: Some(bytes.clone()),
+            type_: Some("Opaque".to_owned()),
+            ..Default::default()
+        };
+        self.apply(
+            &api,
+            ObjectRef::new("secret", Some(namespace), name),
+            &desired,
+            |c| c.data.as_ref() == Some(&bytes),
+        )
+        .await
+    }
+
+    /// The secrets of `namespace`: names and keys, never values. Service-account tokens and
+    /// Helm's release secrets are left out.
+    ///
+    /// # Errors
+    /// The API's errors.
+    pub async fn list_secrets(&self, namespace: &str) -> Result<Vec<SecretInfo>> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let list = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| Error::from_kube(ObjectRef::new("secret", Some(namespace), ""), e))?;
+        let mut out: Vec<SecretInfo> = list
+            .items
+            .into_iter()
+            .filter(|s| {
+                !matches!(
+                    s.type_.as_deref(),
+                    Some("kubernetes.io/service-account-token" | "helm.sh/release.v1")
+                )
+            })
+            .filter_map(|s| {
+                let managed = s
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("app.kubernetes.io/managed-by"))
+                    .is_some_and(|v| v == MANAGED_BY);
+                let mut keys: Vec<String> = s.data.unwrap_or_default().into_keys().collect();
+                keys.extend(s.string_data.unwrap_or_default().into_keys());
+                keys.sort();
+                keys.dedup();
+                Some(SecretInfo {
+                    name: s.metadata.name?,
+                    keys,
+                    managed,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Deletes secret `name` from `namespace`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is no such secret; the API's errors.
+    pub async fn delete_secret(&self, namespace: &str, name: &str) -> Result<Change> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let object = ObjectRef::new("secret", Some(namespace), name);
+        self.delete(&api, object.clone())
+            .await?
+            .ok_or(Error::NotFound { object })
+    }
+}

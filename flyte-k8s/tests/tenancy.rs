@@ -1,0 +1,318 @@
+//! Tenancy and secrets through a kubeconfig that points at the test kit's mock Kubernetes API.
+
+use std::collections::BTreeMap;
+
+use flyte_k8s::{
+    Action, Error, K8s, LimitDefaults, Quota, SecretValue, ServiceAccountSpec, Tenant,
+};
+use flyte_testkit::MockKube;
+use serde_json::json;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn connect(
+    kube: &MockKube,
+    dir: &tempfile::TempDir,
+) -> Result<K8s, Box<dyn std::error::Error>> {
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kube.kubeconfig_yaml())?;
+    Ok(K8s::from_kubeconfig(&path, Some("mock")).await?)
+}
+
+fn team() -> Tenant {
+    Tenant::new("ml-team", ["development", "production"])
+        .label("cost-center", "42")
+        .quota(Quota::new().cpu("64").memory("256Gi").gpu("4"))
+        .limits(
+            LimitDefaults::new()
+                .default_cpu("500m")
+                .default_memory("1Gi")
+                .max_memory("64Gi"),
+        )
+        .service_account(
+            ServiceAccountSpec::new("default").eks_role("arn:aws:iam::123456789012:role/ml-team"),
+        )
+}
+
+fn actions(changes: &[flyte_k8s::Change]) -> Vec<(String, Action)> {
+    changes
+        .iter()
+        .map(|c| (c.object.to_string(), c.action))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_tenant_gets_its_namespaces_quota_limits_and_identity_once() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?;
+    let changes = k8s.ensure_tenant(&team()).await?;
+    assert_eq!(
+        actions(&changes),
+        [
+            ("namespace ml-team-development".to_owned(), Action::Created),
+            (
+                "resourcequota ml-team-development/project-quota".to_owned(),
+                Action::Created
+            ),
+            (
+                "limitrange ml-team-development/project-limits".to_owned(),
+                Action::Created
+            ),
+            (
+                "serviceaccount ml-team-development/default".to_owned(),
+                Action::Created
+            ),
+            ("namespace ml-team-production".to_owned(), Action::Created),
+            (
+                "resourcequota ml-team-production/project-quota".to_owned(),
+                Action::Created
+            ),
+            (
+                "limitrange ml-team-production/project-limits".to_owned(),
+                Action::Created
+            ),
+            (
+                "serviceaccount ml-team-production/default".to_owned(),
+                Action::Created
+            ),
+        ]
+    );
+    let ns = kube
+        .object("Namespace", "", "ml-team-production")
+        .ok_or("no namespace")?;
+    assert_eq!(ns["metadata"]["labels"]["flyte.org/project"], "ml-team");
+    assert_eq!(ns["metadata"]["labels"]["flyte.org/domain"], "production");
+    assert_eq!(ns["metadata"]["labels"]["cost-center"], "42");
+    let quota = kube
+        .object("ResourceQuota", "ml-team-development", "project-quota")
+        .ok_or("no quota")?;
+    assert_eq!(
+        quota["spec"]["hard"],
+        json!({"limits.cpu": "64", "limits.memory": "256Gi", "requests.nvidia.com/gpu": "4"})
+    );
+    let limits = kube
+        .object("LimitRange", "ml-team-development", "project-limits")
+        .ok_or("no limits")?;
+    assert_eq!(limits["spec"]["limits"][0]["default"]["cpu"], "500m");
+    assert_eq!(limits["spec"]["limits"][0]["max"]["memory"], "64Gi");
+    let sa = kube
+        .object("ServiceAccount", "ml-team-development", "default")
+        .ok_or("no service account")?;
+    assert_eq!(
+        sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::123456789012:role/ml-team"
+    );
+
+    // Again: everything already says so, and nothing is written.
+    let writes = kube.writes();
+    let again = k8s.ensure_tenant(&team()).await?;
+    assert!(
+        again.iter().all(|c| c.action == Action::Unchanged),
+        "{again:?}"
+    );
+    assert_eq!(kube.writes(), writes);
+
+    // A bigger quota touches only the quotas.
+    let bigger = team().quota(Quota::new().cpu("128").memory("256Gi").gpu("4"));
+    let changed: Vec<_> = k8s
+        .ensure_tenant(&bigger)
+        .await?
+        .into_iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .map(|c| (c.object.kind, c.action))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("resourcequota", Action::Updated),
+            ("resourcequota", Action::Updated)
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_and_keeps_nothing() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?.dry_run(true);
+    let tenant = Tenant::new("ml-team", ["development"]);
+    let changes = k8s.ensure_tenant(&tenant).await?;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        changes[0].to_string(),
+        "namespace ml-team-development: would create"
+    );
+    assert!(kube
+        .object("Namespace", "", "ml-team-development")
+        .is_none());
+    assert!(kube
+        .requests()
+        .iter()
+        .filter(|(m, _)| m != "GET")
+        .all(|(_, p)| p.contains("dryRun=All")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn namespace_templates_and_bad_input() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?;
+    let t = Tenant::new("ml", ["staging"]).namespace_template("{{domain}}-{{ project }}-flyte");
+    assert_eq!(
+        t.namespaces()?,
+        [("staging".to_owned(), "staging-ml-flyte".to_owned())]
+    );
+
+    for (tenant, says) in [
+        (
+            Tenant::new("ML_Team", ["development"]),
+            "project \"ML_Team\"",
+        ),
+        (Tenant::new("ml", Vec::<String>::new()), "no domains"),
+        (
+            Tenant::new("ml", ["development"]).quota(Quota::new().memory("lots")),
+            "quota limits.memory \"lots\" is not a Kubernetes quantity",
+        ),
+    ] {
+        let e = k8s.ensure_tenant(&tenant).await.expect_err("bad input");
+        assert!(
+            matches!(e, Error::Invalid(_)) && e.to_string().contains(says),
+            "{e}"
+        );
+    }
+    assert!(
+        kube.requests().is_empty(),
+        "bad input is refused before any call"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tenants_are_listed_and_removed_and_nothing_else_is_touched() -> TestResult {
+    let kube = MockKube::start().await?;
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml-team-legacy", "labels": {"flyte.org/project": "ml-team"}}}));
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?;
+    k8s.ensure_tenant(&team()).await?;
+    k8s.ensure_tenant(&Tenant::new("other", ["development"]))
+        .await?;
+    let mine: Vec<String> = k8s
+        .list_tenants(Some("ml-team"))
+        .await?
+        .into_iter()
+        .map(|t| format!("{}:{}:{}", t.namespace, t.project, t.domain))
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            "ml-team-development:ml-team:development",
+            "ml-team-production:ml-team:production"
+        ]
+    );
+    assert_eq!(k8s.list_tenants(None).await?.len(), 3);
+    let removed = k8s.remove_tenant("ml-team").await?;
+    assert_eq!(removed.len(), 2);
+    assert!(kube
+        .object("Namespace", "", "ml-team-development")
+        .is_none());
+    assert!(kube
+        .object("ResourceQuota", "ml-team-development", "project-quota")
+        .is_none());
+    assert!(
+        kube.object("Namespace", "", "ml-team-legacy").is_some(),
+        "not ours"
+    );
+    assert!(kube.object("Namespace", "", "other-development").is_some());
+    Ok(())
+}
+
+#[tokio::test]
+async fn rbac_denials_and_conflicts_name_the_object() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?;
+    kube.deny("patch", "resourcequotas");
+    let e = k8s.ensure_tenant(&team()).await.expect_err("denied");
+    assert!(e.is_forbidden(), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.starts_with("resourcequota ml-team-development/project-quota: forbidden")
+            && text.contains("cannot patch resource \"resourcequotas\""),
+        "{text}"
+    );
+    let kube = MockKube::start().await?;
+    let k8s = connect(&kube, &dir).await?;
+    kube.conflict_next("namespaces", 1);
+    let e = k8s.ensure_tenant(&team()).await.expect_err("conflict");
+    assert!(
+        matches!(&e, Error::Conflict { object, .. } if object.to_string() == "namespace ml-team-development"),
+        "{e:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn secrets_go_in_and_only_their_keys_come_out() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir).await?;
+    k8s.ensure_tenant(&Tenant::new("ml-team", ["development"]))
+        .await?;
+    let ns = "ml-team-development";
+    let file = dir.path().join("token");
+    std::fs::write(&file, "from-a-file-s3cret")?;
+    let data = BTreeMap::from([
+        ("access-key".to_owned(), SecretValue::new("AKIA-s3cret")),
+        ("token".to_owned(), SecretValue::from_file(&file)?),
+    ]);
+    assert!(!format!("{data:?}").contains("s3cret"));
+    let c = k8s.apply_secret(ns, "aws", &data).await?;
+    assert_eq!(c.to_string(), "secret ml-team-development/aws: created");
+    let stored = kube.object("Secret", ns, "aws").ok_or("no secret")?;
+    assert_eq!(stored["data"]["access-key"], "QUtJQS1zM2NyZXQ=");
+    assert_eq!(
+        k8s.apply_secret(ns, "aws", &data).await?.action,
+        Action::Unchanged
+    );
+    let one = BTreeMap::from([("access-key".to_owned(), SecretValue::new("rotated"))]);
+    assert_eq!(
+        k8s.apply_secret(ns, "aws", &one).await?.action,
+        Action::Updated
+    );
+
+    kube.insert(json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token", "metadata": {"name": "default-token", "namespace": ns}, "data": {"token": "eA=="}}));
+    let listed = k8s.list_secrets(ns).await?;
+    assert_eq!(
+        listed.len(),
+        1,
+        "service account tokens are left out: {listed:?}"
+    );
+    assert_eq!(listed[0].name, "aws");
+    assert!(listed[0].managed);
+    assert!(!listed[0].keys.is_empty());
+    assert!(
+        !format!("{listed:?}").contains("s3cret") && !format!("{listed:?}").contains("rotated")
+    );
+
+    assert_eq!(k8s.delete_secret(ns, "aws").await?.action, Action::Deleted);
+    let e = k8s.delete_secret(ns, "aws").await.expect_err("gone");
+    assert!(
+        e.is_not_found() && e.to_string() == "secret ml-team-development/aws: not found",
+        "{e}"
+    );
+    let e = k8s
+        .apply_secret("nowhere", "aws", &data)
+        .await
+        .expect_err("no namespace");
+    assert!(e.to_string().contains("secret nowhere/aws"), "{e}");
+    assert!(!e.to_string().contains("s3cret"));
+    let e = k8s
+        .apply_secret(ns, "Bad_Name", &data)
+        .await
+        .expect_err("bad name");
+    assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    Ok(())
+}

@@ -1,0 +1,746 @@
+//! [`MockKube`]: a Kubernetes API server in-process on 127.0.0.1, for testing code that manages
+//! Flyte's Kubernetes objects without a cluster.
+//!
+//! It answers the real API paths (`/api/v1/...`, `/apis/GROUP/VERSION/...`) with real JSON
+//! shapes: get, list (with label and simple field selectors, in one namespace or across all),
+//! create, replace, delete, server-side apply (`application/apply-patch+yaml`), JSON merge and
+//! JSON patches, `dryRun=All`, pod logs, and `Status` errors (403, 404, 409) as the API server
+//! words them. Objects are JSON values, so any kind works, custom resources included.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let kube = flyte_testkit::MockKube::start().await?;
+//! std::fs::write("kubeconfig", kube.kubeconfig_yaml())?;   // then KUBECONFIG=kubeconfig
+//! kube.insert(serde_json::json!({
+//!     "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flyte"}
+//! }));
+//! # Ok(()) }
+//! ```
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use hyper::service::{make_service_fn, service_fn};
+use hyper::{Body, Method, Request, Response, StatusCode};
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+
+/// Where an object lives: its resource (plural), namespace ("" for cluster-wide) and name.
+type Key = (String, String, String);
+
+#[derive(Debug, Default)]
+struct Store {
+    objects: BTreeMap<Key, Value>,
+    resource_version: u64,
+    denied: HashSet<(String, String)>,
+    conflicts: HashMap<String, usize>,
+    requests: Vec<(String, String)>,
+    logs: HashMap<(String, String, String), String>,
+}
+
+/// What the mock knows of a resource: its kind and API version, from its plural.
+fn kind_of(resource: &str, api_version: &str) -> String {
+    match resource {
+        "namespaces" => "Namespace",
+        "secrets" => "Secret",
+        "resourcequotas" => "ResourceQuota",
+        "limitranges" => "LimitRange",
+        "serviceaccounts" => "ServiceAccount",
+        "pods" => "Pod",
+        "events" => "Event",
+        "configmaps" => "ConfigMap",
+        "deployments" => "Deployment",
+        "statefulsets" => "StatefulSet",
+        "replicasets" => "ReplicaSet",
+        "flyteworkflows" => "FlyteWorkflow",
+        other => {
+            let _ = api_version;
+            return other.trim_end_matches('s').to_owned();
+        }
+    }
+    .to_owned()
+}
+
+/// The plural of a kind, for objects inserted as fixtures.
+fn resource_of(kind: &str) -> String {
+    match kind {
+        "Namespace" => "namespaces".to_owned(),
+        "Secret" => "secrets".to_owned(),
+        "ResourceQuota" => "resourcequotas".to_owned(),
+        "LimitRange" => "limitranges".to_owned(),
+        "ServiceAccount" => "serviceaccounts".to_owned(),
+        "Pod" => "pods".to_owned(),
+        "Event" => "events".to_owned(),
+        "ConfigMap" => "configmaps".to_owned(),
+        "Deployment" => "deployments".to_owned(),
+        "StatefulSet" => "statefulsets".to_owned(),
+        "ReplicaSet" => "replicasets".to_owned(),
+        "FlyteWorkflow" => "flyteworkflows".to_owned(),
+        other => format!("{}s", other.to_ascii_lowercase()),
+    }
+}
+
+fn status(code: StatusCode, reason: &str, message: String) -> Response<Body> {
+    let body = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": message, "reason": reason, "code": code.as_u16(),
+    });
+    respond(code, &body)
+}
+
+fn respond(code: StatusCode, body: &Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = code;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// RFC 7386 merge of `patch` into `target` (null removes).
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A JSON pointer's segments.
+fn pointer(path: &str) -> Vec<String> {
+    path.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// RFC 6902 `add`, `remove`, `replace` and `test`, enough for finalizers and labels.
+fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
+    for op in ops.as_array().ok_or("a JSON patch is an array")? {
+        let path = pointer(op["path"].as_str().ok_or("no path")?);
+        let (last, parents) = path.split_last().ok_or("empty path")?;
+        let mut at = &mut *target;
+        for p in parents {
+            at = match at {
+                Value::Object(m) => m.get_mut(p).ok_or(format!("no {p}"))?,
+                Value::Array(a) => a
+                    .get_mut(p.parse::<usize>().map_err(|e| e.to_string())?)
+                    .ok_or(format!("no index {p}"))?,
+                _ => return Err(format!("{p} is not a container")),
+            };
+        }
+        let value = op.get("value").cloned().unwrap_or(Value::Null);
+        match (op["op"].as_str(), at) {
+            (Some("test"), Value::Object(m)) => {
+                if m.get(last) != Some(&value) {
+                    return Err(format!("test failed at {last}"));
+                }
+            }
+            (Some("remove"), Value::Object(m)) => {
+                m.remove(last).ok_or(format!("no {last} to remove"))?;
+            }
+            (Some("remove"), Value::Array(a)) => {
+                let i: usize = last
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
+                if i >= a.len() {
+                    return Err(format!("no index {i} to remove"));
+                }
+                a.remove(i);
+            }
+            (Some("add" | "replace"), Value::Object(m)) => {
+                m.insert(last.clone(), value);
+            }
+            (Some("add"), Value::Array(a)) if last == "-" => a.push(value),
+            (Some("add" | "replace"), Value::Array(a)) => {
+                let i: usize = last
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
+                if i > a.len() {
+                    return Err(format!("index {i} out of range"));
+                }
+                if op["op"] == "replace" && i < a.len() {
+                    a[i] = value;
+                } else {
+                    a.insert(i, value);
+                }
+            }
+            (other, _) => return Err(format!("unsupported op {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `a=b,c!=d,e` label selectors (equality, inequality and existence).
+fn labels_match(obj: &Value, selector: &str) -> bool {
+    let labels = &obj["metadata"]["labels"];
+    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+        if let Some((k, v)) = term.split_once("!=") {
+            labels[k.trim()].as_str() != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once('=') {
+            labels[k.trim().trim_end_matches('=')].as_str() == Some(v.trim())
+        } else {
+            !labels[term.trim()].is_null()
+        }
+    })
+}
+
+/// `a.b=c` field selectors on dotted paths.
+fn fields_match(obj: &Value, selector: &str) -> bool {
+    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+        let Some((path, want)) = term.split_once('=') else {
+            return true;
+        };
+        let mut at = obj;
+        for p in path.trim_end_matches('=').split('.') {
+            at = &at[p];
+        }
+        at.as_str() == Some(want)
+    })
+}
+
+/// A parsed request path.
+struct Target {
+    api_version: String,
+    resource: String,
+    namespace: String,
+    name: Option<String>,
+    sub: Option<String>,
+}
+
+fn parse_path(path: &str) -> Option<Target> {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (api_version, rest) = match segs.as_slice() {
+        ["api", v, rest @ ..] => ((*v).to_owned(), rest),
+        ["apis", g, v, rest @ ..] => (format!("{g}/{v}"), rest),
+        _ => return None,
+    };
+    let own = |s: &&str| (*s).to_owned();
+    let t = |resource: &str, namespace: &str, name: Option<&&str>, sub: Option<&&str>| Target {
+        api_version: api_version.clone(),
+        resource: resource.to_owned(),
+        namespace: namespace.to_owned(),
+        name: name.map(own),
+        sub: sub.map(own),
+    };
+    Some(match rest {
+        ["namespaces"] => t("namespaces", "", None, None),
+        ["namespaces", name] => t("namespaces", "", Some(name), None),
+        ["namespaces", ns, resource] => t(resource, ns, None, None),
+        ["namespaces", ns, resource, name] => t(resource, ns, Some(name), None),
+        ["namespaces", ns, resource, name, sub] => t(resource, ns, Some(name), Some(sub)),
+        [resource] => t(resource, "", None, None),
+        [resource, name] => t(resource, "", Some(name), None),
+        _ => return None,
+    })
+}
+
+/// An in-process Kubernetes API server. Stops when dropped.
+#[derive(Debug)]
+pub struct MockKube {
+    addr: SocketAddr,
+    store: Arc<Mutex<Store>>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for MockKube {
+    fn drop(&mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl MockKube {
+    /// Starts serving on 127.0.0.1, on a free port.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start() -> std::io::Result<MockKube> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let store = Arc::new(Mutex::new(Store::default()));
+        let shared = Arc::clone(&store);
+        let make = make_service_fn(move |_| {
+            let store = Arc::clone(&shared);
+            async move {
+                Ok::<_, Infallible>(service_fn(move |req| {
+                    let store = Arc::clone(&store);
+                    async move { Ok::<_, Infallible>(handle(&store, req).await) }
+                }))
+            }
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = hyper::Server::from_tcp(listener)
+            .map_err(std::io::Error::other)?
+            .serve(make)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+        tokio::spawn(async move {
+            let _ = server.await;
+        });
+        Ok(MockKube {
+            addr,
+            store,
+            shutdown: Some(tx),
+        })
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A kubeconfig whose only context, `mock`, points at this server.
+    pub fn kubeconfig_yaml(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: mock\n  cluster:\n    server: {}\nusers:\n- name: mock\n  user:\n    token: mock-token\ncontexts:\n- name: mock\n  context:\n    cluster: mock\n    user: mock\n    namespace: default\ncurrent-context: mock\n",
+            self.url()
+        )
+    }
+
+    /// Adds (or replaces) an object, as a fixture: any kind, with `apiVersion`, `kind` and
+    /// `metadata.name` (and `metadata.namespace` for namespaced kinds).
+    pub fn insert(&self, mut object: Value) {
+        let kind = object["kind"].as_str().unwrap_or_default().to_owned();
+        let ns = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut store = self.store();
+        store.resource_version += 1;
+        let rv = store.resource_version;
+        if let Some(m) = object["metadata"].as_object_mut() {
+            m.entry("resourceVersion")
+                .or_insert_with(|| Value::String(rv.to_string()));
+            m.entry("uid")
+                .or_insert_with(|| Value::String(format!("uid-{rv}")));
+        }
+        store.objects.insert((resource_of(&kind), ns, name), object);
+    }
+
+    /// The object of `kind` (`Secret`, `Namespace`, ...) named `name` in `namespace` ("" for
+    /// cluster-wide kinds).
+    pub fn object(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
+        self.store()
+            .objects
+            .get(&(resource_of(kind), namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    /// Every object of `kind`, across namespaces.
+    pub fn objects(&self, kind: &str) -> Vec<Value> {
+        let resource = resource_of(kind);
+        self.store()
+            .objects
+            .iter()
+            .filter(|((r, _, _), _)| *r == resource)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Answers `verb` (`get`, `list`, `create`, `patch`, `update`, `delete`) on `resource`
+    /// (plural, `secrets`) with 403 from now on, as RBAC would.
+    pub fn deny(&self, verb: &str, resource: &str) {
+        self.store()
+            .denied
+            .insert((verb.to_owned(), resource.to_owned()));
+    }
+
+    /// Answers the next `times` writes to `resource` with 409 (a field manager conflict).
+    pub fn conflict_next(&self, resource: &str, times: usize) {
+        self.store().conflicts.insert(resource.to_owned(), times);
+    }
+
+    /// The log of `container` of `pod` in `namespace`.
+    pub fn set_log(&self, namespace: &str, pod: &str, container: &str, text: &str) {
+        self.store().logs.insert(
+            (namespace.to_owned(), pod.to_owned(), container.to_owned()),
+            text.to_owned(),
+        );
+    }
+
+    /// The requests served so far, as (method, path and query).
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.store().requests.clone()
+    }
+
+    /// How many writes (POST, PUT, PATCH, DELETE) were served, dry runs included.
+    pub fn writes(&self) -> usize {
+        self.store()
+            .requests
+            .iter()
+            .filter(|(m, _)| m != "GET")
+            .count()
+    }
+}
+
+async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let content_type = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = hyper::body::to_bytes(req.into_body())
+        .await
+        .unwrap_or_default();
+    let mut store = store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    store.requests.push((
+        method.to_string(),
+        if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{query}")
+        },
+    ));
+    let Some(t) = parse_path(&path) else {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        );
+    };
+    let verb = match (&method, &t.name) {
+        (&Method::GET, None) => "list",
+        (&Method::GET, Some(_)) => "get",
+        (&Method::POST, _) => "create",
+        (&Method::PUT, _) => "update",
+        (&Method::PATCH, _) => "patch",
+        (&Method::DELETE, _) => "delete",
+        _ => {
+            return status(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                format!("{method} is not supported"),
+            )
+        }
+    };
+    if store
+        .denied
+        .contains(&(verb.to_owned(), t.resource.clone()))
+    {
+        let group = t.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let scope = if t.namespace.is_empty() {
+            "at the cluster scope".to_owned()
+        } else {
+            format!("in the namespace \"{}\"", t.namespace)
+        };
+        return status(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "{} is forbidden: User \"mock\" cannot {verb} resource \"{}\" in API group \"{group}\" {scope}",
+                t.name.as_deref().map_or_else(|| t.resource.clone(), |n| format!("{} \"{n}\"", t.resource)),
+                t.resource
+            ),
+        );
+    }
+    let dry_run = query_param(&query, "dryRun").is_some_and(|v| v == "All");
+    let kind = kind_of(&t.resource, &t.api_version);
+    match (verb, t.sub.as_deref()) {
+        ("list", _) => {
+            let selector = query_param(&query, "labelSelector").unwrap_or_default();
+            let fields = query_param(&query, "fieldSelector").unwrap_or_default();
+            let items: Vec<Value> = store
+                .objects
+                .iter()
+                .filter(|((r, ns, _), v)| {
+                    *r == t.resource
+                        && (t.namespace.is_empty() || *ns == t.namespace)
+                        && labels_match(v, &selector)
+                        && fields_match(v, &fields)
+                })
+                .map(|(_, v)| v.clone())
+                .collect();
+            let rv = store.resource_version.to_string();
+            respond(
+                StatusCode::OK,
+                &json!({"kind": format!("{kind}List"), "apiVersion": t.api_version, "metadata": {"resourceVersion": rv}, "items": items}),
+            )
+        }
+        ("get", Some("log")) => {
+            let name = t.name.clone().unwrap_or_default();
+            let container = query_param(&query, "container").unwrap_or_default();
+            if !store
+                .objects
+                .contains_key(&("pods".to_owned(), t.namespace.clone(), name.clone()))
+            {
+                return status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("pods \"{name}\" not found"),
+                );
+            }
+            let text = store
+                .logs
+                .iter()
+                .find(|((ns, pod, c), _)| {
+                    *ns == t.namespace && *pod == name && (container.is_empty() || *c == container)
+                })
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let text = match query_param(&query, "tailLines").and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(n) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    lines[lines.len().saturating_sub(n)..].join("\n")
+                }
+                None => text,
+            };
+            let mut r = Response::new(Body::from(text));
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("text/plain"),
+            );
+            r
+        }
+        ("get", _) => {
+            let name = t.name.clone().unwrap_or_default();
+            match store
+                .objects
+                .get(&(t.resource.clone(), t.namespace.clone(), name.clone()))
+            {
+                Some(v) => respond(StatusCode::OK, v),
+                None => status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("{} \"{name}\" not found", t.resource),
+                ),
+            }
+        }
+        (verb, _) => write(&mut store, &t, verb, &kind, &content_type, &body, dry_run),
+    }
+}
+
+fn write(
+    store: &mut Store,
+    t: &Target,
+    verb: &str,
+    kind: &str,
+    content_type: &str,
+    body: &[u8],
+    dry_run: bool,
+) -> Response<Body> {
+    if let Some(n) = store.conflicts.get_mut(&t.resource) {
+        if *n > 0 {
+            *n -= 1;
+            return status(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .metadata.labels for {} \"{}\"", t.resource, t.name.clone().unwrap_or_default()),
+            );
+        }
+    }
+    let parsed: Option<Value> = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    format!("the body is not JSON: {e}"),
+                )
+            }
+        }
+    };
+    let name = t
+        .name
+        .clone()
+        .or_else(|| {
+            parsed
+                .as_ref()
+                .and_then(|p| p["metadata"]["name"].as_str().map(str::to_owned))
+        })
+        .unwrap_or_default();
+    let key = (t.resource.clone(), t.namespace.clone(), name.clone());
+    let existing = store.objects.get(&key).cloned();
+    if verb == "delete" {
+        let Some(old) = existing else {
+            return status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("{} \"{name}\" not found", t.resource),
+            );
+        };
+        if !dry_run {
+            store.objects.remove(&key);
+            if t.resource == "namespaces" {
+                store.objects.retain(|(_, ns, _), _| *ns != name);
+            }
+        }
+        return respond(StatusCode::OK, &old);
+    }
+    let Some(patch) = parsed else {
+        return status(StatusCode::BAD_REQUEST, "BadRequest", "no body".to_owned());
+    };
+    if !t.namespace.is_empty()
+        && t.resource != "namespaces"
+        && !store.objects.contains_key(&(
+            "namespaces".to_owned(),
+            String::new(),
+            t.namespace.clone(),
+        ))
+    {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("namespaces \"{}\" not found", t.namespace),
+        );
+    }
+    let (mut next, created) = match (verb, existing.clone()) {
+        ("create", Some(_)) => {
+            return status(
+                StatusCode::CONFLICT,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", t.resource),
+            );
+        }
+        ("create", None) | ("update", None) => (patch, true),
+        ("update", Some(_)) => (patch, false),
+        ("patch", current) => {
+            let created = current.is_none();
+            if created && !content_type.starts_with("application/apply-patch") {
+                return status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("{} \"{name}\" not found", t.resource),
+                );
+            }
+            let mut obj = current.unwrap_or_else(
+                || json!({"apiVersion": t.api_version, "kind": kind, "metadata": {}}),
+            );
+            if content_type.starts_with("application/json-patch") {
+                if let Err(e) = json_patch(&mut obj, &patch) {
+                    return status(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Invalid",
+                        format!("the JSON patch cannot be applied: {e}"),
+                    );
+                }
+            } else {
+                merge(&mut obj, &patch);
+            }
+            (obj, created)
+        }
+        _ => {
+            return status(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                verb.to_owned(),
+            )
+        }
+    };
+    // The server owns these fields.
+    let unchanged = existing.as_ref().is_some_and(|old| {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(m) = v["metadata"].as_object_mut() {
+                m.remove("resourceVersion");
+            }
+            v
+        };
+        strip(old) == strip(&next)
+    });
+    let rv = if unchanged {
+        existing
+            .as_ref()
+            .and_then(|o| o["metadata"]["resourceVersion"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    } else {
+        (store.resource_version + 1).to_string()
+    };
+    if let Some(m) = next["metadata"].as_object_mut() {
+        m.insert("name".into(), Value::String(name.clone()));
+        if !t.namespace.is_empty() {
+            m.insert("namespace".into(), Value::String(t.namespace.clone()));
+        }
+        m.insert("resourceVersion".into(), Value::String(rv.clone()));
+        let uid = existing
+            .as_ref()
+            .and_then(|o| o["metadata"]["uid"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("uid-{rv}"));
+        m.insert("uid".into(), Value::String(uid));
+        m.entry("creationTimestamp")
+            .or_insert_with(|| Value::String("2026-01-01T00:00:00Z".into()));
+    } else {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String(name));
+        next["metadata"] = Value::Object(m);
+    }
+    if !dry_run && !unchanged {
+        store.resource_version += 1;
+        store.objects.insert(key, next.clone());
+    }
+    respond(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        &next,
+    )
+}
