@@ -1,9 +1,10 @@
 //! Flyte on Kubernetes: the jobs operators script with kubectl, with the Flyte knowledge built
 //! in.
 //!
-//! **Status:** tenancy (namespaces as flyteadmin names them, quotas, limit ranges, service
-//! accounts with cloud identity) and task secrets work; deployment health, stuck FlyteWorkflows
-//! and execution diagnosis are being built.
+//! What it does: tenancy (namespaces as flyteadmin names them, quotas, limit ranges, service
+//! accounts with cloud identity), task secrets, the health of a Flyte deployment, stuck
+//! FlyteWorkflows (and freeing a stuck finalizer), propeller's log for one execution, and a
+//! diagnosis of one execution's pods and events.
 //!
 //! Every write is a server-side apply with field manager `flyte-rs`: idempotent (an object that
 //! already says what we want is not written at all), and with [`K8s::dry_run`] the API server
@@ -13,6 +14,9 @@
 //! - [`K8s`]: a `kube` client (kubeconfig as kubectl reads it, or in-cluster) with dry run.
 //! - [`Tenant`], [`Quota`], [`LimitDefaults`], [`ServiceAccountSpec`]: what a team gets.
 //! - [`SecretValue`] and [`SecretInfo`]: task secrets, whose values are never shown.
+//! - [`Health`]: [`K8s::deployment_health`], a verdict with reasons.
+//! - [`FlyteWorkflowInfo`]: [`K8s::flyteworkflows`], with [`FlyteWorkflowInfo::stuck`].
+//! - [`Diagnosis`]: [`K8s::diagnose_execution`], findings a person understands.
 //! - [`Change`]: what a call changed (or, in a dry run, would change).
 //! - [`Error`]: which object, and whether access was denied, it was missing or in conflict.
 //!
@@ -30,12 +34,18 @@
 //! ```
 
 mod client;
+mod diagnose;
 mod error;
+mod health;
+mod propeller;
 mod secrets;
 mod tenancy;
 
 pub use client::{Action, Change, K8s, FIELD_MANAGER, MANAGED_BY};
+pub use diagnose::{Diagnosis, Finding, PodSummary, Severity};
 pub use error::{Error, ObjectRef, Result};
+pub use health::{ComponentHealth, Health, Layout, Verdict};
+pub use propeller::{FlyteWorkflowInfo, StuckReason, WorkflowPhase};
 pub use secrets::{SecretInfo, SecretValue};
 pub use tenancy::{
     namespace_for, LimitDefaults, Quota, ServiceAccountSpec, Tenant, TenantNamespace,
