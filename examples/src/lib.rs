@@ -51,6 +51,38 @@ impl Connection {
     }
 }
 
+/// The Kubernetes flags of the examples that talk to a cluster: the kubeconfig as kubectl
+/// finds it (`$KUBECONFIG`, `~/.kube/config`, or in-cluster), `--kubeconfig` and `--context`
+/// as kubectl takes them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KubeArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+}
+
+impl KubeArgs {
+    /// A client for the chosen cluster.
+    ///
+    /// # Errors
+    /// A kubeconfig that cannot be read or used.
+    pub async fn client(&self) -> Result<flyte_k8s::K8s, flyte_k8s::Error> {
+        let path = self.kubeconfig.clone().or_else(|| {
+            self.context.as_ref()?;
+            std::env::var_os("KUBECONFIG")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")))
+        });
+        match path {
+            Some(p) => flyte_k8s::K8s::from_kubeconfig(p, self.context.as_deref()).await,
+            None => flyte_k8s::K8s::try_default().await,
+        }
+    }
+}
+
 /// Prints `error: {e}` on one line to stderr and returns exit code 1.
 pub fn fail(e: impl Display) -> ExitCode {
     eprintln!("error: {e}");

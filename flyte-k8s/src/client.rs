@@ -70,6 +70,15 @@ impl fmt::Debug for K8s {
     }
 }
 
+/// kube talks TLS through rustls, which needs one process-wide crypto provider; when a program
+/// links both of rustls's providers (other crates may enable aws-lc-rs), none is chosen for it.
+/// Picks ring, unless the program already picked one.
+fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 impl K8s {
     /// The kubeconfig as kubectl finds it (`$KUBECONFIG`, `~/.kube/config`), or the in-cluster
     /// service account.
@@ -77,6 +86,7 @@ impl K8s {
     /// # Errors
     /// [`Error::Config`] when neither can be used.
     pub async fn try_default() -> Result<K8s> {
+        ensure_crypto_provider();
         let client = kube::Client::try_default()
             .await
             .map_err(|e| Error::Config(e.to_string()))?;
@@ -88,6 +98,7 @@ impl K8s {
     /// # Errors
     /// [`Error::Config`]: an unreadable file, an unknown context, a bad cluster or user entry.
     pub async fn from_kubeconfig(path: impl AsRef<Path>, context: Option<&str>) -> Result<K8s> {
+        ensure_crypto_provider();
         let path = path.as_ref();
         let kubeconfig = Kubeconfig::read_from(path)
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;

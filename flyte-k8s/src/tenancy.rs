@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
 
-use crate::client::{Change, K8s, MANAGED_BY};
+use crate::client::{Action, Change, K8s, MANAGED_BY};
 use crate::error::{Error, ObjectRef, Result};
 
 /// flyteadmin's default `namespace_mapping.template`.
@@ -342,12 +342,15 @@ impl K8s {
                 ..Default::default()
             };
             let want = labels.clone();
-            changes.push(
-                self.apply(&api, ObjectRef::new("namespace", None, ns), &desired, |c| {
+            let ns_change = self
+                .apply(&api, ObjectRef::new("namespace", None, ns), &desired, |c| {
                     contains(c.metadata.labels.as_ref(), &want)
                 })
-                .await?,
-            );
+                .await?;
+            // In a dry run the namespace is not made, and the API server would refuse objects
+            // in it: what goes inside a namespace that would be created would be created too.
+            let planned = self.dry_run && ns_change.action == Action::Created;
+            changes.push(ns_change);
             let owned = BTreeMap::from([(LABEL_MANAGED_BY.to_owned(), MANAGED_BY.to_owned())]);
             if let Some(hard) = &hard {
                 let api: Api<ResourceQuota> = Api::namespaced(self.client.clone(), ns);
@@ -360,12 +363,14 @@ impl K8s {
                     ..Default::default()
                 };
                 let object = ObjectRef::new("resourcequota", Some(ns), QUOTA_NAME);
-                changes.push(
+                changes.push(if planned {
+                    self.would_create(object)
+                } else {
                     self.apply(&api, object, &desired, |c| {
                         c.spec.as_ref().and_then(|s| s.hard.as_ref()) == Some(hard)
                     })
-                    .await?,
-                );
+                    .await?
+                });
             }
             if let Some(item) = &limit_item {
                 let api: Api<LimitRange> = Api::namespaced(self.client.clone(), ns);
@@ -376,12 +381,14 @@ impl K8s {
                     }),
                 };
                 let object = ObjectRef::new("limitrange", Some(ns), LIMITS_NAME);
-                changes.push(
+                changes.push(if planned {
+                    self.would_create(object)
+                } else {
                     self.apply(&api, object, &desired, |c| {
                         c.spec.as_ref().map(|s| &s.limits) == Some(&vec![item.clone()])
                     })
-                    .await?,
-                );
+                    .await?
+                });
             }
             if let Some(sa) = &tenant.service_account {
                 check_dns_label("service account", &sa.name)?;
@@ -393,15 +400,26 @@ impl K8s {
                     ..Default::default()
                 };
                 let object = ObjectRef::new("serviceaccount", Some(ns), &sa.name);
-                changes.push(
+                changes.push(if planned {
+                    self.would_create(object)
+                } else {
                     self.apply(&api, object, &desired, |c| {
                         contains(c.metadata.annotations.as_ref(), &sa.annotations)
                     })
-                    .await?,
-                );
+                    .await?
+                });
             }
         }
         Ok(changes)
+    }
+
+    /// A dry run's "would create" for an object whose namespace would be created first.
+    fn would_create(&self, object: ObjectRef) -> Change {
+        Change {
+            object,
+            action: Action::Created,
+            dry_run: true,
+        }
     }
 
     /// The namespaces flyte-rs made for tenants (labelled `app.kubernetes.io/managed-by:

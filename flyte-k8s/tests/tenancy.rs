@@ -137,16 +137,23 @@ async fn a_dry_run_reports_and_keeps_nothing() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
     let k8s = connect(&kube, &dir).await?.dry_run(true);
-    let tenant = Tenant::new("ml-team", ["development"]);
-    let changes = k8s.ensure_tenant(&tenant).await?;
-    assert_eq!(changes.len(), 1);
+    let changes = k8s.ensure_tenant(&team()).await?;
+    assert_eq!(changes.len(), 8);
     assert_eq!(
         changes[0].to_string(),
         "namespace ml-team-development: would create"
     );
+    assert_eq!(
+        changes[1].to_string(),
+        "resourcequota ml-team-development/project-quota: would create"
+    );
+    assert!(changes
+        .iter()
+        .all(|c| c.dry_run && c.action == Action::Created));
     assert!(kube
         .object("Namespace", "", "ml-team-development")
         .is_none());
+    assert!(kube.objects("ResourceQuota").is_empty());
     assert!(kube
         .requests()
         .iter()

@@ -1,0 +1,159 @@
+//! Checks a Flyte deployment on Kubernetes: the health of its components (flyte-binary or
+//! flyte-core) with one verdict and its reasons, the FlyteWorkflows that look stuck in any
+//! namespace, and with `--execution` why one execution is stuck or failing (its pods, their
+//! containers and events, in words).
+//!
+//! ```text
+//! cargo run --example doctor -- [--kubeconfig FILE] [--context C] [--namespace flyte] \
+//!     [--stuck-after 30m] [--execution PROJECT/DOMAIN/NAME] [--namespace-template T] [-o json]
+//! ```
+//! Exit code 0 when healthy, nothing is stuck and the execution (if any) shows no error; 1
+//! otherwise.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use clap::Parser;
+use flyte_examples::{fail, KubeArgs};
+use flyte_k8s::{namespace_for, Severity, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "doctor",
+    about = "Health, stuck executions and diagnosis of Flyte on Kubernetes"
+)]
+struct Cli {
+    #[command(flatten)]
+    kube: KubeArgs,
+    /// Where Flyte runs.
+    #[arg(short, long, default_value = "flyte")]
+    namespace: String,
+    /// How long without progress counts as stuck (Go durations: 30m, 2h).
+    #[arg(long, default_value = "30m")]
+    stuck_after: String,
+    /// One execution to diagnose: PROJECT/DOMAIN/NAME.
+    #[arg(long)]
+    execution: Option<String>,
+    /// flyteadmin's namespace template, to find the execution's namespace.
+    #[arg(long, default_value = DEFAULT_NAMESPACE_TEMPLATE)]
+    namespace_template: String,
+    /// Output: text or json.
+    #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
+    output: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => fail(e),
+    }
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
+    let stuck_after = flyte_config::parse_duration(&cli.stuck_after)
+        .map_err(|e| format!("--stuck-after {:?}: {e}", cli.stuck_after))?;
+    let execution = match &cli.execution {
+        None => None,
+        Some(e) => match e.split('/').collect::<Vec<_>>().as_slice() {
+            [p, d, n] if !p.is_empty() && !d.is_empty() && !n.is_empty() => Some((
+                namespace_for(&cli.namespace_template, p, d),
+                (*n).to_owned(),
+            )),
+            _ => return Err(format!("--execution {e:?}: expected PROJECT/DOMAIN/NAME").into()),
+        },
+    };
+    let k8s = cli.kube.client().await?;
+    let health = k8s.deployment_health(&cli.namespace).await?;
+    let now = SystemTime::now();
+    // A cluster without the FlyteWorkflow CRD has nothing stuck.
+    let workflows = match k8s.flyteworkflows(None).await {
+        Ok(w) => w,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let stuck: Vec<_> = workflows
+        .iter()
+        .filter_map(|w| w.stuck(now, stuck_after).map(|r| (w, r)))
+        .collect();
+    let diagnosis = match &execution {
+        Some((ns, name)) => Some(k8s.diagnose_execution(ns, name, stuck_after).await?),
+        None => None,
+    };
+    let ok = health.verdict == Verdict::Healthy
+        && stuck.is_empty()
+        && !diagnosis.as_ref().is_some_and(|d| d.has_errors());
+
+    if cli.output == "json" {
+        let out = serde_json::json!({
+            "namespace": health.namespace,
+            "verdict": health.verdict.to_string(),
+            "reasons": health.reasons,
+            "components": health.components.iter().map(|c| serde_json::json!({
+                "component": c.component, "deployment": c.deployment, "desired": c.desired,
+                "ready": c.ready, "restarts": c.restarts, "crash_looping": c.crash_looping,
+                "images": c.images,
+            })).collect::<Vec<_>>(),
+            "stuck": stuck.iter().map(|(w, r)| serde_json::json!({
+                "namespace": w.namespace, "name": w.name, "reason": r.to_string(),
+                "phase": w.phase.map(|p| p.to_string()), "finalizers": w.finalizers,
+            })).collect::<Vec<_>>(),
+            "execution": diagnosis.as_ref().map(|d| serde_json::json!({
+                "namespace": d.namespace, "name": d.execution,
+                "pods": d.pods.iter().map(|p| serde_json::json!({"name": p.name, "phase": p.phase, "node": p.node})).collect::<Vec<_>>(),
+                "findings": d.findings.iter().map(|f| serde_json::json!({
+                    "severity": severity(f.severity), "subject": f.subject, "message": f.message,
+                })).collect::<Vec<_>>(),
+            })),
+            "ok": ok,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ok);
+    }
+    println!(
+        "Flyte in namespace {}: {}",
+        health.namespace, health.verdict
+    );
+    for c in &health.components {
+        println!(
+            "  {:<15} {}/{} ready, {} restarts  {}",
+            c.component,
+            c.ready,
+            c.desired,
+            c.restarts,
+            c.images.join(" ")
+        );
+    }
+    for r in &health.reasons {
+        println!("  - {r}");
+    }
+    if stuck.is_empty() {
+        println!("No stuck FlyteWorkflows (threshold {}).", cli.stuck_after);
+    } else {
+        println!("Stuck FlyteWorkflows (threshold {}):", cli.stuck_after);
+        for (w, r) in &stuck {
+            println!("  {}/{}: {r}", w.namespace, w.name);
+        }
+    }
+    if let Some(d) = &diagnosis {
+        println!(
+            "Execution {}/{}: {} pods",
+            d.namespace,
+            d.execution,
+            d.pods.len()
+        );
+        for f in &d.findings {
+            println!("  {f}");
+        }
+    }
+    Ok(ok)
+}

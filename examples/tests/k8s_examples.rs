@@ -1,0 +1,303 @@
+//! The onboard, secrets and doctor examples against the mock Kubernetes API (and the test kit
+//! for FlyteAdmin), through a kubeconfig, as a user runs them.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+mod common;
+
+use flyte_testkit::{MockKube, TestAdmin};
+use serde_json::json;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn run(name: &str, args: &[String]) -> Result<Output, Box<dyn std::error::Error>> {
+    let bin = common::example(name)?;
+    let home = tempfile::tempdir()?;
+    let home_path = home.path().to_path_buf();
+    let args = args.to_vec();
+    Ok(tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .args(args)
+            .env_clear()
+            .env("HOME", home_path)
+            .output()
+    })
+    .await??)
+}
+
+fn kubeconfig(kube: &MockKube, dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, kube.kubeconfig_yaml())?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn secrets_create_list_delete_never_show_values() -> TestResult {
+    let kube = MockKube::start().await?;
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml-team-development"}}));
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+    let token = dir.path().join("token");
+    std::fs::write(&token, "file-s3cret")?;
+    let token = token.to_string_lossy().into_owned();
+    let out = run(
+        "secrets",
+        &args(&[
+            "--kubeconfig",
+            &kc,
+            "create",
+            "--project",
+            "ml-team",
+            "--domain",
+            "development",
+            "--name",
+            "aws",
+            "--from-literal",
+            "access-key=literal-s3cret",
+            "--from-file",
+            &format!("token={token}"),
+        ]),
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "secret ml-team-development/aws: created (keys: access-key, token)"
+    );
+    let out = run(
+        "secrets",
+        &args(&[
+            "--kubeconfig",
+            &kc,
+            "list",
+            "--namespace",
+            "ml-team-development",
+        ]),
+    )
+    .await?;
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "aws: access-key, token  (flyte-rs)"
+    );
+    let delete = args(&[
+        "--kubeconfig",
+        &kc,
+        "delete",
+        "--namespace",
+        "ml-team-development",
+        "--name",
+        "aws",
+    ]);
+    let out = run("secrets", &delete).await?;
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "secret ml-team-development/aws: deleted"
+    );
+    let out = run("secrets", &delete).await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: secret ml-team-development/aws: not found"
+    );
+    let out = run("secrets", &args(&["--kubeconfig", &kc, "list"])).await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--namespace NS, or --project P --domain D"));
+    let everything = kube
+        .requests()
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!everything.contains("s3cret"), "values never in paths");
+    Ok(())
+}
+
+fn rfc3339_ago(ago: Duration) -> String {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    flyte_config::format_rfc3339(i64::try_from(now - ago.as_secs()).unwrap_or(0), 0)
+}
+
+fn binary(kube: &MockKube, ready: i32) {
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flyte"}}));
+    kube.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "flyte-flyte-binary", "namespace": "flyte", "labels": {"app.kubernetes.io/name": "flyte-binary"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "flyte-binary"}},
+                 "template": {"spec": {"containers": [{"name": "flyte", "image": "cr.flyte.org/flyteorg/flyte-binary:v1.16.8"}]}}},
+        "status": {"readyReplicas": ready}
+    }));
+}
+
+#[tokio::test]
+async fn doctor_says_healthy_or_why_not() -> TestResult {
+    let kube = MockKube::start().await?;
+    binary(&kube, 1);
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+    let out = run("doctor", &args(&["--kubeconfig", &kc])).await?;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("Flyte in namespace flyte: healthy"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("No stuck FlyteWorkflows"), "{stdout}");
+
+    let kube = MockKube::start().await?;
+    binary(&kube, 0);
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flytesnacks-development"}}));
+    kube.insert(json!({"apiVersion": "flyte.lyft.com/v1alpha1", "kind": "FlyteWorkflow",
+        "metadata": {"name": "abc", "namespace": "flytesnacks-development", "creationTimestamp": rfc3339_ago(Duration::from_secs(7200)), "finalizers": ["flyte-finalizer"]},
+        "status": {"phase": 1, "lastUpdatedAt": rfc3339_ago(Duration::from_secs(5400))}}));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "abc-n0-0", "namespace": "flytesnacks-development", "labels": {"execution-id": "abc", "node-id": "n0"}},
+        "status": {"phase": "Pending", "containerStatuses": [{"name": "main", "image": "ghcr.io/acme/x:v1", "imageID": "", "ready": false, "restartCount": 0,
+                   "state": {"waiting": {"reason": "ErrImagePull", "message": "not found"}}}]}}));
+    let kc = kubeconfig(&kube, dir.path())?;
+    let out = run(
+        "doctor",
+        &args(&[
+            "--kubeconfig",
+            &kc,
+            "--execution",
+            "flytesnacks/development/abc",
+            "-o",
+            "json",
+        ]),
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["verdict"], "down");
+    assert_eq!(report["stuck"][0]["name"], "abc");
+    assert_eq!(report["stuck"][0]["reason"], "not progressing");
+    let findings = report["execution"]["findings"]
+        .as_array()
+        .ok_or("no findings")?;
+    assert!(findings.iter().any(|f| f["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("image ghcr.io/acme/x:v1 cannot be pulled"))));
+    let out = run(
+        "doctor",
+        &args(&["--kubeconfig", &kc, "--execution", "abc"]),
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("expected PROJECT/DOMAIN/NAME"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn onboard_twice_changes_nothing_the_second_time() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+    let file = dir.path().join("team.yaml");
+    std::fs::write(
+        &file,
+        "project: {id: ml-team, name: ML Team, description: Search models}\n\
+         domains: [development, production]\n\
+         namespaceLabels: {cost-center: \"42\"}\n\
+         quota: {cpu: \"64\", memory: 256Gi}\n\
+         containerLimits: {defaultCpu: 500m, defaultMemory: 1Gi}\n\
+         serviceAccount: {name: default, annotations: {eks.amazonaws.com/role-arn: \"arn:aws:iam::1:role/ml\"}}\n\
+         taskResources: {defaults: {cpu: 500m, memory: 1Gi}, limits: {cpu: \"8\", memory: 64Gi}}\n",
+    )?;
+    let file = file.to_string_lossy().into_owned();
+    let endpoint = admin.addr().to_string();
+    let base = |extra: &[&str]| {
+        let mut a = args(&[
+            &file,
+            "--endpoint",
+            &endpoint,
+            "--insecure",
+            "--kubeconfig",
+            &kc,
+        ]);
+        a.extend(args(extra));
+        a
+    };
+
+    let out = run("onboard", &base(&["--dry-run"])).await?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dry = text(&out.stdout);
+    assert!(dry.contains("project ml-team: would register"), "{dry}");
+    assert!(
+        dry.contains("namespace ml-team-production: would create"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("task resource attributes ml-team/development: would set"),
+        "{dry}"
+    );
+    assert!(kube
+        .object("Namespace", "", "ml-team-development")
+        .is_none());
+    assert_eq!(admin.calls("RegisterProject"), 0);
+
+    let out = run("onboard", &base(&[])).await?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first = text(&out.stdout);
+    assert!(first.contains("project ml-team: registered"), "{first}");
+    assert!(
+        first.contains("serviceaccount ml-team-development/default: created"),
+        "{first}"
+    );
+    assert!(
+        first.contains("task resource attributes ml-team/production: set"),
+        "{first}"
+    );
+    assert!(kube
+        .object("ResourceQuota", "ml-team-production", "project-quota")
+        .is_some());
+
+    let writes = kube.writes();
+    let out = run("onboard", &base(&[])).await?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let second = text(&out.stdout);
+    assert!(
+        second.lines().all(|l| l.ends_with("unchanged")),
+        "the second run changes nothing:\n{second}"
+    );
+    assert_eq!(kube.writes(), writes);
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "project: {id: ml-team}\nquotas: {cpu: 1}\n")?;
+    let out = run(
+        "onboard",
+        &args(&[
+            &bad.to_string_lossy(),
+            "--endpoint",
+            &endpoint,
+            "--insecure",
+            "--kubeconfig",
+            &kc,
+        ]),
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("file.quotas: unknown key"),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
