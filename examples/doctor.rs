@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! cargo run --example doctor -- [--kubeconfig FILE] [--context C] [--namespace flyte] \
-//!     [--stuck-after 30m] [--execution PROJECT/DOMAIN/NAME] [--namespace-template T] [-o json]
+//!     [--stuck-after 30m] [--execution PROJECT/DOMAIN/NAME [--logs N]] [--namespace-template T] \
+//!     [-o json]
 //! ```
 //! Exit code 0 when healthy, nothing is stuck and the execution (if any) shows no error; 1
 //! otherwise.
@@ -37,6 +38,10 @@ struct Cli {
     /// flyteadmin's namespace template, to find the execution's namespace.
     #[arg(long, default_value = DEFAULT_NAMESPACE_TEMPLATE)]
     namespace_template: String,
+    /// With --execution: also propeller's log lines about it (the last N lines of each
+    /// propeller pod are searched).
+    #[arg(long, value_name = "N")]
+    logs: Option<i64>,
     /// Output: text or json.
     #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
     output: String,
@@ -89,6 +94,10 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         Some((ns, name)) => Some(k8s.diagnose_execution(ns, name, stuck_after).await?),
         None => None,
     };
+    let log = match (&execution, cli.logs) {
+        (Some((_, name)), Some(n)) => k8s.propeller_log(&cli.namespace, name, n).await?,
+        _ => Vec::new(),
+    };
     let ok = health.verdict == Verdict::Healthy
         && stuck.is_empty()
         && !diagnosis.as_ref().is_some_and(|d| d.has_errors());
@@ -114,6 +123,7 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
                     "severity": severity(f.severity), "subject": f.subject, "message": f.message,
                 })).collect::<Vec<_>>(),
             })),
+            "propeller_log": log,
             "ok": ok,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -153,6 +163,12 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         );
         for f in &d.findings {
             println!("  {f}");
+        }
+    }
+    if !log.is_empty() {
+        println!("Propeller's log about it:");
+        for l in &log {
+            println!("  {l}");
         }
     }
     Ok(ok)

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use flyte_examples::{fail, KubeArgs};
-use flyte_k8s::{namespace_for, SecretValue, DEFAULT_NAMESPACE_TEMPLATE};
+use flyte_k8s::{namespace_for, task_secret_name, SecretValue, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
 #[command(name = "secrets", about = "Kubernetes secrets for Flyte tasks")]
@@ -41,6 +41,10 @@ struct Where {
     /// flyteadmin's namespace template.
     #[arg(long, default_value = DEFAULT_NAMESPACE_TEMPLATE)]
     namespace_template: String,
+    /// A prefix before the group in secret names (e.g. flyte-secret-), when the deployment's
+    /// secret manager uses one.
+    #[arg(long, default_value = "")]
+    name_prefix: String,
 }
 
 impl Where {
@@ -138,7 +142,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let keys: Vec<&String> = data.keys().collect();
             let k8s = cli.kube.client().await?.dry_run(dry_run);
-            let change = k8s.apply_secret(&ns, &name, &data).await?;
+            let change = k8s
+                .apply_secret(&ns, &task_secret_name(&at.name_prefix, &name), &data)
+                .await?;
             println!(
                 "{change} (keys: {})",
                 keys.iter()
@@ -158,7 +164,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Delete { at, name, dry_run } => {
             let ns = at.namespace()?;
             let k8s = cli.kube.client().await?.dry_run(dry_run);
-            println!("{}", k8s.delete_secret(&ns, &name).await?);
+            println!(
+                "{}",
+                k8s.delete_secret(&ns, &task_secret_name(&at.name_prefix, &name))
+                    .await?
+            );
         }
     }
     Ok(())

@@ -109,6 +109,27 @@ async fn secrets_create_list_delete_never_show_values() -> TestResult {
         text(&out.stderr).trim(),
         "error: secret ml-team-development/aws: not found"
     );
+    let out = run(
+        "secrets",
+        &args(&[
+            "--kubeconfig",
+            &kc,
+            "create",
+            "--namespace",
+            "ml-team-development",
+            "--name-prefix",
+            "flyte-secret-",
+            "--name",
+            "DB",
+            "--from-literal",
+            "password=p",
+        ]),
+    )
+    .await?;
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "secret ml-team-development/flyte-secret-db: created (keys: password)"
+    );
     let out = run("secrets", &args(&["--kubeconfig", &kc, "list"])).await?;
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--namespace NS, or --project P --domain D"));
@@ -170,6 +191,13 @@ async fn doctor_says_healthy_or_why_not() -> TestResult {
     kube.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "abc-n0-0", "namespace": "flytesnacks-development", "labels": {"execution-id": "abc", "node-id": "n0"}},
         "status": {"phase": "Pending", "containerStatuses": [{"name": "main", "image": "ghcr.io/acme/x:v1", "imageID": "", "ready": false, "restartCount": 0,
                    "state": {"waiting": {"reason": "ErrImagePull", "message": "not found"}}}]}}));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "flyte-flyte-binary-7c9", "namespace": "flyte", "labels": {"app.kubernetes.io/name": "flyte-binary"}}, "status": {"phase": "Running"}}));
+    kube.set_log(
+        "flyte",
+        "flyte-flyte-binary-7c9",
+        "flyte",
+        "Handling abc\nunrelated\nabc: task failed",
+    );
     let kc = kubeconfig(&kube, dir.path())?;
     let out = run(
         "doctor",
@@ -178,6 +206,8 @@ async fn doctor_says_healthy_or_why_not() -> TestResult {
             &kc,
             "--execution",
             "flytesnacks/development/abc",
+            "--logs",
+            "50",
             "-o",
             "json",
         ]),
@@ -188,6 +218,10 @@ async fn doctor_says_healthy_or_why_not() -> TestResult {
     assert_eq!(report["verdict"], "down");
     assert_eq!(report["stuck"][0]["name"], "abc");
     assert_eq!(report["stuck"][0]["reason"], "not progressing");
+    assert_eq!(
+        report["propeller_log"],
+        json!(["Handling abc", "abc: task failed"])
+    );
     let findings = report["execution"]["findings"]
         .as_array()
         .ok_or("no findings")?;

@@ -46,7 +46,7 @@ pub use diagnose::{Diagnosis, Finding, PodSummary, Severity};
 pub use error::{Error, ObjectRef, Result};
 pub use health::{ComponentHealth, Health, Layout, Verdict};
 pub use propeller::{FlyteWorkflowInfo, StuckReason, WorkflowPhase};
-pub use secrets::{SecretInfo, SecretValue};
+pub use secrets::{task_secret_name, SecretInfo, SecretValue};
 pub use tenancy::{
     namespace_for, LimitDefaults, Quota, ServiceAccountSpec, Tenant, TenantNamespace,
     DEFAULT_NAMESPACE_TEMPLATE,

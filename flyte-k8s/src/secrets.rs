@@ -13,6 +13,14 @@ use kube::api::{Api, ListParams};
 use crate::client::{Change, K8s, MANAGED_BY};
 use crate::error::{Error, ObjectRef, Result};
 
+/// The Kubernetes secret behind a task's `Secret(group, ...)`: named after the group, behind
+/// `prefix` for deployments that namespace their task secrets by name (Flyte's deployment
+/// docs show `flyte-secret-`); an empty prefix is the default Kubernetes secret manager's
+/// plain group name. Lowercased, as secret names must be.
+pub fn task_secret_name(prefix: &str, group: &str) -> String {
+    format!("{prefix}{group}").to_ascii_lowercase()
+}
+
 /// A secret value; its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretValue(Vec<u8>);
