@@ -15,6 +15,7 @@
 //!   the part flytepropeller plays in a deployment.
 //! - [`AuthSettings`], [`ExternalAuth`], [`DeviceDecision`]: authentication, off by default.
 //! - [`Fault`]: injected errors, dropped connections and delays.
+//! - [`MockKube`]: an in-process Kubernetes API server, for code that manages Flyte on Kubernetes.
 //! - [`flyteidl`]: the wire types, re-exported.
 //!
 //! # What is simulated
@@ -47,6 +48,49 @@
 //! assert_eq!(projects.projects[0].id, "flytesnacks");
 //! # Ok(()) }
 //! ```
+//!
+//! # Guide: testing your own automation
+//! Your service registers workflows, launches them and reads their outputs; its tests should do
+//! the same without a cluster. Start a test kit, give it an executor that plays the cluster
+//! (it decides each execution's outcome and outputs from its inputs), point your client at it,
+//! and assert on what a user would see. With flyte-rs's client this is a whole test
+//! (`flyte-admin-client/tests/guide.rs`, run by `cargo test`):
+//!
+//! ```rust,ignore
+//! #[tokio::test]
+//! async fn my_pipeline_doubles_its_input() -> Result<(), Box<dyn std::error::Error>> {
+//!     // The test kit plays FlyteAdmin; this executor plays the cluster: it doubles `x`.
+//!     let double = |run: &ExecutionRun| {
+//!         let x = literals::literal_map_to_json(&run.inputs)["x"].as_i64().unwrap_or(0);
+//!         let y = literals::json_to_literal(&json!(2 * x), &types::integer(), "y").unwrap_or_default();
+//!         Plan::succeed(Duration::from_millis(50), LiteralMap { literals: [("y".into(), y)].into() })
+//!     };
+//!     let admin = TestAdmin::builder().executor(Executors::custom(double)).start().await?;
+//!     let client = AdminClient::builder().endpoint(admin.addr().to_string()).insecure(true).build()?;
+//!
+//!     let task = ContainerTask::new("demo.double", "alpine:3.20").command(["sh", "-c", "..."])
+//!         .input("x", types::integer()).output("y", types::integer());
+//!     let wf = Workflow::new("demo.wf").input("x", types::integer())
+//!         .node(Node::task("n0", &task).bind("x", Source::input("x")))
+//!         .output("y", Source::output("n0", "y"));
+//!     let mut package = Package::default();
+//!     package.add_task(&task)?.add_workflow(&wf)?.add_launch_plan(&LaunchPlan::default_for(&wf))?;
+//!     client.register(package, &RegisterOptions::new("flytesnacks", "development").version("v1")).await?;
+//!
+//!     let lp = LaunchPlanId::new("flytesnacks", "development", "demo.wf", "v1");
+//!     let id = client.execute_launch_plan(&lp, None, json!({"x": 21}).as_object().ok_or("inputs")?).await?;
+//!     client.wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(30))).await?;
+//!     let (_, outputs) = client.execution_data(&id).await?;
+//!     assert_eq!(literals::literal_map_to_json(&outputs), json!({"y": 42}));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Then make it fail the way production does: [`TestAdmin::fail_next`] and
+//! [`TestAdminBuilder::random_faults`] for flaky networks, [`TestAdminBuilder::latency`] for
+//! slow ones, an executor returning a failed [`Plan`] for a task that breaks, and
+//! [`TestAdminBuilder::auth`] for a cluster that wants a login. For code that manages Flyte's
+//! Kubernetes objects, [`MockKube`] is the same idea for the Kubernetes API.
 //!
 //! # Feature flags
 //! None: every part is always present.
