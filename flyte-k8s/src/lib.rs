@@ -32,6 +32,15 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Feature flags
+//! None. TLS to the API server is rustls with ring (kube's `rustls-tls`); when a program links
+//! two rustls crypto providers, [`K8s::try_default`] and [`K8s::from_kubeconfig`] install ring
+//! as the process default unless the program chose one first.
+//!
+//! # Testing
+//! `flyte_testkit::MockKube` answers the Kubernetes API in-process; write its
+//! `kubeconfig_yaml()` to a file and use [`K8s::from_kubeconfig`].
 
 mod client;
 mod diagnose;
