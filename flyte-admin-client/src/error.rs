@@ -114,6 +114,8 @@ struct Inner {
     rpc: &'static str,
     endpoint: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// TLS refused the server: UNAVAILABLE on the wire, but no retry can help.
+    tls_rejected: bool,
 }
 
 impl Error {
@@ -129,6 +131,7 @@ impl Error {
             rpc,
             endpoint: endpoint.to_owned(),
             source: None,
+            tls_rejected: false,
         }))
     }
 
@@ -141,6 +144,7 @@ impl Error {
             status.message().to_owned()
         };
         let mut e = Error::new(code, rpc, endpoint, message);
+        e.0.tls_rejected = crate::retry::tls_rejected(&status);
         e.0.source = Some(Box::new(status));
         e
     }
@@ -225,9 +229,11 @@ impl Error {
         self.0.code == Code::DeadlineExceeded
     }
 
-    /// Worth retrying: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED.
+    /// Worth retrying: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, but not a TLS
+    /// handshake that refused the server's certificate (which tonic also reports as
+    /// UNAVAILABLE).
     pub fn is_transient(&self) -> bool {
-        self.0.code.is_transient()
+        self.0.code.is_transient() && !self.0.tls_rejected
     }
 }
 

@@ -89,7 +89,7 @@ fn retryable(status: &tonic::Status) -> bool {
 
 /// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
 /// reports that as UNAVAILABLE, but no retry can change the certificate.
-fn tls_rejected(status: &tonic::Status) -> bool {
+pub(crate) fn tls_rejected(status: &tonic::Status) -> bool {
     use tokio_rustls::rustls;
     let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     while let Some(e) = cur {

@@ -44,6 +44,10 @@ async fn an_unknown_ca_is_refused() -> TestResult {
         text.contains("invalid peer certificate: UnknownIssuer"),
         "says why: {text}"
     );
+    assert!(
+        !err.is_transient(),
+        "a refused certificate is not worth retrying"
+    );
     Ok(())
 }
 
