@@ -125,6 +125,10 @@ pub(crate) struct Db {
     pub(crate) tasks: Vec<Record<Task>>,
     pub(crate) workflows: Vec<Record<Workflow>>,
     pub(crate) launch_plans: Vec<Record<LaunchPlan>>,
+    /// Positions in `tasks`, `workflows` and `launch_plans` by (resource type, project,
+    /// domain, name, version): lookups stay constant as the store grows. Entities are only ever
+    /// appended, so positions never move.
+    pub(crate) index: HashMap<(i32, String, String, String, String), usize>,
     /// Named entity metadata by (resource type, project, domain, name).
     pub(crate) named: HashMap<(i32, String, String, String), NamedEntityMetadata>,
     pub(crate) descriptions: Vec<Record<admin::DescriptionEntity>>,
@@ -162,20 +166,69 @@ impl Db {
         Ok(())
     }
 
+    fn position(&self, rt: ResourceType, id: &Identifier) -> Option<usize> {
+        self.index
+            .get(&(
+                rt as i32,
+                id.project.clone(),
+                id.domain.clone(),
+                id.name.clone(),
+                id.version.clone(),
+            ))
+            .copied()
+    }
+
+    fn remember(&mut self, rt: ResourceType, id: Option<&Identifier>, at: usize) {
+        if let Some(id) = id {
+            self.index.insert(
+                (
+                    rt as i32,
+                    id.project.clone(),
+                    id.domain.clone(),
+                    id.name.clone(),
+                    id.version.clone(),
+                ),
+                at,
+            );
+        }
+    }
+
     pub(crate) fn find_task(&self, id: &Identifier) -> Option<&Record<Task>> {
-        self.tasks.iter().find(|t| same_id(t.value.id.as_ref(), id))
+        self.position(ResourceType::Task, id)
+            .and_then(|i| self.tasks.get(i))
     }
 
     pub(crate) fn find_workflow(&self, id: &Identifier) -> Option<&Record<Workflow>> {
-        self.workflows
-            .iter()
-            .find(|t| same_id(t.value.id.as_ref(), id))
+        self.position(ResourceType::Workflow, id)
+            .and_then(|i| self.workflows.get(i))
     }
 
     pub(crate) fn find_launch_plan(&self, id: &Identifier) -> Option<&Record<LaunchPlan>> {
-        self.launch_plans
-            .iter()
-            .find(|t| same_id(t.value.id.as_ref(), id))
+        self.position(ResourceType::LaunchPlan, id)
+            .and_then(|i| self.launch_plans.get(i))
+    }
+
+    pub(crate) fn push_task(&mut self, task: Task) {
+        self.remember(ResourceType::Task, task.id.as_ref(), self.tasks.len());
+        self.tasks.push(Record::new(task));
+    }
+
+    pub(crate) fn push_workflow(&mut self, workflow: Workflow) {
+        self.remember(
+            ResourceType::Workflow,
+            workflow.id.as_ref(),
+            self.workflows.len(),
+        );
+        self.workflows.push(Record::new(workflow));
+    }
+
+    pub(crate) fn push_launch_plan(&mut self, lp: LaunchPlan) {
+        self.remember(
+            ResourceType::LaunchPlan,
+            lp.id.as_ref(),
+            self.launch_plans.len(),
+        );
+        self.launch_plans.push(Record::new(lp));
     }
 
     pub(crate) fn find_execution(

@@ -54,9 +54,10 @@
 //! the same without a cluster. Start a test kit, give it an executor that plays the cluster
 //! (it decides each execution's outcome and outputs from its inputs), point your client at it,
 //! and assert on what a user would see. With flyte-rs's client this is a whole test
-//! (`flyte-admin-client/tests/guide.rs`, run by `cargo test`):
+//! (`flyte-admin-client/tests/guide.rs`, run by `cargo test`; quoted here as text because the
+//! test kit does not depend on the client):
 //!
-//! ```rust,ignore
+//! ```text
 //! #[tokio::test]
 //! async fn my_pipeline_doubles_its_input() -> Result<(), Box<dyn std::error::Error>> {
 //!     // The test kit plays FlyteAdmin; this executor plays the cluster: it doubles `x`.

@@ -326,7 +326,7 @@ impl Db {
         };
         self.ensure_named(ResourceType::Task, &id);
         self.store_description(ResourceType::Task, &id, spec.description);
-        self.tasks.push(Record::new(task));
+        self.push_task(task);
         Ok(())
     }
 
@@ -380,7 +380,7 @@ impl Db {
         };
         self.ensure_named(ResourceType::Workflow, &id);
         self.store_description(ResourceType::Workflow, &id, spec.description);
-        self.workflows.push(Record::new(workflow));
+        self.push_workflow(workflow);
         Ok(())
     }
 
@@ -516,7 +516,7 @@ impl Db {
             c.updated_at = Some(t);
         }
         self.ensure_named(ResourceType::LaunchPlan, &id);
-        self.launch_plans.push(Record::new(lp));
+        self.push_launch_plan(lp);
         Ok(())
     }
 
