@@ -23,6 +23,9 @@ use crate::retry::RetryPolicy;
 /// The transport every service client uses: a tonic channel wearing flyte-auth's layer.
 pub type Transport = AuthService<Channel>;
 
+/// How many connections registration uses by default.
+pub const DEFAULT_CONNECTIONS: usize = 8;
+
 /// flytekit's default: FlyteAdmin answers can be large (closures, execution data).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 20 * 1024 * 1024;
 
@@ -41,6 +44,7 @@ pub struct AdminClientBuilder {
     auth_problem: Option<String>,
     console: Option<String>,
     storage: StorageSource,
+    connections: usize,
 }
 
 /// Where the blob store behind execution data comes from.
@@ -80,6 +84,7 @@ impl Default for AdminClientBuilder {
             auth_problem: None,
             console: None,
             storage: StorageSource::None,
+            connections: DEFAULT_CONNECTIONS,
         }
     }
 }
@@ -180,6 +185,13 @@ impl AdminClientBuilder {
         self
     }
 
+    /// How many HTTP/2 connections registration spreads its calls over (default
+    /// [`DEFAULT_CONNECTIONS`]; the extra ones open on first use). Every other call uses one.
+    pub fn connections(mut self, n: usize) -> Self {
+        self.connections = n.max(1);
+        self
+    }
+
     /// The blob store to read execution data from when FlyteAdmin returns it neither inline
     /// nor as a signed URL (large data with `remoteData.signedUrls` off). [`Self::config`]
     /// takes it from the config's `storage` section; cloud stores need flyte-storage's `aws`,
@@ -220,15 +232,16 @@ impl AdminClientBuilder {
             .connect_timeout(self.connect_timeout)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(true);
-        let channel = if skip_verify {
+        let connector = if skip_verify {
             tracing::warn!(
                 endpoint = %shown,
                 "admin.insecureSkipVerify is set: the server's certificate is not checked, so \
                  anyone on the network path can impersonate FlyteAdmin; use caCertFilePath instead"
             );
-            let connector = crate::tls::SkipVerifyConnector::new(&endpoint.host)
-                .map_err(|e| config_error(format!("TLS: {e}")))?;
-            ep.connect_with_connector_lazy(connector)
+            Some(
+                crate::tls::SkipVerifyConnector::new(&endpoint.host)
+                    .map_err(|e| config_error(format!("TLS: {e}")))?,
+            )
         } else {
             if endpoint.tls {
                 let pem = match &self.ca_cert_file {
@@ -244,13 +257,23 @@ impl AdminClientBuilder {
                     .tls_config(tls)
                     .map_err(|e| config_error(format!("TLS: {e}")))?;
             }
-            ep.connect_lazy()
+            None
         };
+        // Each call makes one more HTTP/2 connection, opened on first use.
+        let connect = || match &connector {
+            Some(c) => ep.clone().connect_with_connector_lazy(c.clone()),
+            None => ep.clone().connect_lazy(),
+        };
+        let channel = connect();
         let auth = match &self.credentials {
             Some(c) => AuthLayer::new(c.clone()),
             None => AuthLayer::none(),
         };
         let transport = tower::Layer::layer(&auth, channel);
+        // Registration spreads its calls over a few connections: on one, every call's HTTP/2
+        // framing is serial work in one task on each side.
+        let mut spread = vec![transport.clone()];
+        spread.extend((1..self.connections).map(|_| tower::Layer::layer(&auth, connect())));
         let size = self.max_message_size;
         let signed = match &self.storage {
             StorageSource::Given(s) => s.clone(),
@@ -258,7 +281,8 @@ impl AdminClientBuilder {
         };
         Ok(AdminClient {
             inner: Arc::new(Inner {
-                transport: transport.clone(),
+                spread,
+                next: std::sync::atomic::AtomicUsize::new(0),
                 admin: AdminServiceClient::new(transport.clone())
                     .max_decoding_message_size(size)
                     .max_encoding_message_size(size),
@@ -298,8 +322,10 @@ fn native_roots_pem() -> Vec<u8> {
 }
 
 pub(crate) struct Inner {
-    /// The channel with the login layer, for calls made without generated stubs.
-    pub(crate) transport: Transport,
+    /// The channel with the login layer (first) and more connections to the same server, for
+    /// registration's many calls made without generated stubs.
+    pub(crate) spread: Vec<Transport>,
+    pub(crate) next: std::sync::atomic::AtomicUsize,
     pub(crate) admin: AdminServiceClient<Transport>,
     pub(crate) data_proxy: DataProxyServiceClient<Transport>,
     pub(crate) signals: SignalServiceClient<Transport>,

@@ -67,7 +67,9 @@ mod resources;
 mod retry;
 mod tls;
 
-pub use client::{AdminClient, AdminClientBuilder, Transport, DEFAULT_MAX_MESSAGE_SIZE};
+pub use client::{
+    AdminClient, AdminClientBuilder, Transport, DEFAULT_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
+};
 pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
 pub use list::{Filters, ListOptions, Listing};

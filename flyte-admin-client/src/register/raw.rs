@@ -54,7 +54,11 @@ impl AdminClient {
     pub(crate) async fn admin_raw(&self, method: &'static str, request: Vec<u8>) -> Result<()> {
         let path = format!("/flyteidl.service.AdminService/{method}");
         self.call(method, || {
-            let transport = self.inner.transport.clone();
+            let i = self
+                .inner
+                .next
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let transport = self.inner.spread[i % self.inner.spread.len()].clone();
             let request = request.clone();
             let path = path.clone();
             async move {
