@@ -132,6 +132,8 @@ pub(crate) struct Db {
     /// Named entity metadata by (resource type, project, domain, name).
     pub(crate) named: HashMap<(i32, String, String, String), NamedEntityMetadata>,
     pub(crate) descriptions: Vec<Record<admin::DescriptionEntity>>,
+    /// The identifiers in `descriptions`, to find one without a scan.
+    pub(crate) described: std::collections::HashSet<(i32, String, String, String, String)>,
     pub(crate) executions: Vec<Record<ExecRecord>>,
     pub(crate) attributes: Vec<AttributeRecord>,
     pub(crate) signals: Vec<Record<admin::Signal>>,

@@ -264,10 +264,14 @@ impl Db {
             let mut did = id.clone();
             did.resource_type = t as i32;
             d.id = Some(did.clone());
-            if !self.descriptions.iter().any(|r| {
-                same_id(r.value.id.as_ref(), &did)
-                    && r.value.id.as_ref().map(|i| i.resource_type) == Some(did.resource_type)
-            }) {
+            let key = (
+                did.resource_type,
+                did.project.clone(),
+                did.domain.clone(),
+                did.name.clone(),
+                did.version.clone(),
+            );
+            if self.described.insert(key) {
                 self.descriptions.push(Record::new(d));
             }
         }
