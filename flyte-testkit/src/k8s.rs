@@ -40,46 +40,36 @@ struct Store {
     logs: HashMap<(String, String, String), String>,
 }
 
-/// What the mock knows of a resource: its kind and API version, from its plural.
-fn kind_of(resource: &str, api_version: &str) -> String {
-    match resource {
-        "namespaces" => "Namespace",
-        "secrets" => "Secret",
-        "resourcequotas" => "ResourceQuota",
-        "limitranges" => "LimitRange",
-        "serviceaccounts" => "ServiceAccount",
-        "pods" => "Pod",
-        "events" => "Event",
-        "configmaps" => "ConfigMap",
-        "deployments" => "Deployment",
-        "statefulsets" => "StatefulSet",
-        "replicasets" => "ReplicaSet",
-        "flyteworkflows" => "FlyteWorkflow",
-        other => {
-            let _ = api_version;
-            return other.trim_end_matches('s').to_owned();
-        }
-    }
-    .to_owned()
+/// The kinds the mock names, with their plurals (the resource in API paths).
+const KINDS: [(&str, &str); 12] = [
+    ("Namespace", "namespaces"),
+    ("Secret", "secrets"),
+    ("ResourceQuota", "resourcequotas"),
+    ("LimitRange", "limitranges"),
+    ("ServiceAccount", "serviceaccounts"),
+    ("Pod", "pods"),
+    ("Event", "events"),
+    ("ConfigMap", "configmaps"),
+    ("Deployment", "deployments"),
+    ("StatefulSet", "statefulsets"),
+    ("ReplicaSet", "replicasets"),
+    ("FlyteWorkflow", "flyteworkflows"),
+];
+
+/// The kind of a resource, from its plural (an unknown plural loses its `s`).
+fn kind_of(resource: &str) -> String {
+    KINDS.iter().find(|(_, r)| *r == resource).map_or_else(
+        || resource.trim_end_matches('s').to_owned(),
+        |(k, _)| (*k).to_owned(),
+    )
 }
 
 /// The plural of a kind, for objects inserted as fixtures.
 fn resource_of(kind: &str) -> String {
-    match kind {
-        "Namespace" => "namespaces".to_owned(),
-        "Secret" => "secrets".to_owned(),
-        "ResourceQuota" => "resourcequotas".to_owned(),
-        "LimitRange" => "limitranges".to_owned(),
-        "ServiceAccount" => "serviceaccounts".to_owned(),
-        "Pod" => "pods".to_owned(),
-        "Event" => "events".to_owned(),
-        "ConfigMap" => "configmaps".to_owned(),
-        "Deployment" => "deployments".to_owned(),
-        "StatefulSet" => "statefulsets".to_owned(),
-        "ReplicaSet" => "replicasets".to_owned(),
-        "FlyteWorkflow" => "flyteworkflows".to_owned(),
-        other => format!("{}s", other.to_ascii_lowercase()),
-    }
+    KINDS.iter().find(|(k, _)| *k == kind).map_or_else(
+        || format!("{}s", kind.to_ascii_lowercase()),
+        |(_, r)| (*r).to_owned(),
+    )
 }
 
 fn status(code: StatusCode, reason: &str, message: String) -> Response<Body> {
@@ -498,7 +488,7 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
         );
     }
     let dry_run = query_param(&query, "dryRun").is_some_and(|v| v == "All");
-    let kind = kind_of(&t.resource, &t.api_version);
+    let kind = kind_of(&t.resource);
     match (verb, t.sub.as_deref()) {
         ("list", _) => {
             let selector = query_param(&query, "labelSelector").unwrap_or_default();
