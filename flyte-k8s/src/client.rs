@@ -14,6 +14,8 @@ use crate::error::{Error, ObjectRef, Result};
 pub const FIELD_MANAGER: &str = "flyte-rs";
 /// The `app.kubernetes.io/managed-by` label value on what flyte-rs creates.
 pub const MANAGED_BY: &str = "flyte-rs";
+/// The label that says who manages an object.
+pub(crate) const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// What a call did to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ListParams};
 
-use crate::client::{Change, K8s, MANAGED_BY};
+use crate::client::{Change, K8s, LABEL_MANAGED_BY, MANAGED_BY};
 use crate::error::{Error, ObjectRef, Result};
 
 /// The Kubernetes secret behind a task's `Secret(group, ...)`: named after the group, behind
@@ -131,7 +131,7 @@ impl K8s {
                 name: Some(name.to_owned()),
                 namespace: Some(namespace.to_owned()),
                 labels: Some(BTreeMap::from([(
-                    "app.kubernetes.io/managed-by".to_owned(),
+                    LABEL_MANAGED_BY.to_owned(),
                     MANAGED_BY.to_owned(),
                 )])),
                 ..Default::default()
@@ -174,7 +174,7 @@ impl K8s {
                     .metadata
                     .labels
                     .as_ref()
-                    .and_then(|l| l.get("app.kubernetes.io/managed-by"))
+                    .and_then(|l| l.get(LABEL_MANAGED_BY))
                     .is_some_and(|v| v == MANAGED_BY);
                 let mut keys: Vec<String> = s.data.unwrap_or_default().into_keys().collect();
                 keys.extend(s.string_data.unwrap_or_default().into_keys());

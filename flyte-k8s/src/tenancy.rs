@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
 
-use crate::client::{Action, Change, K8s, MANAGED_BY};
+use crate::client::{Action, Change, K8s, LABEL_MANAGED_BY, MANAGED_BY};
 use crate::error::{Error, ObjectRef, Result};
 
 /// flyteadmin's default `namespace_mapping.template`.
@@ -20,7 +20,6 @@ pub const DEFAULT_NAMESPACE_TEMPLATE: &str = "{{ project }}-{{ domain }}";
 /// The name flyteadmin's cluster resource templates give the quota.
 const QUOTA_NAME: &str = "project-quota";
 const LIMITS_NAME: &str = "project-limits";
-const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 const LABEL_PROJECT: &str = "flyte.org/project";
 const LABEL_DOMAIN: &str = "flyte.org/domain";
 
