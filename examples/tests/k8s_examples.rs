@@ -17,18 +17,7 @@ fn text(b: &[u8]) -> String {
 }
 
 async fn run(name: &str, args: &[String]) -> Result<Output, Box<dyn std::error::Error>> {
-    let bin = common::example(name)?;
-    let home = tempfile::tempdir()?;
-    let home_path = home.path().to_path_buf();
-    let args = args.to_vec();
-    Ok(tokio::task::spawn_blocking(move || {
-        std::process::Command::new(bin)
-            .args(args)
-            .env_clear()
-            .env("HOME", home_path)
-            .output()
-    })
-    .await??)
+    common::run_example(name, args.to_vec()).await
 }
 
 fn kubeconfig(kube: &MockKube, dir: &Path) -> Result<String, Box<dyn std::error::Error>> {

@@ -3,20 +3,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use flyte_k8s::{Action, Error, K8s, Layout, Severity, StuckReason, Verdict, WorkflowPhase};
+use flyte_k8s::{Action, Error, Layout, Severity, StuckReason, Verdict, WorkflowPhase};
 use flyte_testkit::MockKube;
 use serde_json::{json, Value};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::connect;
 
-async fn connect(
-    kube: &MockKube,
-    dir: &tempfile::TempDir,
-) -> Result<K8s, Box<dyn std::error::Error>> {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig_yaml())?;
-    Ok(K8s::from_kubeconfig(&path, None).await?)
-}
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// RFC 3339 for `ago` before now.
 fn ago(ago: Duration) -> String {
@@ -84,7 +78,7 @@ async fn flyte_core_health_names_what_is_short_and_what_crashes() -> TestResult 
                "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
     ));
     let dir = tempfile::tempdir()?;
-    let h = connect(&kube, &dir)
+    let h = connect(&kube, &dir, None)
         .await?
         .deployment_health("flyte")
         .await?;
@@ -120,7 +114,7 @@ async fn flyte_binary_down_and_nothing_found() -> TestResult {
         "cr.flyte.org/flyteorg/flyte-binary:v1.16.8",
     ));
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, None).await?;
     let h = k8s.deployment_health("flyte").await?;
     assert_eq!((h.layout, h.verdict), (Layout::FlyteBinary, Verdict::Down));
     assert_eq!(h.reasons, ["flyte-binary: no replica ready (0/1)"]);
@@ -195,7 +189,7 @@ async fn stuck_flyteworkflows_are_flagged_and_a_held_finalizer_freed() -> TestRe
     let kube = MockKube::start().await?;
     stuck_fixtures(&kube);
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, None).await?;
     let all = k8s.flyteworkflows(None).await?;
     let verdicts: Vec<(String, Option<StuckReason>)> = all
         .iter()
@@ -264,7 +258,7 @@ async fn propellers_log_is_filtered_to_one_execution() -> TestResult {
     ));
     kube.set_log("flyte", "flytepropeller-1", "main", "{\"msg\":\"Handling Workflow [abc123]\"}\n{\"msg\":\"other [zzz]\"}\n{\"msg\":\"abc123 node n0 failed\"}");
     let dir = tempfile::tempdir()?;
-    let lines = connect(&kube, &dir)
+    let lines = connect(&kube, &dir, None)
         .await?
         .propeller_log("flyte", "abc123", 100)
         .await?;
@@ -324,7 +318,7 @@ async fn a_failing_execution_is_explained_pod_by_pod() -> TestResult {
     kube.insert(json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "other.1", "namespace": ns},
         "involvedObject": {"kind": "Pod", "name": "someone-else-n0-0", "namespace": ns}, "reason": "FailedScheduling", "message": "not ours"}));
     let dir = tempfile::tempdir()?;
-    let d = connect(&kube, &dir)
+    let d = connect(&kube, &dir, None)
         .await?
         .diagnose_execution(ns, "abc", Duration::from_secs(1800))
         .await?;
@@ -350,7 +344,7 @@ async fn a_failing_execution_is_explained_pod_by_pod() -> TestResult {
     assert!(text.iter().all(|t| !t.contains("not ours")));
     assert_eq!(d.findings.last().map(|f| f.severity), Some(Severity::Info));
 
-    let gone = connect(&kube, &dir)
+    let gone = connect(&kube, &dir, None)
         .await?
         .diagnose_execution(ns, "nope", Duration::from_secs(60))
         .await?;

@@ -2,22 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use flyte_k8s::{
-    Action, Error, K8s, LimitDefaults, Quota, SecretValue, ServiceAccountSpec, Tenant,
-};
+use flyte_k8s::{Action, Error, LimitDefaults, Quota, SecretValue, ServiceAccountSpec, Tenant};
 use flyte_testkit::MockKube;
 use serde_json::json;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
+use common::connect;
 
-async fn connect(
-    kube: &MockKube,
-    dir: &tempfile::TempDir,
-) -> Result<K8s, Box<dyn std::error::Error>> {
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, kube.kubeconfig_yaml())?;
-    Ok(K8s::from_kubeconfig(&path, Some("mock")).await?)
-}
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn team() -> Tenant {
     Tenant::new("ml-team", ["development", "production"])
@@ -45,7 +37,7 @@ fn actions(changes: &[flyte_k8s::Change]) -> Vec<(String, Action)> {
 async fn a_tenant_gets_its_namespaces_quota_limits_and_identity_once() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     let changes = k8s.ensure_tenant(&team()).await?;
     assert_eq!(
         actions(&changes),
@@ -136,7 +128,7 @@ async fn a_tenant_gets_its_namespaces_quota_limits_and_identity_once() -> TestRe
 async fn a_dry_run_reports_and_keeps_nothing() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?.dry_run(true);
+    let k8s = connect(&kube, &dir, Some("mock")).await?.dry_run(true);
     let changes = k8s.ensure_tenant(&team()).await?;
     assert_eq!(changes.len(), 8);
     assert_eq!(
@@ -166,7 +158,7 @@ async fn a_dry_run_reports_and_keeps_nothing() -> TestResult {
 async fn namespace_templates_and_bad_input() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     let t = Tenant::new("ml", ["staging"]).namespace_template("{{domain}}-{{ project }}-flyte");
     assert_eq!(
         t.namespaces()?,
@@ -202,7 +194,7 @@ async fn tenants_are_listed_and_removed_and_nothing_else_is_touched() -> TestRes
     let kube = MockKube::start().await?;
     kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml-team-legacy", "labels": {"flyte.org/project": "ml-team"}}}));
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     k8s.ensure_tenant(&team()).await?;
     k8s.ensure_tenant(&Tenant::new("other", ["development"]))
         .await?;
@@ -240,7 +232,7 @@ async fn tenants_are_listed_and_removed_and_nothing_else_is_touched() -> TestRes
 async fn rbac_denials_and_conflicts_name_the_object() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     kube.deny("patch", "resourcequotas");
     let e = k8s.ensure_tenant(&team()).await.expect_err("denied");
     assert!(e.is_forbidden(), "{e:?}");
@@ -251,7 +243,7 @@ async fn rbac_denials_and_conflicts_name_the_object() -> TestResult {
         "{text}"
     );
     let kube = MockKube::start().await?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     kube.conflict_next("namespaces", 1);
     let e = k8s.ensure_tenant(&team()).await.expect_err("conflict");
     assert!(
@@ -265,7 +257,7 @@ async fn rbac_denials_and_conflicts_name_the_object() -> TestResult {
 async fn secrets_go_in_and_only_their_keys_come_out() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;
-    let k8s = connect(&kube, &dir).await?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
     k8s.ensure_tenant(&Tenant::new("ml-team", ["development"]))
         .await?;
     let ns = "ml-team-development";

@@ -19,29 +19,38 @@ pub(crate) fn example(name: &str) -> Result<PathBuf, Box<dyn std::error::Error>>
     Ok(path)
 }
 
-/// Runs example `name` against the test kit (`--endpoint ADDR --insecure`, then `args`), with
-/// an empty environment and a fresh `HOME`, as a user on a clean machine would.
+/// Runs example `name` with `args`, an empty environment and a fresh `HOME`, as a user on a
+/// clean machine would.
+#[allow(dead_code)] // Not every test binary runs examples this way.
+pub(crate) async fn run_example(
+    name: &str,
+    args: Vec<String>,
+) -> Result<std::process::Output, Box<dyn std::error::Error>> {
+    let bin = example(name)?;
+    let home = tempfile::tempdir()?;
+    let home_path = home.path().to_path_buf();
+    Ok(tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .args(args)
+            .env_clear()
+            .env("HOME", home_path)
+            .output()
+    })
+    .await??)
+}
+
+/// Runs example `name` against the test kit (`--endpoint ADDR --insecure`, then `args`).
 #[allow(dead_code)] // Not every test binary runs an example against the test kit.
 pub(crate) async fn run_against(
     admin: &flyte_testkit::TestAdmin,
     name: &str,
     args: &[&str],
 ) -> Result<std::process::Output, Box<dyn std::error::Error>> {
-    let bin = example(name)?;
     let mut full: Vec<String> = vec![
         "--endpoint".into(),
         admin.addr().to_string(),
         "--insecure".into(),
     ];
     full.extend(args.iter().map(|s| (*s).to_owned()));
-    let home = tempfile::tempdir()?;
-    let home_path = home.path().to_path_buf();
-    Ok(tokio::task::spawn_blocking(move || {
-        std::process::Command::new(bin)
-            .args(full)
-            .env_clear()
-            .env("HOME", home_path)
-            .output()
-    })
-    .await??)
+    run_example(name, full).await
 }
