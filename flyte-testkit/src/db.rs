@@ -210,6 +210,14 @@ impl Db {
             .and_then(|i| self.launch_plans.get(i))
     }
 
+    pub(crate) fn find_launch_plan_mut(
+        &mut self,
+        id: &Identifier,
+    ) -> Option<&mut Record<LaunchPlan>> {
+        self.position(ResourceType::LaunchPlan, id)
+            .and_then(|i| self.launch_plans.get_mut(i))
+    }
+
     pub(crate) fn push_task(&mut self, task: Task) {
         self.remember(ResourceType::Task, task.id.as_ref(), self.tasks.len());
         self.tasks.push(Record::new(task));

@@ -545,11 +545,7 @@ impl Db {
         };
         match req.state {
             s if s == INACTIVE => {
-                if let Some(lp) = self
-                    .launch_plans
-                    .iter_mut()
-                    .find(|l| same_id(l.value.id.as_ref(), &id))
-                {
+                if let Some(lp) = self.find_launch_plan_mut(&id) {
                     set_state(lp, INACTIVE);
                 }
             }
