@@ -671,6 +671,14 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// An error at `at` (a node, an input, an output) of this workflow.
+    fn err(&self, at: &str, message: impl Into<String>) -> BuildError {
+        BuildError {
+            entity: format!("{} {at}", self.entity),
+            message: message.into(),
+        }
+    }
+
     /// The type of a source; `want` types a constant.
     fn type_of(
         &self,
@@ -683,33 +691,27 @@ impl Scope<'_> {
                 .inputs
                 .get(name.as_str())
                 .map(|t| (*t).clone())
-                .ok_or_else(|| BuildError {
-                    entity: format!("{} {at}", self.entity),
-                    message: format!("no workflow input {name:?}"),
-                }),
+                .ok_or_else(|| self.err(at, format!("no workflow input {name:?}"))),
             Source::Output { node, var } => {
-                let outs = self.outputs.get(node).ok_or_else(|| BuildError {
-                    entity: format!("{} {at}", self.entity),
-                    message: format!("no node {node:?}"),
-                })?;
-                outs.get(var).cloned().ok_or_else(|| BuildError {
-                    entity: format!("{} {at}", self.entity),
-                    message: format!("node {node:?} has no output {var:?}"),
-                })
+                let outs = self
+                    .outputs
+                    .get(node)
+                    .ok_or_else(|| self.err(at, format!("no node {node:?}")))?;
+                outs.get(var)
+                    .cloned()
+                    .ok_or_else(|| self.err(at, format!("node {node:?} has no output {var:?}")))
             }
             Source::Value(v) => match want {
                 Some(t) => {
-                    crate::literals::json_to_literal(v, t, at).map_err(|e| BuildError {
-                        entity: format!("{} {at}", self.entity),
-                        message: e.to_string(),
-                    })?;
+                    crate::literals::json_to_literal(v, t, at)
+                        .map_err(|e| self.err(at, e.to_string()))?;
                     Ok(t.clone())
                 }
-                None => Ok(primitive_type(v).ok_or_else(|| BuildError {
-                    entity: format!("{} {at}", self.entity),
-                    message: format!(
-                        "a constant operand must be a number, string or boolean, not {v}"
-                    ),
+                None => Ok(primitive_type(v).ok_or_else(|| {
+                    self.err(
+                        at,
+                        format!("a constant operand must be a number, string or boolean, not {v}"),
+                    )
                 })?),
             },
         }
@@ -722,29 +724,29 @@ impl Scope<'_> {
         s: &Source,
         ty: &LiteralType,
     ) -> Result<core::BindingData, BuildError> {
+        let (node, var) = match s {
+            Source::Input(name) => ("start-node", name.as_str()),
+            Source::Output { node, var } => (node.as_str(), var.as_str()),
+            // A constant is typed by converting it, once.
+            Source::Value(v) => {
+                let lit = crate::literals::json_to_literal(v, ty, at)
+                    .map_err(|e| self.err(at, e.to_string()))?;
+                return Ok(literal_binding(lit));
+            }
+        };
         let got = self.type_of(at, s, Some(ty))?;
         if !same_type(&got, ty) {
-            return fail(
-                &format!("{} {at}", self.entity),
+            return Err(self.err(
+                at,
                 format!(
                     "expects {}, but {} is {}",
                     type_name(ty),
                     describe(s),
                     type_name(&got)
                 ),
-            );
+            ));
         }
-        Ok(match s {
-            Source::Input(name) => promise("start-node", name),
-            Source::Output { node, var } => promise(node, var),
-            Source::Value(v) => {
-                let lit = crate::literals::json_to_literal(v, ty, at).map_err(|e| BuildError {
-                    entity: format!("{} {at}", self.entity),
-                    message: e.to_string(),
-                })?;
-                literal_binding(lit)
-            }
-        })
+        Ok(promise(node, var))
     }
 }
 
@@ -1079,8 +1081,8 @@ impl Workflow {
                     let lt = scope.type_of(at, l, None)?;
                     let rt = scope.type_of(at, r, None)?;
                     if !same_type(&lt, &rt) {
-                        return fail(
-                            &format!("{} {at}", scope.entity),
+                        return Err(scope.err(
+                            at,
                             format!(
                                 "compares {} ({}) with {} ({})",
                                 describe(l),
@@ -1088,60 +1090,49 @@ impl Workflow {
                                 describe(r),
                                 type_name(&rt)
                             ),
-                        );
+                        ));
                     }
                     if !matches!(lt.r#type, Some(literal_type::Type::Simple(_))) {
-                        return fail(
-                            &format!("{} {at}", scope.entity),
+                        return Err(scope.err(
+                            at,
                             format!(
                                 "{} is {}: conditions compare primitives",
                                 describe(l),
                                 type_name(&lt)
                             ),
-                        );
+                        ));
                     }
-                    let mut operand =
-                        |s: &Source, ty: &LiteralType| -> Result<core::Operand, BuildError> {
-                            use core::operand::Val;
-                            Ok(core::Operand {
-                                val: Some(match s {
-                                    Source::Value(v) => {
-                                        let lit = crate::literals::json_to_literal(v, ty, at)
-                                            .map_err(|e| BuildError {
-                                                entity: format!("{} {at}", scope.entity),
-                                                message: e.to_string(),
-                                            })?;
-                                        match lit.value {
-                                            Some(core::literal::Value::Scalar(s)) => {
-                                                match s.value {
-                                                    Some(core::scalar::Value::Primitive(p)) => {
-                                                        Val::Primitive(p)
-                                                    }
-                                                    _ => return fail(
-                                                        &format!("{} {at}", scope.entity),
-                                                        "a constant operand must be a primitive",
-                                                    ),
-                                                }
-                                            }
-                                            _ => {
-                                                return fail(
-                                                    &format!("{} {at}", scope.entity),
-                                                    "a constant operand must be a primitive",
-                                                )
-                                            }
-                                        }
-                                    }
-                                    other => {
-                                        let var = format!(".{}", operands.len());
-                                        operands.push(core::Binding {
-                                            var: var.clone(),
-                                            binding: Some(scope.binding(at, other, ty)?),
-                                        });
-                                        Val::Var(var)
-                                    }
-                                }),
-                            })
-                        };
+                    let mut operand = |s: &Source,
+                                       ty: &LiteralType|
+                     -> Result<core::Operand, BuildError> {
+                        use core::operand::Val;
+                        Ok(core::Operand {
+                            val: Some(match s {
+                                Source::Value(v) => {
+                                    let lit = crate::literals::json_to_literal(v, ty, at)
+                                        .map_err(|e| scope.err(at, e.to_string()))?;
+                                    let primitive = match lit.value {
+                                        Some(core::literal::Value::Scalar(s)) => s.value,
+                                        _ => None,
+                                    };
+                                    let Some(core::scalar::Value::Primitive(p)) = primitive else {
+                                        return Err(
+                                            scope.err(at, "a constant operand must be a primitive")
+                                        );
+                                    };
+                                    Val::Primitive(p)
+                                }
+                                other => {
+                                    let var = format!(".{}", operands.len());
+                                    operands.push(core::Binding {
+                                        var: var.clone(),
+                                        binding: Some(scope.binding(at, other, ty)?),
+                                    });
+                                    Val::Var(var)
+                                }
+                            }),
+                        })
+                    };
                     let left = operand(l, &lt)?;
                     let right = operand(r, &rt)?;
                     Expr::Comparison(core::ComparisonExpression {
