@@ -180,7 +180,7 @@ where
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if !latency.is_zero() {
-                tokio::time::sleep(latency).await;
+                crate::clock::sleep(latency).await;
             }
             match faults.on_call(&rpc) {
                 None => inner.call(req).await.map_err(Into::into),
@@ -189,7 +189,7 @@ where
                 }
                 Some(fault) => {
                     if let Fault::DeadlineExceeded(wait) = &fault {
-                        tokio::time::sleep(*wait).await;
+                        crate::clock::sleep(*wait).await;
                     }
                     let status = fault
                         .status()

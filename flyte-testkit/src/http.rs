@@ -48,6 +48,7 @@ pub(crate) fn serve(
     });
     let server = hyper::Server::from_tcp(listener)
         .map_err(std::io::Error::other)?
+        .tcp_nodelay(true)
         .serve(make)
         .with_graceful_shutdown(async {
             let _ = shutdown.await;

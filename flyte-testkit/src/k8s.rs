@@ -308,6 +308,7 @@ impl MockKube {
         let (tx, rx) = oneshot::channel::<()>();
         let server = hyper::Server::from_tcp(listener)
             .map_err(std::io::Error::other)?
+            .tcp_nodelay(true)
             .serve(make)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
