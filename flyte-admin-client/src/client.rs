@@ -23,8 +23,9 @@ use crate::retry::RetryPolicy;
 /// The transport every service client uses: a tonic channel wearing flyte-auth's layer.
 pub type Transport = AuthService<Channel>;
 
-/// How many connections registration uses by default.
-pub const DEFAULT_CONNECTIONS: usize = 8;
+/// How many connections registration uses by default: one, whose HTTP/2 streams carry every
+/// call in flight (measured in BENCHMARKS.md: more connections did not make registration faster).
+pub const DEFAULT_CONNECTIONS: usize = 1;
 
 /// flytekit's default: FlyteAdmin answers can be large (closures, execution data).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 20 * 1024 * 1024;
@@ -185,8 +186,10 @@ impl AdminClientBuilder {
         self
     }
 
-    /// How many HTTP/2 connections registration spreads its calls over (default
+    /// How many HTTP/2 connections registration spreads its calls over, round-robin (default
     /// [`DEFAULT_CONNECTIONS`]; the extra ones open on first use). Every other call uses one.
+    /// More than one spreads registration over FlyteAdmin replicas behind a layer-4 load
+    /// balancer, which balances connections, not calls.
     pub fn connections(mut self, n: usize) -> Self {
         self.connections = n.max(1);
         self
@@ -270,8 +273,7 @@ impl AdminClientBuilder {
             None => AuthLayer::none(),
         };
         let transport = tower::Layer::layer(&auth, channel);
-        // Registration spreads its calls over a few connections: on one, every call's HTTP/2
-        // framing is serial work in one task on each side.
+        // Registration may spread its calls over more connections (see `connections`).
         let mut spread = vec![transport.clone()];
         spread.extend((1..self.connections).map(|_| tower::Layer::layer(&auth, connect())));
         let size = self.max_message_size;

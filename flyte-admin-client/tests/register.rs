@@ -190,6 +190,11 @@ async fn a_pyflyte_package_registers_whole_then_again_as_already_registered() ->
         .await?;
     assert!(again.is_success());
     assert_eq!(again.count(Outcome::AlreadyExisted), 11, "{again:#?}");
+    assert_eq!(
+        admin.connections(),
+        1,
+        "one HTTP/2 connection carries it all"
+    );
     Ok(())
 }
 
@@ -553,7 +558,13 @@ async fn six_hundred_entities_through_latency_and_faults_arrive_once_each() -> T
         .random_faults(0.02, 42)
         .start()
         .await?;
-    let c = client(&admin)?;
+    // Spread over four connections, as behind a load balancer of FlyteAdmin replicas.
+    let c = flyte_admin_client::AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(flyte_admin_client::RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+        .connections(4)
+        .build()?;
     let package = Package::open([fixture("wide.tgz")])?;
     assert_eq!(package.entries.len(), 600);
     let report = c.register(package, &options()).await?;
@@ -578,6 +589,7 @@ async fn six_hundred_entities_through_latency_and_faults_arrive_once_each() -> T
         .await?;
     assert_eq!((tasks.len(), workflows.len(), plans.len()), (200, 200, 200));
     assert!(faults > 0, "the faults were injected and retried");
+    assert_eq!(admin.connections(), 4);
     Ok(())
 }
 

@@ -58,6 +58,8 @@ pub(crate) struct Faults {
     /// Probability of an injected UNAVAILABLE per call, and the generator's state.
     random: Mutex<Option<(f64, u64)>>,
     pub(crate) latency: Mutex<Duration>,
+    /// Connections accepted on the gRPC listener.
+    pub(crate) connections: std::sync::atomic::AtomicU64,
 }
 
 impl Faults {

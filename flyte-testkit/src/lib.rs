@@ -439,11 +439,16 @@ impl TestAdminBuilder {
             ));
         // Like FlyteAdmin's gRPC server (and tonic's own listener), without Nagle's algorithm:
         // small HTTP/2 frames are sent at once rather than held for the peer's acknowledgement.
+        let accepted = Arc::clone(&shared);
         let incoming = tokio_stream::StreamExt::map(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
-            |stream| {
+            move |stream| {
                 let stream = stream?;
                 stream.set_nodelay(true)?;
+                accepted
+                    .faults
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok::<_, std::io::Error>(stream)
             },
         );
@@ -546,6 +551,14 @@ impl TestAdmin {
     /// How many calls `rpc` (e.g. `"GetExecution"`) has received, faults included.
     pub fn calls(&self, rpc: &str) -> u64 {
         self.shared.faults.calls(rpc)
+    }
+
+    /// How many connections the gRPC listener has accepted.
+    pub fn connections(&self) -> u64 {
+        self.shared
+            .faults
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Calls received per RPC name.
