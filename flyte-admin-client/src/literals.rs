@@ -50,7 +50,7 @@ fn prim(v: primitive::Value) -> Literal {
     scalar_lit(scalar::Value::Primitive(Primitive { value: Some(v) }))
 }
 
-fn to_struct(map: &serde_json::Map<String, Json>) -> prost_types::Struct {
+pub(crate) fn to_struct(map: &serde_json::Map<String, Json>) -> prost_types::Struct {
     prost_types::Struct {
         fields: map
             .iter()

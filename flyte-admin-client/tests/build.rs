@@ -5,14 +5,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, TestResult};
+use common::{client, fixture, TestResult};
 use flyte_admin_client::build::{
-    types, BuildError, Compare, Condition, ContainerTask, LaunchPlan, Node, Notify, RateUnit,
-    Resources, Source, Workflow,
+    types, BuildError, Compare, Condition, ContainerTask, LaunchPlan, Node, Notify, PodTemplate,
+    RateUnit, Resources, Source, Workflow,
 };
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::{admin, core};
-use flyte_admin_client::register::{Outcome, Package, RegisterOptions};
+use flyte_admin_client::register::{Entity, Outcome, Package, RegisterOptions};
 use flyte_admin_client::{LaunchPlanId, TaskId, WorkflowId};
 use flyte_testkit::TestAdmin;
 
@@ -363,4 +363,173 @@ fn branch_conditions_become_branch_inputs() -> TestResult {
         Some(core::if_else_block::Default::ElseNode(_))
     ));
     Ok(())
+}
+
+/// The tasks of `fixtures/pyflyte/src/podtemplate/tasks.py`, built here.
+fn pod_template_tasks() -> [ContainerTask; 2] {
+    let render = ContainerTask::new("podtemplate.render", "alpine:3.20")
+        .command(["sh", "-c", "cat /var/inputs/name > /var/outputs/out"])
+        .args(["--verbose"])
+        .input("name", types::string())
+        .output("out", types::string())
+        .requests(Resources::new().cpu("500m").memory("256Mi"))
+        .limits(Resources::new().cpu("1").memory("512Mi"))
+        .env("MODE", "render")
+        .pod_template(
+            PodTemplate::new(serde_json::json!({
+                "containers": [
+                    {
+                        "name": "main",
+                        "env": [{"name": "FROM_TEMPLATE", "value": "1"}],
+                        "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
+                    },
+                    {"name": "sidecar", "image": "busybox:1.36", "command": ["sleep", "infinity"]},
+                ],
+                "tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}],
+                "volumes": [{"name": "scratch", "emptyDir": {}}],
+                "nodeSelector": {"pool": "batch"},
+            }))
+            .primary_container_name("main")
+            .label("team", "ml")
+            .annotation("cost-center", "42"),
+        );
+    let plain = ContainerTask::new("podtemplate.plain", "alpine:3.20")
+        .command(["true"])
+        .pod_template(PodTemplate::new(
+            serde_json::json!({"nodeSelector": {"pool": "batch"}}),
+        ));
+    [render, plain]
+}
+
+fn template(spec: admin::TaskSpec) -> Result<core::TaskTemplate, &'static str> {
+    spec.template.ok_or("no template")
+}
+
+#[test]
+fn pod_templates_are_built_as_flytekit_builds_them() -> TestResult {
+    // The same tasks serialized by flytekit 1.16.31 (`pyflyte package`, see the fixture README).
+    let flytekit = Package::open([fixture("podtemplate.tgz")])?;
+    let ours = pod_template_tasks();
+    assert_eq!(flytekit.entries.len(), ours.len());
+    for (entry, task) in flytekit.entries.iter().zip(&ours) {
+        let Entity::Task(theirs) = &entry.entity else {
+            return Err(format!("{} is not a task", entry.file).into());
+        };
+        let (theirs, ours) = (template(theirs.clone())?, template(task.spec()?)?);
+        assert_eq!(ours.id, theirs.id);
+        assert_eq!(ours.r#type, theirs.r#type);
+        // flytekit describes each variable by its name; the types are what must agree.
+        let types = |t: &core::TaskTemplate| {
+            let i = t.interface.clone().unwrap_or_default();
+            [i.inputs, i.outputs].map(|m| {
+                let vars = m.unwrap_or_default().variables.into_iter();
+                vars.map(|(name, v)| (name, v.r#type))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            })
+        };
+        assert_eq!(types(&ours), types(&theirs), "{}", task.name());
+        // The pod (spec with the primary container merged, metadata, data loading) and the
+        // primary container's name in the config, exactly; no container beside the pod.
+        assert_eq!(ours.target, theirs.target, "{}", task.name());
+        assert_eq!(ours.config, theirs.config, "{}", task.name());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pod_template_task_registers_and_reads_back_as_a_pod() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let mut package = Package::default();
+    for task in pod_template_tasks() {
+        package.add_task(&task)?;
+    }
+    let report = c
+        .register(
+            package,
+            &RegisterOptions::new("flytesnacks", "development").version("p1"),
+        )
+        .await?;
+    assert!(report.is_success(), "{report:#?}");
+    let task = c
+        .get_task(&TaskId::new(
+            "flytesnacks",
+            "development",
+            "podtemplate.render",
+            "p1",
+        ))
+        .await?;
+    let template = task
+        .closure
+        .and_then(|c| c.compiled_task)
+        .and_then(|t| t.template)
+        .ok_or("no template")?;
+    let Some(core::task_template::Target::K8sPod(pod)) = template.target else {
+        return Err(format!("not a pod: {:?}", template.target).into());
+    };
+    let spec = json(&prost_types::Value {
+        kind: pod.pod_spec.map(prost_types::value::Kind::StructValue),
+    });
+    let containers = &spec["containers"];
+    assert_eq!(containers[0]["name"], "main");
+    assert_eq!(containers[0]["image"], "alpine:3.20", "the task's image");
+    assert_eq!(containers[0]["args"], serde_json::json!(["--verbose"]));
+    assert_eq!(containers[1]["image"], "busybox:1.36", "the sidecar's own");
+    assert_eq!(template.config["primary_container_name"], "main");
+    Ok(())
+}
+
+/// A protobuf `Value` as JSON.
+fn json(v: &prost_types::Value) -> serde_json::Value {
+    use prost_types::value::Kind;
+    match &v.kind {
+        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
+        Some(Kind::BoolValue(b)) => (*b).into(),
+        Some(Kind::NumberValue(n)) => (*n).into(),
+        Some(Kind::StringValue(s)) => s.as_str().into(),
+        Some(Kind::ListValue(l)) => l.values.iter().map(json).collect(),
+        Some(Kind::StructValue(s)) => s.fields.iter().map(|(k, v)| (k.clone(), json(v))).collect(),
+    }
+}
+
+#[test]
+fn pod_template_mistakes_are_named() {
+    let task = |spec: serde_json::Value| {
+        ContainerTask::new("rs.pod", "alpine:3.20")
+            .command(["true"])
+            .pod_template(PodTemplate::new(spec))
+            .spec()
+    };
+    let cases = [
+        (
+            task(serde_json::json!(["not", "a", "spec"])),
+            "task rs.pod: pod template: the pod spec is a list, not an object (a Kubernetes PodSpec)",
+        ),
+        (
+            task(serde_json::json!({"containers": {"name": "primary"}})),
+            "task rs.pod: pod template: containers is an object, not a list",
+        ),
+        (
+            task(serde_json::json!({"containers": [{"name": "a"}, {"image": "b"}]})),
+            "task rs.pod: pod template: container 1 has no name",
+        ),
+        (
+            task(serde_json::json!({"containers": [{"name": "primary", "image": 3}]})),
+            "task rs.pod: pod template: container \"primary\" has an image that is a number, not a string",
+        ),
+        (
+            task(serde_json::json!({"containers": [{"name": "primary", "env": "A=1"}]})),
+            "task rs.pod: pod template: container \"primary\" has env that is a string, not a list",
+        ),
+        (
+            ContainerTask::new("rs.pod", "alpine:3.20")
+                .command(["true"])
+                .pod_template(PodTemplate::new(serde_json::json!({})).primary_container_name(" "))
+                .spec(),
+            "task rs.pod: pod template: no primary container name",
+        ),
+    ];
+    for (result, expected) in cases {
+        assert_eq!(error(result), expected);
+    }
 }

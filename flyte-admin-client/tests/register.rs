@@ -5,23 +5,17 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{client, TestResult};
+use common::{client, fixture, TestResult};
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::register::{
     display_id, Entity, EntityKind, Outcome, Package, PackageError, RegisterEvent, RegisterOptions,
 };
 use flyte_admin_client::{LaunchPlanId, ListOptions, TaskId, WorkflowId};
 use flyte_testkit::{Fault, TestAdmin};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pyflyte")
-        .join(name)
-}
 
 fn options() -> RegisterOptions {
     RegisterOptions::new("flytesnacks", "development").version("v1")

@@ -9,6 +9,13 @@ use flyte_testkit::TestAdmin;
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A package made by pyflyte, from `tests/fixtures/pyflyte`.
+pub(crate) fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pyflyte")
+        .join(name)
+}
+
 /// A plaintext client for the test kit, retrying fast.
 pub(crate) fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
     AdminClient::builder()
