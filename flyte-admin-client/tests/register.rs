@@ -458,6 +458,43 @@ async fn fast_tasks_without_their_bundle_are_refused_before_any_call() -> TestRe
 }
 
 #[tokio::test]
+async fn a_pod_task_needs_the_bundle_only_when_its_container_args_name_it() -> TestResult {
+    use flyte_admin_client::build::{ContainerTask, PodTemplate};
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let pod_task = |name: &str, spec: serde_json::Value| {
+        ContainerTask::new(name, "alpine:3.20")
+            .command(["pyflyte-fast-execute"])
+            .pod_template(PodTemplate::new(spec))
+    };
+    // In a sidecar's arguments: hydration would replace it, so the bundle is needed.
+    let mut package = Package::default();
+    package.add_task(&pod_task(
+        "rs.fast_sidecar",
+        serde_json::json!({"containers": [
+            {"name": "sync", "image": "alpine:3.20", "args": ["--from", "{{ .remote_package_path }}"]},
+        ]}),
+    ))?;
+    let err = c
+        .register(package, &options())
+        .await
+        .expect_err("no bundle");
+    assert!(err.message().contains("rs.fast_sidecar"), "{err}");
+    assert_eq!(admin.all_calls().values().sum::<u64>(), 0);
+    // Elsewhere in the pod spec (an annotation-like env value) it is plain text.
+    let mut package = Package::default();
+    package.add_task(&pod_task(
+        "rs.plain_text",
+        serde_json::json!({"containers": [
+            {"name": "primary", "env": [{"name": "NOTE", "value": "{{ .remote_package_path }}"}]},
+        ]}),
+    ))?;
+    let report = c.register(package, &options()).await?;
+    assert_eq!(report.count(Outcome::Registered), 1, "{report:#?}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn launch_plan_options_are_applied_and_plans_activated() -> TestResult {
     let admin = TestAdmin::start().await?;
     let c = client(&admin)?;

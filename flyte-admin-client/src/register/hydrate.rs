@@ -106,31 +106,9 @@ impl Hydration {
         }
     }
 
-    /// Container args inside a pod spec (`containers[*].args`, a protobuf `Struct`).
+    /// Container args inside a pod spec.
     pub(crate) fn pod_spec_args(&self, spec: &mut prost_types::Struct) {
-        use prost_types::value::Kind;
-        let Some(Kind::ListValue(containers)) = spec
-            .fields
-            .get_mut("containers")
-            .and_then(|v| v.kind.as_mut())
-        else {
-            return;
-        };
-        for c in &mut containers.values {
-            let Some(Kind::StructValue(c)) = c.kind.as_mut() else {
-                continue;
-            };
-            let Some(Kind::ListValue(args)) =
-                c.fields.get_mut("args").and_then(|v| v.kind.as_mut())
-            else {
-                continue;
-            };
-            for a in &mut args.values {
-                if let Some(Kind::StringValue(s)) = a.kind.as_mut() {
-                    self.args(std::slice::from_mut(s));
-                }
-            }
-        }
+        each_pod_spec_arg(spec, |a| self.args(std::slice::from_mut(a)));
     }
 
     pub(crate) fn task(&self, spec: &mut admin::TaskSpec) {
@@ -197,6 +175,33 @@ impl Hydration {
             Entity::Task(t) => self.task(t),
             Entity::Workflow(w) => self.workflow(w),
             Entity::LaunchPlan(l) => self.launch_plan(l),
+        }
+    }
+}
+
+/// Calls `f` with each container argument in a pod spec (`containers[*].args[*]`, a protobuf
+/// `Struct`): where fast registration's placeholders are looked for and replaced.
+pub(crate) fn each_pod_spec_arg(spec: &mut prost_types::Struct, mut f: impl FnMut(&mut String)) {
+    use prost_types::value::Kind;
+    let Some(Kind::ListValue(containers)) = spec
+        .fields
+        .get_mut("containers")
+        .and_then(|v| v.kind.as_mut())
+    else {
+        return;
+    };
+    for c in &mut containers.values {
+        let Some(Kind::StructValue(c)) = c.kind.as_mut() else {
+            continue;
+        };
+        let Some(Kind::ListValue(args)) = c.fields.get_mut("args").and_then(|v| v.kind.as_mut())
+        else {
+            continue;
+        };
+        for a in &mut args.values {
+            if let Some(Kind::StringValue(s)) = a.kind.as_mut() {
+                f(s);
+            }
         }
     }
 }

@@ -365,8 +365,10 @@ fn wants_bundle(e: &Entity) -> bool {
             c.args.iter().any(|a| a == REMOTE_PACKAGE_PATTERN)
         }
         Some(core::task_template::Target::K8sPod(p)) => p.pod_spec.as_ref().is_some_and(|s| {
-            // Cheap and sufficient: the placeholder anywhere in the pod spec's strings.
-            format!("{s:?}").contains(REMOTE_PACKAGE_PATTERN)
+            // The same arguments hydration replaces the placeholder in.
+            let mut found = false;
+            hydrate::each_pod_spec_arg(&mut s.clone(), |a| found |= a == REMOTE_PACKAGE_PATTERN);
+            found
         }),
         _ => false,
     }
