@@ -285,6 +285,7 @@ impl AdminClientBuilder {
             inner: Arc::new(Inner {
                 spread,
                 next: std::sync::atomic::AtomicUsize::new(0),
+                max_message_size: size,
                 admin: AdminServiceClient::new(transport.clone())
                     .max_decoding_message_size(size)
                     .max_encoding_message_size(size),
@@ -328,6 +329,8 @@ pub(crate) struct Inner {
     /// registration's many calls made without generated stubs.
     pub(crate) spread: Vec<Transport>,
     pub(crate) next: std::sync::atomic::AtomicUsize,
+    /// The largest message sent or received.
+    pub(crate) max_message_size: usize,
     pub(crate) admin: AdminServiceClient<Transport>,
     pub(crate) data_proxy: DataProxyServiceClient<Transport>,
     pub(crate) signals: SignalServiceClient<Transport>,

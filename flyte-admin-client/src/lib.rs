@@ -62,6 +62,7 @@ mod ids;
 mod list;
 pub mod literals;
 mod msgpack;
+mod raw;
 pub mod register;
 mod resources;
 mod retry;

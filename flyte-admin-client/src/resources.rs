@@ -908,25 +908,18 @@ impl AdminClient {
     /// NOT_FOUND and the call's failures; a failed download (the URL's host and path named,
     /// never its signature); UNAVAILABLE when the data is in none of those places or the blob
     /// store cannot be read (the URI and the reason named).
-    // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
-    // and FlyteRemote reads them.
-    #[allow(deprecated)]
     pub async fn execution_data(&self, id: &ExecutionId) -> Result<(LiteralMap, LiteralMap)> {
-        let resp = self
-            .call("GetExecutionData", || {
-                let mut svc = self.inner.admin.clone();
-                let req = admin::WorkflowExecutionGetDataRequest {
-                    id: Some(id.to_pb()),
-                };
-                async move { svc.get_execution_data(req).await }
-            })
-            .await?;
+        let req = admin::WorkflowExecutionGetDataRequest {
+            id: Some(id.to_pb()),
+        };
+        let resp = self.data_answer("GetExecutionData", req).await?;
+        // Here the outputs' URL comes first.
         self.data_pair(
             "GetExecutionData",
             &format!("execution {id}"),
             [
-                (resp.full_inputs, resp.inputs),
-                (resp.full_outputs, resp.outputs),
+                (resp.full_inputs, resp.url_2),
+                (resp.full_outputs, resp.url_1),
             ],
             || self.execution_data_uris(id),
         )

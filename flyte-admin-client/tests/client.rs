@@ -791,6 +791,72 @@ async fn outputs_neither_inline_nor_signed_are_read_from_the_blob_store() -> Tes
     Ok(())
 }
 
+/// A `LiteralMap` of raw `Literal` bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawMap {
+    #[prost(map = "string, bytes", tag = "1")]
+    literals: HashMap<String, Vec<u8>>,
+}
+
+#[tokio::test]
+async fn offloaded_outputs_behind_a_signed_url_are_read_from_the_blob_store() -> TestResult {
+    use object_store::ObjectStoreExt as _;
+    use prost::Message as _;
+    let dir = tempfile::tempdir()?;
+    let admin = TestAdmin::builder()
+        .remote_data(
+            flyte_testkit::RemoteData::default()
+                .max_size_in_bytes(1)
+                .signed_urls(true),
+        )
+        .storage_dir(dir.path().join("flyte-testkit"))
+        .start()
+        .await?;
+    let with_store = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .storage(flyte_storage::FlyteStorage::local(dir.path())?)
+        .build()?;
+    let id = run_to_the_end(&with_store, "offloaded", 5).await?;
+    // As propeller offloads a large output: the map holds a pointer, the value its own file.
+    let store = admin.store();
+    let path = |p: &str| object_store::path::Path::from(p);
+    store
+        .put(
+            &path("offloaded/x.pb"),
+            int(4_000_000_000).encode_to_vec().into(),
+        )
+        .await?;
+    let pointer =
+        flyte_storage::offloaded_literal("s3://flyte-testkit/offloaded/x.pb", 16, Some(int_type()));
+    let outputs = RawMap {
+        literals: HashMap::from([("x".to_owned(), pointer)]),
+    };
+    store
+        .put(
+            &path(
+                "metadata/propeller/flytesnacks-development-offloaded/end-node/data/0/outputs.pb",
+            ),
+            outputs.encode_to_vec().into(),
+        )
+        .await?;
+    let (_, outputs) = with_store.execution_data(&id).await?;
+    assert_eq!(outputs.literals["x"], int(4_000_000_000));
+
+    // Without a blob store the pointer cannot be followed: an error, not a literal with no value.
+    let err = client(&admin)?
+        .execution_data(&id)
+        .await
+        .expect_err("no store");
+    assert!(
+        err.message()
+            .contains("offloaded literals, stored apart at s3://flyte-testkit/offloaded/x.pb")
+            && err.message().contains("no blob store is configured"),
+        "{err}"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_configs_storage_section_is_where_large_outputs_are_read() -> TestResult {
     let (dir, admin) = kit_with_outputs_in_a_directory().await?;

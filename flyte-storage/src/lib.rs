@@ -49,6 +49,7 @@ mod uri;
 
 pub use builder::StorageBuilder;
 pub use error::{redact_url, Error, Result};
+pub use literals::{offloaded_literal, offloaded_uris};
 pub use options::CloudOptions;
 pub use signed::content_md5;
 pub use store::{

@@ -103,6 +103,38 @@ fn literal_at<'a>(root: &'a mut Literal, path: &[String]) -> Option<&'a mut Lite
     literal_at(next, rest)
 }
 
+/// A serialized `Literal` that stands for the literal stored at `uri` (`size_bytes` long), as
+/// propeller writes one when it offloads a large value: what [`FlyteStorage::read_literal_map`]
+/// resolves. For tests, and for tools that offload literals themselves.
+pub fn offloaded_literal(
+    uri: &str,
+    size_bytes: u64,
+    inferred_type: Option<LiteralType>,
+) -> Vec<u8> {
+    prost::Message::encode_to_vec(&LiteralShadow {
+        offloaded: Some(OffloadedMetadata {
+            uri: uri.to_owned(),
+            size_bytes,
+            inferred_type,
+        }),
+        ..Default::default()
+    })
+}
+
+/// The URIs of the offloaded literals in a serialized `LiteralMap`, however deeply nested: the
+/// files a reader needs besides it (none: the map stands alone, no store is needed to read it).
+///
+/// # Errors
+/// When `map` is not a `LiteralMap`.
+pub fn offloaded_uris(map: &[u8]) -> std::result::Result<Vec<String>, prost::DecodeError> {
+    let shadow: MapShadow = prost::Message::decode(map)?;
+    let mut found = Vec::new();
+    for item in shadow.literals.values() {
+        offloaded_under(item, &mut Vec::new(), &mut found);
+    }
+    Ok(found.into_iter().map(|(_, m)| m.uri).collect())
+}
+
 impl FlyteStorage {
     /// The `LiteralMap` of an `inputs.pb` or `outputs.pb`, with every offloaded literal
     /// (however deeply nested in collections and maps) replaced by the literal stored at its
@@ -114,10 +146,25 @@ impl FlyteStorage {
     /// than 8 levels.
     pub async fn read_literal_map(&self, uri: &str) -> Result<LiteralMap> {
         let bytes = self.get(uri).await?;
+        self.resolve_literal_map(bytes, uri).await
+    }
+
+    /// A serialized `LiteralMap` obtained elsewhere (inline from FlyteAdmin, from a signed URL),
+    /// with its offloaded literals read from this store as [`Self::read_literal_map`] does.
+    /// `source` names where the bytes came from, for errors.
+    ///
+    /// # Errors
+    /// As [`Self::read_literal_map`].
+    pub async fn resolve_literal_map(
+        &self,
+        bytes: impl Into<bytes::Bytes>,
+        source: &str,
+    ) -> Result<LiteralMap> {
+        let bytes = bytes.into();
         let mut map: LiteralMap =
-            prost::Message::decode(bytes.clone()).map_err(|e| corrupt(uri, "LiteralMap", e))?;
+            prost::Message::decode(bytes.clone()).map_err(|e| corrupt(source, "LiteralMap", e))?;
         let shadow: MapShadow =
-            prost::Message::decode(bytes).map_err(|e| corrupt(uri, "LiteralMap", e))?;
+            prost::Message::decode(bytes).map_err(|e| corrupt(source, "LiteralMap", e))?;
         for (name, item) in &shadow.literals {
             if let Some(lit) = map.literals.get_mut(name) {
                 self.resolve(lit, item, 0).await?;

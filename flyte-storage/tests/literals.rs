@@ -134,6 +134,62 @@ async fn offloaded_literals_are_read_from_their_files_at_any_depth() -> TestResu
 }
 
 #[tokio::test]
+async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_store() -> TestResult
+{
+    let s = FlyteStorage::memory();
+    s.put("s3://b/offloaded/seven.pb", int(7).encode_to_vec())
+        .await?;
+    let nested = RawCollectionLiteral {
+        collection: Some(RawCollection {
+            literals: vec![offloaded("s3://b/offloaded/seven.pb", "")],
+        }),
+    };
+    let bytes = RawMap {
+        literals: HashMap::from([
+            ("plain".to_owned(), int(1).encode_to_vec()),
+            ("nested".to_owned(), nested.encode_to_vec()),
+        ]),
+    }
+    .encode_to_vec();
+    assert_eq!(
+        flyte_storage::offloaded_uris(&bytes)?,
+        ["s3://b/offloaded/seven.pb"]
+    );
+    let plain = RawMap {
+        literals: HashMap::from([("plain".to_owned(), int(1).encode_to_vec())]),
+    };
+    assert!(flyte_storage::offloaded_uris(&plain.encode_to_vec())?.is_empty());
+    assert!(
+        flyte_storage::offloaded_uris(b"\xff\xff").is_err(),
+        "not a LiteralMap"
+    );
+
+    let map = s.resolve_literal_map(bytes, "a signed URL").await?;
+    assert_eq!(
+        map.literals["nested"].value,
+        Some(literal::Value::Collection(LiteralCollection {
+            literals: vec![int(7)]
+        }))
+    );
+    // What offloaded_literal writes is what propeller writes: the reader resolves it.
+    let ours = RawMap {
+        literals: HashMap::from([(
+            "x".to_owned(),
+            flyte_storage::offloaded_literal("s3://b/offloaded/seven.pb", 2, None),
+        )]),
+    };
+    let map = s.resolve_literal_map(ours.encode_to_vec(), "ours").await?;
+    assert_eq!(map.literals["x"], int(7));
+    // Corrupt bytes are named by their source.
+    let err = s
+        .resolve_literal_map(b"\xff\xff".to_vec(), "a signed URL")
+        .await
+        .expect_err("corrupt");
+    assert!(err.to_string().contains("a signed URL"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_missing_offloaded_file_or_a_loop_is_an_error_naming_the_file() -> TestResult {
     let s = FlyteStorage::memory();
     let outputs = RawMap {

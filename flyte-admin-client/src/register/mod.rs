@@ -27,7 +27,6 @@
 
 mod hydrate;
 mod package;
-mod raw;
 mod wire;
 
 use std::cmp::Reverse;

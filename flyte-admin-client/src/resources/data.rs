@@ -8,6 +8,7 @@ use flyteidl::flyteidl::admin::{node_execution_closure, task_execution_closure};
 use flyteidl::flyteidl::core::{self, LiteralMap};
 
 use flyte_storage::FlyteStorage;
+use prost::bytes::Bytes;
 
 use crate::client::{AdminClient, StorageSource};
 use crate::error::{Code, Error, Result};
@@ -18,14 +19,40 @@ pub(crate) type DataUris = [String; 2];
 
 const KINDS: [&str; 2] = ["inputs", "outputs"];
 
+/// What the three `Get...ExecutionData` answers share, with the inline literal maps kept as
+/// bytes: an offloaded literal (field 8 of `Literal`, unknown to the `flyteidl` crate) would not
+/// survive decoding into the crate's types. Tags 1 and 2 are the signed URLs of inputs and
+/// outputs, in an order that differs between the answers (deprecated in the IDL, yet FlyteAdmin
+/// fills them with signed URLs and FlyteRemote reads them).
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct DataAnswer {
+    #[prost(message, optional, tag = "1")]
+    pub(crate) url_1: Option<admin::UrlBlob>,
+    #[prost(message, optional, tag = "2")]
+    pub(crate) url_2: Option<admin::UrlBlob>,
+    #[prost(bytes = "bytes", optional, tag = "3")]
+    pub(crate) full_inputs: Option<Bytes>,
+    #[prost(bytes = "bytes", optional, tag = "4")]
+    pub(crate) full_outputs: Option<Bytes>,
+}
+
 impl AdminClient {
+    /// Calls `rpc`, one of the `Get...ExecutionData` methods.
+    pub(crate) async fn data_answer<R>(&self, rpc: &'static str, request: R) -> Result<DataAnswer>
+    where
+        R: prost::Message + Clone + Send + Sync + 'static,
+    {
+        let codec = tonic::codec::ProstCodec::<R, DataAnswer>::default();
+        self.admin_unary(rpc, request, codec).await
+    }
+
     /// Inputs and outputs of a data response: each inline, else from its signed URL, else (one
     /// extra call, `uris`, made only then) from the blob store.
     pub(crate) async fn data_pair<F, Fut>(
         &self,
         rpc: &'static str,
         what: &str,
-        parts: [(Option<LiteralMap>, Option<admin::UrlBlob>); 2],
+        parts: [(Option<Bytes>, Option<admin::UrlBlob>); 2],
         uris: F,
     ) -> Result<(LiteralMap, LiteralMap)>
     where
@@ -54,13 +81,19 @@ impl AdminClient {
         rpc: &'static str,
         what: &str,
         kind: &str,
-        full: Option<LiteralMap>,
+        full: Option<Bytes>,
         blob: Option<admin::UrlBlob>,
     ) -> Result<Option<LiteralMap>> {
         let blob = blob.unwrap_or_default();
         let has_url = !blob.url.is_empty() && blob.bytes > 0;
         match full {
-            Some(map) if !map.literals.is_empty() || !has_url => Ok(Some(map)),
+            // An empty map is empty bytes.
+            Some(map) if !map.is_empty() || !has_url => {
+                let source = format!("FlyteAdmin's answer to {rpc}");
+                self.literal_map(rpc, what, kind, map, &source)
+                    .await
+                    .map(Some)
+            }
             _ if has_url => {
                 let fail = |m: String| {
                     Error::new(
@@ -77,12 +110,52 @@ impl AdminClient {
                     .get_signed(&blob.url)
                     .await
                     .map_err(|e| fail(e.to_string()))?;
-                <LiteralMap as prost::Message>::decode(body)
+                let source = flyte_storage::redact_url(&blob.url);
+                self.literal_map(rpc, what, kind, body, &source)
+                    .await
                     .map(Some)
-                    .map_err(|e| fail(format!("not a LiteralMap protobuf: {e}")))
             }
             _ => Ok(None),
         }
+    }
+
+    /// A serialized literal map from `source`, its offloaded literals (if any) read from the
+    /// blob store.
+    async fn literal_map(
+        &self,
+        rpc: &'static str,
+        what: &str,
+        kind: &str,
+        bytes: Bytes,
+        source: &str,
+    ) -> Result<LiteralMap> {
+        let fail = |m: String| {
+            Error::new(
+                Code::Unavailable,
+                rpc,
+                self.endpoint(),
+                format!("the {kind} of {what}: {m}"),
+            )
+        };
+        let offloaded = flyte_storage::offloaded_uris(&bytes)
+            .map_err(|e| fail(format!("{source} is not a LiteralMap protobuf: {e}")))?;
+        let Some(first) = offloaded.first() else {
+            return <LiteralMap as prost::Message>::decode(bytes)
+                .map_err(|e| fail(format!("{source} is not a LiteralMap protobuf: {e}")));
+        };
+        let more = match offloaded.len() - 1 {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let storage = self.blob_store().map_err(|why| {
+            fail(format!(
+                "they hold offloaded literals, stored apart at {first}{more}, but {why}"
+            ))
+        })?;
+        storage
+            .resolve_literal_map(bytes, source)
+            .await
+            .map_err(|e| fail(format!("reading their offloaded literals: {e}")))
     }
 
     /// The literal map at `uri` in the blob store, offloaded literals resolved.

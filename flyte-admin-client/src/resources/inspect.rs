@@ -310,28 +310,20 @@ impl AdminClient {
     ///
     /// # Errors
     /// NOT_FOUND and the calls' failures; UNAVAILABLE when the data cannot be reached.
-    // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
-    // and FlyteRemote reads them.
-    #[allow(deprecated)]
     pub async fn node_execution_data(
         &self,
         id: &core::NodeExecutionIdentifier,
     ) -> Result<(LiteralMap, LiteralMap)> {
-        let resp = self
-            .call("GetNodeExecutionData", || {
-                let mut svc = self.inner.admin.clone();
-                let req = admin::NodeExecutionGetDataRequest {
-                    id: Some(id.clone()),
-                };
-                async move { svc.get_node_execution_data(req).await }
-            })
-            .await?;
+        let req = admin::NodeExecutionGetDataRequest {
+            id: Some(id.clone()),
+        };
+        let resp = self.data_answer("GetNodeExecutionData", req).await?;
         self.data_pair(
             "GetNodeExecutionData",
             &format!("node execution {}", id.node_id),
             [
-                (resp.full_inputs, resp.inputs),
-                (resp.full_outputs, resp.outputs),
+                (resp.full_inputs, resp.url_1),
+                (resp.full_outputs, resp.url_2),
             ],
             || self.node_execution_data_uris(id),
         )
@@ -404,21 +396,17 @@ impl AdminClient {
     ///
     /// # Errors
     /// NOT_FOUND and the calls' failures; UNAVAILABLE when the data cannot be reached.
-    // The UrlBlobs are deprecated in the IDL, yet FlyteAdmin fills them with signed URLs
-    // and FlyteRemote reads them.
-    #[allow(deprecated)]
     pub async fn task_execution_data(
         &self,
         id: &core::TaskExecutionIdentifier,
     ) -> Result<(LiteralMap, LiteralMap)> {
         let resp = self
-            .call("GetTaskExecutionData", || {
-                let mut svc = self.inner.admin.clone();
-                let req = admin::TaskExecutionGetDataRequest {
+            .data_answer(
+                "GetTaskExecutionData",
+                admin::TaskExecutionGetDataRequest {
                     id: Some(id.clone()),
-                };
-                async move { svc.get_task_execution_data(req).await }
-            })
+                },
+            )
             .await?;
         self.data_pair(
             "GetTaskExecutionData",
@@ -429,8 +417,8 @@ impl AdminClient {
                     .map_or("", |n| n.node_id.as_str())
             ),
             [
-                (resp.full_inputs, resp.inputs),
-                (resp.full_outputs, resp.outputs),
+                (resp.full_inputs, resp.url_1),
+                (resp.full_outputs, resp.url_2),
             ],
             || self.task_execution_data_uris(id),
         )

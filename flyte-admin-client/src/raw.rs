@@ -1,5 +1,6 @@
-//! gRPC calls whose request is given as bytes, so that fields the `flyteidl` crate does not know
-//! are sent as the package holds them.
+//! AdminService calls outside the generated stubs: requests given as bytes (registration sends
+//! a package's own bytes, keeping fields the `flyteidl` crate does not know), and answers
+//! decoded into messages of our own (execution data, whose literals may hold such fields).
 
 use prost::bytes::{Buf as _, BufMut as _};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -52,6 +53,22 @@ impl AdminClient {
     /// Calls AdminService method `method` (`CreateTask`, ...) with `request` as its encoded
     /// request, retried like every call.
     pub(crate) async fn admin_raw(&self, method: &'static str, request: Vec<u8>) -> Result<()> {
+        self.admin_unary(method, request, Passthrough).await
+    }
+
+    /// Calls AdminService method `method`, its request encoded and its answer decoded by
+    /// `codec`, retried like every call. Calls go round-robin over the client's connections.
+    pub(crate) async fn admin_unary<C>(
+        &self,
+        method: &'static str,
+        request: C::Encode,
+        codec: C,
+    ) -> Result<C::Decode>
+    where
+        C: Codec + Clone + Send + 'static,
+        C::Encode: Clone + Send + Sync + 'static,
+        C::Decode: Send + Sync + 'static,
+    {
         let path = format!("/flyteidl.service.AdminService/{method}");
         self.call(method, || {
             let i = self
@@ -61,15 +78,18 @@ impl AdminClient {
             let transport = self.inner.spread[i % self.inner.spread.len()].clone();
             let request = request.clone();
             let path = path.clone();
+            let codec = codec.clone();
+            let size = self.inner.max_message_size;
             async move {
-                let mut grpc = tonic::client::Grpc::new(transport);
+                let mut grpc = tonic::client::Grpc::new(transport)
+                    .max_decoding_message_size(size)
+                    .max_encoding_message_size(size);
                 grpc.ready()
                     .await
                     .map_err(|e| Status::unavailable(format!("not ready: {e}")))?;
                 let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
                     .map_err(|e| Status::internal(e.to_string()))?;
-                grpc.unary(tonic::Request::new(request), path, Passthrough)
-                    .await
+                grpc.unary(tonic::Request::new(request), path, codec).await
             }
         })
         .await
