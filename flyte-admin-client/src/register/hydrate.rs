@@ -5,7 +5,7 @@
 use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{self, if_else_block, node, task_template, workflow_node};
 
-use super::package::Entity;
+use super::package::{Entity, EntityKind};
 
 const PROJECT_PATTERN: &str = "{{ registration.project }}";
 const DOMAIN_PATTERN: &str = "{{ registration.domain }}";
@@ -43,42 +43,9 @@ impl Hydration {
         }
     }
 
-    /// Every identifier under a node: task, sub-workflow and launch plan references, branch
-    /// cases and array sub-nodes (gate nodes reference nothing).
+    /// Every identifier under a node.
     fn node(&self, n: &mut core::Node) {
-        match n.target.as_mut() {
-            Some(node::Target::TaskNode(t)) => {
-                if let Some(core::task_node::Reference::ReferenceId(id)) = t.reference.as_mut() {
-                    self.identifier(id);
-                }
-            }
-            Some(node::Target::WorkflowNode(w)) => match w.reference.as_mut() {
-                Some(workflow_node::Reference::SubWorkflowRef(id))
-                | Some(workflow_node::Reference::LaunchplanRef(id)) => self.identifier(id),
-                None => {}
-            },
-            Some(node::Target::BranchNode(b)) => {
-                if let Some(ie) = b.if_else.as_mut() {
-                    if let Some(then) = ie.case.as_mut().and_then(|c| c.then_node.as_mut()) {
-                        self.node(then);
-                    }
-                    for other in &mut ie.other {
-                        if let Some(then) = other.then_node.as_mut() {
-                            self.node(then);
-                        }
-                    }
-                    if let Some(if_else_block::Default::ElseNode(e)) = ie.default.as_mut() {
-                        self.node(e);
-                    }
-                }
-            }
-            Some(node::Target::ArrayNode(a)) => {
-                if let Some(sub) = a.node.as_mut() {
-                    self.node(sub);
-                }
-            }
-            Some(node::Target::GateNode(_)) | None => {}
-        }
+        each_node_reference(n, &mut |_, id| self.identifier(id));
     }
 
     fn workflow_template(&self, t: &mut core::WorkflowTemplate) {
@@ -176,6 +143,48 @@ impl Hydration {
             Entity::Workflow(w) => self.workflow(w),
             Entity::LaunchPlan(l) => self.launch_plan(l),
         }
+    }
+}
+
+/// Calls `f` with every entity a node refers to: task, sub-workflow and launch plan references,
+/// through branch cases and array sub-nodes (gate nodes refer to nothing). The one walk over
+/// node kinds for typed entities; `wire.rs` follows the same fields in encoded ones.
+pub(crate) fn each_node_reference(
+    n: &mut core::Node,
+    f: &mut impl FnMut(EntityKind, &mut core::Identifier),
+) {
+    match n.target.as_mut() {
+        Some(node::Target::TaskNode(t)) => {
+            if let Some(core::task_node::Reference::ReferenceId(id)) = t.reference.as_mut() {
+                f(EntityKind::Task, id);
+            }
+        }
+        Some(node::Target::WorkflowNode(w)) => match w.reference.as_mut() {
+            Some(workflow_node::Reference::SubWorkflowRef(id)) => f(EntityKind::Workflow, id),
+            Some(workflow_node::Reference::LaunchplanRef(id)) => f(EntityKind::LaunchPlan, id),
+            None => {}
+        },
+        Some(node::Target::BranchNode(b)) => {
+            if let Some(ie) = b.if_else.as_mut() {
+                if let Some(then) = ie.case.as_mut().and_then(|c| c.then_node.as_mut()) {
+                    each_node_reference(then, f);
+                }
+                for other in &mut ie.other {
+                    if let Some(then) = other.then_node.as_mut() {
+                        each_node_reference(then, f);
+                    }
+                }
+                if let Some(if_else_block::Default::ElseNode(e)) = ie.default.as_mut() {
+                    each_node_reference(e, f);
+                }
+            }
+        }
+        Some(node::Target::ArrayNode(a)) => {
+            if let Some(sub) = a.node.as_mut() {
+                each_node_reference(sub, f);
+            }
+        }
+        Some(node::Target::GateNode(_)) | None => {}
     }
 }
 

@@ -32,7 +32,7 @@ mod wire;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use flyteidl::flyteidl::core::{self, if_else_block, node, workflow_node, Identifier};
+use flyteidl::flyteidl::core::{self, Identifier};
 use futures::stream::{FuturesUnordered, StreamExt as _};
 
 pub use package::{Entity, EntityKind, FastBundle, Package, PackageEntry, PackageError};
@@ -283,45 +283,9 @@ fn key(kind: EntityKind, id: &Identifier) -> Key {
     )
 }
 
-/// Every entity a node references, with its kind.
+/// Every entity a node references, with its kind (the walk takes a copy it may change).
 fn node_refs(n: &core::Node, out: &mut Vec<(EntityKind, Identifier)>) {
-    match n.target.as_ref() {
-        Some(node::Target::TaskNode(t)) => {
-            if let Some(core::task_node::Reference::ReferenceId(id)) = t.reference.as_ref() {
-                out.push((EntityKind::Task, id.clone()));
-            }
-        }
-        Some(node::Target::WorkflowNode(w)) => match w.reference.as_ref() {
-            Some(workflow_node::Reference::SubWorkflowRef(id)) => {
-                out.push((EntityKind::Workflow, id.clone()));
-            }
-            Some(workflow_node::Reference::LaunchplanRef(id)) => {
-                out.push((EntityKind::LaunchPlan, id.clone()));
-            }
-            None => {}
-        },
-        Some(node::Target::BranchNode(b)) => {
-            if let Some(ie) = b.if_else.as_ref() {
-                if let Some(then) = ie.case.as_ref().and_then(|c| c.then_node.as_ref()) {
-                    node_refs(then, out);
-                }
-                for other in &ie.other {
-                    if let Some(then) = other.then_node.as_ref() {
-                        node_refs(then, out);
-                    }
-                }
-                if let Some(if_else_block::Default::ElseNode(e)) = ie.default.as_ref() {
-                    node_refs(e, out);
-                }
-            }
-        }
-        Some(node::Target::ArrayNode(a)) => {
-            if let Some(sub) = a.node.as_ref() {
-                node_refs(sub, out);
-            }
-        }
-        Some(node::Target::GateNode(_)) | None => {}
-    }
+    hydrate::each_node_reference(&mut n.clone(), &mut |kind, id| out.push((kind, id.clone())));
 }
 
 /// What an entity references (sub-workflows it carries are not references).
