@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
 
-use crate::client::{Action, Change, K8s, LABEL_MANAGED_BY, MANAGED_BY};
+use crate::client::{Action, Change, K8s, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY};
 use crate::error::{Error, ObjectRef, Result};
 
 /// flyteadmin's default `namespace_mapping.template`.
@@ -317,6 +317,34 @@ fn contains(have: Option<&BTreeMap<String, String>>, want: &BTreeMap<String, Str
         .all(|(k, v)| have.and_then(|h| h.get(k)) == Some(v))
 }
 
+/// Whether the object's labels or annotations (`field`) say what `want` says as far as flyte-rs
+/// is concerned: every wanted entry there, and no entry flyte-rs applied before and wants no
+/// longer (read from the object's managed fields; others' entries are theirs).
+fn says(meta: &ObjectMeta, field: &str, want: &BTreeMap<String, String>) -> bool {
+    let have = match field {
+        "labels" => meta.labels.as_ref(),
+        _ => meta.annotations.as_ref(),
+    };
+    let owned = meta
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|m| {
+            m.manager.as_deref() == Some(FIELD_MANAGER) && m.operation.as_deref() == Some("Apply")
+        })
+        .filter_map(|m| {
+            m.fields_v1
+                .as_ref()?
+                .0
+                .get("f:metadata")?
+                .get(format!("f:{field}"))
+        })
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|keys| keys.keys())
+        .filter_map(|k| k.strip_prefix("f:"));
+    contains(have, want) && owned.into_iter().all(|k| want.contains_key(k))
+}
+
 impl K8s {
     /// Makes the tenant's objects say what `tenant` says: namespaces, then in each the quota,
     /// the limit range and the service account. Objects that already do are not written.
@@ -343,7 +371,7 @@ impl K8s {
             let want = labels.clone();
             let ns_change = self
                 .apply(&api, ObjectRef::new("namespace", None, ns), &desired, |c| {
-                    contains(c.metadata.labels.as_ref(), &want)
+                    says(&c.metadata, "labels", &want)
                 })
                 .await?;
             // In a dry run the namespace is not made, and the API server would refuse objects
@@ -403,7 +431,7 @@ impl K8s {
                     self.would_create(object)
                 } else {
                     self.apply(&api, object, &desired, |c| {
-                        contains(c.metadata.annotations.as_ref(), &sa.annotations)
+                        says(&c.metadata, "annotations", &sa.annotations)
                     })
                     .await?
                 });

@@ -125,6 +125,68 @@ async fn a_tenant_gets_its_namespaces_quota_limits_and_identity_once() -> TestRe
 }
 
 #[tokio::test]
+async fn what_a_tenant_no_longer_says_is_removed_and_what_others_added_stays() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
+    let tenant = |tier: Option<&str>, annotations: &[(&str, &str)]| {
+        let mut sa = ServiceAccountSpec::new("default");
+        for (k, v) in annotations {
+            sa = sa.annotation(*k, *v);
+        }
+        let mut t = Tenant::new("ml-team", ["development"])
+            .label("cost-center", "42")
+            .service_account(sa);
+        if let Some(tier) = tier {
+            t = t.label("tier", tier);
+        }
+        t
+    };
+    k8s.ensure_tenant(&tenant(Some("gold"), &[("a", "1"), ("b", "2")]))
+        .await?;
+    // Another writer labels the namespace; that label is not flyte-rs's to remove.
+    let mut ns = kube
+        .object("Namespace", "", "ml-team-development")
+        .ok_or("no namespace")?;
+    ns["metadata"]["labels"]["owner"] = json!("platform");
+    kube.insert(ns);
+
+    let changes = k8s.ensure_tenant(&tenant(None, &[("a", "1")])).await?;
+    let changed: Vec<_> = changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .map(|c| (c.object.kind, c.action))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("namespace", Action::Updated),
+            ("serviceaccount", Action::Updated)
+        ],
+        "a label or annotation dropped is a change, though what remains is all there"
+    );
+    let ns = kube
+        .object("Namespace", "", "ml-team-development")
+        .ok_or("no namespace")?;
+    let labels = &ns["metadata"]["labels"];
+    assert_eq!(labels.get("tier"), None, "{labels}");
+    assert_eq!(labels["owner"], "platform");
+    assert_eq!(labels["cost-center"], "42");
+    let sa = kube
+        .object("ServiceAccount", "ml-team-development", "default")
+        .ok_or("no service account")?;
+    assert_eq!(sa["metadata"]["annotations"], json!({"a": "1"}));
+
+    // And then it says so: nothing more to write.
+    let again = k8s.ensure_tenant(&tenant(None, &[("a", "1")])).await?;
+    assert!(
+        again.iter().all(|c| c.action == Action::Unchanged),
+        "{again:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_and_keeps_nothing() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;

@@ -7,6 +7,12 @@
 //! JSON patches, `dryRun=All`, pod logs, and `Status` errors (403, 404, 409) as the API server
 //! words them. Objects are JSON values, so any kind works, custom resources included.
 //!
+//! Server-side apply keeps field ownership in `metadata.managedFields` as the API server does: a
+//! field manager owns the fields its last apply set; a field it set before and omits now is
+//! removed unless another manager owns it; setting a field another manager owns to a different
+//! value is a 409 conflict naming both, unless the apply is forced. Lists are owned whole (as
+//! `listType=atomic`), and writes other than apply take no ownership.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let kube = flyte_testkit::MockKube::start().await?;
@@ -91,7 +97,7 @@ fn respond(code: StatusCode, body: &Value) -> Response<Body> {
 }
 
 /// RFC 7386 merge of `patch` into `target` (null removes).
-fn merge(target: &mut Value, patch: &Value) {
+pub(crate) fn merge(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
@@ -561,8 +567,22 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
                 ),
             }
         }
-        (verb, _) => write(&mut store, &t, verb, &kind, &content_type, &body, dry_run),
+        (verb, _) => {
+            let options = WriteOptions {
+                dry_run,
+                field_manager: query_param(&query, "fieldManager").unwrap_or_default(),
+                force: query_param(&query, "force").is_some_and(|v| v == "true"),
+            };
+            write(&mut store, &t, verb, &kind, &content_type, &body, &options)
+        }
     }
+}
+
+/// A write's query parameters.
+struct WriteOptions {
+    dry_run: bool,
+    field_manager: String,
+    force: bool,
 }
 
 fn write(
@@ -572,8 +592,9 @@ fn write(
     kind: &str,
     content_type: &str,
     body: &[u8],
-    dry_run: bool,
+    options: &WriteOptions,
 ) -> Response<Body> {
+    let dry_run = options.dry_run;
     if let Some(n) = store.conflicts.get_mut(&t.resource) {
         if *n > 0 {
             *n -= 1;
@@ -672,6 +693,45 @@ fn write(
                         format!("the JSON patch cannot be applied: {e}"),
                     );
                 }
+            } else if content_type.starts_with("application/apply-patch") {
+                if options.field_manager.is_empty() {
+                    return status(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Invalid",
+                        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: \
+                         is required for apply patch"
+                            .to_owned(),
+                    );
+                }
+                if let Err(conflicts) = crate::ssa::apply(
+                    &mut obj,
+                    &patch,
+                    &options.field_manager,
+                    &t.api_version,
+                    options.force,
+                ) {
+                    let n = conflicts.len();
+                    let list: Vec<String> = conflicts
+                        .iter()
+                        .map(|(m, f)| {
+                            format!(
+                                "conflict with \"{m}\" using {}: {}",
+                                t.api_version,
+                                crate::ssa::dotted(f)
+                            )
+                        })
+                        .collect();
+                    return status(
+                        StatusCode::CONFLICT,
+                        "Conflict",
+                        format!(
+                            "Apply failed with {n} conflict{}: {}",
+                            if n == 1 { "" } else { "s" },
+                            list.join("; ")
+                        ),
+                    );
+                }
+                merge(&mut obj, &patch);
             } else {
                 merge(&mut obj, &patch);
             }

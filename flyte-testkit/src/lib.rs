@@ -117,6 +117,7 @@ mod lists;
 mod literals;
 mod registry;
 mod service;
+mod ssa;
 pub mod tls;
 
 use std::net::SocketAddr;
