@@ -857,6 +857,158 @@ async fn offloaded_outputs_behind_a_signed_url_are_read_from_the_blob_store() ->
     Ok(())
 }
 
+/// A gRPC server on 127.0.0.1 whose only method is `GetExecutionData`, answering `answer` (the
+/// encoded response) as it is: the test kit decodes what it stores with the `flyteidl` crate, so
+/// it cannot hand out a literal with fields the crate lacks.
+async fn execution_data_server(
+    answer: Vec<u8>,
+) -> Result<std::net::SocketAddr, Box<dyn std::error::Error>> {
+    use tonic::codegen::http;
+
+    /// Bytes in, bytes out.
+    #[derive(Clone, Copy, Default)]
+    struct Raw;
+    impl tonic::codec::Codec for Raw {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = Raw;
+        type Decoder = Raw;
+        fn encoder(&mut self) -> Raw {
+            Raw
+        }
+        fn decoder(&mut self) -> Raw {
+            Raw
+        }
+    }
+    impl tonic::codec::Encoder for Raw {
+        type Item = Vec<u8>;
+        type Error = tonic::Status;
+        fn encode(
+            &mut self,
+            item: Vec<u8>,
+            dst: &mut tonic::codec::EncodeBuf<'_>,
+        ) -> Result<(), tonic::Status> {
+            prost::bytes::BufMut::put_slice(dst, &item);
+            Ok(())
+        }
+    }
+    impl tonic::codec::Decoder for Raw {
+        type Item = Vec<u8>;
+        type Error = tonic::Status;
+        fn decode(
+            &mut self,
+            src: &mut tonic::codec::DecodeBuf<'_>,
+        ) -> Result<Option<Vec<u8>>, tonic::Status> {
+            let n = prost::bytes::Buf::remaining(src);
+            Ok(Some(prost::bytes::Buf::copy_to_bytes(src, n).to_vec()))
+        }
+    }
+
+    #[derive(Clone)]
+    struct Admin(Vec<u8>);
+    impl tonic::server::NamedService for Admin {
+        const NAME: &'static str = "flyteidl.service.AdminService";
+    }
+    impl tower::Service<http::Request<tonic::transport::Body>> for Admin {
+        type Response = http::Response<tonic::body::BoxBody>;
+        type Error = std::convert::Infallible;
+        type Future = std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+        >;
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: http::Request<tonic::transport::Body>) -> Self::Future {
+            let answer = self.0.clone();
+            Box::pin(async move {
+                if req.uri().path() != "/flyteidl.service.AdminService/GetExecutionData" {
+                    return Ok(tonic::Status::unimplemented("only GetExecutionData").to_http());
+                }
+                let reply = tower::service_fn(move |_: tonic::Request<Vec<u8>>| {
+                    let answer = answer.clone();
+                    async move { Ok::<_, tonic::Status>(tonic::Response::new(answer)) }
+                });
+                Ok(tonic::server::Grpc::new(Raw).unary(reply, req).await)
+            })
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let incoming = futures::stream::unfold(listener, |l| async move {
+        Some((l.accept().await.map(|(s, _)| s), l))
+    });
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(Admin(answer))
+            .serve_with_incoming(incoming),
+    );
+    Ok(addr)
+}
+
+#[tokio::test]
+async fn offloaded_outputs_inline_in_flyteadmins_answer_are_read_from_the_blob_store() -> TestResult
+{
+    use prost::Message as _;
+    /// `WorkflowExecutionGetDataResponse` with its inline maps as raw bytes.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Answer {
+        #[prost(bytes = "vec", tag = "3")]
+        full_inputs: Vec<u8>,
+        #[prost(bytes = "vec", tag = "4")]
+        full_outputs: Vec<u8>,
+    }
+    let dir = tempfile::tempdir()?;
+    let storage = flyte_storage::FlyteStorage::local(dir.path())?;
+    storage
+        .put("s3://bucket/offloaded/big.pb", int(7).encode_to_vec())
+        .await?;
+    let outputs = RawMap {
+        literals: HashMap::from([
+            ("small".to_owned(), int(1).encode_to_vec()),
+            (
+                "big".to_owned(),
+                flyte_storage::offloaded_literal("s3://bucket/offloaded/big.pb", 16, None),
+            ),
+        ]),
+    };
+    let answer = Answer {
+        full_inputs: RawMap {
+            literals: HashMap::from([("x".to_owned(), int(1).encode_to_vec())]),
+        }
+        .encode_to_vec(),
+        full_outputs: outputs.encode_to_vec(),
+    };
+    let addr = execution_data_server(answer.encode_to_vec()).await?;
+    let id = ExecutionId::new("flytesnacks", "development", "inline");
+    let with_store = AdminClient::builder()
+        .endpoint(addr.to_string())
+        .insecure(true)
+        .storage(storage)
+        .build()?;
+    let (_, got) = with_store.execution_data(&id).await?;
+    assert_eq!(got.literals["small"], int(1));
+    assert_eq!(
+        got.literals["big"],
+        int(7),
+        "resolved, not a literal with no value"
+    );
+    let without = AdminClient::builder()
+        .endpoint(addr.to_string())
+        .insecure(true)
+        .build()?;
+    let err = without.execution_data(&id).await.expect_err("no store");
+    assert!(
+        err.message()
+            .contains("stored apart at s3://bucket/offloaded/big.pb"),
+        "{err}"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_configs_storage_section_is_where_large_outputs_are_read() -> TestResult {
     let (dir, admin) = kit_with_outputs_in_a_directory().await?;
