@@ -1,18 +1,17 @@
-//! Registers pyflyte packages (`pyflyte package` archives, or directories of `.pb` files) the
-//! way `flytectl register files --archive` does, but concurrently: each entity as soon as what
-//! it references is registered. Shows a progress bar on a terminal, then one row per entity;
+//! Registers pyflyte packages (`pyflyte package` archives, local or at `http(s)://` URLs, or
+//! directories of `.pb` files) the way `flytectl register files --archive` does, but
+//! concurrently: each entity as soon as what it references is registered. Shows a progress bar on a terminal, then one row per entity;
 //! `--json` prints the report for machines instead (with `seconds`, the time registration took).
 //!
 //! ```text
 //! cargo run --example register -- [--config FILE | --endpoint E [--insecure]] \
-//!     ARCHIVE_OR_DIR... --project P --domain D --version V [--concurrency N] \
+//!     ARCHIVE_OR_DIR_OR_URL... --project P --domain D --version V [--concurrency N] \
 //!     [--continue-on-error] [--dry-run] [--activate-launch-plans] \
 //!     [--k8s-service-account SA] [--output-location-prefix URI] [--json]
 //! ```
 //! Exit code 0 only when every entity is registered (or already was); 1 otherwise, with the
 //! reason on the last line of stderr.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -26,9 +25,10 @@ use flyte_examples::{fail, Connection};
 struct Cli {
     #[command(flatten)]
     connection: Connection,
-    /// Archives (.tgz, .tar.gz, .tar) or directories of .pb files, as pyflyte package writes.
+    /// Archives (.tgz, .tar.gz, .tar; local paths or http(s):// URLs) or directories of .pb
+    /// files, as pyflyte package writes.
     #[arg(required = true)]
-    packages: Vec<PathBuf>,
+    packages: Vec<String>,
     /// Project (default: the config's root.project).
     #[arg(short, long)]
     project: Option<String>,
@@ -88,7 +88,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
-    let package = Package::open(&cli.packages)?;
+    let (urls, paths): (Vec<&String>, Vec<&String>) = cli
+        .packages
+        .iter()
+        .partition(|p| p.starts_with("https://") || p.starts_with("http://"));
+    let mut package = Package::open(paths)?;
+    for url in urls {
+        package.extend(Package::download(url).await?);
+    }
     let (client, config) = cli.connection.client()?;
     let project = cli
         .project

@@ -20,6 +20,9 @@ async fn run(admin: &TestAdmin, args: &[&str]) -> Result<Output, Box<dyn std::er
     common::run_against(admin, "register", args).await
 }
 
+/// Where the tests register: project, domain and version.
+const TARGET: [&str; 6] = ["-p", "flytesnacks", "-d", "development", "--version", "v1"];
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -29,15 +32,7 @@ async fn registers_a_fast_package_then_finds_it_registered() -> TestResult {
     let admin = TestAdmin::start().await?;
     let package = fixture("demo-fast.tgz");
     let package = package.to_str().ok_or("path")?;
-    let args = [
-        package,
-        "-p",
-        "flytesnacks",
-        "-d",
-        "development",
-        "--version",
-        "v1",
-    ];
+    let args = [&[package][..], &TARGET].concat();
     let out = run(&admin, &args).await?;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -102,6 +97,44 @@ async fn exits_1_with_a_one_line_reason() -> TestResult {
         text(&out.stderr).contains("nope.tgz"),
         "{}",
         text(&out.stderr)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn registers_archives_from_a_url_beside_local_ones() -> TestResult {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let admin = TestAdmin::start().await?;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/artifacts/podtemplate.tgz"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(std::fs::read(fixture("podtemplate.tgz"))?),
+        )
+        .mount(&server)
+        .await;
+    let url = format!("{}/artifacts/podtemplate.tgz", server.uri());
+    let local = fixture("demo.tgz");
+    let local = local.to_str().ok_or("path")?;
+    let args = [&[url.as_str(), local][..], &TARGET, &["--json"]].concat();
+    let out = run(&admin, &args).await?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["counts"]["registered"], 13, "11 + 2: {report}");
+
+    // A URL that answers 404: exit 1, the URL named.
+    let gone = format!("{}/artifacts/gone.tgz", server.uri());
+    let out = run(
+        &admin,
+        &[gone.as_str(), "-p", "x", "-d", "y", "--version", "v"],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("/artifacts/gone.tgz") && err.contains("404"),
+        "{err}"
     );
     Ok(())
 }

@@ -495,6 +495,70 @@ async fn a_pod_task_needs_the_bundle_only_when_its_container_args_name_it() -> T
 }
 
 #[tokio::test]
+async fn archives_are_downloaded_from_urls_following_redirects() -> TestResult {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let archive = std::fs::read(fixture("demo.tgz"))?;
+    Mock::given(method("GET"))
+        .and(path("/releases/latest/demo.tgz"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/releases/v1/demo.tgz"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/releases/v1/demo.tgz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(archive))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/releases/v1/junk.tgz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"<html>not here</html>".to_vec()))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let got = Package::download(&format!("{base}/releases/latest/demo.tgz?token=s3cr3t")).await?;
+    assert_eq!(got, Package::open([fixture("demo.tgz")])?);
+
+    // Several sources make one package, in file order.
+    let mut both = Package::open([fixture("wide.tgz")])?;
+    both.extend(got);
+    assert_eq!(both.entries.len(), 611);
+    assert!(both.entries.windows(2).all(|w| w[0].file <= w[1].file));
+
+    let missing = Package::download(&format!("{base}/releases/v2/demo.tgz?token=s3cr3t"))
+        .await
+        .expect_err("404");
+    let text = missing.to_string();
+    assert!(matches!(missing, PackageError::Download { .. }), "{text}");
+    assert!(
+        text.contains("/releases/v2/demo.tgz") && text.contains("404"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("s3cr3t"),
+        "the query stays out of errors: {text}"
+    );
+    let junk = Package::download(&format!("{base}/releases/v1/junk.tgz"))
+        .await
+        .expect_err("not an archive")
+        .to_string();
+    assert!(
+        junk.starts_with(&format!("{base}/releases/v1/junk.tgz: ")),
+        "{junk}"
+    );
+    let other = Package::download("ftp://example.com/demo.tgz")
+        .await
+        .expect_err("scheme");
+    assert!(
+        other
+            .to_string()
+            .contains("expected an http:// or https:// URL"),
+        "{other}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn launch_plan_options_are_applied_and_plans_activated() -> TestResult {
     let admin = TestAdmin::start().await?;
     let c = client(&admin)?;

@@ -179,6 +179,14 @@ pub enum PackageError {
         /// The file inside it.
         file: String,
     },
+    /// An archive URL could not be downloaded.
+    #[error("{url}: {message}")]
+    Download {
+        /// The URL, without its query.
+        url: String,
+        /// The status or failure.
+        message: String,
+    },
     /// A `.pb` file that is no task, workflow or launch plan.
     #[error("{package}: {file}: not a task, workflow or launch plan: {message}")]
     BadEntity {
@@ -347,6 +355,45 @@ impl Package {
             file: name.to_owned(),
             message: failures.join("; "),
         })
+    }
+
+    /// Downloads an archive from an `http://` or `https://` URL (a release asset, an artifact
+    /// store), as `flytectl register files --archive URL` does, and reads it like
+    /// [`Package::from_archive_bytes`]. Redirects are followed; the URL's query (where a
+    /// signature or token may be) never appears in errors.
+    ///
+    /// # Errors
+    /// [`PackageError::Unsupported`] for another scheme; [`PackageError::Download`] for a failed
+    /// download or an answer other than 2xx; then as [`Package::from_archive_bytes`].
+    pub async fn download(url: &str) -> Result<Package, PackageError> {
+        let shown = flyte_storage::redact_url(url);
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(PackageError::Unsupported {
+                path: PathBuf::from(shown),
+                reason: "expected an http:// or https:// URL".to_owned(),
+            });
+        }
+        let bytes = flyte_storage::FlyteStorage::memory()
+            .get_signed(url)
+            .await
+            .map_err(|e| PackageError::Download {
+                url: shown.clone(),
+                message: match e {
+                    flyte_storage::Error::Transfer { message, .. } => message,
+                    other => other.to_string(),
+                },
+            })?;
+        Package::from_archive_bytes(&shown, &bytes)
+    }
+
+    /// Adds the entities of `other` (and its code bundle, if it has one: the last read wins, as
+    /// in flytectl), keeping file-name order.
+    pub fn extend(&mut self, other: Package) {
+        self.entries.extend(other.entries);
+        self.entries.sort_by(|a, b| a.file.cmp(&b.file));
+        if other.fast_bundle.is_some() {
+            self.fast_bundle = other.fast_bundle;
+        }
     }
 
     /// Reads a package from bytes: a `.tar` stream, gzipped or not (told apart by the gzip
