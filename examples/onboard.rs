@@ -4,8 +4,8 @@
 //! time; `--dry-run` prints what would change and changes nothing.
 //!
 //! ```text
-//! cargo run --example onboard -- FILE [--dry-run] [--config FILE | --endpoint E [--insecure]] \
-//!     [--kubeconfig FILE] [--context C]
+//! cargo run --example onboard -- FILE [--dry-run] [--force-conflicts] \
+//!     [--config FILE | --endpoint E [--insecure]] [--kubeconfig FILE] [--context C]
 //! ```
 //! The file:
 //! ```yaml
@@ -41,6 +41,10 @@ struct Cli {
     /// Print what would change; change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Take over Kubernetes fields another field manager changed (kubectl apply
+    /// --force-conflicts); without it such a field is an error naming the manager.
+    #[arg(long)]
+    force_conflicts: bool,
     #[command(flatten)]
     connection: Connection,
     #[command(flatten)]
@@ -312,7 +316,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(sa) = &o.service_account {
         tenant = tenant.service_account(sa.clone());
     }
-    let k8s = cli.kube.client().await?.dry_run(cli.dry_run);
+    let k8s = cli
+        .kube
+        .client()
+        .await?
+        .dry_run(cli.dry_run)
+        .force_conflicts(cli.force_conflicts);
     for change in k8s.ensure_tenant(&tenant).await? {
         println!("{change}");
     }

@@ -62,12 +62,14 @@ impl fmt::Display for Change {
 pub struct K8s {
     pub(crate) client: kube::Client,
     pub(crate) dry_run: bool,
+    pub(crate) force: bool,
 }
 
 impl fmt::Debug for K8s {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("K8s")
             .field("dry_run", &self.dry_run)
+            .field("force", &self.force)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +122,7 @@ impl K8s {
         K8s {
             client,
             dry_run: false,
+            force: false,
         }
     }
 
@@ -127,6 +130,16 @@ impl K8s {
     #[must_use]
     pub fn dry_run(mut self, yes: bool) -> K8s {
         self.dry_run = yes;
+        self
+    }
+
+    /// Take over fields another field manager set (`kubectl apply --force-conflicts`): what
+    /// flyte-rs is asked to write wins. Off by default: such a field is then an
+    /// [`Error::Conflict`](crate::Error::Conflict) naming the object, the other manager and the
+    /// field, and nothing is written.
+    #[must_use]
+    pub fn force_conflicts(mut self, yes: bool) -> K8s {
+        self.force = yes;
         self
     }
 
@@ -164,6 +177,7 @@ impl K8s {
         };
         let mut params = PatchParams::apply(FIELD_MANAGER);
         params.dry_run = self.dry_run;
+        params.force = self.force;
         api.patch(&object.name, &params, &Patch::Apply(desired))
             .await
             .map_err(|e| Error::from_kube(object.clone(), e))?;

@@ -291,6 +291,60 @@ async fn tenants_are_listed_and_removed_and_nothing_else_is_touched() -> TestRes
 }
 
 #[tokio::test]
+async fn a_field_another_manager_took_is_a_conflict_unless_forced() -> TestResult {
+    use k8s_openapi::api::core::v1::ResourceQuota;
+    use kube::api::{Api, Patch, PatchParams};
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let k8s = connect(&kube, &dir, Some("mock")).await?;
+    k8s.ensure_tenant(&team()).await?;
+    // Someone raises the CPU quota with `kubectl apply --server-side --force-conflicts`.
+    let quotas: Api<ResourceQuota> = Api::namespaced(k8s.client().clone(), "ml-team-development");
+    let theirs = json!({
+        "apiVersion": "v1", "kind": "ResourceQuota",
+        "metadata": {"name": "project-quota"},
+        "spec": {"hard": {"limits.cpu": "96"}},
+    });
+    quotas
+        .patch(
+            "project-quota",
+            &PatchParams::apply("kubectl").force(),
+            &Patch::Apply(&theirs),
+        )
+        .await?;
+
+    let quota = || kube.object("ResourceQuota", "ml-team-development", "project-quota");
+    let before = quota();
+    let e = k8s.ensure_tenant(&team()).await.expect_err("conflict");
+    let text = e.to_string();
+    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+    assert!(
+        text.starts_with("resourcequota ml-team-development/project-quota: ")
+            && text.contains("conflict with \"kubectl\"")
+            && text.contains(".spec.hard.limits.cpu"),
+        "names the object, the other manager and the field: {text}"
+    );
+    assert_eq!(quota(), before, "nothing written");
+
+    // Forced, the tenant's value wins and the field is flyte-rs's again.
+    let changes = k8s.force_conflicts(true).ensure_tenant(&team()).await?;
+    assert!(changes
+        .iter()
+        .any(|c| c.object.kind == "resourcequota" && c.action == Action::Updated));
+    let quota = quota().ok_or("no quota")?;
+    assert_eq!(quota["spec"]["hard"]["limits.cpu"], "64");
+    let owners: Vec<&str> = quota["metadata"]["managedFields"]
+        .as_array()
+        .ok_or("no managed fields")?
+        .iter()
+        .filter(|m| !m["fieldsV1"]["f:spec"]["f:hard"]["f:limits.cpu"].is_null())
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert_eq!(owners, ["flyte-rs"]);
+    Ok(())
+}
+
+#[tokio::test]
 async fn rbac_denials_and_conflicts_name_the_object() -> TestResult {
     let kube = MockKube::start().await?;
     let dir = tempfile::tempdir()?;

@@ -418,7 +418,8 @@ impl MockKube {
         self.store().requests.clone()
     }
 
-    /// How many writes (POST, PUT, PATCH, DELETE) were served, dry runs included.
+    /// How many write requests (POST, PUT, PATCH, DELETE) arrived, dry runs and refused ones
+    /// included.
     pub fn writes(&self) -> usize {
         self.store()
             .requests
