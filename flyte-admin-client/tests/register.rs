@@ -192,6 +192,72 @@ async fn a_pyflyte_package_registers_whole_then_again_as_already_registered() ->
     Ok(())
 }
 
+/// The path to `TaskMetadata` in a `TaskCreateRequest`, each message kept as bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Wrapped {
+    /// `TaskCreateRequest.spec`, `TaskSpec.template`, `TaskTemplate.metadata`.
+    #[prost(bytes = "vec", tag = "2")]
+    spec: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct SpecBytes {
+    #[prost(bytes = "vec", tag = "1")]
+    template: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct TemplateBytes {
+    #[prost(message, optional, tag = "1")]
+    id: Option<core::Identifier>,
+    #[prost(bytes = "vec", tag = "3")]
+    metadata: Vec<u8>,
+}
+
+/// `TaskMetadata` fields pyflyte 1.16 writes that the `flyteidl` crate lacks.
+#[derive(Clone, PartialEq, prost::Message)]
+struct NewerTaskMetadata {
+    /// A `google.protobuf.BoolValue`.
+    #[prost(message, optional, tag = "15")]
+    generates_deck: Option<bool>,
+    /// A message, empty or not: present is what counts.
+    #[prost(bytes = "vec", optional, tag = "16")]
+    metadata: Option<Vec<u8>>,
+}
+
+#[tokio::test]
+async fn fields_newer_than_the_idl_crate_reach_the_server() -> TestResult {
+    use prost::Message as _;
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let package = Package::open([fixture("demo.tgz")])?;
+    let report = c.register(package, &options()).await?;
+    assert!(report.is_success(), "{report:#?}");
+    let mut seen = 0;
+    for request in admin.received("CreateTask") {
+        let spec = SpecBytes::decode(Wrapped::decode(request.as_slice())?.spec.as_slice())?;
+        let template = TemplateBytes::decode(spec.template.as_slice())?;
+        if template.id.as_ref().map(|i| i.name.as_str()) != Some("demo.hello.say_hello") {
+            continue;
+        }
+        seen += 1;
+        let newer = NewerTaskMetadata::decode(template.metadata.as_slice())?;
+        assert!(
+            newer.generates_deck.is_some(),
+            "TaskMetadata.generates_deck (15) arrived"
+        );
+        assert!(
+            newer.metadata.is_some(),
+            "TaskMetadata.metadata (16) arrived"
+        );
+        // The test kit's own decoding drops them: only the bytes on the wire show them.
+        let typed = flyte_admin_client::pb::admin::TaskCreateRequest::decode(request.as_slice())?;
+        assert!(typed.encode_to_vec().len() < request.len());
+    }
+    assert_eq!(seen, 1, "say_hello was created once");
+    Ok(())
+}
+
 #[tokio::test]
 async fn without_a_version_nothing_is_sent() -> TestResult {
     let admin = TestAdmin::start().await?;

@@ -60,7 +60,13 @@ pub(crate) struct Faults {
     pub(crate) latency: Mutex<Duration>,
     /// Connections accepted on the gRPC listener.
     pub(crate) connections: std::sync::atomic::AtomicU64,
+    /// The request messages of the create calls, as they arrived.
+    received: Mutex<HashMap<String, Vec<Vec<u8>>>>,
 }
+
+/// The calls whose request messages are kept as they arrived: registration's, where fields the
+/// `flyteidl` crate does not know travel (the test kit's own decoding drops them).
+const RECORDED: [&str; 3] = ["CreateTask", "CreateWorkflow", "CreateLaunchPlan"];
 
 impl Faults {
     pub(crate) fn script(&self, rpc: &str, fault: Fault, times: usize) {
@@ -87,6 +93,35 @@ impl Faults {
             .get(rpc)
             .copied()
             .unwrap_or(0)
+    }
+
+    pub(crate) fn received(&self, rpc: &str) -> Vec<Vec<u8>> {
+        self.received
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(rpc)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Keeps the message of a gRPC request body (uncompressed frames; others are not kept).
+    fn record(&self, rpc: &str, body: &[u8]) {
+        let mut at = body;
+        let mut messages = Vec::new();
+        while let [0, a, b, c, d, rest @ ..] = at {
+            let len = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+            let Some(message) = rest.get(..len) else {
+                break;
+            };
+            messages.push(message.to_vec());
+            at = &rest[len..];
+        }
+        self.received
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(rpc.to_owned())
+            .or_default()
+            .extend(messages);
     }
 
     pub(crate) fn all_calls(&self) -> HashMap<String, u64> {
@@ -149,12 +184,14 @@ pub(crate) struct FaultService<S> {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-impl<S, B> Service<http::Request<B>> for FaultService<S>
+impl<S> Service<http::Request<hyper::Body>> for FaultService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<BoxBody>> + Clone + Send + 'static,
+    S: Service<http::Request<hyper::Body>, Response = http::Response<BoxBody>>
+        + Clone
+        + Send
+        + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
-    B: Send + 'static,
 {
     type Response = http::Response<BoxBody>;
     type Error = BoxError;
@@ -164,7 +201,7 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, req: http::Request<hyper::Body>) -> Self::Future {
         // The ready service handles this call; a fresh clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -185,6 +222,13 @@ where
                 crate::clock::sleep(latency).await;
             }
             match faults.on_call(&rpc) {
+                None if RECORDED.contains(&rpc.as_str()) => {
+                    let (parts, body) = req.into_parts();
+                    let body = hyper::body::to_bytes(body).await?;
+                    faults.record(&rpc, &body);
+                    let req = http::Request::from_parts(parts, hyper::Body::from(body));
+                    inner.call(req).await.map_err(Into::into)
+                }
                 None => inner.call(req).await.map_err(Into::into),
                 Some(Fault::DropConnection) => {
                     Err(format!("flyte-testkit: dropped the connection during {rpc}").into())

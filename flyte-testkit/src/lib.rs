@@ -562,6 +562,14 @@ impl TestAdmin {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The request messages `rpc` received, encoded as they arrived, for the calls registration
+    /// makes (`CreateTask`, `CreateWorkflow`, `CreateLaunchPlan`; empty for others). What the
+    /// test kit stores and answers is decoded with the `flyteidl` crate, which drops fields it
+    /// does not know; these bytes still hold them.
+    pub fn received(&self, rpc: &str) -> Vec<Vec<u8>> {
+        self.shared.faults.received(rpc)
+    }
+
     /// Calls received per RPC name.
     pub fn all_calls(&self) -> std::collections::HashMap<String, u64> {
         self.shared.faults.all_calls()
