@@ -207,7 +207,9 @@ pub(crate) fn apply(
         .unwrap_or_default();
     let others: BTreeSet<&Field> = all.iter().flat_map(|o| &o.fields).collect();
     for gone in before.difference(&applied) {
-        if !others.contains(gone) {
+        // An empty map applied before and filled now is still applied: its entries stay.
+        let still_set = applied.iter().any(|f| f.starts_with(gone));
+        if !others.contains(gone) && !still_set {
             remove(obj, gone);
         }
     }
@@ -288,6 +290,22 @@ mod tests {
         assert!(owners
             .iter()
             .all(|o| (o.manager == "kubectl") == o.fields.contains(&mine)));
+    }
+
+    #[test]
+    fn an_empty_map_applied_then_filled_keeps_what_others_put_in_it() {
+        let mut obj = json!({"metadata": {"name": "n"}});
+        let empty = json!({"metadata": {"annotations": {}}});
+        apply(&mut obj, &empty, "flyte-rs", "v1", false).expect("first");
+        crate::k8s::merge(&mut obj, &empty);
+        obj["metadata"]["annotations"]["theirs"] = json!("kept");
+        let filled = json!({"metadata": {"annotations": {"ours": "1"}}});
+        apply(&mut obj, &filled, "flyte-rs", "v1", false).expect("second");
+        crate::k8s::merge(&mut obj, &filled);
+        assert_eq!(
+            obj["metadata"]["annotations"],
+            json!({"theirs": "kept", "ours": "1"})
+        );
     }
 
     #[test]
