@@ -1,7 +1,8 @@
 //! Google Cloud Storage, configured as flytestdlib's stow kind `google`: `json` (a service
 //! account key, its contents or a path to it) and `project_id`; without `json`, the usual
 //! `GOOGLE_*` variables, application default credentials or the metadata server (GKE workload
-//! identity). flyte-rs adds `endpoint`, the base URL of an emulator such as fake-gcs-server.
+//! identity). flyte-rs adds `endpoint`, the base URL of an emulator such as fake-gcs-server, and
+//! `anonymous: true`, requests without credentials (emulators, public buckets).
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use flyte_config::{Secret, StowSettings};
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::ObjectStore;
 
-use crate::cloud::build_error;
+use crate::cloud::{build_error, truthy};
 use crate::error::Result;
 use crate::options::CloudOptions;
 
@@ -29,6 +30,7 @@ pub(crate) struct GcsSettings {
     key: Option<KeySource>,
     project_id: Option<String>,
     endpoint: Option<String>,
+    anonymous: bool,
 }
 
 impl fmt::Debug for GcsSettings {
@@ -42,6 +44,7 @@ impl fmt::Debug for GcsSettings {
             .field("service_account", &key)
             .field("project_id", &self.project_id)
             .field("endpoint", &self.endpoint)
+            .field("anonymous", &self.anonymous)
             .finish()
     }
 }
@@ -56,10 +59,19 @@ impl GcsSettings {
                 KeySource::Path(j.to_owned())
             }
         });
+        let anonymous = non_empty("anonymous").is_some_and(truthy);
+        if anonymous && key.is_some() {
+            return Err(crate::Error::Config(
+                "storage.stow.config: anonymous is true and json gives a service account: \
+                 choose one"
+                    .to_owned(),
+            ));
+        }
         Ok(GcsSettings {
             key,
             project_id: non_empty("project_id").map(str::to_owned),
             endpoint: non_empty("endpoint").map(str::to_owned),
+            anonymous,
         })
     }
 
@@ -80,6 +92,14 @@ impl GcsSettings {
         }
         .with_bucket_name(bucket)
         .with_retry(options.retry_config());
+        if self.anonymous {
+            // No credentials at all: never a token request (to the metadata server, say).
+            b = b.with_skip_signature(true).with_credentials(Arc::new(
+                object_store::StaticCredentialProvider::new(object_store::gcp::GcpCredential {
+                    bearer: String::new(),
+                }),
+            ));
+        }
         let allow_http = self
             .endpoint
             .as_deref()

@@ -40,8 +40,8 @@ fn azure(endpoint: &str) -> Result<FlyteStorage, Box<dyn std::error::Error>> {
     ))
 }
 
-#[tokio::test]
-async fn gcs_configs_reach_the_configured_endpoint() -> TestResult {
+/// A mock GCS that takes one PUT of `GCS_OBJECT_PATH`.
+async fn gcs_server_taking_one_put() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path(GCS_OBJECT_PATH))
@@ -49,6 +49,12 @@ async fn gcs_configs_reach_the_configured_endpoint() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn gcs_configs_reach_the_configured_endpoint() -> TestResult {
+    let server = gcs_server_taking_one_put().await;
     Mock::given(method("GET"))
         .and(path(GCS_OBJECT_PATH))
         .respond_with(
@@ -68,6 +74,29 @@ async fn gcs_configs_reach_the_configured_endpoint() -> TestResult {
     let debug = format!("{s:?}");
     assert!(debug.contains("my-project"), "{debug}");
     assert!(!debug.contains("PRIVATE-KEY-MARKER"), "{debug}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn anonymous_gcs_sends_no_token_and_asks_for_none() -> TestResult {
+    let server = gcs_server_taking_one_put().await;
+    // No json key and anonymous: without it, object_store would ask the metadata server
+    // (169.254.169.254) for a token before the first request.
+    let s = storage(&format!(
+        "storage:\n  type: stow\n  container: flyte-gcs\n  stow:\n    kind: google\n    config:\n      endpoint: {}\n      anonymous: true\n",
+        server.uri()
+    ))?;
+    s.put("gs://flyte-gcs/metadata/a/outputs.pb", "x").await?;
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    let auth = requests[0]
+        .headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+    assert!(
+        auth.as_deref().is_none_or(|a| a == "Bearer"),
+        "no token: {auth:?}"
+    );
     Ok(())
 }
 
