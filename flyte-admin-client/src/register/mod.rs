@@ -5,7 +5,9 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use flyte_admin_client::register::{Package, RegisterOptions};
 //! let client = flyte_admin_client::AdminClient::try_default()?;
-//! let package = Package::open(["flyte-package.tgz"])?;
+//! let mut package = Package::open(["flyte-package.tgz"])?;
+//! // Or from a URL, as `flytectl register files --archive URL` takes them.
+//! package.extend(Package::download("https://example.com/releases/v1/more.tgz").await?);
 //! let options = RegisterOptions::new("flytesnacks", "development").version("v1");
 //! let report = client.register(package, &options).await?;
 //! println!("{} registered, {} already there, {} failed",
