@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use flyte_admin_client::attributes::{self, NOUNS};
 use flyte_config::files::{AttributeTarget, MatchableResource};
-use flyte_examples::{fail, Connection};
+use flyte_examples::{exit, Connection};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -102,10 +102,7 @@ fn resource(noun: &str) -> Result<MatchableResource, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

@@ -17,7 +17,7 @@ use std::time::SystemTime;
 use clap::Parser;
 use flyte_auth::{CredentialsBuilder, Terminal};
 use flyte_config::ConfigLoader;
-use flyte_examples::fail;
+use flyte_examples::exit;
 use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
 use flyteidl::flyteidl::service::UserInfoRequest;
 
@@ -40,10 +40,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

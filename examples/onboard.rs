@@ -27,7 +27,7 @@ use flyte_admin_client::attributes;
 use flyte_admin_client::pb::admin;
 use flyte_config::files::MatchableResource;
 use flyte_config::Value;
-use flyte_examples::{fail, Connection, KubeArgs};
+use flyte_examples::{exit, Connection, KubeArgs};
 use flyte_k8s::{LimitDefaults, Quota, ServiceAccountSpec, Tenant};
 
 #[derive(Parser, Debug)]
@@ -53,10 +53,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 /// Resource name and quantity pairs, as written.

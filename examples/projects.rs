@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin;
 use flyte_admin_client::ListOptions;
-use flyte_examples::{fail, Connection};
+use flyte_examples::{exit, Connection};
 use futures::TryStreamExt;
 
 #[derive(Parser, Debug)]
@@ -72,10 +72,7 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

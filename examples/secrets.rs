@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use flyte_examples::{fail, KubeArgs};
+use flyte_examples::{exit, KubeArgs};
 use flyte_k8s::{namespace_for, task_secret_name, SecretValue, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
@@ -110,10 +110,7 @@ fn split(kind: &str, pair: &str) -> Result<(String, String), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

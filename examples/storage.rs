@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use flyte_config::ConfigLoader;
-use flyte_examples::fail;
+use flyte_examples::exit;
 use flyte_storage::FlyteStorage;
 use futures::TryStreamExt;
 
@@ -69,10 +69,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
+    exit(run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

@@ -89,6 +89,14 @@ pub fn fail(e: impl Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The exit status of a run: success, or [`fail`] with its error.
+pub fn exit(result: Result<(), impl Display>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
 /// A YAML value as JSON. Non-finite floats become `null`, as JSON has no other spelling for them.
 pub fn to_json(value: &Value) -> serde_json::Value {
     match value {
