@@ -15,6 +15,7 @@
 //! - [`InitOptions`]: `flytectl config init`.
 //! - [`files`]: [`ExecSpec`], [`ProjectFile`] and the [`AttributeFile`]s.
 //! - [`Secret`]: values that never print.
+//! - [`RetryPolicy`]: how every flyte-rs crate retries, in one vocabulary.
 //!
 //! # Finding the file
 //! As flytectl: an explicit path, else `$FLYTECTL_CONFIG`, else `~/.flyte/config.yaml`; when
@@ -72,6 +73,7 @@ pub mod files;
 mod load;
 mod model;
 mod quantity;
+mod retry;
 mod secret;
 mod time;
 mod validate;
@@ -94,6 +96,7 @@ pub use model::{
     TaskConfig,
 };
 pub use quantity::is_quantity;
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use time::{format_rfc3339, parse_rfc3339};
 pub use validate::{ValidateOptions, DEFAULT_PKCE_REDIRECT_URI};
