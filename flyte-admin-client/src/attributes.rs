@@ -291,7 +291,7 @@ impl AdminClient {
                 workflow,
             } => {
                 let r = self
-                    .call("GetWorkflowAttributes", || {
+                    .unary("GetWorkflowAttributes", {
                         let mut svc = self.inner.admin.clone();
                         let req = admin::WorkflowAttributesGetRequest {
                             project: project.clone(),
@@ -310,7 +310,7 @@ impl AdminClient {
             }
             AttributeScope::ProjectDomain { project, domain } => {
                 let r = self
-                    .call("GetProjectDomainAttributes", || {
+                    .unary("GetProjectDomainAttributes", {
                         let mut svc = self.inner.admin.clone();
                         let req = admin::ProjectDomainAttributesGetRequest {
                             project: project.clone(),
@@ -328,7 +328,7 @@ impl AdminClient {
             }
             AttributeScope::Project { project } => {
                 let r = self
-                    .call("GetProjectAttributes", || {
+                    .unary("GetProjectAttributes", {
                         let mut svc = self.inner.admin.clone();
                         let req = admin::ProjectAttributesGetRequest {
                             project: project.clone(),
@@ -366,7 +366,7 @@ impl AdminClient {
                 domain,
                 workflow,
             } => self
-                .call("UpdateWorkflowAttributes", || {
+                .unary("UpdateWorkflowAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::WorkflowAttributesUpdateRequest {
                         attributes: Some(admin::WorkflowAttributes {
@@ -382,7 +382,7 @@ impl AdminClient {
                 .await
                 .map(|_| ()),
             AttributeScope::ProjectDomain { project, domain } => self
-                .call("UpdateProjectDomainAttributes", || {
+                .unary("UpdateProjectDomainAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::ProjectDomainAttributesUpdateRequest {
                         attributes: Some(admin::ProjectDomainAttributes {
@@ -397,7 +397,7 @@ impl AdminClient {
                 .await
                 .map(|_| ()),
             AttributeScope::Project { project } => self
-                .call("UpdateProjectAttributes", || {
+                .unary("UpdateProjectAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::ProjectAttributesUpdateRequest {
                         attributes: Some(admin::ProjectAttributes {
@@ -433,7 +433,7 @@ impl AdminClient {
                 domain,
                 workflow,
             } => self
-                .call("DeleteWorkflowAttributes", || {
+                .unary("DeleteWorkflowAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::WorkflowAttributesDeleteRequest {
                         project: project.clone(),
@@ -447,7 +447,7 @@ impl AdminClient {
                 .await
                 .map(|_| ()),
             AttributeScope::ProjectDomain { project, domain } => self
-                .call("DeleteProjectDomainAttributes", || {
+                .unary("DeleteProjectDomainAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::ProjectDomainAttributesDeleteRequest {
                         project: project.clone(),
@@ -460,7 +460,7 @@ impl AdminClient {
                 .await
                 .map(|_| ()),
             AttributeScope::Project { project } => self
-                .call("DeleteProjectAttributes", || {
+                .unary("DeleteProjectAttributes", {
                     let mut svc = self.inner.admin.clone();
                     let req = admin::ProjectAttributesDeleteRequest {
                         project: project.clone(),
@@ -484,7 +484,7 @@ impl AdminClient {
         resource: MatchableResource,
     ) -> Result<Vec<admin::MatchableAttributesConfiguration>> {
         let resp = self
-            .call("ListMatchableAttributes", || {
+            .unary("ListMatchableAttributes", {
                 let mut svc = self.inner.admin.clone();
                 let req = admin::ListMatchableAttributesRequest {
                     resource_type: resource.number(),

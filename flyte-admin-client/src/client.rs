@@ -2,8 +2,11 @@
 //! flytectl's config or by hand.
 
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -15,13 +18,46 @@ use flyteidl::flyteidl::service::agent_metadata_service_client::AgentMetadataSer
 use flyteidl::flyteidl::service::data_proxy_service_client::DataProxyServiceClient;
 use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
 use flyteidl::flyteidl::service::signal_service_client::SignalServiceClient;
+use tonic::body::BoxBody;
+use tonic::codegen::http;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+use tower::Layer as _;
 
 use crate::error::{Code, Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry::{Retry, RetryLayer};
+use crate::RetryPolicy;
 
-/// The transport every service client uses: a tonic channel wearing flyte-auth's layer.
-pub type Transport = AuthService<Channel>;
+/// The transport every service client uses: the channel to FlyteAdmin wearing the retry layer
+/// (outside) and flyte-auth's login layer (inside), so that each attempt carries a current token.
+///
+/// Opaque on purpose: the channel and the layers are implementation details. It is a
+/// `tower::Service` over `http` requests because that is what tonic's generated clients
+/// ([`pb::service`](crate::pb::service)) take.
+#[derive(Clone)]
+pub struct Transport(Retry<AuthService<Channel>>);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Transport")
+    }
+}
+
+impl tower::Service<http::Request<BoxBody>> for Transport {
+    type Response = http::Response<tonic::transport::Body>;
+    type Error = BoxError;
+    type Future =
+        Pin<Box<dyn Future<Output = std::result::Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<BoxBody>) -> Self::Future {
+        self.0.call(req)
+    }
+}
 
 /// How many connections registration uses by default: one, whose HTTP/2 streams carry every
 /// call in flight (measured in BENCHMARKS.md: more connections did not make registration faster).
@@ -272,10 +308,12 @@ impl AdminClientBuilder {
             Some(c) => AuthLayer::new(c.clone()),
             None => AuthLayer::none(),
         };
-        let transport = tower::Layer::layer(&auth, channel);
+        let retry = RetryLayer::new(self.retry);
+        let wear = |channel| Transport(retry.layer(auth.layer(channel)));
+        let transport = wear(channel);
         // Registration may spread its calls over more connections (see `connections`).
         let mut spread = vec![transport.clone()];
-        spread.extend((1..self.connections).map(|_| tower::Layer::layer(&auth, connect())));
+        spread.extend((1..self.connections).map(|_| wear(connect())));
         let size = self.max_message_size;
         let signed = match &self.storage {
             StorageSource::Given(s) => s.clone(),
@@ -399,70 +437,59 @@ impl AdminClient {
         &self.inner.retry
     }
 
-    /// AdminService with the auth layer, for any RPC without a typed helper. Calls made here are
-    /// not retried; wrap them with [`AdminClient::call`] to apply the policy.
+    /// AdminService, for any RPC without a typed helper. Its calls go through the same layers as
+    /// the typed helpers: retried by the [`RetryPolicy`] when [`is_idempotent`](crate::is_idempotent)
+    /// says the method is safe to repeat (or the request carries [`Idempotent`](crate::Idempotent)),
+    /// and logged in when the server asks.
     pub fn admin_service(&self) -> AdminServiceClient<Transport> {
         self.inner.admin.clone()
     }
 
-    /// DataProxyService with the auth layer.
+    /// DataProxyService, retried and logged in as [`AdminClient::admin_service`].
     pub fn data_proxy_service(&self) -> DataProxyServiceClient<Transport> {
         self.inner.data_proxy.clone()
     }
 
-    /// SignalService with the auth layer.
+    /// SignalService, retried and logged in as [`AdminClient::admin_service`].
     pub fn signal_service(&self) -> SignalServiceClient<Transport> {
         self.inner.signals.clone()
     }
 
-    /// AgentMetadataService with the auth layer.
+    /// AgentMetadataService, retried and logged in as [`AdminClient::admin_service`].
     pub fn agent_metadata_service(&self) -> AgentMetadataServiceClient<Transport> {
         self.inner.agents.clone()
     }
 
-    /// IdentityService with the auth layer.
+    /// IdentityService, retried and logged in as [`AdminClient::admin_service`].
     pub fn identity_service(&self) -> IdentityServiceClient<Transport> {
         self.inner.identity.clone()
     }
 
-    /// Runs a safe-to-repeat RPC under the retry policy, with errors naming `rpc`.
-    ///
-    /// # Errors
-    /// The last attempt's failure.
-    pub async fn call<T, F, Fut>(&self, rpc: &'static str, call: F) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
-    {
-        self.run(rpc, true, call).await
+    /// AdminService, for the typed helpers.
+    pub(crate) fn admin(&self) -> AdminServiceClient<Transport> {
+        self.inner.admin.clone()
     }
 
-    pub(crate) async fn run<T, F, Fut>(
+    /// Awaits one call made on a service client (retried by the transport) and turns its
+    /// failure into an [`Error`] naming `rpc`, with the config's login problem when the server
+    /// asked for a login the config cannot give.
+    pub(crate) async fn unary<T>(
         &self,
         rpc: &'static str,
-        idempotent: bool,
-        call: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
-    {
-        let result = crate::retry::run(
-            &self.inner.retry,
-            rpc,
-            &self.inner.endpoint,
-            idempotent,
-            call,
-        )
-        .await;
-        match (result, &self.inner.auth_problem) {
-            (Err(e), Some(problem)) if e.is_unauthenticated() => Err(Error::new(
+        call: impl Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T> {
+        let e = match call.await {
+            Ok(resp) => return Ok(resp.into_inner()),
+            Err(status) => Error::from_status(status, rpc, &self.inner.endpoint),
+        };
+        match &self.inner.auth_problem {
+            Some(problem) if e.is_unauthenticated() => Err(Error::new(
                 Code::Unauthenticated,
                 rpc,
                 &self.inner.endpoint,
                 format!("{}; the config cannot log in: {problem}", e.message()),
             )),
-            (r, _) => r,
+            _ => Err(e),
         }
     }
 

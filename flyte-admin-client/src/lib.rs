@@ -6,7 +6,8 @@
 //! - [`AdminClient`] and [`AdminClientBuilder`]: the client, from flytectl's config
 //!   ([`AdminClient::try_default`], [`AdminClient::from_config`]) or built by hand.
 //! - [`Error`] and [`Code`]: failures with the RPC, the endpoint and predicates.
-//! - [`RetryPolicy`]: which calls are retried, how often, with what deadlines.
+//! - [`RetryPolicy`], [`is_idempotent`] and [`Idempotent`]: which calls the retry layer on the
+//!   channel repeats, how often, with what deadlines.
 //! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
 //! - [`Listing`], [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` of items
 //!   that follows the pages ([`Listing::pages`] for the pages themselves).
@@ -75,7 +76,15 @@ pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
 pub use list::{Filters, ListOptions, Listing};
 pub use resources::{is_terminal, yaml_to_json, NodeTree, WaitOptions};
-pub use retry::RetryPolicy;
+pub use retry::{is_idempotent, Idempotent};
+
+/// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that
+/// one vocabulary describes every retry of flyte-rs. Here: UNAVAILABLE, RESOURCE_EXHAUSTED and a
+/// DEADLINE_EXCEEDED (of one attempt) are retried, for methods [`is_idempotent`] names or requests
+/// marked [`Idempotent`]; the defaults are [`RetryPolicy::default`]'s. flytectl's
+/// `admin.maxRetries` is read as `max_retries` and `admin.perRetryTimeout` as
+/// `per_attempt_timeout`.
+pub use flyte_config::RetryPolicy;
 
 /// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.
 pub use flyteidl::flyteidl as pb;

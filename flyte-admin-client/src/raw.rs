@@ -51,7 +51,7 @@ impl Codec for Passthrough {
 
 impl AdminClient {
     /// Calls AdminService method `method` (`CreateTask`, ...) with `request` as its encoded
-    /// request, retried like every call.
+    /// request, retried by the transport like every call.
     pub(crate) async fn admin_raw(&self, method: &'static str, request: Vec<u8>) -> Result<()> {
         self.admin_unary(method, request, Passthrough).await
     }
@@ -69,28 +69,24 @@ impl AdminClient {
         C::Encode: Clone + Send + Sync + 'static,
         C::Decode: Send + Sync + 'static,
     {
-        let path = format!("/flyteidl.service.AdminService/{method}");
-        self.call(method, || {
-            let i = self
-                .inner
-                .next
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let transport = self.inner.spread[i % self.inner.spread.len()].clone();
-            let request = request.clone();
-            let path = path.clone();
-            let codec = codec.clone();
-            let size = self.inner.max_message_size;
-            async move {
-                let mut grpc = tonic::client::Grpc::new(transport)
-                    .max_decoding_message_size(size)
-                    .max_encoding_message_size(size);
-                grpc.ready()
-                    .await
-                    .map_err(|e| Status::unavailable(format!("not ready: {e}")))?;
-                let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
-                    .map_err(|e| Status::internal(e.to_string()))?;
-                grpc.unary(tonic::Request::new(request), path, codec).await
-            }
+        let path = tonic::codegen::http::uri::PathAndQuery::try_from(format!(
+            "/flyteidl.service.AdminService/{method}"
+        ))
+        .map_err(|e| self.invalid(method, format!("not a gRPC method name: {e}")))?;
+        let i = self
+            .inner
+            .next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let transport = self.inner.spread[i % self.inner.spread.len()].clone();
+        let size = self.inner.max_message_size;
+        let mut grpc = tonic::client::Grpc::new(transport)
+            .max_decoding_message_size(size)
+            .max_encoding_message_size(size);
+        self.unary(method, async move {
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(format!("not ready: {e}")))?;
+            grpc.unary(tonic::Request::new(request), path, codec).await
         })
         .await
     }

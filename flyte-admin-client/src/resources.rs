@@ -15,6 +15,17 @@ use crate::client::AdminClient;
 use crate::error::Result;
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId, WorkflowId};
 use crate::list::{items, pages, ListOptions, Listing};
+use crate::retry::{Attempts, Idempotent};
+
+/// A request the retry layer may repeat when it names what it creates: a repeat then meets
+/// ALREADY_EXISTS instead of starting a second execution.
+fn named<T>(message: T, has_name: bool) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if has_name {
+        request.extensions_mut().insert(Idempotent);
+    }
+    request
+}
 
 fn scope(project: &str, domain: &str, name: Option<&str>) -> admin::NamedEntityIdentifier {
     admin::NamedEntityIdentifier {
@@ -84,7 +95,7 @@ macro_rules! list_stream {
             };
             async move {
                 let resp = client
-                    .call($rpc, || {
+                    .unary($rpc, {
                         let mut svc = client.inner.admin.clone();
                         let req = req.clone();
                         async move { svc.$method(req).await }
@@ -112,7 +123,7 @@ impl AdminClient {
     /// The call's failure.
     pub async fn version(&self) -> Result<String> {
         let resp = self
-            .call("GetVersion", || {
+            .unary("GetVersion", {
                 let mut svc = self.inner.admin.clone();
                 async move { svc.get_version(admin::GetVersionRequest {}).await }
             })
@@ -128,7 +139,7 @@ impl AdminClient {
     /// # Errors
     /// The call's failure.
     pub async fn user_info(&self) -> Result<service::UserInfoResponse> {
-        self.call("UserInfo", || {
+        self.unary("UserInfo", {
             let mut svc = self.inner.identity.clone();
             async move { svc.user_info(service::UserInfoRequest {}).await }
         })
@@ -143,7 +154,7 @@ impl AdminClient {
     /// # Errors
     /// FlyteAdmin's validation (id a DNS-1123 label, name required, ...), ALREADY_EXISTS.
     pub async fn register_project(&self, project: admin::Project) -> Result<()> {
-        self.call("RegisterProject", || {
+        self.unary("RegisterProject", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ProjectRegisterRequest {
                 project: Some(project.clone()),
@@ -159,7 +170,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND and the call's failures.
     pub async fn get_project(&self, id: &str) -> Result<admin::Project> {
-        self.call("GetProject", || {
+        self.unary("GetProject", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ProjectGetRequest {
                 id: id.to_owned(),
@@ -193,7 +204,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND, validation.
     pub async fn update_project(&self, project: admin::Project) -> Result<()> {
-        self.call("UpdateProject", || {
+        self.unary("UpdateProject", {
             let mut svc = self.inner.admin.clone();
             let req = project.clone();
             async move { svc.update_project(req).await }
@@ -234,7 +245,7 @@ impl AdminClient {
     /// # Errors
     /// Validation, ALREADY_EXISTS, "different structure".
     pub async fn create_task(&self, id: &TaskId, spec: admin::TaskSpec) -> Result<()> {
-        self.call("CreateTask", || {
+        self.unary("CreateTask", {
             let mut svc = self.inner.admin.clone();
             let req = admin::TaskCreateRequest {
                 id: Some(id.to_pb()),
@@ -251,7 +262,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND and the call's failures.
     pub async fn get_task(&self, id: &TaskId) -> Result<admin::Task> {
-        self.call("GetTask", || {
+        self.unary("GetTask", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ObjectGetRequest {
                 id: Some(id.to_pb()),
@@ -291,7 +302,7 @@ impl AdminClient {
     /// # Errors
     /// "failed to compile workflow", ALREADY_EXISTS, "different structure".
     pub async fn create_workflow(&self, id: &WorkflowId, spec: admin::WorkflowSpec) -> Result<()> {
-        self.call("CreateWorkflow", || {
+        self.unary("CreateWorkflow", {
             let mut svc = self.inner.admin.clone();
             let req = admin::WorkflowCreateRequest {
                 id: Some(id.to_pb()),
@@ -308,7 +319,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND and the call's failures.
     pub async fn get_workflow(&self, id: &WorkflowId) -> Result<admin::Workflow> {
-        self.call("GetWorkflow", || {
+        self.unary("GetWorkflow", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ObjectGetRequest {
                 id: Some(id.to_pb()),
@@ -352,7 +363,7 @@ impl AdminClient {
         id: &LaunchPlanId,
         spec: admin::LaunchPlanSpec,
     ) -> Result<()> {
-        self.call("CreateLaunchPlan", || {
+        self.unary("CreateLaunchPlan", {
             let mut svc = self.inner.admin.clone();
             let req = admin::LaunchPlanCreateRequest {
                 id: Some(id.to_pb()),
@@ -369,7 +380,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND and the call's failures.
     pub async fn get_launch_plan(&self, id: &LaunchPlanId) -> Result<admin::LaunchPlan> {
-        self.call("GetLaunchPlan", || {
+        self.unary("GetLaunchPlan", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ObjectGetRequest {
                 id: Some(id.to_pb()),
@@ -409,7 +420,7 @@ impl AdminClient {
         id: &LaunchPlanId,
         state: admin::LaunchPlanState,
     ) -> Result<()> {
-        self.call("UpdateLaunchPlan", || {
+        self.unary("UpdateLaunchPlan", {
             let mut svc = self.inner.admin.clone();
             let req = admin::LaunchPlanUpdateRequest {
                 id: Some(id.to_pb()),
@@ -449,7 +460,7 @@ impl AdminClient {
         domain: &str,
         name: &str,
     ) -> Result<admin::LaunchPlan> {
-        self.call("GetActiveLaunchPlan", || {
+        self.unary("GetActiveLaunchPlan", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ActiveLaunchPlanRequest {
                 id: Some(scope(project, domain, Some(name))),
@@ -525,7 +536,7 @@ impl AdminClient {
         name: &str,
         metadata: admin::NamedEntityMetadata,
     ) -> Result<()> {
-        self.call("UpdateNamedEntity", || {
+        self.unary("UpdateNamedEntity", {
             let mut svc = self.inner.admin.clone();
             let req = admin::NamedEntityUpdateRequest {
                 resource_type: resource_type as i32,
@@ -598,14 +609,11 @@ impl AdminClient {
             inputs: Some(inputs.clone()),
             org: String::new(),
         };
-        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let attempts = Attempts::default();
+        let mut request = named(req, name.is_some());
+        request.extensions_mut().insert(attempts.clone());
         let result = self
-            .run("CreateExecution", name.is_some(), || {
-                attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let mut svc = self.inner.admin.clone();
-                let req = req.clone();
-                async move { svc.create_execution(req).await }
-            })
+            .unary("CreateExecution", self.admin().create_execution(request))
             .await;
         match (result, name) {
             (Ok(resp), _) => resp
@@ -613,10 +621,7 @@ impl AdminClient {
                 .map(|id| ExecutionId::from_pb(&id))
                 .ok_or_else(|| self.invalid("CreateExecution", "the answer has no execution id")),
             // Our own earlier attempt may have created it before its answer was lost.
-            (Err(e), Some(name))
-                if e.is_already_exists()
-                    && attempts.load(std::sync::atomic::Ordering::SeqCst) > 1 =>
-            {
+            (Err(e), Some(name)) if e.is_already_exists() && attempts.get() > 1 => {
                 let id = ExecutionId::new(project, domain, name);
                 let existing = self.get_execution(&id).await?;
                 let data = self.execution_data(&id).await?;
@@ -774,7 +779,7 @@ impl AdminClient {
     /// # Errors
     /// NOT_FOUND and the call's failures.
     pub async fn get_execution(&self, id: &ExecutionId) -> Result<admin::Execution> {
-        self.call("GetExecution", || {
+        self.unary("GetExecution", {
             let mut svc = self.inner.admin.clone();
             let req = admin::WorkflowExecutionGetRequest {
                 id: Some(id.to_pb()),
@@ -813,7 +818,7 @@ impl AdminClient {
     /// # Errors
     /// FAILED_PRECONDITION when it already ended, NOT_FOUND.
     pub async fn terminate_execution(&self, id: &ExecutionId, cause: &str) -> Result<()> {
-        self.call("TerminateExecution", || {
+        self.unary("TerminateExecution", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ExecutionTerminateRequest {
                 id: Some(id.to_pb()),
@@ -836,15 +841,17 @@ impl AdminClient {
         overwrite_cache: bool,
     ) -> Result<ExecutionId> {
         let resp = self
-            .run("RelaunchExecution", name.is_some(), || {
-                let mut svc = self.inner.admin.clone();
-                let req = admin::ExecutionRelaunchRequest {
-                    id: Some(id.to_pb()),
-                    name: name.unwrap_or_default().to_owned(),
-                    overwrite_cache,
-                };
-                async move { svc.relaunch_execution(req).await }
-            })
+            .unary(
+                "RelaunchExecution",
+                self.admin().relaunch_execution(named(
+                    admin::ExecutionRelaunchRequest {
+                        id: Some(id.to_pb()),
+                        name: name.unwrap_or_default().to_owned(),
+                        overwrite_cache,
+                    },
+                    name.is_some(),
+                )),
+            )
             .await?;
         resp.id
             .map(|i| ExecutionId::from_pb(&i))
@@ -861,15 +868,17 @@ impl AdminClient {
         name: Option<&str>,
     ) -> Result<ExecutionId> {
         let resp = self
-            .run("RecoverExecution", name.is_some(), || {
-                let mut svc = self.inner.admin.clone();
-                let req = admin::ExecutionRecoverRequest {
-                    id: Some(id.to_pb()),
-                    name: name.unwrap_or_default().to_owned(),
-                    metadata: None,
-                };
-                async move { svc.recover_execution(req).await }
-            })
+            .unary(
+                "RecoverExecution",
+                self.admin().recover_execution(named(
+                    admin::ExecutionRecoverRequest {
+                        id: Some(id.to_pb()),
+                        name: name.unwrap_or_default().to_owned(),
+                        metadata: None,
+                    },
+                    name.is_some(),
+                )),
+            )
             .await?;
         resp.id
             .map(|i| ExecutionId::from_pb(&i))
@@ -886,7 +895,7 @@ impl AdminClient {
         } else {
             admin::ExecutionState::ExecutionActive
         };
-        self.call("UpdateExecution", || {
+        self.unary("UpdateExecution", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ExecutionUpdateRequest {
                 id: Some(id.to_pb()),
@@ -1118,7 +1127,7 @@ impl AdminClient {
     /// The call's failures.
     pub async fn list_signals(&self, id: &ExecutionId) -> Result<Vec<admin::Signal>> {
         let resp = self
-            .call("ListSignals", || {
+            .unary("ListSignals", {
                 let mut svc = self.inner.signals.clone();
                 let req = admin::SignalListRequest {
                     workflow_execution_id: Some(id.to_pb()),
@@ -1141,7 +1150,7 @@ impl AdminClient {
         signal_id: &str,
         value: Literal,
     ) -> Result<()> {
-        self.call("SetSignal", || {
+        self.unary("SetSignal", {
             let mut svc = self.inner.signals.clone();
             let req = admin::SignalSetRequest {
                 id: Some(core::SignalIdentifier {
@@ -1184,7 +1193,7 @@ impl AdminClient {
         content_md5: &[u8],
         filename_root: Option<&str>,
     ) -> Result<service::CreateUploadLocationResponse> {
-        self.call("CreateUploadLocation", || {
+        self.unary("CreateUploadLocation", {
             let mut svc = self.inner.data_proxy.clone();
             let req = service::CreateUploadLocationRequest {
                 project: project.to_owned(),
@@ -1204,7 +1213,7 @@ impl AdminClient {
     /// # Errors
     /// The call's failures.
     pub async fn get_data(&self, flyte_url: &str) -> Result<service::GetDataResponse> {
-        self.call("GetData", || {
+        self.unary("GetData", {
             let mut svc = self.inner.data_proxy.clone();
             let req = service::GetDataRequest {
                 flyte_url: flyte_url.to_owned(),

@@ -1,90 +1,161 @@
-//! One retry policy for every call: transient codes only, exponential backoff with jitter, a
-//! deadline per attempt and an overall one.
+//! The retry layer: one tower layer on the client's channel, beside flyte-auth's, so that every
+//! RPC (typed helpers, registration's raw calls and the `*_service()` clients alike) is retried
+//! by the same rules: which calls are safe to repeat (a table by gRPC path), which failures are
+//! transient, the backoff with jitter, the deadline of each attempt and of the whole call.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
+use flyte_config::RetryPolicy;
+use http_body::Body as _;
+use tonic::body::BoxBody;
+use tonic::codegen::http;
+use tower::{Layer, Service};
 use tracing::Instrument as _;
 
-use crate::error::{Error, Result};
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// How calls are retried.
+/// Marks a request as safe to send again, for a call the retry table does not already retry
+/// ([`is_idempotent`]): put it in the request's extensions.
 ///
-/// UNAVAILABLE, RESOURCE_EXHAUSTED and a DEADLINE_EXCEEDED of one attempt are retried, up to
-/// [`RetryPolicy::max_retries`] times (flytectl's `maxRetries` counts attempts; here it counts
-/// retries, so `maxRetries: 4` means five attempts at most). Nothing else is retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// Wait before the first retry; doubled after each.
-    pub initial_backoff: Duration,
-    /// Longest wait between attempts.
-    pub max_backoff: Duration,
-    /// Deadline of each attempt (`perRetryTimeout`); zero means none.
-    pub per_attempt_timeout: Duration,
-    /// Deadline of the call with all its retries; zero means none.
-    pub overall_timeout: Duration,
-}
+/// The client marks `CreateExecution`, `RelaunchExecution` and `RecoverExecution` this way when
+/// they name the execution (a repeat then meets ALREADY_EXISTS instead of starting a second
+/// execution). With a raw service client:
+///
+/// ```no_run
+/// # async fn run(client: flyte_admin_client::AdminClient) -> Result<(), tonic::Status> {
+/// use flyte_admin_client::{pb::admin, Idempotent};
+///
+/// let mut request = tonic::Request::new(admin::ExecutionCreateRequest {
+///     project: "flytesnacks".into(),
+///     domain: "development".into(),
+///     name: "nightly-7".into(), // named, so a repeat cannot start a second one
+///     ..Default::default()
+/// });
+/// request.extensions_mut().insert(Idempotent);
+/// client.admin_service().create_execution(request).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Idempotent;
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
-            per_attempt_timeout: Duration::from_secs(15),
-            overall_timeout: Duration::from_secs(120),
-        }
+/// Counts the attempts of one call (crate-private: `create_execution` needs to know whether an
+/// ALREADY_EXISTS answered a repeat of its own call).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attempts(pub(crate) Arc<AtomicU32>);
+
+impl Attempts {
+    pub(crate) fn get(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
     }
 }
 
-impl RetryPolicy {
-    /// No retries, no deadlines.
-    pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            per_attempt_timeout: Duration::ZERO,
-            overall_timeout: Duration::ZERO,
-            ..RetryPolicy::default()
-        }
-    }
+/// The methods whose repeat changes nothing, by gRPC method name. Reads; creates of tasks,
+/// workflows, launch plans and projects (a repeat answers ALREADY_EXISTS, which registration
+/// takes as success); updates and deletes that set a state; signals (a repeat answers
+/// ALREADY_EXISTS); signed-URL requests. Not here, so never repeated unless marked
+/// [`Idempotent`]: `CreateExecution`, `RelaunchExecution`, `RecoverExecution` (a repeat of an
+/// unnamed one starts a second execution), propeller's `Create*Event` calls, and every method
+/// this table does not know.
+const IDEMPOTENT: &[(&str, &[&str])] = &[
+    (
+        "flyteidl.service.AdminService",
+        &[
+            "CreateTask",
+            "CreateWorkflow",
+            "CreateLaunchPlan",
+            "RegisterProject",
+            "UpdateProject",
+            "UpdateLaunchPlan",
+            "UpdateNamedEntity",
+            "UpdateExecution",
+            "TerminateExecution",
+            "UpdateProjectAttributes",
+            "UpdateProjectDomainAttributes",
+            "UpdateWorkflowAttributes",
+            "DeleteProjectAttributes",
+            "DeleteProjectDomainAttributes",
+            "DeleteWorkflowAttributes",
+            "GetActiveLaunchPlan",
+            "GetDescriptionEntity",
+            "GetDynamicNodeWorkflow",
+            "GetExecution",
+            "GetExecutionData",
+            "GetExecutionMetrics",
+            "GetLaunchPlan",
+            "GetNamedEntity",
+            "GetNodeExecution",
+            "GetNodeExecutionData",
+            "GetProject",
+            "GetProjectAttributes",
+            "GetProjectDomainAttributes",
+            "GetTask",
+            "GetTaskExecution",
+            "GetTaskExecutionData",
+            "GetVersion",
+            "GetWorkflow",
+            "GetWorkflowAttributes",
+            "ListActiveLaunchPlans",
+            "ListDescriptionEntities",
+            "ListExecutions",
+            "ListLaunchPlanIds",
+            "ListLaunchPlans",
+            "ListMatchableAttributes",
+            "ListNamedEntities",
+            "ListNodeExecutions",
+            "ListNodeExecutionsForTask",
+            "ListProjects",
+            "ListTaskExecutions",
+            "ListTaskIds",
+            "ListTasks",
+            "ListWorkflowIds",
+            "ListWorkflows",
+        ],
+    ),
+    (
+        "flyteidl.service.DataProxyService",
+        &[
+            "CreateUploadLocation",
+            "CreateDownloadLocation",
+            "CreateDownloadLink",
+            "GetData",
+        ],
+    ),
+    (
+        "flyteidl.service.SignalService",
+        &["GetOrCreateSignal", "ListSignals", "SetSignal"],
+    ),
+    ("flyteidl.service.IdentityService", &["UserInfo"]),
+    (
+        "flyteidl.service.AgentMetadataService",
+        &["GetAgent", "ListAgents"],
+    ),
+    (
+        "flyteidl.service.AuthMetadataService",
+        &["GetOAuth2Metadata", "GetPublicClientConfig"],
+    ),
+];
 
-    /// Sets the number of retries.
-    #[must_use]
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
-        self
-    }
-
-    /// Sets the first backoff (doubled after each retry, capped at `max_backoff`).
-    #[must_use]
-    pub fn initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    /// Sets the deadline of each attempt.
-    #[must_use]
-    pub fn per_attempt_timeout(mut self, d: Duration) -> Self {
-        self.per_attempt_timeout = d;
-        self
-    }
-
-    /// Sets the deadline of a call with its retries.
-    #[must_use]
-    pub fn overall_timeout(mut self, d: Duration) -> Self {
-        self.overall_timeout = d;
-        self
-    }
+/// Whether the retry layer repeats calls to `path` (`/flyteidl.service.AdminService/GetTask`)
+/// after a transient failure without being asked: reads, and writes whose repeat changes
+/// nothing. Any other call is sent once unless its request carries [`Idempotent`].
+pub fn is_idempotent(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let (Some(service), Some(method)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    IDEMPOTENT
+        .iter()
+        .any(|(s, methods)| *s == service && methods.contains(&method))
 }
 
-/// Whether a status is worth another attempt: a transient code ([`Error::is_transient`]'s),
-/// unless TLS refused the server, which no retry changes.
-fn retryable(status: &tonic::Status) -> bool {
-    crate::error::Code::from(status.code()).is_transient() && !tls_rejected(status)
+/// The gRPC code a transient failure has: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED.
+fn transient(code: tonic::Code) -> bool {
+    crate::error::Code::from(code).is_transient()
 }
 
 /// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
@@ -105,68 +176,209 @@ pub(crate) fn tls_rejected(status: &tonic::Status) -> bool {
     false
 }
 
-static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
-
-/// A factor in [0.5, 1.0): full jitter would starve; none would herd.
-fn jitter() -> f64 {
-    let mut x = JITTER.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    0.5 + (x >> 11) as f64 / (1u64 << 53) as f64 / 2.0
+/// The gRPC code of an answer whose status came with its headers (a "trailers-only" answer:
+/// every refusal of a unary call), or of an HTTP error from a proxy, as tonic reads them.
+/// `None` for an answer that carries a message: its status comes after it and is not retried.
+fn answered_code<B>(resp: &http::Response<B>) -> Option<tonic::Code> {
+    if let Some(code) = resp.headers().get("grpc-status") {
+        return Some(tonic::Code::from_bytes(code.as_bytes()));
+    }
+    match resp.status() {
+        http::StatusCode::OK => None,
+        http::StatusCode::TOO_MANY_REQUESTS
+        | http::StatusCode::BAD_GATEWAY
+        | http::StatusCode::SERVICE_UNAVAILABLE
+        | http::StatusCode::GATEWAY_TIMEOUT => Some(tonic::Code::Unavailable),
+        _ => Some(tonic::Code::Unknown),
+    }
 }
 
-/// Runs one RPC under the policy. `idempotent` false means a single attempt.
-pub(crate) async fn run<T, F, Fut>(
-    policy: &RetryPolicy,
-    rpc: &'static str,
-    endpoint: &str,
-    idempotent: bool,
-    mut call: F,
-) -> Result<T>
+/// Applies a [`RetryPolicy`] to every call of a channel.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryLayer {
+    policy: RetryPolicy,
+}
+
+impl RetryLayer {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
+        RetryLayer { policy }
+    }
+}
+
+impl<S> Layer<S> for RetryLayer {
+    type Service = Retry<S>;
+
+    fn layer(&self, inner: S) -> Retry<S> {
+        Retry {
+            inner,
+            policy: self.policy,
+        }
+    }
+}
+
+/// The service [`RetryLayer`] wraps a channel in.
+#[derive(Debug, Clone)]
+pub(crate) struct Retry<S> {
+    inner: S,
+    policy: RetryPolicy,
+}
+
+impl<S, B> Service<http::Request<BoxBody>> for Retry<S>
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>,
+    S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Send + 'static,
 {
-    let attempts = if idempotent {
-        policy.max_retries + 1
-    } else {
-        1
-    };
+    type Response = http::Response<B>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: http::Request<BoxBody>) -> Self::Future {
+        // Each attempt takes a clone of the channel and waits for it to be ready.
+        Box::pin(attempts(self.inner.clone(), self.policy, req))
+    }
+}
+
+/// One outcome of an attempt: an answer, or a failure with the status tonic would make of it.
+enum Outcome<B> {
+    Answer(http::Response<B>),
+    Failed(tonic::Status),
+}
+
+async fn attempts<S, B>(
+    base: S,
+    policy: RetryPolicy,
+    req: http::Request<BoxBody>,
+) -> Result<http::Response<B>, BoxError>
+where
+    S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+    let path = req.uri().path().to_owned();
+    let rpc = path.rsplit('/').next().unwrap_or_default().to_owned();
+    let repeatable = is_idempotent(&path) || req.extensions().get::<Idempotent>().is_some();
+    let counter = req.extensions().get::<Attempts>().cloned();
+    let max_attempts = if repeatable { policy.max_attempts() } else { 1 };
+    let (parts, body) = req.into_parts();
+    // Kept to send again; unary requests are whole messages, already in memory.
+    let bytes = hyper::body::to_bytes(body)
+        .await
+        .map_err(|s| Box::new(s) as BoxError)?;
     let started = tokio::time::Instant::now();
-    let mut backoff = policy.initial_backoff;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let span = tracing::debug_span!("flyteadmin", rpc, attempt);
-        let outcome = if policy.per_attempt_timeout.is_zero() {
-            call().instrument(span).await
-        } else {
-            match tokio::time::timeout(policy.per_attempt_timeout, call().instrument(span)).await {
-                Ok(r) => r,
-                Err(_) => Err(tonic::Status::deadline_exceeded(format!(
-                    "no answer within {:?} (perRetryTimeout)",
-                    policy.per_attempt_timeout
-                ))),
-            }
+        if let Some(c) = &counter {
+            c.0.fetch_add(1, Ordering::SeqCst);
+        }
+        let span = tracing::debug_span!("flyteadmin", rpc = rpc.as_str(), attempt);
+        let outcome = send(base.clone(), &parts, &bytes, &policy, started)
+            .instrument(span)
+            .await;
+        let code = match &outcome {
+            Outcome::Answer(resp) => answered_code(resp).filter(|c| *c != tonic::Code::Ok),
+            Outcome::Failed(status) => Some(status.code()),
         };
-        let status = match outcome {
-            Ok(resp) => {
-                tracing::debug!(rpc, attempt, "ok");
-                return Ok(resp.into_inner());
-            }
-            Err(s) => s,
+        let Some(code) = code else {
+            tracing::debug!(rpc = rpc.as_str(), attempt, "ok");
+            return into_result(outcome);
         };
-        tracing::debug!(rpc, attempt, code = ?status.code(), "failed");
-        let wait = backoff.mul_f64(jitter());
-        let out_of_time =
-            !policy.overall_timeout.is_zero() && started.elapsed() + wait >= policy.overall_timeout;
-        if attempt >= attempts || !retryable(&status) || out_of_time {
-            return Err(Error::from_status(status, rpc, endpoint));
+        tracing::debug!(rpc = rpc.as_str(), attempt, code = ?code, "failed");
+        let worth_it = transient(code)
+            && !matches!(&outcome, Outcome::Failed(s) if tls_rejected(s))
+            && attempt < max_attempts;
+        let wait = policy.backoff(attempt);
+        if !worth_it || !policy.within_overall(started.elapsed(), wait) {
+            return into_result(outcome);
         }
         tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(policy.max_backoff);
     }
+}
+
+fn into_result<B>(outcome: Outcome<B>) -> Result<http::Response<B>, BoxError> {
+    match outcome {
+        Outcome::Answer(resp) => Ok(resp),
+        // tonic finds its own status again in the box, unchanged.
+        Outcome::Failed(status) => Err(Box::new(status)),
+    }
+}
+
+/// Sends one attempt on `service` (a clone of the channel), within the per-attempt deadline and
+/// what is left of the call's.
+async fn send<S, B>(
+    mut service: S,
+    parts: &http::request::Parts,
+    bytes: &Bytes,
+    policy: &RetryPolicy,
+    started: tokio::time::Instant,
+) -> Outcome<B>
+where
+    S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+    let attempt = async {
+        std::future::poll_fn(|cx| service.poll_ready(cx))
+            .await
+            .map_err(Into::into)?;
+        service
+            .call(request(parts, bytes)?)
+            .await
+            .map_err(Into::into)
+    };
+    // The attempt ends at its own deadline or the call's, whichever comes first.
+    let left = (!policy.overall_timeout.is_zero())
+        .then(|| policy.overall_timeout.saturating_sub(started.elapsed()));
+    let per_attempt = (!policy.per_attempt_timeout.is_zero()).then_some(policy.per_attempt_timeout);
+    let limit = match (per_attempt, left) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let result = match limit {
+        None => attempt.await,
+        Some(limit) => match tokio::time::timeout(limit, attempt).await {
+            Ok(r) => r,
+            Err(_) if Some(limit) == per_attempt => {
+                return Outcome::Failed(tonic::Status::deadline_exceeded(format!(
+                    "no answer within {limit:?} (perRetryTimeout)"
+                )))
+            }
+            Err(_) => {
+                return Outcome::Failed(tonic::Status::deadline_exceeded(format!(
+                    "no answer within {limit:?}: the call's overall deadline of {:?} came \
+                     before the attempt's perRetryTimeout ({:?})",
+                    policy.overall_timeout, policy.per_attempt_timeout
+                )))
+            }
+        },
+    };
+    match result {
+        Ok(resp) => Outcome::Answer(resp),
+        Err(e) => Outcome::Failed(tonic::Status::from_error(e)),
+    }
+}
+
+fn request(
+    parts: &http::request::Parts,
+    bytes: &Bytes,
+) -> Result<http::Request<BoxBody>, BoxError> {
+    let mut builder = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .version(parts.version);
+    for (k, v) in &parts.headers {
+        builder = builder.header(k, v);
+    }
+    let body = http_body::Full::new(bytes.clone())
+        .map_err(|e: std::convert::Infallible| match e {})
+        .boxed_unsync();
+    Ok(builder.body(body)?)
 }
 
 #[cfg(test)]
@@ -174,10 +386,228 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jitter_stays_in_range() {
-        for _ in 0..1000 {
-            let j = jitter();
-            assert!((0.5..1.0).contains(&j), "{j}");
+    fn reads_and_repeatable_writes_are_retried_launches_are_not() {
+        for safe in [
+            "/flyteidl.service.AdminService/GetTask",
+            "/flyteidl.service.AdminService/ListExecutions",
+            "/flyteidl.service.AdminService/CreateTask",
+            "/flyteidl.service.AdminService/UpdateLaunchPlan",
+            "/flyteidl.service.SignalService/ListSignals",
+            "/flyteidl.service.DataProxyService/CreateUploadLocation",
+        ] {
+            assert!(is_idempotent(safe), "{safe}");
         }
+        for unsafe_ in [
+            "/flyteidl.service.AdminService/CreateExecution",
+            "/flyteidl.service.AdminService/RelaunchExecution",
+            "/flyteidl.service.AdminService/RecoverExecution",
+            "/flyteidl.service.AdminService/CreateNodeEvent",
+            "/flyteidl.service.AdminService/SomethingNewer",
+            "/flyteidl.service.OtherService/GetTask",
+            "GetTask",
+            "",
+        ] {
+            assert!(!is_idempotent(unsafe_), "{unsafe_}");
+        }
+    }
+
+    #[test]
+    fn every_admin_get_and_list_is_in_the_table() {
+        let (_, admin) = IDEMPOTENT[0];
+        for m in admin {
+            assert!(
+                is_idempotent(&format!("/flyteidl.service.AdminService/{m}")),
+                "{m}"
+            );
+        }
+        assert!(admin
+            .iter()
+            .all(|m| !m.ends_with("Execution") || !m.starts_with("Create")));
+    }
+
+    #[test]
+    fn a_proxys_http_errors_read_as_tonic_reads_them() {
+        let resp = |status: u16| {
+            http::Response::builder()
+                .status(status)
+                .body(())
+                .unwrap_or_default()
+        };
+        assert_eq!(answered_code(&resp(503)), Some(tonic::Code::Unavailable));
+        assert_eq!(answered_code(&resp(429)), Some(tonic::Code::Unavailable));
+        assert_eq!(answered_code(&resp(200)), None);
+        assert_eq!(answered_code(&resp(500)), Some(tonic::Code::Unknown));
+        let mut refused = resp(200);
+        refused
+            .headers_mut()
+            .insert("grpc-status", http::HeaderValue::from_static("5"));
+        assert_eq!(answered_code(&refused), Some(tonic::Code::NotFound));
+    }
+
+    type Calls = Arc<std::sync::Mutex<Vec<tokio::time::Instant>>>;
+
+    /// A channel that answers UNAVAILABLE (trailers-only, as FlyteAdmin) `failures` times, then
+    /// OK, and notes when each attempt arrived. `hang` attempts never answer at all.
+    fn flaky(
+        failures: usize,
+        hang: bool,
+    ) -> (
+        Calls,
+        impl Service<
+                http::Request<BoxBody>,
+                Response = http::Response<()>,
+                Error = BoxError,
+                Future = impl Send,
+            > + Clone
+            + Send
+            + 'static,
+    ) {
+        let calls: Calls = Arc::default();
+        let seen = Arc::clone(&calls);
+        let svc = tower::service_fn(move |req: http::Request<BoxBody>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let n = {
+                    let mut seen = seen.lock().map_err(|_| "poisoned")?;
+                    seen.push(tokio::time::Instant::now());
+                    seen.len()
+                };
+                let body = hyper::body::to_bytes(req.into_body()).await?;
+                assert_eq!(
+                    &body[..],
+                    b"request",
+                    "each attempt carries the whole request"
+                );
+                if n > failures {
+                    return Ok::<_, BoxError>(http::Response::new(()));
+                }
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                let mut resp = http::Response::new(());
+                resp.headers_mut()
+                    .insert("grpc-status", http::HeaderValue::from_static("14"));
+                Ok(resp)
+            }
+        });
+        (calls, svc)
+    }
+
+    fn get_version() -> http::Request<BoxBody> {
+        let body = http_body::Full::new(Bytes::from_static(b"request"))
+            .map_err(|e: std::convert::Infallible| match e {})
+            .boxed_unsync();
+        let mut req = http::Request::new(body);
+        *req.uri_mut() =
+            http::Uri::from_static("http://x/flyteidl.service.AdminService/GetVersion");
+        req
+    }
+
+    fn status<B>(resp: &http::Response<B>) -> Option<&[u8]> {
+        resp.headers().get("grpc-status").map(|v| v.as_bytes())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_double_with_jitter_between_half_and_all_of_the_nominal_backoff(
+    ) -> Result<(), BoxError> {
+        let policy = RetryPolicy::none()
+            .max_retries(6)
+            .initial_backoff(std::time::Duration::from_millis(100))
+            .max_backoff(std::time::Duration::from_millis(1000));
+        let (calls, svc) = flaky(6, false);
+        let mut retry = RetryLayer::new(policy).layer(svc);
+        let resp = retry.call(get_version()).await?;
+        assert_eq!(status(&resp), None, "the seventh attempt succeeds");
+        let calls = calls.lock().map_err(|_| "poisoned")?.clone();
+        assert_eq!(calls.len(), 7);
+        let waits: Vec<_> = calls.windows(2).map(|w| w[1] - w[0]).collect();
+        for (n, wait) in (1u32..).zip(&waits) {
+            let nominal = policy.nominal_backoff(n);
+            assert!(
+                *wait >= nominal / 2 && *wait < nominal,
+                "wait {n}: {wait:?} outside [{:?}, {nominal:?})",
+                nominal / 2
+            );
+        }
+        let nominal: Vec<_> = (1..=6)
+            .map(|n| policy.nominal_backoff(n).as_millis())
+            .collect();
+        assert_eq!(
+            nominal,
+            [100, 200, 400, 800, 1000, 1000],
+            "doubling, capped"
+        );
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_max_retries_with_the_last_answer() -> Result<(), BoxError> {
+        let (calls, svc) = flaky(100, false);
+        let mut retry = RetryLayer::new(RetryPolicy::none().max_retries(3)).layer(svc);
+        let resp = retry.call(get_version()).await?;
+        assert_eq!(status(&resp), Some(&b"14"[..]));
+        assert_eq!(calls.lock().map_err(|_| "poisoned")?.len(), 4);
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unsafe_calls_go_once_unless_marked() -> Result<(), BoxError> {
+        let policy = RetryPolicy::none().max_retries(3);
+        let launch = || {
+            let mut req = get_version();
+            *req.uri_mut() =
+                http::Uri::from_static("http://x/flyteidl.service.AdminService/CreateExecution");
+            req
+        };
+        let (calls, svc) = flaky(1, false);
+        let mut retry = RetryLayer::new(policy).layer(svc);
+        let resp = retry.call(launch()).await?;
+        assert_eq!(status(&resp), Some(&b"14"[..]), "not repeated");
+        assert_eq!(calls.lock().map_err(|_| "poisoned")?.len(), 1);
+
+        let (calls, svc) = flaky(1, false);
+        let mut retry = RetryLayer::new(policy).layer(svc);
+        let mut marked = launch();
+        marked.extensions_mut().insert(Idempotent);
+        let attempts = Attempts::default();
+        marked.extensions_mut().insert(attempts.clone());
+        let resp = retry.call(marked).await?;
+        assert_eq!(status(&resp), None, "marked: repeated");
+        assert_eq!(calls.lock().map_err(|_| "poisoned")?.len(), 2);
+        assert_eq!(
+            attempts.get(),
+            2,
+            "the caller sees how many attempts were made"
+        );
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hung_attempts_end_at_their_deadline_and_the_call_at_the_overall_one(
+    ) -> Result<(), BoxError> {
+        let ms = std::time::Duration::from_millis;
+        let policy = RetryPolicy::none()
+            .max_retries(100)
+            .initial_backoff(ms(10))
+            .max_backoff(ms(10))
+            .per_attempt_timeout(ms(100))
+            .overall_timeout(ms(1000));
+        let (calls, svc) = flaky(1000, true);
+        let mut retry = RetryLayer::new(policy).layer(svc);
+        let started = tokio::time::Instant::now();
+        let err = retry
+            .call(get_version())
+            .await
+            .err()
+            .ok_or("every attempt hangs")?;
+        let status = tonic::Status::from_error(err);
+        assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
+        assert!(status.message().contains("perRetryTimeout"), "{status:?}");
+        let attempts = calls.lock().map_err(|_| "poisoned")?.len();
+        // Each attempt takes 100 ms and waits 5-10 ms more: 9 or 10 begin within the second,
+        // and the last is cut when the second ends.
+        assert!((9..=10).contains(&attempts), "{attempts} attempts");
+        assert_eq!(started.elapsed(), ms(1000));
+        Ok(())
     }
 }

@@ -168,11 +168,18 @@ mod tests {
             for _ in 0..200 {
                 let w = p.backoff(n);
                 let nominal = p.nominal_backoff(n);
-                assert!(w >= nominal / 2 && w < nominal, "retry {n}: {w:?} of {nominal:?}");
+                assert!(
+                    w >= nominal / 2 && w < nominal,
+                    "retry {n}: {w:?} of {nominal:?}"
+                );
                 seen.insert(w.as_micros());
             }
         }
-        assert!(seen.len() > 500, "jitter varies: {} distinct waits", seen.len());
+        assert!(
+            seen.len() > 500,
+            "jitter varies: {} distinct waits",
+            seen.len()
+        );
     }
 
     #[test]

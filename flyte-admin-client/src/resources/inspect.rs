@@ -66,7 +66,7 @@ impl AdminClient {
             };
             async move {
                 let resp = client
-                    .call(rpc, || {
+                    .unary(rpc, {
                         let mut svc = client.inner.admin.clone();
                         let req = req.clone();
                         async move {
@@ -213,7 +213,7 @@ impl AdminClient {
         domain: &str,
         name: &str,
     ) -> Result<admin::NamedEntity> {
-        self.call("GetNamedEntity", || {
+        self.unary("GetNamedEntity", {
             let mut svc = self.inner.admin.clone();
             let req = admin::NamedEntityGetRequest {
                 resource_type: kind as i32,
@@ -232,7 +232,7 @@ impl AdminClient {
         &self,
         id: &core::Identifier,
     ) -> Result<admin::DescriptionEntity> {
-        self.call("GetDescriptionEntity", || {
+        self.unary("GetDescriptionEntity", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ObjectGetRequest {
                 id: Some(id.clone()),
@@ -275,7 +275,7 @@ impl AdminClient {
     /// NOT_FOUND and the call's failures.
     pub async fn execution_metrics(&self, id: &ExecutionId, depth: i32) -> Result<core::Span> {
         let resp = self
-            .call("GetExecutionMetrics", || {
+            .unary("GetExecutionMetrics", {
                 let mut svc = self.inner.admin.clone();
                 let req = admin::WorkflowExecutionGetMetricsRequest {
                     id: Some(id.to_pb()),
@@ -295,7 +295,7 @@ impl AdminClient {
         &self,
         id: &core::NodeExecutionIdentifier,
     ) -> Result<admin::NodeExecution> {
-        self.call("GetNodeExecution", || {
+        self.unary("GetNodeExecution", {
             let mut svc = self.inner.admin.clone();
             let req = admin::NodeExecutionGetRequest {
                 id: Some(id.clone()),
@@ -339,7 +339,7 @@ impl AdminClient {
         id: &core::NodeExecutionIdentifier,
     ) -> Result<core::CompiledWorkflowClosure> {
         let resp = self
-            .call("GetDynamicNodeWorkflow", || {
+            .unary("GetDynamicNodeWorkflow", {
                 let mut svc = self.inner.admin.clone();
                 let req = admin::GetDynamicNodeWorkflowRequest {
                     id: Some(id.clone()),
@@ -381,7 +381,7 @@ impl AdminClient {
         &self,
         id: &core::TaskExecutionIdentifier,
     ) -> Result<admin::TaskExecution> {
-        self.call("GetTaskExecution", || {
+        self.unary("GetTaskExecution", {
             let mut svc = self.inner.admin.clone();
             let req = admin::TaskExecutionGetRequest {
                 id: Some(id.clone()),
@@ -481,7 +481,7 @@ impl AdminClient {
             seconds: i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX),
             nanos: i32::try_from(expires_in.subsec_nanos()).unwrap_or(0),
         };
-        self.call("CreateDownloadLink", || {
+        self.unary("CreateDownloadLink", {
             let mut svc = self.inner.data_proxy.clone();
             let req = service::CreateDownloadLinkRequest {
                 artifact_type: service::ArtifactType::Deck as i32,
@@ -501,7 +501,7 @@ impl AdminClient {
     /// UNIMPLEMENTED where the deployment serves no agent metadata, and the call's failures.
     pub async fn list_agents(&self) -> Result<Vec<admin::Agent>> {
         let resp = self
-            .call("ListAgents", || {
+            .unary("ListAgents", {
                 let mut svc = self.inner.agents.clone();
                 async move { svc.list_agents(admin::ListAgentsRequest {}).await }
             })
@@ -515,7 +515,7 @@ impl AdminClient {
     /// NOT_FOUND and the call's failures.
     pub async fn get_agent(&self, name: &str) -> Result<admin::Agent> {
         let resp = self
-            .call("GetAgent", || {
+            .unary("GetAgent", {
                 let mut svc = self.inner.agents.clone();
                 let req = admin::GetAgentRequest {
                     name: name.to_owned(),
