@@ -163,7 +163,7 @@ async fn watch(
             );
             last = Some(closure.phase);
         }
-        if is_terminal(closure.phase) {
+        if is_terminal(Phase::try_from(closure.phase).unwrap_or(Phase::Undefined)) {
             if let Some(flyte_admin_client::pb::admin::execution_closure::OutputResult::Error(e)) =
                 &closure.output_result
             {

@@ -226,7 +226,7 @@ async fn watch(client: &AdminClient, id: &ExecutionId) -> Result<i32, Box<dyn st
             );
             last = Some(closure.phase);
         }
-        if is_terminal(closure.phase) {
+        if is_terminal(Phase::try_from(closure.phase).unwrap_or(Phase::Undefined)) {
             if let Some(admin::execution_closure::OutputResult::Error(e)) = closure.output_result {
                 println!("  {}: {}", e.code, e.message);
             }

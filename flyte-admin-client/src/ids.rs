@@ -18,7 +18,13 @@ pub struct IdError {
 macro_rules! entity_id {
     ($name:ident, $kind:expr, $rt:expr, $doc:expr) => {
         #[doc = $doc]
+        ///
+        /// The organization ([`org`](Self::org)) is empty unless set with
+        /// [`with_org`](Self::with_org) (flytectl's `--org`, for FlyteAdmin deployments that
+        /// serve several); it is sent when set, and kept from the wire. The text form
+        /// (`Display`, `FromStr`) has no organization.
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub struct $name {
             /// Project.
             pub project: String,
@@ -28,6 +34,8 @@ macro_rules! entity_id {
             pub name: String,
             /// Version.
             pub version: String,
+            /// Organization; empty for none.
+            pub org: String,
         }
 
         impl $name {
@@ -43,7 +51,15 @@ macro_rules! entity_id {
                     domain: domain.into(),
                     name: name.into(),
                     version: version.into(),
+                    org: String::new(),
                 }
+            }
+
+            /// The same id in organization `org`.
+            #[must_use]
+            pub fn with_org(mut self, org: impl Into<String>) -> Self {
+                self.org = org.into();
+                self
             }
 
             /// The wire identifier.
@@ -54,13 +70,13 @@ macro_rules! entity_id {
                     domain: self.domain.clone(),
                     name: self.name.clone(),
                     version: self.version.clone(),
-                    org: String::new(),
+                    org: self.org.clone(),
                 }
             }
 
             /// From a wire identifier (its resource type is not checked).
             pub fn from_pb(id: &Identifier) -> Self {
-                $name::new(&id.project, &id.domain, &id.name, &id.version)
+                $name::new(&id.project, &id.domain, &id.name, &id.version).with_org(&id.org)
             }
         }
 
@@ -113,7 +129,11 @@ entity_id!(
 );
 
 /// An execution.
+///
+/// The organization is empty unless set with [`with_org`](Self::with_org), as for
+/// [`TaskId`]; the text form (`project:domain:name`) has none.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ExecutionId {
     /// Project.
     pub project: String,
@@ -121,6 +141,8 @@ pub struct ExecutionId {
     pub domain: String,
     /// Name.
     pub name: String,
+    /// Organization; empty for none.
+    pub org: String,
 }
 
 impl ExecutionId {
@@ -134,7 +156,15 @@ impl ExecutionId {
             project: project.into(),
             domain: domain.into(),
             name: name.into(),
+            org: String::new(),
         }
+    }
+
+    /// The same execution in organization `org`.
+    #[must_use]
+    pub fn with_org(mut self, org: impl Into<String>) -> Self {
+        self.org = org.into();
+        self
     }
 
     /// The wire identifier.
@@ -143,13 +173,13 @@ impl ExecutionId {
             project: self.project.clone(),
             domain: self.domain.clone(),
             name: self.name.clone(),
-            org: String::new(),
+            org: self.org.clone(),
         }
     }
 
     /// From a wire identifier.
     pub fn from_pb(id: &WorkflowExecutionIdentifier) -> Self {
-        ExecutionId::new(&id.project, &id.domain, &id.name)
+        ExecutionId::new(&id.project, &id.domain, &id.name).with_org(&id.org)
     }
 }
 
@@ -221,6 +251,23 @@ mod tests {
         assert!("p:d".parse::<ExecutionId>().is_err());
         assert!("p::n:v".parse::<LaunchPlanId>().is_err());
         Ok(())
+    }
+
+    #[test]
+    fn the_organization_is_sent_when_set_and_kept_from_the_wire() {
+        let plain = LaunchPlanId::new("p", "d", "lp", "v1");
+        assert_eq!(plain.to_pb().org, "", "empty by default");
+        let in_org = plain.clone().with_org("acme");
+        assert_eq!(in_org.to_pb().org, "acme");
+        assert_eq!(LaunchPlanId::from_pb(&in_org.to_pb()), in_org);
+        assert_ne!(
+            in_org, plain,
+            "another organization's entity is another entity"
+        );
+        let e = ExecutionId::new("p", "d", "run").with_org("acme");
+        assert_eq!(e.to_pb().org, "acme");
+        assert_eq!(ExecutionId::from_pb(&e.to_pb()), e);
+        assert_eq!(e.to_string(), "p:d:run");
     }
 
     #[test]

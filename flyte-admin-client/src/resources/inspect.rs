@@ -8,10 +8,11 @@ use flyteidl::flyteidl::service;
 use futures::future::BoxFuture;
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use super::{items, pages, scope};
+use super::scope;
 use crate::client::AdminClient;
 use crate::error::{Code, Error, Result};
 use crate::ids::ExecutionId;
+use crate::list::{items, pages};
 use crate::list::{ListOptions, Listing};
 
 /// A node execution with its attempts and, for parent nodes (sub-workflows, dynamic nodes,

@@ -1,0 +1,420 @@
+//! Executions: launching, reading, stopping, relaunching, their data and their nodes.
+
+use std::collections::HashMap;
+
+use flyteidl::flyteidl::admin::{self};
+use flyteidl::flyteidl::core::{self, Literal, LiteralMap};
+
+use super::{named, scope, yaml_to_json};
+use crate::client::AdminClient;
+use crate::error::Result;
+use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
+use crate::list::{ListOptions, Listing};
+use crate::retry::Attempts;
+
+impl AdminClient {
+    /// Launches a launch plan or a task. A `name`, when given, is checked with FlyteAdmin's rule
+    /// first. The call is retried only when a name was given (so a retry cannot start a second
+    /// execution); a retry that meets ALREADY_EXISTS returns the existing execution if it runs
+    /// the same launch plan with the same inputs, else the error.
+    ///
+    /// # Errors
+    /// A bad name (before sending), FlyteAdmin's input checks, NOT_FOUND, ALREADY_EXISTS.
+    pub async fn create_execution(
+        &self,
+        project: &str,
+        domain: &str,
+        name: Option<&str>,
+        spec: admin::ExecutionSpec,
+        inputs: LiteralMap,
+    ) -> Result<ExecutionId> {
+        let name = match name {
+            Some(n) => Some(
+                validate_execution_name(n)
+                    .map_err(|e| self.invalid("CreateExecution", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let req = admin::ExecutionCreateRequest {
+            project: project.to_owned(),
+            domain: domain.to_owned(),
+            name: name.clone().unwrap_or_default(),
+            spec: Some(spec.clone()),
+            inputs: Some(inputs.clone()),
+            org: String::new(),
+        };
+        let attempts = Attempts::default();
+        let mut request = named(req, name.is_some());
+        request.extensions_mut().insert(attempts.clone());
+        let result = self
+            .unary("CreateExecution", self.admin().create_execution(request))
+            .await;
+        match (result, name) {
+            (Ok(resp), _) => resp
+                .id
+                .map(|id| ExecutionId::from_pb(&id))
+                .ok_or_else(|| self.invalid("CreateExecution", "the answer has no execution id")),
+            // Our own earlier attempt may have created it before its answer was lost.
+            (Err(e), Some(name)) if e.is_already_exists() && attempts.get() > 1 => {
+                let id = ExecutionId::new(project, domain, name);
+                let existing = self.get_execution(&id).await?;
+                let data = self.execution_data(&id).await?;
+                let same_lp = existing.spec.as_ref().and_then(|s| s.launch_plan.as_ref())
+                    == spec.launch_plan.as_ref();
+                let same_inputs = inputs
+                    .literals
+                    .iter()
+                    .all(|(k, v)| data.0.literals.get(k) == Some(v));
+                if same_lp && same_inputs {
+                    Ok(id)
+                } else {
+                    Err(e)
+                }
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// Launches `launch_plan` with `inputs` (launch plan defaults fill the rest).
+    ///
+    /// # Errors
+    /// As [`AdminClient::create_execution`].
+    pub async fn launch(
+        &self,
+        launch_plan: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: HashMap<String, Literal>,
+    ) -> Result<ExecutionId> {
+        let spec = admin::ExecutionSpec {
+            launch_plan: Some(launch_plan.to_pb()),
+            metadata: Some(admin::ExecutionMetadata {
+                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
+                principal: "flyte-rs".to_owned(),
+                ..admin::ExecutionMetadata::default()
+            }),
+            ..admin::ExecutionSpec::default()
+        };
+        self.create_execution(
+            &launch_plan.project,
+            &launch_plan.domain,
+            name,
+            spec,
+            LiteralMap { literals: inputs },
+        )
+        .await
+    }
+
+    /// Launches a launch plan with JSON inputs, checked against its expected inputs first
+    /// (`inputs.xs[2]: expected an integer, found "a"` never reaches the server).
+    ///
+    /// # Errors
+    /// Inputs that do not fit, then as [`AdminClient::create_execution`].
+    pub async fn execute_launch_plan(
+        &self,
+        id: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ExecutionId> {
+        let lp = self.get_launch_plan(id).await?;
+        let types: HashMap<String, core::LiteralType> = lp
+            .closure
+            .and_then(|c| c.expected_inputs)
+            .map(|p| {
+                p.parameters
+                    .into_iter()
+                    .map(|(k, param)| (k, param.var.and_then(|v| v.r#type).unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let literals = crate::literals::inputs_from_json(inputs, &types)
+            .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
+        self.launch(id, name, literals.literals).await
+    }
+
+    /// Launches a single task with JSON inputs, checked against its interface first.
+    ///
+    /// # Errors
+    /// Inputs that do not fit, then as [`AdminClient::create_execution`].
+    pub async fn execute_task(
+        &self,
+        id: &TaskId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ExecutionId> {
+        let task = self.get_task(id).await?;
+        let interface = task
+            .closure
+            .and_then(|c| c.compiled_task)
+            .and_then(|c| c.template)
+            .and_then(|t| t.interface)
+            .unwrap_or_default();
+        let literals =
+            crate::literals::inputs_from_json(inputs, &crate::literals::input_types(&interface))
+                .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
+        let spec = admin::ExecutionSpec {
+            launch_plan: Some(id.to_pb()),
+            metadata: Some(admin::ExecutionMetadata {
+                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
+                principal: "flyte-rs".to_owned(),
+                ..admin::ExecutionMetadata::default()
+            }),
+            ..admin::ExecutionSpec::default()
+        };
+        self.create_execution(&id.project, &id.domain, name, spec, literals)
+            .await
+    }
+
+    /// Launches what a flytectl exec-spec file (`--execFile`) describes, in `project` and
+    /// `domain` unless the file names its targets.
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_launch_plan`] and [`AdminClient::execute_task`].
+    pub async fn execute_spec(
+        &self,
+        spec: &flyte_config::ExecSpec,
+        project: &str,
+        domain: &str,
+        name: Option<&str>,
+    ) -> Result<ExecutionId> {
+        let project = if spec.target_project.is_empty() {
+            project
+        } else {
+            &spec.target_project
+        };
+        let domain = if spec.target_domain.is_empty() {
+            domain
+        } else {
+            &spec.target_domain
+        };
+        let inputs: serde_json::Map<String, serde_json::Value> = spec
+            .inputs()
+            .iter()
+            .map(|(k, v)| (k.clone(), yaml_to_json(v)))
+            .collect();
+        if spec.task.is_empty() {
+            self.execute_launch_plan(
+                &LaunchPlanId::new(project, domain, &spec.workflow, &spec.version),
+                name,
+                &inputs,
+            )
+            .await
+        } else {
+            self.execute_task(
+                &TaskId::new(project, domain, &spec.task, &spec.version),
+                name,
+                &inputs,
+            )
+            .await
+        }
+    }
+
+    /// One execution.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the call's failures.
+    pub async fn get_execution(&self, id: &ExecutionId) -> Result<admin::Execution> {
+        self.unary("GetExecution", {
+            let mut svc = self.inner.admin.clone();
+            let req = admin::WorkflowExecutionGetRequest {
+                id: Some(id.to_pb()),
+            };
+            async move { svc.get_execution(req).await }
+        })
+        .await
+    }
+
+    /// Executions of a project and domain (archived ones only when filtered on `state`).
+    pub fn list_executions(
+        &self,
+        project: &str,
+        domain: &str,
+        opts: &ListOptions,
+    ) -> Listing<admin::Execution> {
+        let id = scope(project, domain, None);
+        list_stream!(
+            self,
+            "ListExecutions",
+            opts,
+            |token| |o: &ListOptions| admin::ResourceListRequest {
+                id: Some(id.clone()),
+                limit: o.page_size,
+                token: token.clone(),
+                filters: o.filters.to_string(),
+                sort_by: o.sort_pb(),
+            },
+            list_executions,
+            executions
+        )
+    }
+
+    /// Stops an execution; it goes ABORTING, then ABORTED.
+    ///
+    /// # Errors
+    /// FAILED_PRECONDITION when it already ended, NOT_FOUND.
+    pub async fn terminate_execution(&self, id: &ExecutionId, cause: &str) -> Result<()> {
+        self.unary("TerminateExecution", {
+            let mut svc = self.inner.admin.clone();
+            let req = admin::ExecutionTerminateRequest {
+                id: Some(id.to_pb()),
+                cause: cause.to_owned(),
+            };
+            async move { svc.terminate_execution(req).await }
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Runs an execution again with its inputs (mode RELAUNCH). Not retried unless named.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the create path's failures.
+    pub async fn relaunch_execution(
+        &self,
+        id: &ExecutionId,
+        name: Option<&str>,
+        overwrite_cache: bool,
+    ) -> Result<ExecutionId> {
+        let resp = self
+            .unary(
+                "RelaunchExecution",
+                self.admin().relaunch_execution(named(
+                    admin::ExecutionRelaunchRequest {
+                        id: Some(id.to_pb()),
+                        name: name.unwrap_or_default().to_owned(),
+                        overwrite_cache,
+                    },
+                    name.is_some(),
+                )),
+            )
+            .await?;
+        resp.id
+            .map(|i| ExecutionId::from_pb(&i))
+            .ok_or_else(|| self.invalid("RelaunchExecution", "the answer has no execution id"))
+    }
+
+    /// Recovers a failed execution: successful nodes are copied, the rest re-run (mode RECOVERED).
+    ///
+    /// # Errors
+    /// NOT_FOUND and the create path's failures.
+    pub async fn recover_execution(
+        &self,
+        id: &ExecutionId,
+        name: Option<&str>,
+    ) -> Result<ExecutionId> {
+        let resp = self
+            .unary(
+                "RecoverExecution",
+                self.admin().recover_execution(named(
+                    admin::ExecutionRecoverRequest {
+                        id: Some(id.to_pb()),
+                        name: name.unwrap_or_default().to_owned(),
+                        metadata: None,
+                    },
+                    name.is_some(),
+                )),
+            )
+            .await?;
+        resp.id
+            .map(|i| ExecutionId::from_pb(&i))
+            .ok_or_else(|| self.invalid("RecoverExecution", "the answer has no execution id"))
+    }
+
+    /// Archives (or, with `false`, un-archives) an execution.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the call's failures.
+    pub async fn archive_execution(&self, id: &ExecutionId, archived: bool) -> Result<()> {
+        let state = if archived {
+            admin::ExecutionState::ExecutionArchived
+        } else {
+            admin::ExecutionState::ExecutionActive
+        };
+        self.unary("UpdateExecution", {
+            let mut svc = self.inner.admin.clone();
+            let req = admin::ExecutionUpdateRequest {
+                id: Some(id.to_pb()),
+                state: state as i32,
+            };
+            async move { svc.update_execution(req).await }
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// The execution's inputs and outputs: inline (`full_inputs`, `full_outputs`) when FlyteAdmin
+    /// returns them so, else downloaded from the signed URL it gives (`remoteData.signedUrls`),
+    /// else read from the blob store with the client's [`FlyteStorage`](flyte_storage::FlyteStorage)
+    /// (the config's `storage` section, or [`AdminClientBuilder::storage`](crate::AdminClientBuilder::storage)),
+    /// offloaded literals resolved.
+    ///
+    /// # Errors
+    /// NOT_FOUND and the call's failures; a failed download (the URL's host and path named,
+    /// never its signature); UNAVAILABLE when the data is in none of those places or the blob
+    /// store cannot be read (the URI and the reason named).
+    pub async fn execution_data(&self, id: &ExecutionId) -> Result<(LiteralMap, LiteralMap)> {
+        let req = admin::WorkflowExecutionGetDataRequest {
+            id: Some(id.to_pb()),
+        };
+        let resp = self.data_answer("GetExecutionData", req).await?;
+        // Here the outputs' URL comes first.
+        self.data_pair(
+            "GetExecutionData",
+            &format!("execution {id}"),
+            [
+                (resp.full_inputs, resp.url_2),
+                (resp.full_outputs, resp.url_1),
+            ],
+            || self.execution_data_uris(id),
+        )
+        .await
+    }
+
+    /// The node executions of an execution (top level, or the children of `parent`).
+    pub fn list_node_executions(
+        &self,
+        id: &ExecutionId,
+        parent: Option<&str>,
+        opts: &ListOptions,
+    ) -> Listing<admin::NodeExecution> {
+        let exec = id.to_pb();
+        let parent = parent.unwrap_or_default().to_owned();
+        list_stream!(
+            self,
+            "ListNodeExecutions",
+            opts,
+            |token| |o: &ListOptions| admin::NodeExecutionListRequest {
+                workflow_execution_id: Some(exec.clone()),
+                limit: o.page_size,
+                token: token.clone(),
+                filters: o.filters.to_string(),
+                sort_by: o.sort_pb(),
+                unique_parent_id: parent.clone(),
+            },
+            list_node_executions,
+            node_executions
+        )
+    }
+
+    /// The task executions (attempts) of a node execution.
+    pub fn list_task_executions(
+        &self,
+        node: &core::NodeExecutionIdentifier,
+        opts: &ListOptions,
+    ) -> Listing<admin::TaskExecution> {
+        let node = node.clone();
+        list_stream!(
+            self,
+            "ListTaskExecutions",
+            opts,
+            |token| |o: &ListOptions| admin::TaskExecutionListRequest {
+                node_execution_id: Some(node.clone()),
+                limit: o.page_size,
+                token: token.clone(),
+                filters: o.filters.to_string(),
+                sort_by: o.sort_pb(),
+            },
+            list_task_executions,
+            task_executions
+        )
+    }
+}

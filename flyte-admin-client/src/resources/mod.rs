@@ -1,0 +1,100 @@
+//! The typed helpers of [`AdminClient`](crate::AdminClient), one file per resource: projects,
+//! entities (tasks, workflows, launch plans, their names), executions, waiting and watching,
+//! signals and the data proxy, execution data, and inspection (versions, node trees, metrics).
+//!
+//! Each helper makes one call on a generated service client and names it in its error; the
+//! retry and login layers on the channel do the rest.
+
+use flyteidl::flyteidl::admin;
+
+use crate::retry::Idempotent;
+
+/// A request the retry layer may repeat when it names what it creates: a repeat then meets
+/// ALREADY_EXISTS instead of starting a second execution.
+fn named<T>(message: T, has_name: bool) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if has_name {
+        request.extensions_mut().insert(Idempotent);
+    }
+    request
+}
+
+fn scope(project: &str, domain: &str, name: Option<&str>) -> admin::NamedEntityIdentifier {
+    admin::NamedEntityIdentifier {
+        project: project.to_owned(),
+        domain: domain.to_owned(),
+        name: name.unwrap_or_default().to_owned(),
+        org: String::new(),
+    }
+}
+
+/// A [`Listing`](crate::list::Listing) over a list RPC of AdminService (or of the service
+/// named last): the request made for each page token, the method, the answer's items field.
+macro_rules! list_stream {
+    ($self:ident, $rpc:literal, $opts:ident, |$req_token:ident| $make:expr, $method:ident, $field:ident) => {
+        list_stream!(
+            $self,
+            $rpc,
+            $opts,
+            |$req_token| $make,
+            $method,
+            $field,
+            admin
+        )
+    };
+    ($self:ident, $rpc:literal, $opts:ident, |$req_token:ident| $make:expr, $method:ident, $field:ident, $svc:ident) => {{
+        if let Some(problem) = $opts.filters.problem() {
+            return crate::list::Listing::failed($self.invalid($rpc, problem));
+        }
+        let client = $self.clone();
+        let opts = $opts.clone();
+        crate::list::items(crate::list::pages(move |$req_token: String| {
+            let client = client.clone();
+            let req = {
+                let opts = &opts;
+                $make(opts)
+            };
+            async move {
+                let resp = client
+                    .unary($rpc, {
+                        let mut svc = client.inner.$svc.clone();
+                        let req = req.clone();
+                        async move { svc.$method(req).await }
+                    })
+                    .await?;
+                Ok((resp.$field, resp.token))
+            }
+        }))
+    }};
+}
+
+mod data;
+mod entities;
+mod executions;
+mod inspect;
+mod projects;
+mod signals;
+mod watch;
+
+pub use inspect::NodeTree;
+pub use watch::{is_terminal, phase_of, WaitOptions};
+
+/// A YAML value from flytectl's files as JSON.
+pub fn yaml_to_json(v: &flyte_config::Value) -> serde_json::Value {
+    use flyte_config::Value as Y;
+    match v {
+        Y::Bool(b) => serde_json::Value::Bool(*b),
+        Y::Int(i) => serde_json::Value::from(*i),
+        Y::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Y::String(s) => serde_json::Value::String(s.clone()),
+        Y::List(items) => serde_json::Value::Array(items.iter().map(yaml_to_json).collect()),
+        Y::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), yaml_to_json(v)))
+                .collect(),
+        ),
+        _ => serde_json::Value::Null,
+    }
+}
