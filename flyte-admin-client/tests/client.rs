@@ -280,7 +280,7 @@ async fn launch_wait_and_read_data() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wait_gives_up_at_its_timeout() -> TestResult {
     let admin = TestAdmin::builder()
         .executor(Executors::hang())
@@ -626,7 +626,7 @@ async fn inspects_versions_names_and_the_tree_of_an_execution() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn watch_yields_each_phase_once_and_ends_at_the_terminal_one() -> TestResult {
     let admin = TestAdmin::builder()
         .executor(Executors::succeed_after(Duration::from_millis(300)))
@@ -1061,7 +1061,7 @@ async fn agents_are_listed_and_fetched_by_name() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn slow_attempts_are_cut_off_and_retried_within_the_overall_deadline() -> TestResult {
     let admin = TestAdmin::start().await?;
     let policy = RetryPolicy::default()
