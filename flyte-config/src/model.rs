@@ -439,10 +439,41 @@ impl Section for StowConfig {
 }
 
 /// `storage.stow.config`: a string map whose secret-looking entries are redacted when shown.
+///
+/// Build one with [`StowSettings::new`] and [`StowSettings::with`], or collect it from
+/// key and value pairs.
 #[derive(Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct StowSettings(pub BTreeMap<String, String>);
 
 impl StowSettings {
+    /// No settings.
+    pub fn new() -> Self {
+        StowSettings::default()
+    }
+
+    /// These settings with `key` set to `value`.
+    #[must_use]
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Sets `key` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
+        self.0.insert(key.into(), value.into())
+    }
+
+    /// Every entry, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// True when there are no settings.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Whether an entry holds a credential, judged by its key.
     pub fn is_secret_key(key: &str) -> bool {
         let k = key.to_ascii_lowercase();
@@ -465,6 +496,23 @@ impl StowSettings {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+}
+
+impl From<BTreeMap<String, String>> for StowSettings {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        StowSettings(map)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for StowSettings {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        StowSettings(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 

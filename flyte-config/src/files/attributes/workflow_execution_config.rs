@@ -65,8 +65,42 @@ impl Section for RawOutputDataConfig {
 }
 
 /// A protobuf `BoolValue` as Go's JSON writes it: `{value: true}`. A bare boolean is accepted too.
+///
+/// Build one with [`BoolValue::new`] or from a `bool` or `Option<bool>`; read it with
+/// [`BoolValue::get`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct BoolValue(pub Option<bool>);
+
+impl BoolValue {
+    /// A value that is set when `value` is `Some`, unset when it is `None`.
+    pub fn new(value: Option<bool>) -> Self {
+        BoolValue(value)
+    }
+
+    /// The value; `None` when unset.
+    pub fn get(self) -> Option<bool> {
+        self.0
+    }
+}
+
+impl From<bool> for BoolValue {
+    fn from(value: bool) -> Self {
+        BoolValue(Some(value))
+    }
+}
+
+impl From<Option<bool>> for BoolValue {
+    fn from(value: Option<bool>) -> Self {
+        BoolValue(value)
+    }
+}
+
+impl From<BoolValue> for Option<bool> {
+    fn from(value: BoolValue) -> Self {
+        value.0
+    }
+}
 
 impl crate::fields::Field for BoolValue {
     fn decode(
