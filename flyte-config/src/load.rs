@@ -415,6 +415,7 @@ fn read_file(path: &Path) -> Result<String> {
                 bytes.len(),
                 yaml::MAX_BYTES
             ),
+            source: None,
         });
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -426,6 +427,7 @@ fn read_file(path: &Path) -> Result<String> {
             line,
             column,
             message: "the file is not UTF-8 text".to_owned(),
+            source: Some(Box::new(e.utf8_error())),
         }
     })
 }

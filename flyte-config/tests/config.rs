@@ -335,6 +335,45 @@ fn yaml_syntax_errors_name_file_line_and_column() -> TestResult {
 }
 
 #[test]
+fn errors_keep_their_cause_as_source() -> TestResult {
+    use std::error::Error as _;
+
+    let dir = tempfile::tempdir()?;
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "admin:\n  endpoint: x\n   insecure: [true\n")?;
+    let err = Config::from_path(&bad_yaml).expect_err("bad yaml");
+    let cause = err.source().ok_or("a scanner error has a source")?;
+    assert!(!cause.to_string().is_empty(), "{err}");
+
+    let not_utf8 = dir.path().join("latin1.yaml");
+    std::fs::write(&not_utf8, b"admin:\n  endpoint: caf\xe9\n")?;
+    let err = Config::from_path(&not_utf8).expect_err("not UTF-8");
+    assert!(matches!(err, Error::Syntax { line: 2, .. }), "{err}");
+    let cause = err.source().ok_or("a UTF-8 error has a source")?;
+    assert!(cause.is::<std::str::Utf8Error>(), "{cause:?}");
+
+    let missing = dir.path().join("missing.yaml");
+    let err = flyte_config::ExecSpec::from_path(&missing).expect_err("missing");
+    let cause = err.source().ok_or("an I/O error has a source")?;
+    let io = cause
+        .downcast_ref::<std::io::Error>()
+        .ok_or("the source is the io::Error")?;
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+    // A refusal of this crate's own has no cause beneath it.
+    let err = Config::from_yaml_str("a: 1\n---\nb: 2\n").expect_err("two documents");
+    assert!(matches!(err, Error::Syntax { .. }), "{err}");
+    assert!(err.source().is_none(), "{err}");
+    Ok(())
+}
+
+#[test]
+fn errors_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Error>();
+}
+
+#[test]
 fn yaml_bombs_are_refused_quickly() {
     let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
