@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use flyte_config::{
     AuthType, Config, ConfigLoader, ConfigSource, Error, FoundBy, Severity, StorageAuthType,
-    StorageType, ValidateOptions,
+    StorageType, StowSettings, ValidateOptions,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -724,6 +724,36 @@ fn secrets_never_show_in_debug_display_or_show_output() -> TestResult {
     );
     assert!(shown.contains("access-key: minio"), "{shown}");
     Ok(())
+}
+
+#[test]
+fn stow_settings_built_in_code_are_redacted_like_read_ones() {
+    let settings = StowSettings::new()
+        .with("region", "us-west-2")
+        .with("secret_key", "built-secret-value");
+    assert_eq!(settings.get("secret_key"), Some("built-secret-value"));
+    let collected: StowSettings = [
+        ("secret_key", "built-secret-value"),
+        ("region", "us-west-2"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(collected, settings);
+    assert_eq!(
+        settings.iter().collect::<Vec<_>>(),
+        [
+            ("region", "us-west-2"),
+            ("secret_key", "built-secret-value")
+        ]
+    );
+
+    let mut c = Config::default();
+    c.storage.stow.config = settings;
+    let debug = format!("{c:?}");
+    let shown = c.to_value_redacted().to_yaml_string();
+    assert!(!debug.contains("built-secret-value"), "{debug}");
+    assert!(!shown.contains("built-secret-value"), "{shown}");
+    assert!(shown.contains("region: us-west-2"), "{shown}");
 }
 
 #[test]

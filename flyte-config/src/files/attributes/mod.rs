@@ -143,6 +143,29 @@ pub struct AttributeTarget {
 }
 
 impl AttributeTarget {
+    /// The whole project `project`; narrow it with [`AttributeTarget::domain`] and
+    /// [`AttributeTarget::workflow`].
+    pub fn new(project: impl Into<String>) -> Self {
+        AttributeTarget {
+            project: project.into(),
+            ..AttributeTarget::default()
+        }
+    }
+
+    /// This target narrowed to one domain.
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = domain.into();
+        self
+    }
+
+    /// This target narrowed to one workflow (it needs a domain too).
+    #[must_use]
+    pub fn workflow(mut self, workflow: impl Into<String>) -> Self {
+        self.workflow = workflow.into();
+        self
+    }
+
     fn visit_into(&mut self, v: &mut dyn Visitor) {
         v.field("project", &mut self.project);
         v.field("domain", &mut self.domain);
