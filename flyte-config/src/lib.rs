@@ -67,6 +67,7 @@
 
 mod duration;
 mod endpoint;
+mod env;
 mod error;
 mod fields;
 pub mod files;
@@ -85,10 +86,8 @@ pub use duration::{format as format_duration, parse as parse_duration};
 pub use endpoint::{Endpoint, DEFAULT_PORT};
 pub use error::{Diagnostic, Error, Location, Result, Severity};
 pub use files::{AttributeFile, ExecSpec, ProjectFile};
-pub use load::{
-    env_var_name, ConfigKey, ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV,
-    SYSTEM_CONFIG_PATH,
-};
+pub use env::{env_var_name, ConfigKey};
+pub use load::{ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV, SYSTEM_CONFIG_PATH};
 pub use model::{
     AdminConfig, AuthType, CacheConfig, Config, ConnectionConfig, ConsoleConfig, DeviceFlowConfig,
     FilesConfig, HttpClientConfig, LimitsConfig, LoggerConfig, PkceConfig, RootConfig,
