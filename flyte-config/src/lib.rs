@@ -14,6 +14,8 @@
 //! - [`Diagnostic`] and [`Error`]: every problem with its key path and position.
 //! - [`InitOptions`]: `flytectl config init`.
 //! - [`files`]: [`ExecSpec`], [`ProjectFile`] and the [`AttributeFile`]s.
+//! - [`Value`]: untyped YAML (execution inputs, values carried as written), with
+//!   [`Value::to_json`] for APIs that take JSON.
 //! - [`Secret`]: values that never print.
 //! - [`RetryPolicy`]: how every flyte-rs crate retries, in one vocabulary.
 //!
