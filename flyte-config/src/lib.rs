@@ -86,9 +86,9 @@ mod yaml;
 
 pub use duration::{format as format_duration, parse as parse_duration};
 pub use endpoint::{Endpoint, DEFAULT_PORT};
+pub use env::{env_var_name, ConfigKey};
 pub use error::{Diagnostic, Error, Location, Result, Severity};
 pub use files::{AttributeFile, ExecSpec, ProjectFile};
-pub use env::{env_var_name, ConfigKey};
 pub use load::{ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV, SYSTEM_CONFIG_PATH};
 pub use model::{
     AdminConfig, AuthType, CacheConfig, Config, ConnectionConfig, ConsoleConfig, DeviceFlowConfig,
