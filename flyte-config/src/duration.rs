@@ -10,7 +10,7 @@ use crate::Error;
 /// # Errors
 /// [`Error::Duration`] for anything else, and for negative durations, which no flytectl
 /// setting accepts.
-pub fn parse(text: &str) -> Result<Duration, Error> {
+pub fn parse(text: &str) -> crate::Result<Duration> {
     let err = |reason: &str| Error::Duration {
         value: text.to_owned(),
         reason: reason.to_owned(),

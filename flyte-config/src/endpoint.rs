@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::Ipv6Addr;
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// The default gRPC port when none is written: grpc-go dials 443 whatever the transport.
 pub const DEFAULT_PORT: u16 = 443;
@@ -32,11 +32,8 @@ impl Endpoint {
     /// # Errors
     /// [`Error::Endpoint`], quoting the value, for an empty host, a bad port, a path, an
     /// unsupported scheme, or stray characters.
-    pub fn parse(raw: &str, insecure: bool) -> Result<Endpoint, Error> {
-        let err = |reason: &str| Error::Endpoint {
-            value: raw.to_owned(),
-            reason: reason.to_owned(),
-        };
+    pub fn parse(raw: &str, insecure: bool) -> Result<Endpoint> {
+        let err = |reason: &str| Error::endpoint(raw, reason);
         let text = raw.trim();
         if text.is_empty() {
             return Err(err("it is empty"));

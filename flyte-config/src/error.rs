@@ -150,6 +150,7 @@ pub enum Error {
     },
     /// The text is not valid YAML, or is refused (too deep, exploding aliases, too large).
     #[error("{}{message}", prefix(file.as_deref(), *line, *column))]
+    #[non_exhaustive]
     Syntax {
         /// The file, when the text came from one.
         file: Option<PathBuf>,
@@ -159,6 +160,10 @@ pub enum Error {
         column: usize,
         /// What the parser said.
         message: String,
+        /// The cause, when there is one beyond this crate's own checks: the YAML scanner's
+        /// error, or the UTF-8 decoding error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// The YAML is well formed but values have the wrong type or are not allowed.
     /// Holds every such problem, not only the first.
@@ -169,11 +174,16 @@ pub enum Error {
     },
     /// An endpoint string cannot be understood.
     #[error("invalid endpoint {value:?}: {reason}")]
+    #[non_exhaustive]
     Endpoint {
         /// The endpoint as given.
         value: String,
         /// What is wrong with it.
         reason: String,
+        /// The error underneath, when the value was checked through another form of it (as
+        /// `config init` checks its host as an endpoint).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// A duration is not in Go's syntax (`15s`, `1h30m`, `250ms`).
     #[error("invalid duration {value:?}: {reason}")]
@@ -220,6 +230,16 @@ impl Error {
             line: e.mark.line,
             column: e.mark.column,
             message: e.message,
+            source: e.cause.map(|c| Box::new(c) as _),
+        }
+    }
+
+    /// An [`Error::Endpoint`] with no cause beyond `reason`.
+    pub(crate) fn endpoint(value: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Endpoint {
+            value: value.into(),
+            reason: reason.into(),
+            source: None,
         }
     }
 

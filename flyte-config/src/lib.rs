@@ -14,6 +14,8 @@
 //! - [`Diagnostic`] and [`Error`]: every problem with its key path and position.
 //! - [`InitOptions`]: `flytectl config init`.
 //! - [`files`]: [`ExecSpec`], [`ProjectFile`] and the [`AttributeFile`]s.
+//! - [`Value`]: untyped YAML (execution inputs, values carried as written), with
+//!   [`Value::to_json`] for APIs that take JSON.
 //! - [`Secret`]: values that never print.
 //! - [`RetryPolicy`]: how every flyte-rs crate retries, in one vocabulary.
 //!
@@ -67,6 +69,7 @@
 
 mod duration;
 mod endpoint;
+mod env;
 mod error;
 mod fields;
 pub mod files;
@@ -83,12 +86,10 @@ mod yaml;
 
 pub use duration::{format as format_duration, parse as parse_duration};
 pub use endpoint::{Endpoint, DEFAULT_PORT};
+pub use env::{env_var_name, ConfigKey};
 pub use error::{Diagnostic, Error, Location, Result, Severity};
 pub use files::{AttributeFile, ExecSpec, ProjectFile};
-pub use load::{
-    env_var_name, ConfigKey, ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV,
-    SYSTEM_CONFIG_PATH,
-};
+pub use load::{ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV, SYSTEM_CONFIG_PATH};
 pub use model::{
     AdminConfig, AuthType, CacheConfig, Config, ConnectionConfig, ConsoleConfig, DeviceFlowConfig,
     FilesConfig, HttpClientConfig, LimitsConfig, LoggerConfig, PkceConfig, RootConfig,

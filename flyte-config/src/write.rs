@@ -70,9 +70,10 @@ impl InitOptions {
                     .unwrap_or(trimmed);
                 let bare = bare.strip_suffix('/').unwrap_or(bare);
                 // Validate as host[:port] exactly as the written endpoint will be read.
-                let parsed = Endpoint::parse(bare, self.insecure).map_err(|_| Error::Endpoint {
+                let parsed = Endpoint::parse(bare, self.insecure).map_err(|e| Error::Endpoint {
                     value: raw.clone(),
                     reason: "expected a DNS name or IP address with an optional port".to_owned(),
+                    source: Some(Box::new(e)),
                 })?;
                 let host = if parsed.host.contains(':') && !bare.starts_with('[') {
                     format!("[{}]", parsed.host)
@@ -93,10 +94,10 @@ impl InitOptions {
         if let Some(console) = &self.console {
             let lower = console.to_ascii_lowercase();
             if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-                return Err(Error::Endpoint {
-                    value: console.clone(),
-                    reason: "the console must be an http:// or https:// URL".to_owned(),
-                });
+                return Err(Error::endpoint(
+                    console.clone(),
+                    "the console must be an http:// or https:// URL",
+                ));
             }
             out.push_str(&format!(
                 "console:\n  endpoint: {}\n",

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use crate::value::Value;
 
@@ -58,6 +58,8 @@ pub(crate) enum Kind {
 pub(crate) struct ParseError {
     pub(crate) mark: Mark,
     pub(crate) message: String,
+    /// The scanner's error, when it is the scanner that refused the text.
+    pub(crate) cause: Option<ScanError>,
 }
 
 impl std::fmt::Display for ParseError {
@@ -204,6 +206,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                 "the document is {} bytes; config files larger than {MAX_BYTES} bytes are refused",
                 text.len()
             ),
+            cause: None,
         });
     }
     let mut parser = Parser::new_from_str(text);
@@ -216,11 +219,13 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
         let (event, marker) = parser.next_token().map_err(|e| ParseError {
             mark: (*e.marker()).into(),
             message: e.info().to_owned(),
+            cause: Some(e),
         })?;
         let mark = Mark::from(marker);
         let too_deep = || ParseError {
             mark,
             message: format!("nesting deeper than {MAX_DEPTH} levels is refused"),
+            cause: None,
         };
         let finished: Option<(Node, usize)> = match event {
             Event::StreamEnd => break,
@@ -232,6 +237,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                         mark,
                         message: "a config file holds one YAML document; found a second `---`"
                             .to_owned(),
+                        cause: None,
                     });
                 }
                 None
@@ -250,6 +256,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                 let (node, size) = anchors.get(&id).ok_or_else(|| ParseError {
                     mark,
                     message: "alias to an unknown anchor".to_owned(),
+                    cause: None,
                 })?;
                 nodes += size;
                 if nodes > MAX_NODES {
@@ -258,6 +265,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                         message: format!(
                             "aliases expand to more than {MAX_NODES} nodes; refusing an exploding-alias document"
                         ),
+                        cause: None,
                     });
                 }
                 Some((
@@ -311,6 +319,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ParseError> {
             return Err(ParseError {
                 mark,
                 message: format!("the document has more than {MAX_NODES} nodes"),
+                cause: None,
             });
         }
         if anchor > 0 {
@@ -333,6 +342,7 @@ fn unbalanced(mark: Mark) -> ParseError {
     ParseError {
         mark,
         message: "unbalanced collection events".to_owned(),
+        cause: None,
     }
 }
 

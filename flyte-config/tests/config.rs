@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use flyte_config::{
     AuthType, Config, ConfigLoader, ConfigSource, Error, FoundBy, Severity, StorageAuthType,
-    StorageType, ValidateOptions,
+    StorageType, StowSettings, ValidateOptions,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -332,6 +332,45 @@ fn yaml_syntax_errors_name_file_line_and_column() -> TestResult {
         "{err}"
     );
     Ok(())
+}
+
+#[test]
+fn errors_keep_their_cause_as_source() -> TestResult {
+    use std::error::Error as _;
+
+    let dir = tempfile::tempdir()?;
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "admin:\n  endpoint: x\n   insecure: [true\n")?;
+    let err = Config::from_path(&bad_yaml).expect_err("bad yaml");
+    let cause = err.source().ok_or("a scanner error has a source")?;
+    assert!(!cause.to_string().is_empty(), "{err}");
+
+    let not_utf8 = dir.path().join("latin1.yaml");
+    std::fs::write(&not_utf8, b"admin:\n  endpoint: caf\xe9\n")?;
+    let err = Config::from_path(&not_utf8).expect_err("not UTF-8");
+    assert!(matches!(err, Error::Syntax { line: 2, .. }), "{err}");
+    let cause = err.source().ok_or("a UTF-8 error has a source")?;
+    assert!(cause.is::<std::str::Utf8Error>(), "{cause:?}");
+
+    let missing = dir.path().join("missing.yaml");
+    let err = flyte_config::ExecSpec::from_path(&missing).expect_err("missing");
+    let cause = err.source().ok_or("an I/O error has a source")?;
+    let io = cause
+        .downcast_ref::<std::io::Error>()
+        .ok_or("the source is the io::Error")?;
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+    // A refusal of this crate's own has no cause beneath it.
+    let err = Config::from_yaml_str("a: 1\n---\nb: 2\n").expect_err("two documents");
+    assert!(matches!(err, Error::Syntax { .. }), "{err}");
+    assert!(err.source().is_none(), "{err}");
+    Ok(())
+}
+
+#[test]
+fn errors_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Error>();
 }
 
 #[test]
@@ -685,6 +724,36 @@ fn secrets_never_show_in_debug_display_or_show_output() -> TestResult {
     );
     assert!(shown.contains("access-key: minio"), "{shown}");
     Ok(())
+}
+
+#[test]
+fn stow_settings_built_in_code_are_redacted_like_read_ones() {
+    let settings = StowSettings::new()
+        .with("region", "us-west-2")
+        .with("secret_key", "built-secret-value");
+    assert_eq!(settings.get("secret_key"), Some("built-secret-value"));
+    let collected: StowSettings = [
+        ("secret_key", "built-secret-value"),
+        ("region", "us-west-2"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(collected, settings);
+    assert_eq!(
+        settings.iter().collect::<Vec<_>>(),
+        [
+            ("region", "us-west-2"),
+            ("secret_key", "built-secret-value")
+        ]
+    );
+
+    let mut c = Config::default();
+    c.storage.stow.config = settings;
+    let debug = format!("{c:?}");
+    let shown = c.to_value_redacted().to_yaml_string();
+    assert!(!debug.contains("built-secret-value"), "{debug}");
+    assert!(!shown.contains("built-secret-value"), "{shown}");
+    assert!(shown.contains("region: us-west-2"), "{shown}");
 }
 
 #[test]

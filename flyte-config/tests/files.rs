@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use flyte_config::files::{
-    AttributeScope, ClusterResourceAttributesFile, ExecutionClusterLabelFile,
-    ExecutionQueueAttributesFile, KeyValuePair, MatchableResource, MissingPluginBehavior,
-    PluginOverridesFile, ProjectState, TaskResourceAttributesFile, WorkflowExecutionConfigFile,
+    AttributeScope, AttributeTarget, BoolValue, ClusterResourceAttributesFile,
+    ExecutionClusterLabelFile, ExecutionQueueAttributesFile, KeyValuePair, MatchableResource,
+    MissingPluginBehavior, PluginOverridesFile, ProjectState, TaskResourceAttributesFile,
+    WorkflowExecutionConfigFile,
 };
 use flyte_config::{AttributeFile, Error, ExecSpec, ProjectFile, Value};
 
@@ -258,5 +259,57 @@ fn attribute_scope_rules() -> TestResult {
 fn a_bare_boolean_for_interruptible_is_accepted() -> TestResult {
     let f = WorkflowExecutionConfigFile::from_yaml_str("project: p\ninterruptible: false\n")?;
     assert_eq!(f.interruptible.0, Some(false));
+    Ok(())
+}
+
+#[test]
+fn attribute_targets_built_in_code_have_flytectls_scopes() -> TestResult {
+    assert_eq!(
+        AttributeTarget::new("p").scope()?,
+        AttributeScope::Project {
+            project: "p".into()
+        }
+    );
+    assert_eq!(
+        AttributeTarget::new("p").domain("d").scope()?,
+        AttributeScope::ProjectDomain {
+            project: "p".into(),
+            domain: "d".into()
+        }
+    );
+    assert_eq!(
+        AttributeTarget::new("p")
+            .domain("d")
+            .workflow("w")
+            .scope()?,
+        AttributeScope::Workflow {
+            project: "p".into(),
+            domain: "d".into(),
+            workflow: "w".into()
+        }
+    );
+    assert!(AttributeTarget::new("p").workflow("w").scope().is_err());
+    Ok(())
+}
+
+#[test]
+fn interruptible_built_in_code_is_written_as_flytectl_writes_it() -> TestResult {
+    let mut f = WorkflowExecutionConfigFile::default();
+    f.target = AttributeTarget::new("p").domain("d");
+    f.interruptible = BoolValue::from(false);
+    let text = f.to_yaml_string();
+    assert!(text.contains("interruptible:\n  value: false"), "{text}");
+    let back = WorkflowExecutionConfigFile::from_yaml_str(&text)?;
+    assert_eq!(back.interruptible.get(), Some(false));
+    assert_eq!(back, f);
+
+    f.interruptible = BoolValue::new(None);
+    let text = f.to_yaml_string();
+    assert!(
+        !text.contains("interruptible"),
+        "unset is left out:\n{text}"
+    );
+    assert_eq!(Option::<bool>::from(f.interruptible), None);
+    assert_eq!(BoolValue::from(Some(true)).get(), Some(true));
     Ok(())
 }

@@ -193,17 +193,21 @@ fn init_writes_what_flytectl_writes() -> TestResult {
 }
 
 #[test]
-fn init_rejects_bad_hosts_and_consoles() {
+fn init_rejects_bad_hosts_and_consoles() -> TestResult {
     for bad in ["bad host", "host:notaport", "flyte.example.com/path", ""] {
         let err = InitOptions::new().host(bad).render().expect_err(bad);
         assert!(matches!(err, Error::Endpoint { .. }), "{bad}: {err}");
         assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+        // Why the host is not an endpoint travels as the source.
+        let cause = std::error::Error::source(&err).ok_or("no source")?;
+        assert!(cause.downcast_ref::<Error>().is_some(), "{cause:?}");
     }
     let err = InitOptions::new()
         .console("console.example.com")
         .render()
         .expect_err("console");
     assert!(err.to_string().contains("http:// or https://"), "{err}");
+    Ok(())
 }
 
 #[test]
