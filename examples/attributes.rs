@@ -120,8 +120,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut text = attributes::to_file(&found, &attrs)
                 .ok_or_else(|| format!("{noun} has no attribute-file form"))?;
             if output == "json" {
-                let value =
-                    flyte_admin_client::yaml_to_json(&flyte_config::Value::from_yaml_str(&text)?);
+                let value = flyte_config::Value::from_yaml_str(&text)?.to_json();
                 text = serde_json::to_string_pretty(&value)? + "\n";
             }
             match attr_file {

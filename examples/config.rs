@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use flyte_config::{Config, ConfigLoader, Diagnostic, Error, InitOptions};
-use flyte_examples::{fail, to_json};
+use flyte_examples::fail;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -109,7 +109,7 @@ fn show(path: Option<PathBuf>, format: Format) -> ExitCode {
         Format::Json => {
             let out = serde_json::json!({
                 "source": config.source().to_string(),
-                "config": to_json(&value),
+                "config": value.to_json(),
             });
             match serde_json::to_string_pretty(&out) {
                 Ok(text) => println!("{text}"),

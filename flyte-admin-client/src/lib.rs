@@ -75,7 +75,7 @@ pub use client::{
 pub use error::{Code, Error, Result};
 pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
 pub use list::{Filters, ListOptions, Listing};
-pub use resources::{is_terminal, phase_of, yaml_to_json, NodeTree, WaitOptions};
+pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions};
 pub use retry::{is_idempotent, Idempotent};
 
 /// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use flyteidl::flyteidl::admin::{self};
 use flyteidl::flyteidl::core::{self, Literal, LiteralMap};
 
-use super::{named, scope, yaml_to_json};
+use super::{named, scope};
 use crate::client::AdminClient;
 use crate::error::Result;
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
@@ -189,7 +189,7 @@ impl AdminClient {
         let inputs: serde_json::Map<String, serde_json::Value> = spec
             .inputs()
             .iter()
-            .map(|(k, v)| (k.clone(), yaml_to_json(v)))
+            .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
         if spec.task.is_empty() {
             self.execute_launch_plan(

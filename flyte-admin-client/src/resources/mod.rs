@@ -78,23 +78,3 @@ mod watch;
 
 pub use inspect::NodeTree;
 pub use watch::{is_terminal, phase_of, WaitOptions};
-
-/// A YAML value from flytectl's files as JSON.
-pub fn yaml_to_json(v: &flyte_config::Value) -> serde_json::Value {
-    use flyte_config::Value as Y;
-    match v {
-        Y::Bool(b) => serde_json::Value::Bool(*b),
-        Y::Int(i) => serde_json::Value::from(*i),
-        Y::Float(f) => serde_json::Number::from_f64(*f)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Y::String(s) => serde_json::Value::String(s.clone()),
-        Y::List(items) => serde_json::Value::Array(items.iter().map(yaml_to_json).collect()),
-        Y::Map(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), yaml_to_json(v)))
-                .collect(),
-        ),
-        _ => serde_json::Value::Null,
-    }
-}
