@@ -70,10 +70,7 @@ fn package() -> Result<Package, BuildError> {
     let nightly = LaunchPlan::new("rs.pipeline.nightly", &wf)
         .default_input("x", 21)
         .cron("0 3 * * *")
-        .notify(
-            [Phase::Failed],
-            Notify::Email(vec!["ops@example.com".into()]),
-        )
+        .notify([Phase::Failed], Notify::email(["ops@example.com"]))
         .label("team", "data")
         .service_account("pipelines")
         .raw_output_prefix("s3://raw/rs");

@@ -11,10 +11,12 @@ use super::{fail, id, same_type, types, BuildError, Workflow};
 
 /// A launch plan's schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Schedule {
     /// A cron expression (five fields, or `@hourly`, `@daily`, ...).
     Cron(String),
-    /// Every `value` `unit`s.
+    /// Every `value` `unit`s ([`Schedule::rate`] builds it).
+    #[non_exhaustive]
     Rate {
         /// How many.
         value: u32,
@@ -23,8 +25,20 @@ pub enum Schedule {
     },
 }
 
+impl Schedule {
+    /// A cron expression (five fields, or `@hourly`, `@daily`, ...).
+    pub fn cron(expression: impl Into<String>) -> Self {
+        Schedule::Cron(expression.into())
+    }
+    /// Every `value` `unit`s.
+    pub fn rate(value: u32, unit: RateUnit) -> Self {
+        Schedule::Rate { value, unit }
+    }
+}
+
 /// The unit of a [`Schedule::Rate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RateUnit {
     /// Minutes.
     Minute,
@@ -36,6 +50,7 @@ pub enum RateUnit {
 
 /// Where a notification goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Notify {
     /// Email addresses.
     Email(Vec<String>),
@@ -43,6 +58,21 @@ pub enum Notify {
     Slack(Vec<String>),
     /// PagerDuty addresses.
     PagerDuty(Vec<String>),
+}
+
+impl Notify {
+    /// Email to these addresses.
+    pub fn email<S: Into<String>>(to: impl IntoIterator<Item = S>) -> Self {
+        Notify::Email(to.into_iter().map(Into::into).collect())
+    }
+    /// Slack, to these addresses.
+    pub fn slack<S: Into<String>>(to: impl IntoIterator<Item = S>) -> Self {
+        Notify::Slack(to.into_iter().map(Into::into).collect())
+    }
+    /// PagerDuty, to these addresses.
+    pub fn pager_duty<S: Into<String>>(to: impl IntoIterator<Item = S>) -> Self {
+        Notify::PagerDuty(to.into_iter().map(Into::into).collect())
+    }
 }
 
 /// A launch plan of a workflow: defaults, fixed inputs, a schedule, notifications and how its
@@ -102,15 +132,18 @@ impl LaunchPlan {
         self.fixed.push((name.into(), value.into()));
         self
     }
-    /// Run on a cron schedule.
-    pub fn cron(mut self, expression: impl Into<String>) -> Self {
-        self.schedule = Some(Schedule::Cron(expression.into()));
+    /// Run on this schedule.
+    pub fn schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = Some(schedule);
         self
     }
+    /// Run on a cron schedule.
+    pub fn cron(self, expression: impl Into<String>) -> Self {
+        self.schedule(Schedule::cron(expression))
+    }
     /// Run every `value` `unit`s.
-    pub fn rate(mut self, value: u32, unit: RateUnit) -> Self {
-        self.schedule = Some(Schedule::Rate { value, unit });
-        self
+    pub fn rate(self, value: u32, unit: RateUnit) -> Self {
+        self.schedule(Schedule::rate(value, unit))
     }
     /// The datetime input that receives each scheduled run's time.
     pub fn kickoff_input(mut self, name: impl Into<String>) -> Self {

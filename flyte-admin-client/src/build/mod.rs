@@ -48,6 +48,7 @@ pub use workflow::Workflow;
 /// Why an entity cannot be built: which one, where in it, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{entity}: {message}")]
+#[non_exhaustive]
 pub struct BuildError {
     /// The entity (`workflow team.hello`), and the node when it is one (`... node greet`).
     pub entity: String,

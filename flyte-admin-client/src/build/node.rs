@@ -7,10 +7,12 @@ use super::ContainerTask;
 
 /// Where a node input, a branch operand or a workflow output comes from.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Source {
     /// A workflow input.
     Input(String),
-    /// An output of another node.
+    /// An output of another node ([`Source::output`] builds it).
+    #[non_exhaustive]
     Output {
         /// The node.
         node: String,
@@ -41,6 +43,7 @@ impl Source {
 
 /// A comparison operator of a branch condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Compare {
     /// `==`
     Eq,
@@ -58,6 +61,7 @@ pub enum Compare {
 
 /// A branch condition.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Condition {
     /// `left OP right`; each side a workflow input, a node output or a constant (a primitive).
     Compare(Source, Compare, Source),

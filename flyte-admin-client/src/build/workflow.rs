@@ -228,7 +228,7 @@ impl Workflow {
         &self.name
     }
 
-    /// The tasks its nodes run that were built with it (for [`Package::add_workflow`]).
+    /// The tasks its nodes run that were built with it (for `Package::add_workflow`).
     pub(crate) fn local_tasks(&self) -> Vec<(&str, &str)> {
         fn walk<'a>(n: &'a Node, out: &mut Vec<(&'a str, &'a str)>) {
             match &n.target {

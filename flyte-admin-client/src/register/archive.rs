@@ -86,6 +86,7 @@ impl Package {
         let corrupt = |e: std::io::Error| PackageError::CorruptArchive {
             path: path.to_owned(),
             message: e.to_string(),
+            source: Some(e),
         };
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries().map_err(corrupt)? {
@@ -104,6 +105,7 @@ impl Package {
                 return Err(PackageError::CorruptArchive {
                     path: path.to_owned(),
                     message: format!("{name}: {size} bytes is more than a package file may hold"),
+                    source: None,
                 });
             }
             let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
@@ -112,6 +114,7 @@ impl Package {
                 return Err(PackageError::CorruptArchive {
                     path: path.to_owned(),
                     message: format!("{name}: truncated ({} of {size} bytes)", bytes.len()),
+                    source: None,
                 });
             }
             self.add_file(path, &name, bytes)?;
@@ -176,10 +179,11 @@ impl Package {
             .await
             .map_err(|e| PackageError::Download {
                 url: shown.clone(),
-                message: match e {
-                    flyte_storage::Error::Transfer { message, .. } => message,
+                message: match &e {
+                    flyte_storage::Error::Transfer { message, .. } => message.clone(),
                     other => other.to_string(),
                 },
+                source: Some(Box::new(e)),
             })?;
         Package::from_archive_bytes(&shown, &bytes)
     }

@@ -12,7 +12,11 @@ use prost::Message as _;
 use crate::build::{fail, BuildError, ContainerTask, LaunchPlan, Workflow};
 
 /// What kind of entity a package file holds.
+///
+/// Non-exhaustive: pyflyte names files by the identifier's resource type, which has more kinds
+/// than these three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EntityKind {
     /// `_1.pb`: an `admin.TaskSpec`.
     Task,
@@ -55,6 +59,7 @@ impl fmt::Display for EntityKind {
 
 /// One entity to register.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Entity {
     /// A task.
     Task(admin::TaskSpec),
@@ -102,8 +107,9 @@ impl Entity {
     }
 }
 
-/// An entity and the file it came from.
+/// An entity and the file it came from ([`PackageEntry::new`] builds one).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PackageEntry {
     /// The file name inside the package (`00_demo.hello.say_hello_1.pb`), or a made-up name
     /// for entities built in code.
@@ -128,11 +134,22 @@ impl PackageEntry {
 
 /// The code bundle of a fast-registered package (`fast*.tar.gz`).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FastBundle {
     /// Its file name.
     pub name: String,
     /// Its bytes, as they will be uploaded.
     pub bytes: Vec<u8>,
+}
+
+impl FastBundle {
+    /// A code bundle named `name` (pyflyte's `fast*.tar.gz`), with these bytes.
+    pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> FastBundle {
+        FastBundle {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
 }
 
 impl fmt::Debug for FastBundle {
@@ -150,6 +167,7 @@ impl fmt::Debug for FastBundle {
 pub enum PackageError {
     /// The path could not be read.
     #[error("{path}: {source}")]
+    #[non_exhaustive]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -158,6 +176,7 @@ pub enum PackageError {
     },
     /// Not an archive or directory flytectl would take.
     #[error("{path}: {reason}")]
+    #[non_exhaustive]
     Unsupported {
         /// The path given.
         path: PathBuf,
@@ -166,14 +185,18 @@ pub enum PackageError {
     },
     /// The archive itself is damaged (bad gzip or tar data).
     #[error("{path}: not a readable archive: {message}")]
+    #[non_exhaustive]
     CorruptArchive {
         /// The archive.
         path: PathBuf,
         /// What the reader found.
         message: String,
+        /// The reader's error, when it failed (not for a file too large or cut short).
+        source: Option<std::io::Error>,
     },
     /// A file that is neither a `.pb` nor a `fast*.tar.gz` bundle, as flytectl refuses it.
     #[error("{package}: unexpected file {file:?}: a package holds only .pb files and one fast*.tar.gz (run pyflyte package again)")]
+    #[non_exhaustive]
     UnexpectedFile {
         /// The package.
         package: PathBuf,
@@ -182,14 +205,19 @@ pub enum PackageError {
     },
     /// An archive URL could not be downloaded.
     #[error("{url}: {message}")]
+    #[non_exhaustive]
     Download {
         /// The URL, without its query.
         url: String,
         /// The status or failure.
         message: String,
+        /// The transfer's error (from flyte-storage, boxed so that its type stays out of this
+        /// API); like this error, it never shows the URL's query.
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A `.pb` file that is no task, workflow or launch plan.
     #[error("{package}: {file}: not a task, workflow or launch plan: {message}")]
+    #[non_exhaustive]
     BadEntity {
         /// The package.
         package: PathBuf,
@@ -203,6 +231,7 @@ pub enum PackageError {
 /// Entities read from one or more packages, in the order flytectl would register them, and the
 /// fast-register code bundle when there is one.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Package {
     /// The entities, sorted by file name (pyflyte's numbering makes that dependency order).
     pub entries: Vec<PackageEntry>,

@@ -32,6 +32,7 @@ impl Outcome {
 
 /// One row of the report.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EntityReport {
     /// Task, workflow or launch plan.
     pub kind: EntityKind,
@@ -48,6 +49,7 @@ pub struct EntityReport {
 
 /// What happened to every entity of a package.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Report {
     /// One row per entity, in package order.
     pub entities: Vec<EntityReport>,
@@ -75,11 +77,13 @@ impl Report {
 #[non_exhaustive]
 pub enum RegisterEvent {
     /// The package was read and checked: this many entities will be registered.
+    #[non_exhaustive]
     Planned {
         /// Entities in the package.
         entities: usize,
     },
     /// The code bundle is being uploaded.
+    #[non_exhaustive]
     Uploading {
         /// Its file name.
         name: String,
@@ -87,11 +91,13 @@ pub enum RegisterEvent {
         bytes: usize,
     },
     /// The code bundle is uploaded.
+    #[non_exhaustive]
     Uploaded {
         /// Where it is.
         uri: String,
     },
     /// An entity is being sent.
+    #[non_exhaustive]
     Started {
         /// Its kind.
         kind: EntityKind,
