@@ -209,18 +209,17 @@ impl LaunchPlan {
     ) -> Result<core::LiteralMap, BuildError> {
         let mut out = HashMap::new();
         for (name, v) in values {
-            let ty = types.get(name).ok_or_else(|| BuildError {
-                entity: entity.to_owned(),
-                message: format!(
-                    "{what} input {name:?} is not an input of workflow {}",
-                    self.workflow
-                ),
+            let ty = types.get(name).ok_or_else(|| {
+                BuildError::new(
+                    entity,
+                    format!(
+                        "{what} input {name:?} is not an input of workflow {}",
+                        self.workflow
+                    ),
+                )
             })?;
             let lit = crate::literals::json_to_literal(v, ty, &format!("{what} input {name}"))
-                .map_err(|e| BuildError {
-                    entity: entity.to_owned(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| BuildError::literal(entity, e))?;
             if out.insert(name.clone(), lit).is_some() {
                 return fail(entity, format!("{what} input {name:?} is given twice"));
             }

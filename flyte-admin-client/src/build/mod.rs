@@ -32,6 +32,8 @@ use std::collections::HashSet;
 
 use flyteidl::flyteidl::core::{self, literal_type, Identifier, LiteralType, ResourceType};
 
+use crate::literals::LiteralError;
+
 mod launch_plan;
 mod node;
 mod pod;
@@ -54,13 +56,32 @@ pub struct BuildError {
     pub entity: String,
     /// What is wrong.
     pub message: String,
+    /// The conversion's error, when a value does not fit its type.
+    source: Option<LiteralError>,
+}
+
+impl BuildError {
+    pub(crate) fn new(entity: impl Into<String>, message: impl Into<String>) -> Self {
+        BuildError {
+            entity: entity.into(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A value that does not fit its type: the conversion's message, and its error as the
+    /// source.
+    pub(crate) fn literal(entity: impl Into<String>, e: LiteralError) -> Self {
+        BuildError {
+            entity: entity.into(),
+            message: e.to_string(),
+            source: Some(e),
+        }
+    }
 }
 
 pub(crate) fn fail<T>(entity: &str, message: impl Into<String>) -> Result<T, BuildError> {
-    Err(BuildError {
-        entity: entity.to_owned(),
-        message: message.into(),
-    })
+    Err(BuildError::new(entity, message))
 }
 
 fn id(rt: ResourceType, name: &str) -> Identifier {

@@ -12,6 +12,7 @@ use super::{
     check_names, fail, id, interface, same_type, type_name, types, BuildError, Compare, Condition,
     Node, Source,
 };
+use crate::literals::LiteralError;
 
 /// A workflow: inputs, nodes wired from them and from each other, outputs.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,10 +34,12 @@ struct Scope<'a> {
 impl Scope<'_> {
     /// An error at `at` (a node, an input, an output) of this workflow.
     fn err(&self, at: &str, message: impl Into<String>) -> BuildError {
-        BuildError {
-            entity: format!("{} {at}", self.entity),
-            message: message.into(),
-        }
+        BuildError::new(format!("{} {at}", self.entity), message)
+    }
+
+    /// A constant at `at` that does not fit its type.
+    fn literal_err(&self, at: &str, e: LiteralError) -> BuildError {
+        BuildError::literal(format!("{} {at}", self.entity), e)
     }
 
     /// The type of a source; `want` types a constant.
@@ -64,7 +67,7 @@ impl Scope<'_> {
             Source::Value(v) => match want {
                 Some(t) => {
                     crate::literals::json_to_literal(v, t, at)
-                        .map_err(|e| self.err(at, e.to_string()))?;
+                        .map_err(|e| self.literal_err(at, e))?;
                     Ok(t.clone())
                 }
                 None => Ok(primitive_type(v).ok_or_else(|| {
@@ -90,7 +93,7 @@ impl Scope<'_> {
             // A constant is typed by converting it, once.
             Source::Value(v) => {
                 let lit = crate::literals::json_to_literal(v, ty, at)
-                    .map_err(|e| self.err(at, e.to_string()))?;
+                    .map_err(|e| self.literal_err(at, e))?;
                 return Ok(literal_binding(lit));
             }
         };
@@ -261,10 +264,7 @@ impl Workflow {
         self.spec()?
             .template
             .and_then(|t| t.interface)
-            .ok_or_else(|| BuildError {
-                entity: format!("workflow {}", self.name),
-                message: "no interface".to_owned(),
-            })
+            .ok_or_else(|| BuildError::new(format!("workflow {}", self.name), "no interface"))
     }
 
     /// The outputs a node offers, and the checked node.
@@ -470,7 +470,7 @@ impl Workflow {
                             val: Some(match s {
                                 Source::Value(v) => {
                                     let lit = crate::literals::json_to_literal(v, ty, at)
-                                        .map_err(|e| scope.err(at, e.to_string()))?;
+                                        .map_err(|e| scope.literal_err(at, e))?;
                                     let primitive = match lit.value {
                                         Some(core::literal::Value::Scalar(s)) => s.value,
                                         _ => None,

@@ -13,8 +13,8 @@ use crate::build::{fail, BuildError, ContainerTask, LaunchPlan, Workflow};
 
 /// What kind of entity a package file holds.
 ///
-/// Non-exhaustive: pyflyte names files by the identifier's resource type, which has more kinds
-/// than these three.
+/// Non-exhaustive: a file's suffix is its identifier's resource type, and Flyte's `ResourceType`
+/// already has more values than these three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EntityKind {
