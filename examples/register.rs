@@ -139,7 +139,7 @@ async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let report = client
         .register_with_progress(package, &options, move |event| match event {
-            RegisterEvent::Uploading { name, bytes } => {
+            RegisterEvent::Uploading { name, bytes, .. } => {
                 progress.set_message(format!("uploading {name} ({bytes} bytes)"));
             }
             RegisterEvent::Finished(row) => {

@@ -10,6 +10,7 @@ use flyte_admin_client::build::{
     types, BuildError, Compare, Condition, ContainerTask, LaunchPlan, Node, Notify, PodTemplate,
     RateUnit, Resources, Source, Workflow,
 };
+use flyte_admin_client::literals::LiteralError;
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::register::{Entity, Outcome, Package, RegisterOptions};
@@ -70,10 +71,7 @@ fn package() -> Result<Package, BuildError> {
     let nightly = LaunchPlan::new("rs.pipeline.nightly", &wf)
         .default_input("x", 21)
         .cron("0 3 * * *")
-        .notify(
-            [Phase::Failed],
-            Notify::Email(vec!["ops@example.com".into()]),
-        )
+        .notify([Phase::Failed], Notify::email(["ops@example.com"]))
         .label("team", "data")
         .service_account("pipelines")
         .raw_output_prefix("s3://raw/rs");
@@ -226,11 +224,15 @@ fn workflow_mistakes_are_named_by_node() {
             .spec(),
     );
     assert!(e.contains("\"a\" is used twice"), "{e}");
-    let e = error(
-        base()
-            .node(Node::task("n0", &d).bind("x", Source::value("ten")))
-            .spec(),
-    );
+    let ten = base()
+        .node(Node::task("n0", &d).bind("x", Source::value("ten")))
+        .spec();
+    // The conversion's error travels as the source.
+    if let Err(e) = &ten {
+        let cause = std::error::Error::source(e).map(|c| c.is::<LiteralError>());
+        assert_eq!(cause, Some(true), "{e:?}");
+    }
+    let e = error(ten);
     assert!(e.contains("node n0 input x"), "{e}");
     let e = error(
         base()

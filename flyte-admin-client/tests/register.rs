@@ -110,6 +110,12 @@ fn bad_packages_are_errors_that_name_the_file() -> TestResult {
     let e = Package::open([&path]).expect_err("broken gzip");
     assert!(matches!(e, PackageError::CorruptArchive { .. }), "{e:?}");
     assert!(e.to_string().contains("broken.tgz"), "{e}");
+    // The gzip reader's error travels as the source.
+    let cause = std::error::Error::source(&e).ok_or("no source")?;
+    assert!(
+        cause.downcast_ref::<std::io::Error>().is_some(),
+        "{cause:?}"
+    );
 
     let truncated = &tar_with(&[("00_t_1.pb", &task)])?[..700];
     assert!(matches!(
@@ -177,6 +183,7 @@ async fn a_pyflyte_package_registers_whole_then_again_as_already_registered() ->
                 let wf = lp.spec.and_then(|s| s.workflow_id).ok_or("no workflow")?;
                 assert_eq!((wf.project.as_str(), wf.version.as_str()), (p, v));
             }
+            other => return Err(format!("a pyflyte package holds no {other}").into()),
         }
     }
     let again = c
@@ -603,6 +610,18 @@ async fn archives_are_downloaded_from_urls_following_redirects() -> TestResult {
     assert!(
         !text.contains("s3cr3t"),
         "the query stays out of errors: {text}"
+    );
+    // The transfer's error is kept as the source, and it too keeps the query out.
+    let cause = std::error::Error::source(&missing).ok_or("no source")?;
+    let mut chain = vec![cause.to_string()];
+    let mut next = cause.source();
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    assert!(
+        chain.iter().all(|m| !m.contains("s3cr3t")),
+        "the query stays out of causes: {chain:?}"
     );
     let junk = Package::download(&format!("{base}/releases/v1/junk.tgz"))
         .await

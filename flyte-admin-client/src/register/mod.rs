@@ -27,8 +27,11 @@
 //! - the report has one row per entity and the caller decides the exit status from all of
 //!   them (flytectl returns the last file's).
 
+mod archive;
 mod hydrate;
+mod options;
 mod package;
+mod report;
 mod wire;
 
 use std::cmp::Reverse;
@@ -37,7 +40,9 @@ use std::collections::{BinaryHeap, HashMap};
 use flyteidl::flyteidl::core::{self, Identifier};
 use futures::stream::{FuturesUnordered, StreamExt as _};
 
+pub use options::{RegisterOptions, DEFAULT_CONCURRENCY};
 pub use package::{Entity, EntityKind, FastBundle, Package, PackageEntry, PackageError};
+pub use report::{display_id, EntityReport, Outcome, RegisterEvent, Report};
 
 use crate::client::AdminClient;
 use crate::error::{Code, Error, Result};
@@ -50,221 +55,6 @@ struct Prepared {
     file: String,
     entity: Entity,
     spec: Vec<u8>,
-}
-
-/// The default number of entities in flight.
-pub const DEFAULT_CONCURRENCY: usize = 16;
-
-/// How to register a package.
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct RegisterOptions {
-    project: String,
-    domain: String,
-    version: Option<String>,
-    force_version: bool,
-    concurrency: usize,
-    continue_on_error: bool,
-    dry_run: bool,
-    activate_launch_plans: bool,
-    k8s_service_account: String,
-    iam_role: String,
-    output_location_prefix: String,
-    destination_dir: Option<String>,
-    source_upload_path: Option<String>,
-}
-
-impl RegisterOptions {
-    /// Register into `project` and `domain` (flytectl's `-p` and `-d`).
-    pub fn new(project: impl Into<String>, domain: impl Into<String>) -> Self {
-        RegisterOptions {
-            project: project.into(),
-            domain: domain.into(),
-            version: None,
-            force_version: false,
-            concurrency: DEFAULT_CONCURRENCY,
-            continue_on_error: false,
-            dry_run: false,
-            activate_launch_plans: false,
-            k8s_service_account: String::new(),
-            iam_role: String::new(),
-            output_location_prefix: String::new(),
-            destination_dir: None,
-            source_upload_path: None,
-        }
-    }
-
-    /// The version for identifiers with none or `{{ registration.version }}` (`--version`).
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
-        self
-    }
-
-    /// Use [`Self::version`] for every identifier, whatever the package says (`--force`).
-    pub fn force_version(mut self, force: bool) -> Self {
-        self.force_version = force;
-        self
-    }
-
-    /// How many entities may be in flight at once (at least 1; 1 is flytectl's serial order).
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
-        self
-    }
-
-    /// Keep going after a failure (`--continueOnError`); by default no new entity starts after
-    /// the first failure.
-    pub fn continue_on_error(mut self, yes: bool) -> Self {
-        self.continue_on_error = yes;
-        self
-    }
-
-    /// Hydrate and check everything, but make no mutating call and upload nothing.
-    pub fn dry_run(mut self, yes: bool) -> Self {
-        self.dry_run = yes;
-        self
-    }
-
-    /// Make every registered launch plan ACTIVE (flytectl's `--enableSchedule`).
-    pub fn activate_launch_plans(mut self, yes: bool) -> Self {
-        self.activate_launch_plans = yes;
-        self
-    }
-
-    /// Launch plans run as this Kubernetes service account (`--k8sServiceAccount`).
-    pub fn k8s_service_account(mut self, sa: impl Into<String>) -> Self {
-        self.k8s_service_account = sa.into();
-        self
-    }
-
-    /// Launch plans assume this IAM role (`--assumableIamRole`).
-    pub fn iam_role(mut self, role: impl Into<String>) -> Self {
-        self.iam_role = role.into();
-        self
-    }
-
-    /// Launch plans write raw outputs under this prefix (`--outputLocationPrefix`).
-    pub fn output_location_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.output_location_prefix = prefix.into();
-        self
-    }
-
-    /// Where fast-registered code is unpacked in the task's container (`--destinationDirectory`;
-    /// `.` by default).
-    pub fn destination_dir(mut self, dir: impl Into<String>) -> Self {
-        self.destination_dir = Some(dir.into());
-        self
-    }
-
-    /// Where the code bundle goes when FlyteAdmin has no data proxy and it is written to the
-    /// blob store directly (`--sourceUploadPath`; default `{container}/fast`).
-    pub fn source_upload_path(mut self, uri: impl Into<String>) -> Self {
-        self.source_upload_path = Some(uri.into());
-        self
-    }
-}
-
-/// How one entity's registration ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// Created now.
-    Registered,
-    /// An identical entity was already registered (FlyteAdmin's ALREADY_EXISTS): success.
-    AlreadyExisted,
-    /// The server refused it, or it could not be sent.
-    Failed,
-    /// Not attempted: something it references failed, or registration stopped.
-    Skipped,
-    /// A dry run: checked, not sent.
-    DryRun,
-}
-
-impl Outcome {
-    /// Whether the entity is (or, in a dry run, would be) registered.
-    pub fn is_success(self) -> bool {
-        matches!(
-            self,
-            Outcome::Registered | Outcome::AlreadyExisted | Outcome::DryRun
-        )
-    }
-}
-
-/// One row of the report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EntityReport {
-    /// Task, workflow or launch plan.
-    pub kind: EntityKind,
-    /// The identifier it was registered under.
-    pub id: Identifier,
-    /// The package file it came from.
-    pub file: String,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// FlyteAdmin's message (for "different structure", the server's diff), or why it was
-    /// skipped.
-    pub message: String,
-}
-
-/// What happened to every entity of a package.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Report {
-    /// One row per entity, in package order.
-    pub entities: Vec<EntityReport>,
-    /// Where the code bundle was uploaded, for a fast-registered package.
-    pub fast_bundle_uri: Option<String>,
-}
-
-impl Report {
-    /// How many entities ended so.
-    pub fn count(&self, outcome: Outcome) -> usize {
-        self.entities
-            .iter()
-            .filter(|e| e.outcome == outcome)
-            .count()
-    }
-
-    /// Whether every entity is registered (or was already).
-    pub fn is_success(&self) -> bool {
-        self.entities.iter().all(|e| e.outcome.is_success())
-    }
-}
-
-/// Progress, for a progress bar or a log.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum RegisterEvent {
-    /// The package was read and checked: this many entities will be registered.
-    Planned {
-        /// Entities in the package.
-        entities: usize,
-    },
-    /// The code bundle is being uploaded.
-    Uploading {
-        /// Its file name.
-        name: String,
-        /// Its size.
-        bytes: usize,
-    },
-    /// The code bundle is uploaded.
-    Uploaded {
-        /// Where it is.
-        uri: String,
-    },
-    /// An entity is being sent.
-    Started {
-        /// Its kind.
-        kind: EntityKind,
-        /// Its identifier.
-        id: Identifier,
-    },
-    /// An entity's registration ended.
-    Finished(EntityReport),
-}
-
-/// Shows an identifier as `project:domain:name:version`.
-pub fn display_id(id: &Identifier) -> String {
-    format!("{}:{}:{}:{}", id.project, id.domain, id.name, id.version)
 }
 
 /// The key of an entity in the dependency graph.

@@ -1,17 +1,22 @@
-//! Packages of entities to register: what `pyflyte package` writes (`.tgz`, `.tar.gz`, `.tar`,
-//! or a directory of `.pb` files), read the way flytectl reads them.
+//! Packages of entities to register: read from pyflyte archives (see `archive.rs`) or built in
+//! code (see [`crate::build`]), and why reading one can fail.
 
 use std::fmt;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use flyteidl::flyteidl::admin;
-use flyteidl::flyteidl::core::Identifier;
+use flyteidl::flyteidl::core::{Identifier, ResourceType};
 use prost::Message as _;
 
+use crate::build::{fail, BuildError, ContainerTask, LaunchPlan, Workflow};
+
 /// What kind of entity a package file holds.
+///
+/// Non-exhaustive: a file's suffix is its identifier's resource type, and Flyte's `ResourceType`
+/// already has more values than these three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EntityKind {
     /// `_1.pb`: an `admin.TaskSpec`.
     Task,
@@ -32,7 +37,7 @@ impl EntityKind {
     }
 
     /// flytectl's order of attempts, with the kind the file name says first.
-    fn attempts(suffix: Option<EntityKind>) -> Vec<EntityKind> {
+    pub(super) fn attempts(suffix: Option<EntityKind>) -> Vec<EntityKind> {
         let mut all = vec![
             EntityKind::Task,
             EntityKind::Workflow,
@@ -54,6 +59,7 @@ impl fmt::Display for EntityKind {
 
 /// One entity to register.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Entity {
     /// A task.
     Task(admin::TaskSpec),
@@ -83,7 +89,7 @@ impl Entity {
         id.cloned().unwrap_or_default()
     }
 
-    fn decode(kind: EntityKind, bytes: &[u8]) -> Result<Entity, prost::DecodeError> {
+    pub(super) fn decode(kind: EntityKind, bytes: &[u8]) -> Result<Entity, prost::DecodeError> {
         Ok(match kind {
             EntityKind::Task => Entity::Task(admin::TaskSpec::decode(bytes)?),
             EntityKind::Workflow => Entity::Workflow(admin::WorkflowSpec::decode(bytes)?),
@@ -101,8 +107,9 @@ impl Entity {
     }
 }
 
-/// An entity and the file it came from.
+/// An entity and the file it came from ([`PackageEntry::new`] builds one).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PackageEntry {
     /// The file name inside the package (`00_demo.hello.say_hello_1.pb`), or a made-up name
     /// for entities built in code.
@@ -127,11 +134,22 @@ impl PackageEntry {
 
 /// The code bundle of a fast-registered package (`fast*.tar.gz`).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FastBundle {
     /// Its file name.
     pub name: String,
     /// Its bytes, as they will be uploaded.
     pub bytes: Vec<u8>,
+}
+
+impl FastBundle {
+    /// A code bundle named `name` (pyflyte's `fast*.tar.gz`), with these bytes.
+    pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> FastBundle {
+        FastBundle {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
 }
 
 impl fmt::Debug for FastBundle {
@@ -149,6 +167,7 @@ impl fmt::Debug for FastBundle {
 pub enum PackageError {
     /// The path could not be read.
     #[error("{path}: {source}")]
+    #[non_exhaustive]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -157,6 +176,7 @@ pub enum PackageError {
     },
     /// Not an archive or directory flytectl would take.
     #[error("{path}: {reason}")]
+    #[non_exhaustive]
     Unsupported {
         /// The path given.
         path: PathBuf,
@@ -165,14 +185,18 @@ pub enum PackageError {
     },
     /// The archive itself is damaged (bad gzip or tar data).
     #[error("{path}: not a readable archive: {message}")]
+    #[non_exhaustive]
     CorruptArchive {
         /// The archive.
         path: PathBuf,
         /// What the reader found.
         message: String,
+        /// The reader's error, when it failed (not for a file too large or cut short).
+        source: Option<std::io::Error>,
     },
     /// A file that is neither a `.pb` nor a `fast*.tar.gz` bundle, as flytectl refuses it.
     #[error("{package}: unexpected file {file:?}: a package holds only .pb files and one fast*.tar.gz (run pyflyte package again)")]
+    #[non_exhaustive]
     UnexpectedFile {
         /// The package.
         package: PathBuf,
@@ -181,14 +205,19 @@ pub enum PackageError {
     },
     /// An archive URL could not be downloaded.
     #[error("{url}: {message}")]
+    #[non_exhaustive]
     Download {
         /// The URL, without its query.
         url: String,
         /// The status or failure.
         message: String,
+        /// The transfer's error (from flyte-storage, boxed so that its type stays out of this
+        /// API); like this error, it never shows the URL's query.
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A `.pb` file that is no task, workflow or launch plan.
     #[error("{package}: {file}: not a task, workflow or launch plan: {message}")]
+    #[non_exhaustive]
     BadEntity {
         /// The package.
         package: PathBuf,
@@ -202,6 +231,7 @@ pub enum PackageError {
 /// Entities read from one or more packages, in the order flytectl would register them, and the
 /// fast-register code bundle when there is one.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Package {
     /// The entities, sorted by file name (pyflyte's numbering makes that dependency order).
     pub entries: Vec<PackageEntry>,
@@ -209,183 +239,7 @@ pub struct Package {
     pub fast_bundle: Option<FastBundle>,
 }
 
-/// The entity kind a pyflyte file name promises: `..._1.pb` task, `_2` workflow, `_3` launch
-/// plan.
-fn kind_from_name(name: &str) -> Option<EntityKind> {
-    let stem = name.strip_suffix(".pb")?;
-    match stem.rsplit_once('_')?.1 {
-        "1" => Some(EntityKind::Task),
-        "2" => Some(EntityKind::Workflow),
-        "3" => Some(EntityKind::LaunchPlan),
-        _ => None,
-    }
-}
-
-/// Largest file taken from a package (entities are kilobytes; code bundles can be large).
-const MAX_FILE: u64 = 2 * 1024 * 1024 * 1024;
-
 impl Package {
-    /// Reads `.tgz`, `.tar.gz` and `.tar` archives and directories of `.pb` files; several
-    /// paths make one package.
-    ///
-    /// # Errors
-    /// [`PackageError`], naming the path and the file inside it.
-    pub fn open<P: AsRef<Path>>(
-        paths: impl IntoIterator<Item = P>,
-    ) -> Result<Package, PackageError> {
-        let mut package = Package::default();
-        for path in paths {
-            package.add_path(path.as_ref())?;
-        }
-        package.entries.sort_by(|a, b| a.file.cmp(&b.file));
-        Ok(package)
-    }
-
-    fn add_path(&mut self, path: &Path) -> Result<(), PackageError> {
-        let io = |source| PackageError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if meta.is_dir() {
-            let mut names = Vec::new();
-            for entry in std::fs::read_dir(path).map_err(io)? {
-                let entry = entry.map_err(io)?;
-                if entry.file_type().map_err(io)?.is_file() {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
-                }
-            }
-            names.sort();
-            for name in names {
-                let bytes = std::fs::read(path.join(&name)).map_err(io)?;
-                self.add_file(path, &name, bytes)?;
-            }
-            return Ok(());
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let gzip = name.ends_with(".tgz") || name.ends_with(".tar.gz");
-        if !gzip && !name.ends_with(".tar") {
-            return Err(PackageError::Unsupported {
-                path: path.to_owned(),
-                reason: "expected a .tgz, .tar.gz or .tar archive, or a directory of .pb files"
-                    .to_owned(),
-            });
-        }
-        let file = std::fs::File::open(path).map_err(io)?;
-        let reader: Box<dyn Read> = if gzip {
-            Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
-        } else {
-            Box::new(std::io::BufReader::new(file))
-        };
-        self.add_tar(path, reader)
-    }
-
-    /// Reads a tar stream (already decompressed).
-    fn add_tar(&mut self, path: &Path, reader: impl Read) -> Result<(), PackageError> {
-        let corrupt = |e: std::io::Error| PackageError::CorruptArchive {
-            path: path.to_owned(),
-            message: e.to_string(),
-        };
-        let mut archive = tar::Archive::new(reader);
-        for entry in archive.entries().map_err(corrupt)? {
-            let mut entry = entry.map_err(corrupt)?;
-            // Directories and links are skipped, as flytectl keeps only regular files.
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let entry_path = entry.path().map_err(corrupt)?.into_owned();
-            let name = entry_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let size = entry.header().size().map_err(corrupt)?;
-            if size > MAX_FILE {
-                return Err(PackageError::CorruptArchive {
-                    path: path.to_owned(),
-                    message: format!("{name}: {size} bytes is more than a package file may hold"),
-                });
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
-            entry.read_to_end(&mut bytes).map_err(corrupt)?;
-            if bytes.len() as u64 != size {
-                return Err(PackageError::CorruptArchive {
-                    path: path.to_owned(),
-                    message: format!("{name}: truncated ({} of {size} bytes)", bytes.len()),
-                });
-            }
-            self.add_file(path, &name, bytes)?;
-        }
-        Ok(())
-    }
-
-    fn add_file(&mut self, package: &Path, name: &str, bytes: Vec<u8>) -> Result<(), PackageError> {
-        if name.starts_with("fast") && name.ends_with(".tar.gz") {
-            self.fast_bundle = Some(FastBundle {
-                name: name.to_owned(),
-                bytes,
-            });
-            return Ok(());
-        }
-        if !name.ends_with(".pb") {
-            return Err(PackageError::UnexpectedFile {
-                package: package.to_owned(),
-                file: name.to_owned(),
-            });
-        }
-        let mut failures = Vec::new();
-        for kind in EntityKind::attempts(kind_from_name(name)) {
-            match Entity::decode(kind, &bytes) {
-                Ok(entity) if !entity.id().name.is_empty() => {
-                    self.entries.push(PackageEntry {
-                        file: name.to_owned(),
-                        entity,
-                        raw: Some(Arc::from(bytes)),
-                    });
-                    return Ok(());
-                }
-                Ok(_) => failures.push(format!("as a {kind}: no identifier name")),
-                Err(e) => failures.push(format!("as a {kind}: {e}")),
-            }
-        }
-        Err(PackageError::BadEntity {
-            package: package.to_owned(),
-            file: name.to_owned(),
-            message: failures.join("; "),
-        })
-    }
-
-    /// Downloads an archive from an `http://` or `https://` URL (a release asset, an artifact
-    /// store), as `flytectl register files --archive URL` does, and reads it like
-    /// [`Package::from_archive_bytes`]. Redirects are followed; the URL's query (where a
-    /// signature or token may be) never appears in errors.
-    ///
-    /// # Errors
-    /// [`PackageError::Unsupported`] for another scheme; [`PackageError::Download`] for a failed
-    /// download or an answer other than 2xx; then as [`Package::from_archive_bytes`].
-    pub async fn download(url: &str) -> Result<Package, PackageError> {
-        let shown = flyte_storage::redact_url(url);
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(PackageError::Unsupported {
-                path: PathBuf::from(shown),
-                reason: "expected an http:// or https:// URL".to_owned(),
-            });
-        }
-        let bytes = flyte_storage::FlyteStorage::memory()
-            .get_signed(url)
-            .await
-            .map_err(|e| PackageError::Download {
-                url: shown.clone(),
-                message: match e {
-                    flyte_storage::Error::Transfer { message, .. } => message,
-                    other => other.to_string(),
-                },
-            })?;
-        Package::from_archive_bytes(&shown, &bytes)
-    }
-
     /// Adds the entities of `other` (and its code bundle, if it has one: the last read wins, as
     /// in flytectl), keeping file-name order.
     pub fn extend(&mut self, other: Package) {
@@ -396,65 +250,72 @@ impl Package {
         }
     }
 
-    /// Reads a package from bytes: a `.tar` stream, gzipped or not (told apart by the gzip
-    /// magic number). `name` is used in errors.
-    ///
-    /// # Errors
-    /// As [`Package::open`].
-    pub fn from_archive_bytes(name: &str, bytes: &[u8]) -> Result<Package, PackageError> {
-        let mut package = Package::default();
-        let path = PathBuf::from(name);
-        if bytes.starts_with(&[0x1f, 0x8b]) {
-            package.add_tar(&path, flate2::read::GzDecoder::new(bytes))?;
-        } else {
-            package.add_tar(&path, bytes)?;
-        }
-        package.entries.sort_by(|a, b| a.file.cmp(&b.file));
-        Ok(package)
+    fn push(&mut self, kind: u8, name: &str, entity: Entity) {
+        let file = format!("{:03}_{name}_{kind}.pb", self.entries.len());
+        self.entries.push(PackageEntry::new(file, entity));
     }
 
-    /// Writes the package as `pyflyte package` does: a gzipped tar of
-    /// `{index}_{name}_{1|2|3}.pb` files (and the code bundle), which flytectl and flyte-rs
-    /// both register.
+    fn has(&self, rt: ResourceType, name: &str) -> bool {
+        self.entries.iter().any(|e| {
+            let id = e.entity.id();
+            id.resource_type == rt as i32 && id.name == name
+        })
+    }
+
+    /// Adds a task.
     ///
     /// # Errors
-    /// The file's failures.
-    pub fn write_archive(&self, path: impl AsRef<Path>) -> Result<(), PackageError> {
-        let path = path.as_ref();
-        let io = |source| PackageError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let file = std::fs::File::create(path).map_err(io)?;
-        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-        let mut tar = tar::Builder::new(gz);
-        let width = self.entries.len().max(1).to_string().len().max(2);
-        let mut add = |name: &str, bytes: &[u8]| {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(bytes.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, name, bytes)
-        };
-        for (i, entry) in self.entries.iter().enumerate() {
-            let suffix = match entry.entity.kind() {
-                EntityKind::Task => 1,
-                EntityKind::Workflow => 2,
-                EntityKind::LaunchPlan => 3,
-            };
-            let name = format!("{i:0width$}_{}_{suffix}.pb", entry.entity.id().name);
-            let bytes = match &entry.raw {
-                Some(raw) => raw.to_vec(),
-                None => entry.entity.encode(),
-            };
-            add(&name, &bytes).map_err(io)?;
+    /// [`ContainerTask::spec`]'s; a task of that name already in the package.
+    pub fn add_task(&mut self, task: &ContainerTask) -> Result<&mut Self, BuildError> {
+        let spec = task.spec()?;
+        if self.has(ResourceType::Task, task.name()) {
+            return fail(&task.label(), "is already in the package");
         }
-        if let Some(bundle) = &self.fast_bundle {
-            add(&bundle.name, &bundle.bytes).map_err(io)?;
+        self.push(1, task.name(), Entity::Task(spec));
+        Ok(self)
+    }
+
+    /// Adds a workflow, after the tasks it runs.
+    ///
+    /// # Errors
+    /// [`Workflow::spec`]'s; a node running a task built in Rust that is not in the package
+    /// yet; a workflow of that name already in it.
+    pub fn add_workflow(&mut self, workflow: &Workflow) -> Result<&mut Self, BuildError> {
+        let spec = workflow.spec()?;
+        let entity = format!("workflow {}", workflow.name());
+        for (node, task) in workflow.local_tasks() {
+            if !self.has(ResourceType::Task, task) {
+                return fail(&format!("{entity} node {node}"), format!("task {task} is not in the package: add it first (or use Node::task_ref for a registered task)"));
+            }
         }
-        tar.into_inner()
-            .and_then(|gz| gz.finish())
-            .map(|_| ())
-            .map_err(io)
+        if self.has(ResourceType::Workflow, workflow.name()) {
+            return fail(&entity, "is already in the package");
+        }
+        self.push(2, workflow.name(), Entity::Workflow(spec));
+        Ok(self)
+    }
+
+    /// Adds a launch plan, after its workflow.
+    ///
+    /// # Errors
+    /// [`LaunchPlan::spec`]'s; its workflow not in the package; a launch plan of that name
+    /// already in it.
+    pub fn add_launch_plan(&mut self, lp: &LaunchPlan) -> Result<&mut Self, BuildError> {
+        let spec = lp.spec()?;
+        let entity = format!("launch plan {}", lp.name());
+        if !self.has(ResourceType::Workflow, lp.workflow()) {
+            return fail(
+                &entity,
+                format!(
+                    "workflow {} is not in the package: add it first",
+                    lp.workflow()
+                ),
+            );
+        }
+        if self.has(ResourceType::LaunchPlan, lp.name()) {
+            return fail(&entity, "is already in the package");
+        }
+        self.push(3, lp.name(), Entity::LaunchPlan(spec));
+        Ok(self)
     }
 }
