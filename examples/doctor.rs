@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use clap::Parser;
 use flyte_examples::{fail, KubeArgs};
-use flyte_k8s::{namespace_for, Severity, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
+use flyte_k8s::{namespace_for, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,14 +53,6 @@ async fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => fail(e),
-    }
-}
-
-fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
     }
 }
 
@@ -120,7 +112,7 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
                 "namespace": d.namespace, "name": d.execution,
                 "pods": d.pods.iter().map(|p| serde_json::json!({"name": p.name, "phase": p.phase, "node": p.node})).collect::<Vec<_>>(),
                 "findings": d.findings.iter().map(|f| serde_json::json!({
-                    "severity": severity(f.severity), "subject": f.subject, "message": f.message,
+                    "severity": f.severity.to_string(), "subject": f.subject, "message": f.message,
                 })).collect::<Vec<_>>(),
             })),
             "propeller_log": log,
