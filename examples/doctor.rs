@@ -83,7 +83,11 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         .filter_map(|w| w.stuck(now, stuck_after).map(|r| (w, r)))
         .collect();
     let diagnosis = match &execution {
-        Some((ns, name)) => Some(k8s.diagnose_execution(ns, name, stuck_after).await?),
+        // Judged at the same moment as the stuck list above.
+        Some((ns, name)) => Some(
+            k8s.diagnose_execution_at(ns, name, stuck_after, now)
+                .await?,
+        ),
         None => None,
     };
     let log = match (&execution, cli.logs) {

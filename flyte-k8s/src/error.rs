@@ -213,7 +213,7 @@ impl Error {
         matches!(self, Error::Conflict { .. })
     }
 
-    /// Whether the input could not be used (nothing was sent).
+    /// Whether the input could not be used (nothing was written).
     pub fn is_invalid(&self) -> bool {
         matches!(self, Error::Invalid { .. })
     }
