@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use clap::Parser;
 use flyte_examples::{fail, KubeArgs};
-use flyte_k8s::{namespace_for, Severity, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
+use flyte_k8s::{namespace_for, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -56,14 +56,6 @@ async fn main() -> ExitCode {
     }
 }
 
-fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
-}
-
 async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
     let stuck_after = flyte_config::parse_duration(&cli.stuck_after)
         .map_err(|e| format!("--stuck-after {:?}: {e}", cli.stuck_after))?;
@@ -91,7 +83,11 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         .filter_map(|w| w.stuck(now, stuck_after).map(|r| (w, r)))
         .collect();
     let diagnosis = match &execution {
-        Some((ns, name)) => Some(k8s.diagnose_execution(ns, name, stuck_after).await?),
+        // Judged at the same moment as the stuck list above.
+        Some((ns, name)) => Some(
+            k8s.diagnose_execution_at(ns, name, stuck_after, now)
+                .await?,
+        ),
         None => None,
     };
     let log = match (&execution, cli.logs) {
@@ -120,7 +116,7 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
                 "namespace": d.namespace, "name": d.execution,
                 "pods": d.pods.iter().map(|p| serde_json::json!({"name": p.name, "phase": p.phase, "node": p.node})).collect::<Vec<_>>(),
                 "findings": d.findings.iter().map(|f| serde_json::json!({
-                    "severity": severity(f.severity), "subject": f.subject, "message": f.message,
+                    "severity": f.severity.to_string(), "subject": f.subject, "message": f.message,
                 })).collect::<Vec<_>>(),
             })),
             "propeller_log": log,

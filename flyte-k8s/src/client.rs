@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -16,6 +16,8 @@ pub const FIELD_MANAGER: &str = "flyte-rs";
 pub const MANAGED_BY: &str = "flyte-rs";
 /// The label that says who manages an object.
 pub(crate) const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// Objects per list request unless [`K8s::page_size`] says otherwise: kubectl's `--chunk-size`.
+const DEFAULT_PAGE_SIZE: u32 = 500;
 
 /// What a call did to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,6 +35,7 @@ pub enum Action {
 
 /// One object and what happened to it (in a dry run, what would happen).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Change {
     /// The object.
     pub object: ObjectRef,
@@ -63,6 +66,7 @@ pub struct K8s {
     pub(crate) client: kube::Client,
     pub(crate) dry_run: bool,
     pub(crate) force: bool,
+    page_size: u32,
 }
 
 impl fmt::Debug for K8s {
@@ -70,6 +74,7 @@ impl fmt::Debug for K8s {
         f.debug_struct("K8s")
             .field("dry_run", &self.dry_run)
             .field("force", &self.force)
+            .field("page_size", &self.page_size)
             .finish_non_exhaustive()
     }
 }
@@ -93,7 +98,7 @@ impl K8s {
         ensure_crypto_provider();
         let client = kube::Client::try_default()
             .await
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::config(None, e))?;
         Ok(K8s::new(client))
     }
 
@@ -104,16 +109,15 @@ impl K8s {
     pub async fn from_kubeconfig(path: impl AsRef<Path>, context: Option<&str>) -> Result<K8s> {
         ensure_crypto_provider();
         let path = path.as_ref();
-        let kubeconfig = Kubeconfig::read_from(path)
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| Error::config(Some(path), e))?;
         let options = KubeConfigOptions {
             context: context.map(str::to_owned),
             ..Default::default()
         };
         let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
-        let client = kube::Client::try_from(config).map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::config(Some(path), e))?;
+        let client = kube::Client::try_from(config).map_err(|e| Error::config(None, e))?;
         Ok(K8s::new(client))
     }
 
@@ -123,6 +127,7 @@ impl K8s {
             client,
             dry_run: false,
             force: false,
+            page_size: DEFAULT_PAGE_SIZE,
         }
     }
 
@@ -140,6 +145,15 @@ impl K8s {
     #[must_use]
     pub fn force_conflicts(mut self, yes: bool) -> K8s {
         self.force = yes;
+        self
+    }
+
+    /// How many objects each list request asks for (the API's `limit`; at least 1, 500 by
+    /// default, as kubectl's `--chunk-size`). Lists follow the API's `continue` token to the
+    /// end, so this changes how many requests a list takes, never what it returns.
+    #[must_use]
+    pub fn page_size(mut self, objects: u32) -> K8s {
+        self.page_size = objects.max(1);
         self
     }
 
@@ -187,6 +201,48 @@ impl K8s {
             action,
             dry_run: self.dry_run,
         })
+    }
+
+    /// Every object `params` selects, page by page (`limit` and `continue`, as kubectl lists).
+    /// `object` names the list in errors.
+    ///
+    /// A continue token the API server no longer honours (410 Gone: the list's snapshot was
+    /// compacted away) restarts the list as one request without `limit`, as client-go's pager
+    /// does: a whole, consistent list rather than pages from two points in time.
+    pub(crate) async fn list_all<K>(
+        &self,
+        api: &Api<K>,
+        params: ListParams,
+        object: ObjectRef,
+    ) -> Result<Vec<K>>
+    where
+        K: Clone + DeserializeOwned + fmt::Debug,
+    {
+        let mut page_params = params.clone().limit(self.page_size);
+        let mut items = Vec::new();
+        loop {
+            let page = match api.list(&page_params).await {
+                Ok(page) => page,
+                Err(kube::Error::Api(s))
+                    if s.code == 410 && page_params.continue_token.is_some() =>
+                {
+                    tracing::debug!(object = %object, "continue token expired; listing in one request");
+                    return api
+                        .list(&params)
+                        .await
+                        .map(|list| list.items)
+                        .map_err(|e| Error::from_kube(object, e));
+                }
+                Err(e) => return Err(Error::from_kube(object, e)),
+            };
+            items.extend(page.items);
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => {
+                    page_params = page_params.continue_token(&token);
+                }
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// Deletes an object; one that is not there is not an error (nothing changes).

@@ -9,11 +9,12 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
 use kube::api::{Api, ListParams, LogParams};
 
 use crate::client::K8s;
-use crate::error::{Error, ObjectRef, Result};
+use crate::error::{ObjectRef, Result};
 use crate::propeller::FlyteWorkflowInfo;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Severity {
     /// The reason it fails or is stuck.
     Error,
@@ -25,6 +26,7 @@ pub enum Severity {
 
 /// One thing found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// How bad.
     pub severity: Severity,
@@ -34,19 +36,26 @@ pub struct Finding {
     pub message: String,
 }
 
-impl fmt::Display for Finding {
+/// `error`, `warning`, `info`.
+impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self.severity {
+        f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "info",
-        };
-        write!(f, "{s}: {}: {}", self.subject, self.message)
+        })
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.severity, self.subject, self.message)
     }
 }
 
 /// A pod of the execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PodSummary {
     /// Its name (propeller names task pods `{execution}-{node}-{attempt}`).
     pub name: String,
@@ -58,6 +67,7 @@ pub struct PodSummary {
 
 /// What was found about one execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnosis {
     /// The execution's namespace.
     pub namespace: String,
@@ -116,7 +126,7 @@ fn event_finding(reason: &str, message: &str) -> Option<(Severity, String)> {
 impl K8s {
     /// Diagnoses execution `name` in `namespace` (see
     /// [`namespace_for`](crate::namespace_for) for a project and domain). `stuck_after` is how
-    /// long without progress counts as stuck.
+    /// long without progress counts as stuck, as of now.
     ///
     /// # Errors
     /// The API's errors other than a missing FlyteWorkflow (which is a finding).
@@ -125,6 +135,23 @@ impl K8s {
         namespace: &str,
         name: &str,
         stuck_after: Duration,
+    ) -> Result<Diagnosis> {
+        self.diagnose_execution_at(namespace, name, stuck_after, SystemTime::now())
+            .await
+    }
+
+    /// [`K8s::diagnose_execution`] as of `now`: whether the FlyteWorkflow is stuck is judged
+    /// against this time (as [`FlyteWorkflowInfo::stuck`] does), for reports about a given
+    /// moment and for tests that do not read the clock.
+    ///
+    /// # Errors
+    /// The API's errors other than a missing FlyteWorkflow (which is a finding).
+    pub async fn diagnose_execution_at(
+        &self,
+        namespace: &str,
+        name: &str,
+        stuck_after: Duration,
+        now: SystemTime,
     ) -> Result<Diagnosis> {
         let mut findings = Vec::new();
         let wf_subject = format!("flyteworkflow {namespace}/{name}");
@@ -149,7 +176,7 @@ impl K8s {
                 subject: wf_subject.clone(),
                 message: format!("phase {phase}"),
             });
-            if let Some(reason) = wf.stuck(SystemTime::now(), stuck_after) {
+            if let Some(reason) = wf.stuck(now, stuck_after) {
                 findings.push(Finding {
                     severity: Severity::Error,
                     subject: wf_subject.clone(),
@@ -171,12 +198,15 @@ impl K8s {
         }
 
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        let pods = pods_api
-            .list(&ListParams::default().labels(&format!("execution-id={name}")))
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("pod", Some(namespace), ""), e))?;
+        let pods = self
+            .list_all(
+                &pods_api,
+                ListParams::default().labels(&format!("execution-id={name}")),
+                ObjectRef::new("pod", Some(namespace), ""),
+            )
+            .await?;
         let mut summaries = Vec::new();
-        for pod in &pods.items {
+        for pod in &pods {
             let pod_name = pod.metadata.name.clone().unwrap_or_default();
             let subject = format!("pod {pod_name}");
             let status = pod.status.clone().unwrap_or_default();
@@ -225,11 +255,14 @@ impl K8s {
         let events: Api<Event> = Api::namespaced(self.client.clone(), namespace);
         let mut involved: Vec<String> = summaries.iter().map(|p| p.name.clone()).collect();
         involved.push(name.to_owned());
-        let list = events
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("event", Some(namespace), ""), e))?;
-        for ev in list.items {
+        let list = self
+            .list_all(
+                &events,
+                ListParams::default(),
+                ObjectRef::new("event", Some(namespace), ""),
+            )
+            .await?;
+        for ev in list {
             let Some(obj) = ev.involved_object.name.clone() else {
                 continue;
             };

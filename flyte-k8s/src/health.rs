@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
 use crate::client::K8s;
-use crate::error::{Error, ObjectRef, Result};
+use crate::error::{ObjectRef, Result};
 
 /// How Flyte was installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,7 @@ const RESTARTS_WORTH_A_LOOK: i32 = 5;
 
 /// One component's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ComponentHealth {
     /// `flyteadmin`, `flytepropeller`, `flyte-binary`, ...
     pub component: String,
@@ -84,6 +85,7 @@ impl fmt::Display for Verdict {
 
 /// The health of a deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Health {
     /// The namespace looked at.
     pub namespace: String,
@@ -119,13 +121,16 @@ impl K8s {
     /// The API's errors (listing deployments and pods needs `list` on both).
     pub async fn deployment_health(&self, namespace: &str) -> Result<Health> {
         let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
-        let list = deployments
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("deployment", Some(namespace), ""), e))?;
+        let list = self
+            .list_all(
+                &deployments,
+                ListParams::default(),
+                ObjectRef::new("deployment", Some(namespace), ""),
+            )
+            .await?;
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         let mut components = Vec::new();
-        for d in &list.items {
+        for d in &list {
             let Some((component, required)) = component_of(d) else {
                 continue;
             };
@@ -142,11 +147,14 @@ impl K8s {
             let mut restarts = 0;
             let mut crash_looping = Vec::new();
             if !selector.is_empty() {
-                let found = pods
-                    .list(&ListParams::default().labels(&selector))
-                    .await
-                    .map_err(|e| Error::from_kube(ObjectRef::new("pod", Some(namespace), ""), e))?;
-                for p in found.items {
+                let found = self
+                    .list_all(
+                        &pods,
+                        ListParams::default().labels(&selector),
+                        ObjectRef::new("pod", Some(namespace), ""),
+                    )
+                    .await?;
+                for p in found {
                     let statuses = p
                         .status
                         .and_then(|s| s.container_statuses)

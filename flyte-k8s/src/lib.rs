@@ -8,7 +8,8 @@
 //!
 //! Every write is a server-side apply with field manager `flyte-rs`: idempotent (an object that
 //! already says what we want is not written at all), and with [`K8s::dry_run`] the API server
-//! checks the change without keeping it.
+//! checks the change without keeping it. Every list follows the API server's pages to the end
+//! (`limit` and `continue`, [`K8s::page_size`] objects a request).
 //!
 //! # Main types
 //! - [`K8s`]: a `kube` client (kubeconfig as kubectl reads it, or in-cluster) with dry run.
@@ -18,7 +19,8 @@
 //! - [`FlyteWorkflowInfo`]: [`K8s::flyteworkflows`], with [`FlyteWorkflowInfo::stuck`].
 //! - [`Diagnosis`]: [`K8s::diagnose_execution`], findings a person understands.
 //! - [`Change`]: what a call changed (or, in a dry run, would change).
-//! - [`Error`]: which object, and whether access was denied, it was missing or in conflict.
+//! - [`Error`]: which object, and whether access was denied, it was missing or in conflict;
+//!   the cause (`kube`'s error, an `std::io::Error`) is its `source()`.
 //!
 //! # Example
 //! ```no_run

@@ -84,6 +84,7 @@ impl fmt::Display for WorkflowPhase {
 
 /// What flyte-rs reads of a FlyteWorkflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FlyteWorkflowInfo {
     /// Its namespace (the execution's).
     pub namespace: String,
@@ -179,15 +180,14 @@ impl K8s {
             Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
             None => Api::all_with(self.client.clone(), &ar),
         };
-        let list = api
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("flyteworkflow", namespace, ""), e))?;
-        let mut out: Vec<_> = list
-            .items
-            .iter()
-            .map(FlyteWorkflowInfo::from_object)
-            .collect();
+        let list = self
+            .list_all(
+                &api,
+                ListParams::default(),
+                ObjectRef::new("flyteworkflow", namespace, ""),
+            )
+            .await?;
+        let mut out: Vec<_> = list.iter().map(FlyteWorkflowInfo::from_object).collect();
         out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Ok(out)
     }
@@ -215,7 +215,7 @@ impl K8s {
         let object = ObjectRef::new("flyteworkflow", Some(namespace), name);
         let wf = self.flyteworkflow(namespace, name).await?;
         if !wf.phase.is_some_and(WorkflowPhase::is_terminal) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "{object} is {}: only a finished FlyteWorkflow's finalizer may be removed",
                 wf.phase
                     .map_or_else(|| "not started".to_owned(), |p| p.to_string())
@@ -265,11 +265,14 @@ impl K8s {
             "app.kubernetes.io/name=flytepropeller",
             "app.kubernetes.io/name=flyte-binary",
         ] {
-            let found = pods
-                .list(&ListParams::default().labels(selector))
-                .await
-                .map_err(|e| Error::from_kube(ObjectRef::new("pod", Some(namespace), ""), e))?;
-            for p in found.items {
+            let found = self
+                .list_all(
+                    &pods,
+                    ListParams::default().labels(selector),
+                    ObjectRef::new("pod", Some(namespace), ""),
+                )
+                .await?;
+            for p in found {
                 let name = p.metadata.name.unwrap_or_default();
                 let params = LogParams {
                     tail_lines: Some(tail),

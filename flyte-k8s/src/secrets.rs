@@ -39,7 +39,10 @@ impl SecretValue {
         let path = path.as_ref();
         std::fs::read(path)
             .map(SecretValue)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+            .map_err(|e| Error::Invalid {
+                message: path.display().to_string(),
+                source: Some(Box::new(e)),
+            })
     }
 
     /// The value of an environment variable.
@@ -49,7 +52,7 @@ impl SecretValue {
     pub fn from_env(name: &str) -> Result<SecretValue> {
         std::env::var_os(name)
             .map(|v| SecretValue(v.into_encoded_bytes()))
-            .ok_or_else(|| Error::Invalid(format!("environment variable {name} is not set")))
+            .ok_or_else(|| Error::invalid(format!("environment variable {name} is not set")))
     }
 }
 
@@ -61,6 +64,7 @@ impl fmt::Debug for SecretValue {
 
 /// What listing shows of a secret: never its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecretInfo {
     /// The secret's name (the task's secret group).
     pub name: String,
@@ -79,7 +83,7 @@ fn check_key(key: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::invalid(format!(
             "secret key {key:?}: use letters, digits, '-', '_' and '.'"
         )))
     }
@@ -96,7 +100,7 @@ fn check_name(name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::invalid(format!(
             "secret name {name:?}: lowercase letters, digits, '-' and '.', starting and ending alphanumeric"
         )))
     }
@@ -116,7 +120,7 @@ impl K8s {
     ) -> Result<Change> {
         check_name(name)?;
         if data.is_empty() {
-            return Err(Error::Invalid(format!("secret {name}: no keys given")));
+            return Err(Error::invalid(format!("secret {name}: no keys given")));
         }
         for key in data.keys() {
             check_key(key)?;
@@ -156,12 +160,14 @@ impl K8s {
     /// The API's errors.
     pub async fn list_secrets(&self, namespace: &str) -> Result<Vec<SecretInfo>> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let list = api
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("secret", Some(namespace), ""), e))?;
+        let list = self
+            .list_all(
+                &api,
+                ListParams::default(),
+                ObjectRef::new("secret", Some(namespace), ""),
+            )
+            .await?;
         let mut out: Vec<SecretInfo> = list
-            .items
             .into_iter()
             .filter(|s| {
                 !matches!(
@@ -200,6 +206,9 @@ impl K8s {
         let object = ObjectRef::new("secret", Some(namespace), name);
         self.delete(&api, object.clone())
             .await?
-            .ok_or(Error::NotFound { object })
+            .ok_or(Error::NotFound {
+                object,
+                source: None,
+            })
     }
 }

@@ -44,7 +44,7 @@ fn check_dns_label(what: &str, v: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::invalid(format!(
             "{what} {v:?} is not a valid namespace name (lowercase letters, digits and '-', at most 63)"
         )))
     }
@@ -55,7 +55,7 @@ fn quantity(what: &str, v: &str) -> Result<Quantity> {
     if flyte_config::is_quantity(v) {
         Ok(Quantity(v.to_owned()))
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::invalid(format!(
             "{what} {v:?} is not a Kubernetes quantity (like 500m, 2, 1Gi)"
         )))
     }
@@ -64,6 +64,7 @@ fn quantity(what: &str, v: &str) -> Result<Quantity> {
 /// The most a namespace may use at once (a ResourceQuota `project-quota`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct Quota {
     cpu: Option<String>,
     memory: Option<String>,
@@ -117,6 +118,7 @@ impl Quota {
 /// say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct LimitDefaults {
     default_cpu: Option<String>,
     default_memory: Option<String>,
@@ -175,6 +177,7 @@ impl LimitDefaults {
 /// The service account tasks run as, with the annotations that give it a cloud identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct ServiceAccountSpec {
     name: String,
     annotations: BTreeMap<String, String>,
@@ -207,6 +210,7 @@ impl ServiceAccountSpec {
 /// quota, container limits and a service account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
+#[non_exhaustive]
 pub struct Tenant {
     project: String,
     domains: Vec<String>,
@@ -265,7 +269,7 @@ impl Tenant {
     /// [`Error::Invalid`] for a project, domain or template that makes no valid namespace.
     pub fn namespaces(&self) -> Result<Vec<(String, String)>> {
         if self.domains.is_empty() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "project {}: no domains",
                 self.project
             )));
@@ -293,6 +297,7 @@ impl Tenant {
 
 /// A namespace flyte-rs made for a project and domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TenantNamespace {
     /// The namespace.
     pub namespace: String,
@@ -460,12 +465,14 @@ impl K8s {
         if let Some(p) = project {
             selector.push_str(&format!(",{LABEL_PROJECT}={p}"));
         }
-        let list = api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| Error::from_kube(ObjectRef::new("namespace", None, ""), e))?;
+        let list = self
+            .list_all(
+                &api,
+                ListParams::default().labels(&selector),
+                ObjectRef::new("namespace", None, ""),
+            )
+            .await?;
         let mut out: Vec<TenantNamespace> = list
-            .items
             .into_iter()
             .filter_map(|n| {
                 let labels = n.metadata.labels.unwrap_or_default();

@@ -12,13 +12,17 @@ use common::connect;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// RFC 3339 for `ago` before now.
+/// The moment the tests judge "stuck" at: fixtures are dated relative to it, and no test reads
+/// the clock. 2026-06-01T00:00:00Z.
+const NOW_SECS: u64 = 1_780_272_000;
+
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+/// RFC 3339 for `ago` before [`now`].
 fn ago(ago: Duration) -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    flyte_config::format_rfc3339(i64::try_from(now - ago.as_secs()).unwrap_or(0), 0)
+    flyte_config::format_rfc3339(i64::try_from(NOW_SECS - ago.as_secs()).unwrap_or(0), 0)
 }
 
 fn namespace(kube: &MockKube, name: &str) {
@@ -193,12 +197,7 @@ async fn stuck_flyteworkflows_are_flagged_and_a_held_finalizer_freed() -> TestRe
     let all = k8s.flyteworkflows(None).await?;
     let verdicts: Vec<(String, Option<StuckReason>)> = all
         .iter()
-        .map(|w| {
-            (
-                w.name.clone(),
-                w.stuck(SystemTime::now(), Duration::from_secs(1800)),
-            )
-        })
+        .map(|w| (w.name.clone(), w.stuck(now(), Duration::from_secs(1800))))
         .collect();
     assert_eq!(
         verdicts,
@@ -219,7 +218,7 @@ async fn stuck_flyteworkflows_are_flagged_and_a_held_finalizer_freed() -> TestRe
         .await
         .expect_err("still running");
     assert!(
-        matches!(e, Error::Invalid(_)) && e.to_string().contains("Running"),
+        matches!(e, Error::Invalid { .. }) && e.to_string().contains("Running"),
         "{e}"
     );
     let dry = k8s
@@ -320,7 +319,7 @@ async fn a_failing_execution_is_explained_pod_by_pod() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = connect(&kube, &dir, None)
         .await?
-        .diagnose_execution(ns, "abc", Duration::from_secs(1800))
+        .diagnose_execution_at(ns, "abc", Duration::from_secs(1800), now())
         .await?;
     assert!(d.has_errors());
     assert_eq!(d.pods.len(), 5);
@@ -343,10 +342,26 @@ async fn a_failing_execution_is_explained_pod_by_pod() -> TestResult {
     assert!(find("quota is used up")?.starts_with("error: flyteworkflow abc"));
     assert!(text.iter().all(|t| !t.contains("not ours")));
     assert_eq!(d.findings.last().map(|f| f.severity), Some(Severity::Info));
+    assert!(
+        text.iter().all(|t| !t.contains("stuck:")),
+        "updated 10s before now: {text:#?}"
+    );
+
+    // An hour later without an update, the same execution is stuck.
+    let later = connect(&kube, &dir, None)
+        .await?
+        .diagnose_execution_at(ns, "abc", Duration::from_secs(1800), now() + h)
+        .await?;
+    assert!(
+        later.findings.iter().any(|f| f.to_string()
+            == "error: flyteworkflow flytesnacks-development/abc: stuck: not progressing for more than 1800s (look at propeller's log and health)"),
+        "{:#?}",
+        later.findings
+    );
 
     let gone = connect(&kube, &dir, None)
         .await?
-        .diagnose_execution(ns, "nope", Duration::from_secs(60))
+        .diagnose_execution_at(ns, "nope", Duration::from_secs(60), now())
         .await?;
     assert!(gone.workflow.is_none());
     assert!(gone.findings[0].message.contains("no FlyteWorkflow"));

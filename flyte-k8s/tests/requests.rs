@@ -110,3 +110,60 @@ async fn a_namespace_that_already_says_so_is_not_written() -> TestResult {
     assert!(handle.next_request().await.is_none(), "no write was sent");
     Ok(())
 }
+
+fn secret_list(names: &[&str], continue_token: Option<&str>) -> Value {
+    let items: Vec<Value> = names
+        .iter()
+        .map(|n| {
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                        "metadata": {"name": n, "namespace": "ns"}, "data": {"k": "eA=="}})
+        })
+        .collect();
+    let mut metadata = json!({"resourceVersion": "10"});
+    if let Some(t) = continue_token {
+        metadata["continue"] = json!(t);
+    }
+    json!({"apiVersion": "v1", "kind": "SecretList", "metadata": metadata, "items": items})
+}
+
+#[tokio::test]
+async fn an_expired_continue_token_restarts_the_list_whole() -> TestResult {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let k8s = K8s::new(kube::Client::new(service, "default")).page_size(2);
+    let server = tokio::spawn(async move {
+        let mut queries = Vec::new();
+        let (req, send) = handle.next_request().await.ok_or("no first page")?;
+        queries.push(req.uri().query().unwrap_or_default().to_owned());
+        send.send_response(respond(200, &secret_list(&["a", "b"], Some("tok-1")))?);
+
+        let (req, send) = handle.next_request().await.ok_or("no second page")?;
+        queries.push(req.uri().query().unwrap_or_default().to_owned());
+        let gone = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                          "reason": "Expired", "code": 410,
+                          "message": "The provided continue parameter is too old"});
+        send.send_response(respond(410, &gone)?);
+
+        let (req, send) = handle.next_request().await.ok_or("no whole list")?;
+        queries.push(req.uri().query().unwrap_or_default().to_owned());
+        send.send_response(respond(200, &secret_list(&["a", "b", "c"], None))?);
+        Ok::<_, SendError>(queries)
+    });
+    let names: Vec<String> = k8s
+        .list_secrets("ns")
+        .await?
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["a", "b", "c"], "each once, from the whole list");
+    let queries = server.await?.map_err(|e| e.to_string())?;
+    assert!(queries[0].contains("limit=2"), "{queries:?}");
+    assert!(
+        queries[1].contains("limit=2") && queries[1].contains("continue=tok-1"),
+        "{queries:?}"
+    );
+    assert!(
+        !queries[2].contains("limit=") && !queries[2].contains("continue="),
+        "{queries:?}"
+    );
+    Ok(())
+}

@@ -240,7 +240,7 @@ async fn namespace_templates_and_bad_input() -> TestResult {
     ] {
         let e = k8s.ensure_tenant(&tenant).await.expect_err("bad input");
         assert!(
-            matches!(e, Error::Invalid(_)) && e.to_string().contains(says),
+            matches!(e, Error::Invalid { .. }) && e.to_string().contains(says),
             "{e}"
         );
     }
@@ -428,6 +428,48 @@ async fn secrets_go_in_and_only_their_keys_come_out() -> TestResult {
         .apply_secret(ns, "Bad_Name", &data)
         .await
         .expect_err("bad name");
-    assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn errors_say_what_failed_and_keep_the_cause() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let missing = dir.path().join("missing");
+
+    let e = SecretValue::from_file(&missing).expect_err("no file");
+    let io = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .ok_or("the io error as the source")?;
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(e.to_string(), format!("{}: {io}", missing.display()));
+    assert!(e.is_invalid());
+
+    let e = flyte_k8s::K8s::from_kubeconfig(&missing, None)
+        .await
+        .expect_err("no kubeconfig");
+    assert!(
+        matches!(e, Error::Config { .. })
+            && e.to_string()
+                .starts_with(&format!("kubeconfig: {}: ", missing.display())),
+        "{e}"
+    );
+    assert!(std::error::Error::source(&e).is_some(), "{e:?}");
+
+    let kube = MockKube::start().await?;
+    let k8s = connect(&kube, &dir, None).await?;
+    kube.deny("list", "secrets");
+    let e = k8s
+        .list_secrets("ml-team-development")
+        .await
+        .expect_err("denied");
+    assert!(e.is_forbidden(), "{e:?}");
+    let cause = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<kube::Error>())
+        .ok_or("kube's error as the source")?;
+    assert!(
+        matches!(cause, kube::Error::Api(s) if s.code == 403 && s.reason == "Forbidden"),
+        "{cause:?}"
+    );
     Ok(())
 }

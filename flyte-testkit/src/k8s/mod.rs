@@ -2,7 +2,8 @@
 //! Flyte's Kubernetes objects without a cluster.
 //!
 //! It answers the real API paths (`/api/v1/...`, `/apis/GROUP/VERSION/...`) with real JSON
-//! shapes: get, list (with label and simple field selectors, in one namespace or across all),
+//! shapes: get, list (with label and simple field selectors, in one namespace or across all,
+//! in pages with `limit` and `continue`),
 //! create, replace, delete, server-side apply (`application/apply-patch+yaml`), JSON merge and
 //! JSON patches, `dryRun=All`, pod logs, and `Status` errors (403, 404, 409) as the API server
 //! words them. Objects are JSON values, so any kind works, custom resources included.
@@ -33,6 +34,8 @@ use hyper::{Body, Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
+mod list;
+
 /// Where an object lives: its resource (plural), namespace ("" for cluster-wide) and name.
 type Key = (String, String, String);
 
@@ -40,6 +43,8 @@ type Key = (String, String, String);
 struct Store {
     objects: BTreeMap<Key, Value>,
     resource_version: u64,
+    /// Continue tokens of lists at a resourceVersion below this are expired.
+    compacted: u64,
     denied: HashSet<(String, String)>,
     conflicts: HashMap<String, usize>,
     requests: Vec<(String, String)>,
@@ -177,66 +182,11 @@ fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The value of `key` in a URL query, decoded as the client's form encoding wrote it.
 fn query_param(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == key).then(|| percent_decode(v))
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `a=b,c!=d,e` label selectors (equality, inequality and existence).
-fn labels_match(obj: &Value, selector: &str) -> bool {
-    let labels = &obj["metadata"]["labels"];
-    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
-        if let Some((k, v)) = term.split_once("!=") {
-            labels[k.trim()].as_str() != Some(v.trim())
-        } else if let Some((k, v)) = term.split_once('=') {
-            labels[k.trim().trim_end_matches('=')].as_str() == Some(v.trim())
-        } else {
-            !labels[term.trim()].is_null()
-        }
-    })
-}
-
-/// `a.b=c` field selectors on dotted paths.
-fn fields_match(obj: &Value, selector: &str) -> bool {
-    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
-        let Some((path, want)) = term.split_once('=') else {
-            return true;
-        };
-        let mut at = obj;
-        for p in path.trim_end_matches('=').split('.') {
-            at = &at[p];
-        }
-        at.as_str() == Some(want)
-    })
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A parsed request path.
@@ -405,6 +355,15 @@ impl MockKube {
         self.store().conflicts.insert(resource.to_owned(), times);
     }
 
+    /// Expires every continue token handed out so far, as etcd's compaction does on a real
+    /// cluster: continuing one of those lists is answered 410 Gone (reason `Expired`), and a
+    /// client must list again from the start.
+    pub fn compact(&self) {
+        let mut store = self.store();
+        store.resource_version += 1;
+        store.compacted = store.resource_version;
+    }
+
     /// The log of `container` of `pod` in `namespace`.
     pub fn set_log(&self, namespace: &str, pod: &str, container: &str, text: &str) {
         self.store().logs.insert(
@@ -498,26 +457,7 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
     let dry_run = query_param(&query, "dryRun").is_some_and(|v| v == "All");
     let kind = kind_of(&t.resource);
     match (verb, t.sub.as_deref()) {
-        ("list", _) => {
-            let selector = query_param(&query, "labelSelector").unwrap_or_default();
-            let fields = query_param(&query, "fieldSelector").unwrap_or_default();
-            let items: Vec<Value> = store
-                .objects
-                .iter()
-                .filter(|((r, ns, _), v)| {
-                    *r == t.resource
-                        && (t.namespace.is_empty() || *ns == t.namespace)
-                        && labels_match(v, &selector)
-                        && fields_match(v, &fields)
-                })
-                .map(|(_, v)| v.clone())
-                .collect();
-            let rv = store.resource_version.to_string();
-            respond(
-                StatusCode::OK,
-                &json!({"kind": format!("{kind}List"), "apiVersion": t.api_version, "metadata": {"resourceVersion": rv}, "items": items}),
-            )
-        }
+        ("list", _) => list::list(&store, &t, &query, &kind),
         ("get", Some("log")) => {
             let name = t.name.clone().unwrap_or_default();
             let container = query_param(&query, "container").unwrap_or_default();
