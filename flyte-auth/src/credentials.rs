@@ -14,7 +14,9 @@ use crate::cache::{CacheKey, FileCache, MemoryCache, TokenCache};
 use crate::discovery::{self, AuthMetadata, Source};
 use crate::error::{Error, Kind, Result};
 use crate::interaction::{Interaction, Terminal};
-use crate::oauth::{Http, RetryPolicy};
+use flyte_config::RetryPolicy;
+
+use crate::oauth::{self, Http};
 use crate::pkce::{self, Pkce};
 use crate::token::AccessToken;
 
@@ -117,7 +119,6 @@ pub struct CredentialsBuilder {
     refresh_window: Duration,
     header: Option<String>,
     retry: RetryPolicy,
-    request_timeout: Duration,
     http_proxy: Option<String>,
     ca_cert_file: Option<String>,
     insecure_skip_verify: bool,
@@ -140,8 +141,7 @@ impl CredentialsBuilder {
             interaction: Arc::new(Terminal::new()),
             refresh_window,
             header: None,
-            retry: RetryPolicy::default(),
-            request_timeout: Duration::from_secs(15),
+            retry: oauth::default_retry(),
             http_proxy: None,
             ca_cert_file: None,
             insecure_skip_verify: false,
@@ -221,12 +221,12 @@ impl CredentialsBuilder {
             b.http_base = Some(endpoint.uri());
         }
         b.header = (!a.authorization_header.is_empty()).then(|| a.authorization_header.clone());
-        b.request_timeout = if a.per_retry_timeout.is_zero() {
-            b.request_timeout
-        } else {
-            a.per_retry_timeout
-        };
-        b.retry = RetryPolicy::attempts(u32::try_from(a.max_retries.max(1)).unwrap_or(4));
+        if !a.per_retry_timeout.is_zero() {
+            b.retry.per_attempt_timeout = a.per_retry_timeout;
+        }
+        // flyte-auth has always read maxRetries as attempts in all (at least one): the same
+        // number of attempts is `maxRetries - 1` retries.
+        b.retry.max_retries = u32::try_from(a.max_retries.max(1) - 1).unwrap_or(3);
         b.http_proxy = (!a.http_proxy_url.is_empty()).then(|| a.http_proxy_url.clone());
         b.ca_cert_file = (!a.ca_cert_file_path.is_empty()).then(|| a.ca_cert_file_path.clone());
         b.insecure_skip_verify = a.insecure_skip_verify;
@@ -275,7 +275,9 @@ impl CredentialsBuilder {
         self
     }
 
-    /// How token-endpoint requests are retried.
+    /// How token-endpoint requests are retried (default: five attempts, 250 ms first backoff
+    /// up to 8 s, 15 s an attempt, no overall bound). The per-attempt timeout also bounds each
+    /// discovery request.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -286,9 +288,10 @@ impl CredentialsBuilder {
     /// # Errors
     /// An unreadable CA bundle, a bad proxy URL, or a failing `proxyCommand`.
     pub fn build(self) -> Result<Credentials> {
-        let mut client = reqwest::Client::builder()
-            .timeout(self.request_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5));
+        let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::limited(5));
+        if !self.retry.per_attempt_timeout.is_zero() {
+            client = client.timeout(self.retry.per_attempt_timeout);
+        }
         if let Some(proxy) = &self.http_proxy {
             let p = reqwest::Proxy::all(proxy).map_err(|e| {
                 Error::new(

@@ -53,10 +53,13 @@ pub use cache::{CacheKey, FileCache, MemoryCache, TokenCache};
 pub use credentials::{Credentials, CredentialsBuilder, Flow, DEFAULT_HEADER};
 pub use discovery::AuthMetadata;
 pub use error::{Error, Kind, Result};
+/// How token-endpoint requests are retried: flyte-config's type, re-exported so that flyte-auth,
+/// the admin client and flyte-storage speak one retry vocabulary (and users need no direct
+/// flyte-config dependency to set it). See [`CredentialsBuilder::retry`] for flyte-auth's defaults.
+pub use flyte_config::RetryPolicy;
 pub use interaction::{Interaction, Terminal};
 #[cfg(feature = "keyring")]
 pub use keyring_cache::KeyringCache;
 pub use keyring_format::{keyring_user, KEYRING_SERVICE};
 pub use layer::{AuthLayer, AuthService};
-pub use oauth::RetryPolicy;
 pub use token::AccessToken;

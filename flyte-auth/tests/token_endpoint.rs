@@ -21,9 +21,9 @@ fn flow(server: &MockServer, audience: Option<&str>) -> Flow {
 }
 
 fn retry() -> RetryPolicy {
-    let mut r = RetryPolicy::attempts(3);
-    r.initial_backoff = Duration::from_millis(5);
-    r
+    RetryPolicy::new()
+        .max_retries(2)
+        .initial_backoff(Duration::from_millis(5))
 }
 
 #[tokio::test]
