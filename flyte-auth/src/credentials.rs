@@ -721,22 +721,25 @@ impl Credentials {
         let p = Pkce::new()?;
         let state = pkce::random_string(32)?;
         let nonce = pkce::random_string(32)?;
-        let enc = crate::oauth::form_encode;
         let sep = if m.authorization_endpoint.contains('?') {
             '&'
         } else {
             '?'
         };
-        let url = format!(
-            "{}{sep}response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&nonce={}&code_challenge={}&code_challenge_method=S256",
-            m.authorization_endpoint,
-            enc(&m.client_id),
-            enc(&m.redirect_uri),
-            enc(&m.scopes.join(" ")).replace('+', "%20"),
-            enc(&state),
-            enc(&nonce),
-            enc(&p.challenge),
-        );
+        let query: Vec<String> = [
+            ("response_type", "code"),
+            ("client_id", m.client_id.as_str()),
+            ("redirect_uri", m.redirect_uri.as_str()),
+            ("scope", &m.scopes.join(" ")),
+            ("state", &state),
+            ("nonce", &nonce),
+            ("code_challenge", &p.challenge),
+            ("code_challenge_method", "S256"),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", oauth::query_encode(v)))
+        .collect();
+        let url = format!("{}{sep}{}", m.authorization_endpoint, query.join("&"));
         self.inner.interaction.authorize(&url);
         let code = pkce::wait_for_code(listener, &redirect, &state, timeout).await?;
         self.inner

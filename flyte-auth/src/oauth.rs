@@ -118,17 +118,18 @@ pub(crate) struct Http {
     pub(crate) proxy_authorization: Option<Secret>,
 }
 
-/// Percent-encoding for `application/x-www-form-urlencoded` and client credentials.
+/// One value `application/x-www-form-urlencoded` (space as `+`), for form bodies and client
+/// credentials.
 pub(crate) fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// One query-string value for a URL a browser opens: form encoding with spaces as `%20`, which
+/// every server decodes as a space, where some would keep a `+` as it is (RFC 3986 gives `+`
+/// no meaning in a query).
+pub(crate) fn query_encode(s: &str) -> String {
+    // A `+` in the input is already `%2B`: every `+` left stands for a space.
+    form_encode(s).replace('+', "%20")
 }
 
 impl Http {
@@ -140,12 +141,9 @@ impl Http {
         form: &[(&str, &str)],
         client_auth: Option<(&str, &Secret)>,
     ) -> Result<std::result::Result<serde_json::Value, OAuthError>> {
-        let body: String = form
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter().filter(|(_, v)| !v.is_empty()))
+            .finish();
         let what = format!("POST {url}");
         with_retries(&self.retry, flow, &what, || {
             self.post_form_once(flow, url, &body, client_auth)
@@ -352,6 +350,13 @@ mod tests {
     #[test]
     fn form_encoding() {
         assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
-        assert_eq!(form_encode("plain-._~"), "plain-._~");
+        // `~` is escaped, as the WHATWG form encoding does; decoders read either form.
+        assert_eq!(form_encode("plain-._~*"), "plain-._%7E*");
+        let decoded: Vec<_> = form_urlencoded::parse(b"v=plain-._~*&w=plain-._%7E*").collect();
+        assert_eq!(decoded[0].1, decoded[1].1);
+        assert_eq!(
+            query_encode("openid offline a+b"),
+            "openid%20offline%20a%2Bb"
+        );
     }
 }
