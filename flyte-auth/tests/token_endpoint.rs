@@ -2,21 +2,20 @@
 
 use std::time::Duration;
 
-use flyte_auth::{Credentials, Flow, RetryPolicy};
+use flyte_auth::{ClientSecret, Credentials, ExternalCommand, Flow, RetryPolicy};
 use flyte_config::Secret;
 use wiremock::matchers::{body_string_contains, header, header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn flow(server: &MockServer, audience: Option<&str>) -> Flow {
-    Flow::ClientSecret {
-        client_id: "svc".into(),
-        secret: Secret::new("p@ss word"),
-        scopes: vec!["all".into(), "offline".into()],
-        audience: audience.map(str::to_owned),
-        use_audience_from_admin: false,
-        token_url: Some(format!("{}/token", server.uri())),
+fn flow(server: &MockServer, audience: Option<&str>) -> ClientSecret {
+    let flow = ClientSecret::new("svc", Secret::new("p@ss word"))
+        .scopes(["all", "offline"])
+        .token_url(format!("{}/token", server.uri()));
+    match audience {
+        Some(a) => flow.audience(a),
+        None => flow,
     }
 }
 
@@ -156,19 +155,10 @@ fn handles_are_cheap_shared_and_never_show_secrets() {
     fn shared<T: Clone + Send + Sync + 'static>() {}
     shared::<Credentials>();
     shared::<flyte_auth::AccessToken>();
-    let flow = Flow::ClientSecret {
-        client_id: "svc".into(),
-        secret: Secret::new("hunter2"),
-        scopes: vec![],
-        audience: None,
-        use_audience_from_admin: false,
-        token_url: None,
-    };
+    let flow = Flow::from(ClientSecret::new("svc", Secret::new("hunter2")));
     let shown = format!("{flow:?} {flow:#?}");
     assert!(!shown.contains("hunter2"), "{shown}");
-    let cmd = Flow::ExternalCommand {
-        command: vec!["get-token".into(), "--password=hunter2".into()],
-    };
+    let cmd = Flow::from(ExternalCommand::new(["get-token", "--password=hunter2"]));
     assert!(
         !format!("{cmd:?}").contains("hunter2"),
         "command arguments may hold secrets"
