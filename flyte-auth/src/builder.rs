@@ -2,7 +2,7 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use flyte_config::{AuthType, Config, RetryPolicy, Secret};
 use tokio::sync::OnceCell;
@@ -15,6 +15,7 @@ use crate::error::{Error, Kind, Result};
 use crate::flows::{self, ClientSecret, DeviceFlow, ExternalCommand, Flow, Pkce};
 use crate::interaction::{Interaction, Terminal};
 use crate::oauth::{self, Http};
+use crate::token::Clock;
 
 /// Builds [`Credentials`] from a config or by hand.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ pub struct CredentialsBuilder {
     refresh_window: Duration,
     header: Option<String>,
     retry: RetryPolicy,
+    clock: Clock,
     http_proxy: Option<String>,
     ca_cert_file: Option<String>,
     insecure_skip_verify: bool,
@@ -53,6 +55,7 @@ impl CredentialsBuilder {
             refresh_window,
             header: None,
             retry: oauth::default_retry(),
+            clock: Clock::system(),
             http_proxy: None,
             ca_cert_file: None,
             insecure_skip_verify: false,
@@ -194,6 +197,13 @@ impl CredentialsBuilder {
         self
     }
 
+    /// The wall clock token expiry is read against (default: [`SystemTime::now`]): tests pass
+    /// one they move, to check refresh before expiry without waiting for it.
+    pub fn clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Clock::new(now);
+        self
+    }
+
     /// Builds the handle. Nothing is contacted until a token is needed.
     ///
     /// # Errors
@@ -272,6 +282,7 @@ impl CredentialsBuilder {
                     client,
                     retry: self.retry,
                     proxy_authorization,
+                    clock: self.clock,
                 },
                 metadata: OnceCell::new(),
                 current: Mutex::new(None),

@@ -139,7 +139,7 @@ impl Credentials {
             .lock()
             .ok()?
             .clone()
-            .filter(|t| t.is_fresh(self.inner.refresh_window))
+            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.inner.http.clock.now()))
     }
 
     /// Forgets `token` after the server refused it, so the next call gets a new one. A token
@@ -183,7 +183,7 @@ impl Credentials {
         };
         if let Some(fresh) = cached
             .as_ref()
-            .filter(|t| t.is_fresh(self.inner.refresh_window))
+            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.inner.http.clock.now()))
         {
             return Ok(self.keep(fresh.clone(), key.as_ref(), false));
         }

@@ -9,7 +9,7 @@ use flyte_config::{RetryPolicy, Secret};
 
 use crate::discovery::snippet;
 use crate::error::{Error, Kind, Result};
-use crate::token::AccessToken;
+use crate::token::{AccessToken, Clock};
 
 /// flyte-auth's retry defaults: five attempts (`max_retries: 4`), 250 ms first backoff up to
 /// 8 s, 15 s an attempt, no overall bound (a device-flow login bounds itself).
@@ -116,6 +116,8 @@ pub(crate) struct Http {
     pub(crate) retry: RetryPolicy,
     /// `proxy-authorization` for OAuth calls, from `admin.proxyCommand`.
     pub(crate) proxy_authorization: Option<Secret>,
+    /// What token expiry is read against.
+    pub(crate) clock: Clock,
 }
 
 /// One value `application/x-www-form-urlencoded` (space as `+`), for form bodies and client
@@ -239,7 +241,7 @@ impl Http {
             .post_form(flow, url, form, client_auth)
             .await?
             .map_err(|e| e.into_error(flow, url))?;
-        AccessToken::from_response(&json).ok_or_else(|| {
+        AccessToken::from_response(&json, self.clock.now()).ok_or_else(|| {
             Error::new(
                 Kind::Protocol,
                 flow,

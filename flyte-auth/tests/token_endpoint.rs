@@ -1,6 +1,7 @@
 //! The token endpoint's behaviour on the wire, with wiremock playing the identity provider.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flyte_auth::{ClientSecret, Credentials, ExternalCommand, Flow, RetryPolicy};
 use flyte_config::Secret;
@@ -41,20 +42,58 @@ async fn sends_what_rfc_6749_asks() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let creds = Credentials::builder(flow(&server, Some("https://flyte")), "dns:///x")
         .memory_cache()
         .retry(retry())
+        .clock(move || now)
         .build()?;
     let t = creds.token().await?;
     assert_eq!(t.header_value(), "Bearer opaque-1");
-    let left = t
-        .expires_at()
-        .ok_or("no expiry")?
-        .duration_since(std::time::SystemTime::now())?;
-    assert!(
-        left > Duration::from_secs(3500),
+    assert_eq!(
+        t.expires_at(),
+        Some(now + Duration::from_secs(3600)),
         "expires_in is used for opaque tokens"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tokens_are_renewed_within_the_refresh_window_of_their_expiry() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "opaque", "expires_in": 3600
+        })))
+        .mount(&server)
+        .await;
+    let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let clock = Arc::new(Mutex::new(start));
+    let now = {
+        let clock = Arc::clone(&clock);
+        move || clock.lock().map_or(SystemTime::UNIX_EPOCH, |t| *t)
+    };
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .refresh_window(Duration::from_secs(60))
+        .clock(now)
+        .build()?;
+    let set = |secs: u64| -> Result<(), Box<dyn std::error::Error>> {
+        *clock.lock().map_err(|_| "poisoned")? = start + Duration::from_secs(secs);
+        Ok(())
+    };
+    creds.token().await?;
+    set(3539)?;
+    creds.token().await?;
+    assert_eq!(creds.acquisitions(), 1, "61 s left: still fresh");
+    set(3541)?;
+    creds.token().await?;
+    assert_eq!(
+        creds.acquisitions(),
+        2,
+        "59 s left: inside the window, renewed"
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(2));
     Ok(())
 }
 

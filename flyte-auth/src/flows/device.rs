@@ -102,9 +102,14 @@ impl DeviceFlow {
                     .await?;
                 match answer {
                     Ok(json) => {
-                        return AccessToken::from_response(&json).ok_or_else(|| {
-                            Error::new(Kind::Protocol, flow, "the token answer has no access_token")
-                        })
+                        return AccessToken::from_response(&json, creds.http().clock.now())
+                            .ok_or_else(|| {
+                                Error::new(
+                                    Kind::Protocol,
+                                    flow,
+                                    "the token answer has no access_token",
+                                )
+                            })
                     }
                     Err(e) if e.error == "authorization_pending" => {}
                     Err(e) if e.error == "slow_down" => interval += Duration::from_secs(5),
