@@ -203,3 +203,22 @@ fn handles_are_cheap_shared_and_never_show_secrets() {
         "command arguments may hold secrets"
     );
 }
+
+#[test]
+fn errors_keep_their_cause() -> TestResult {
+    let mut config = flyte_config::Config::from_yaml_str(
+        "admin:\n  endpoint: dns:///x:1\n  clientId: svc\n  caCertFilePath: /nonexistent/flyte-rs-test/ca.pem\n",
+    )?;
+    config.admin.client_secret = Secret::new("x");
+    let err = flyte_auth::CredentialsBuilder::from_config(&config)?
+        .memory_cache()
+        .build()
+        .expect_err("no CA bundle");
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("ca.pem"), "{err}");
+    let cause = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .ok_or("the io::Error is the source")?;
+    assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
+    Ok(())
+}
