@@ -235,6 +235,8 @@ async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
     for part in [
         "code_challenge_method=S256",
         "client_id=flytectl",
+        "scope=all%20offline",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A",
         "state=",
         "nonce=",
         "code_challenge=",
@@ -322,7 +324,11 @@ async fn pkce_with_a_busy_port_or_no_login_is_a_clear_error() -> TestResult {
     let start = tokio::time::Instant::now();
     let err = creds.token().await.expect_err("nobody logs in");
     assert!(err.is_timeout(), "{err}");
-    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited <= Duration::from_millis(301),
+        "the login timeout, on paused time: {waited:?}"
+    );
     Ok(())
 }
 
