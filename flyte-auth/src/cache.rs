@@ -13,6 +13,7 @@ use crate::token::AccessToken;
 
 /// Which login a cached token belongs to: never reused for another endpoint or client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct CacheKey {
     /// The FlyteAdmin endpoint as configured.
     pub endpoint: String,

@@ -54,7 +54,8 @@ async fn over_grpc(channel: Channel) -> Result<Option<AuthMetadata>> {
                 Kind::Protocol,
                 FLOW,
                 format!("GetOAuth2Metadata failed: {} {}", s.code(), s.message()),
-            ))
+            )
+            .with_source(s))
         }
     };
     let client_config = match client
@@ -68,7 +69,8 @@ async fn over_grpc(channel: Channel) -> Result<Option<AuthMetadata>> {
                 Kind::Protocol,
                 FLOW,
                 format!("GetPublicClientConfig failed: {} {}", s.code(), s.message()),
-            ))
+            )
+            .with_source(s))
         }
     };
     Ok(Some(AuthMetadata {
@@ -96,7 +98,7 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Option<serde_json
     let text = resp
         .text()
         .await
-        .map_err(|e| Error::new(Kind::Transient, FLOW, format!("GET {url}: {e}")))?;
+        .map_err(|e| Error::new(Kind::Transient, FLOW, format!("GET {url}: {e}")).with_source(e))?;
     if !status.is_success() {
         let kind = if status.is_server_error() {
             Kind::Transient
@@ -109,9 +111,9 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Option<serde_json
             format!("GET {url}: HTTP {status}: {}", snippet(&text)),
         ));
     }
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| Error::new(Kind::Protocol, FLOW, format!("GET {url}: not JSON: {e}")))
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        Error::new(Kind::Protocol, FLOW, format!("GET {url}: not JSON: {e}")).with_source(e)
+    })
 }
 
 pub(crate) fn snippet(text: &str) -> String {

@@ -9,12 +9,13 @@ use crate::token::AccessToken;
 /// Keyring failures (no Secret Service on a headless machine) are warnings, never errors: pair it
 /// with a [`crate::FileCache`] fallback where that matters.
 #[derive(Debug, Default, Clone, Copy)]
+#[non_exhaustive]
 pub struct KeyringCache;
 
 impl KeyringCache {
     /// The keyring cache.
     pub fn new() -> Self {
-        KeyringCache
+        KeyringCache {}
     }
 
     fn entry(key: &CacheKey) -> Option<keyring::Entry> {

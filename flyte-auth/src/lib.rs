@@ -8,7 +8,8 @@
 //!
 //! # Main types
 //! - [`Credentials`] and [`CredentialsBuilder`]: the handle, from flytectl's config
-//!   ([`Credentials::from_config`]) or built by hand with a [`Flow`].
+//!   ([`Credentials::from_config`]) or built by hand with a [`Flow`]: [`ClientSecret`],
+//!   [`Pkce`], [`DeviceFlow`] or [`ExternalCommand`].
 //! - [`AccessToken`]: a token, its expiry (`exp` or `expires_in`) and refresh token; never printed.
 //! - [`AuthMetadata`]: what FlyteAdmin advertises (discovered over gRPC, then HTTP).
 //! - [`TokenCache`], [`FileCache`] (default, `~/.flyte/tokens`, files 0600), [`MemoryCache`].
@@ -34,6 +35,7 @@
 //! - `keyring`: `KeyringCache`, tokens in the OS keyring under flytectl's names
 //!   ([`KEYRING_SERVICE`], [`keyring_user`]), so flytectl and flyte-rs share logins.
 
+mod builder;
 mod cache;
 mod credentials;
 mod discovery;
@@ -42,21 +44,26 @@ mod interaction;
 #[cfg(feature = "keyring")]
 mod keyring_cache;
 // Without the keyring feature only the names are public; the format is still tested.
+mod flows;
 #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
 mod keyring_format;
 mod layer;
 mod oauth;
-mod pkce;
 mod token;
 
+pub use builder::CredentialsBuilder;
 pub use cache::{CacheKey, FileCache, MemoryCache, TokenCache};
-pub use credentials::{Credentials, CredentialsBuilder, Flow, DEFAULT_HEADER};
+pub use credentials::{Credentials, DEFAULT_HEADER};
 pub use discovery::AuthMetadata;
 pub use error::{Error, Kind, Result};
+pub use flows::{ClientSecret, DeviceFlow, ExternalCommand, Flow, Pkce};
+/// How token-endpoint requests are retried: flyte-config's type, re-exported so that flyte-auth,
+/// the admin client and flyte-storage speak one retry vocabulary (and users need no direct
+/// flyte-config dependency to set it). See [`CredentialsBuilder::retry`] for flyte-auth's defaults.
+pub use flyte_config::RetryPolicy;
 pub use interaction::{Interaction, Terminal};
 #[cfg(feature = "keyring")]
 pub use keyring_cache::KeyringCache;
 pub use keyring_format::{keyring_user, KEYRING_SERVICE};
 pub use layer::{AuthLayer, AuthService};
-pub use oauth::RetryPolicy;
 pub use token::AccessToken;

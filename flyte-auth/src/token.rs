@@ -1,6 +1,7 @@
 //! Access tokens: the secret, its type, when it expires, and the refresh token.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -50,22 +51,25 @@ impl AccessToken {
 
     /// Valid for at least `window` more. A token without known expiry counts as valid.
     pub fn is_fresh(&self, window: Duration) -> bool {
+        self.is_fresh_at(window, SystemTime::now())
+    }
+
+    /// Valid for at least `window` after `now`.
+    pub(crate) fn is_fresh_at(&self, window: Duration, now: SystemTime) -> bool {
         match self.expires_at {
             None => true,
-            Some(at) => at
-                .duration_since(SystemTime::now())
-                .is_ok_and(|left| left > window),
+            Some(at) => at.duration_since(now).is_ok_and(|left| left > window),
         }
     }
 
-    /// Builds a token from a token endpoint's JSON answer.
-    pub(crate) fn from_response(json: &serde_json::Value) -> Option<Self> {
+    /// Builds a token from a token endpoint's JSON answer received at `now`.
+    pub(crate) fn from_response(json: &serde_json::Value, now: SystemTime) -> Option<Self> {
         let value = json["access_token"].as_str()?.to_owned();
         let expires_at = jwt_expiry(&value).or_else(|| {
             json["expires_in"]
                 .as_u64()
                 .or_else(|| json["expires_in"].as_str().and_then(|s| s.parse().ok()))
-                .map(|secs| SystemTime::now() + Duration::from_secs(secs))
+                .map(|secs| now + Duration::from_secs(secs))
         });
         let token_type = json["token_type"]
             .as_str()
@@ -77,6 +81,34 @@ impl AccessToken {
             expires_at,
             refresh_token: json["refresh_token"].as_str().map(Secret::new),
         })
+    }
+}
+
+/// The wall clock token expiry is read against: `SystemTime::now`, or what
+/// [`crate::CredentialsBuilder::clock`] was given.
+#[derive(Clone)]
+pub(crate) struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// The system's clock.
+    pub(crate) fn system() -> Self {
+        Clock(Arc::new(SystemTime::now))
+    }
+
+    /// A clock that reads `now`.
+    pub(crate) fn new(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(now))
+    }
+
+    /// The time now.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
     }
 }
 
@@ -132,8 +164,10 @@ mod tests {
 
     #[test]
     fn expiry_from_jwt_or_expires_in() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
         let t = AccessToken::from_response(
             &serde_json::json!({"access_token": jwt(2_000_000_000), "expires_in": 5}),
+            now,
         )
         .expect("token");
         assert_eq!(
@@ -141,10 +175,14 @@ mod tests {
             UNIX_EPOCH.checked_add(Duration::from_secs(2_000_000_000)),
             "exp wins"
         );
-        let opaque = AccessToken::from_response(&serde_json::json!({"access_token": "opaque", "expires_in": 3600, "token_type": "bearer"}))
+        let opaque = AccessToken::from_response(&serde_json::json!({"access_token": "opaque", "expires_in": 3600, "token_type": "bearer"}), now)
             .expect("token");
-        assert!(opaque.is_fresh(Duration::from_secs(3000)));
-        assert!(!opaque.is_fresh(Duration::from_secs(4000)));
+        assert_eq!(opaque.expires_at, Some(now + Duration::from_secs(3600)));
+        assert!(opaque.is_fresh_at(Duration::from_secs(3000), now));
+        assert!(!opaque.is_fresh_at(Duration::from_secs(4000), now));
+        let later = now + Duration::from_secs(3000);
+        assert!(opaque.is_fresh_at(Duration::from_secs(500), later));
+        assert!(!opaque.is_fresh_at(Duration::from_secs(700), later));
         assert_eq!(opaque.header_value(), "Bearer opaque");
         let no_expiry = AccessToken::new("opaque", None);
         assert!(no_expiry.is_fresh(Duration::from_secs(1_000_000)));
@@ -154,6 +192,7 @@ mod tests {
     fn debug_hides_the_token_and_refresh_token() {
         let t = AccessToken::from_response(
             &serde_json::json!({"access_token": "tok-123", "refresh_token": "ref-456"}),
+            SystemTime::now(),
         )
         .expect("token");
         let shown = format!("{t:?} {t:#?}");

@@ -3,7 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flyte_auth::{Credentials, Flow, Interaction, MemoryCache, RetryPolicy};
+use flyte_auth::{
+    ClientSecret, Credentials, DeviceFlow, ExternalCommand, Interaction, MemoryCache, Pkce,
+    RetryPolicy,
+};
 use flyte_config::Secret;
 use flyte_testkit::flyteidl::flyteidl::admin::ProjectListRequest;
 use flyte_testkit::flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
@@ -11,15 +14,8 @@ use flyte_testkit::{AuthSettings, DeviceDecision, TestAdmin};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn client_secret(id: &str, secret: &str) -> Flow {
-    Flow::ClientSecret {
-        client_id: id.into(),
-        secret: Secret::new(secret),
-        scopes: vec![],
-        audience: None,
-        use_audience_from_admin: false,
-        token_url: None,
-    }
+fn client_secret(id: &str, secret: &str) -> ClientSecret {
+    ClientSecret::new(id, Secret::new(secret))
 }
 
 async fn authed_admin(settings: AuthSettings) -> Result<TestAdmin, Box<dyn std::error::Error>> {
@@ -195,32 +191,38 @@ impl Interaction for Browser {
     fn device_code(&self, _: &str, _: &str, _: Option<&str>) {}
 }
 
-fn free_port() -> Result<u16, Box<dyn std::error::Error>> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+/// A callback listener bound ahead of time, and the redirect URI that leads to it.
+fn callback_listener() -> Result<(std::net::TcpListener, String), Box<dyn std::error::Error>> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let uri = format!("http://{}/callback", listener.local_addr()?);
+    Ok((listener, uri))
 }
 
 #[tokio::test]
 async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
-    let port = free_port()?;
+    let (listener, redirect_uri) = callback_listener()?;
     let admin = authed_admin(
         AuthSettings::default()
-            .redirect_uri(format!("http://127.0.0.1:{port}/callback"))
-            .token_lifetime(Duration::from_secs(60)),
+            .redirect_uri(redirect_uri)
+            .token_lifetime(Duration::from_secs(3600)),
     )
     .await?;
+    // The handle reads expiry against this clock, moved forward below instead of waiting.
+    let start = std::time::SystemTime::now();
+    let clock = Arc::new(Mutex::new(start));
     let browser = Arc::new(Browser::default());
     let creds = Credentials::builder(
-        Flow::Pkce {
-            timeout: Duration::from_secs(30),
-        },
+        Pkce::new(Duration::from_secs(30)).listener(listener),
         admin.endpoint(),
     )
     .http_base(admin.http_endpoint())
     .interaction(browser.clone())
     .memory_cache()
     .refresh_window(Duration::from_secs(120))
+    .clock({
+        let clock = Arc::clone(&clock);
+        move || clock.lock().map_or(start, |t| *t)
+    })
     .build()?;
     assert_eq!(list_projects(&admin, &creds).await?, 1);
     let url = browser
@@ -233,6 +235,8 @@ async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
     for part in [
         "code_challenge_method=S256",
         "client_id=flytectl",
+        "scope=all%20offline",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A",
         "state=",
         "nonce=",
         "code_challenge=",
@@ -241,11 +245,14 @@ async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
     }
     let first = creds.token().await?;
     assert!(first.has_refresh_token());
-    // The 60s token is inside the 120s window, so the next call refreshes instead of logging in.
+    assert_eq!(admin.token_requests("refresh_token"), 0, "still fresh");
+    // 100 s before expiry the token is inside the 120 s window, so the next call refreshes
+    // instead of logging in.
+    *clock.lock().map_err(|_| "poisoned")? = start + Duration::from_secs(3500);
     let second = creds.token().await?;
     assert_ne!(first.secret(), second.secret());
     assert_eq!(admin.token_requests("authorization_code"), 1);
-    assert!(admin.token_requests("refresh_token") >= 1);
+    assert_eq!(admin.token_requests("refresh_token"), 1);
     assert_eq!(
         browser.urls.lock().map_err(|_| "poisoned")?.len(),
         1,
@@ -263,19 +270,14 @@ async fn pkce_refuses_error_callbacks_and_forged_state() -> TestResult {
         ),
         ("code=abc&state=forged", "state does not match"),
     ] {
-        let port = free_port()?;
-        let admin = authed_admin(
-            AuthSettings::default().redirect_uri(format!("http://127.0.0.1:{port}/callback")),
-        )
-        .await?;
+        let (listener, redirect_uri) = callback_listener()?;
+        let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
         let browser = Arc::new(Browser {
             tamper: Some(tamper.to_owned()),
             ..Browser::default()
         });
         let creds = Credentials::builder(
-            Flow::Pkce {
-                timeout: Duration::from_secs(30),
-            },
+            Pkce::new(Duration::from_secs(30)).listener(listener),
             admin.endpoint(),
         )
         .http_base(admin.http_endpoint())
@@ -289,7 +291,7 @@ async fn pkce_refuses_error_callbacks_and_forged_state() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pkce_with_a_busy_port_or_no_login_is_a_clear_error() -> TestResult {
     let busy = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = busy.local_addr()?.port();
@@ -303,25 +305,30 @@ async fn pkce_with_a_busy_port_or_no_login_is_a_clear_error() -> TestResult {
         fn authorize(&self, _: &str) {}
         fn device_code(&self, _: &str, _: &str, _: Option<&str>) {}
     }
-    let creds = Credentials::builder(
-        Flow::Pkce {
-            timeout: Duration::from_millis(300),
-        },
-        admin.endpoint(),
-    )
-    .http_base(admin.http_endpoint())
-    .interaction(Arc::new(Nobody))
-    .memory_cache()
-    .build()?;
+    let login = |pkce: Pkce| {
+        Credentials::builder(pkce, admin.endpoint())
+            .http_base(admin.http_endpoint())
+            .interaction(Arc::new(Nobody))
+            .memory_cache()
+            .build()
+    };
+    let creds = login(Pkce::new(Duration::from_millis(300)))?;
     let err = creds.token().await.expect_err("busy");
     assert!(err.is_config(), "{err}");
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
         "{err}"
     );
-    drop(busy);
+    // Handed the listener that holds the port, the login waits on it, and gives up in time.
+    let creds = login(Pkce::new(Duration::from_millis(300)).listener(busy))?;
+    let start = tokio::time::Instant::now();
     let err = creds.token().await.expect_err("nobody logs in");
     assert!(err.is_timeout(), "{err}");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited <= Duration::from_millis(301),
+        "the login timeout, on paused time: {waited:?}"
+    );
     Ok(())
 }
 
@@ -349,10 +356,7 @@ async fn device_login(
     let admin = Arc::new(authed_admin(settings).await?);
     let codes = Arc::new(Mutex::new(Vec::new()));
     let creds = Credentials::builder(
-        Flow::DeviceFlow {
-            timeout,
-            poll_interval: Duration::from_millis(10),
-        },
+        DeviceFlow::new(timeout).poll_interval(Duration::from_millis(10)),
         admin.endpoint(),
     )
     .http_base(admin.http_endpoint())
@@ -396,7 +400,7 @@ async fn device_flow_outcomes() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn device_flow_honours_slow_down_and_the_timeout() -> TestResult {
     // slow_down adds five seconds to the interval, then the login goes on.
     let (_, slowed) = device_login(DeviceDecision::SlowDown, Duration::from_millis(2500)).await?;
@@ -409,9 +413,7 @@ async fn device_flow_honours_slow_down_and_the_timeout() -> TestResult {
 async fn external_command_tokens_and_failures() -> TestResult {
     let admin = TestAdmin::start().await?;
     let creds = Credentials::builder(
-        Flow::ExternalCommand {
-            command: vec!["sh".into(), "-c".into(), "echo '  tok-from-cmd  '".into()],
-        },
+        ExternalCommand::new(["sh", "-c", "echo '  tok-from-cmd  '"]),
         admin.endpoint(),
     )
     .build()?;
@@ -423,13 +425,7 @@ async fn external_command_tokens_and_failures() -> TestResult {
         "auth off: the default header"
     );
     let failing = Credentials::builder(
-        Flow::ExternalCommand {
-            command: vec![
-                "sh".into(),
-                "-c".into(),
-                "echo 'no session' >&2; exit 3".into(),
-            ],
-        },
+        ExternalCommand::new(["sh", "-c", "echo 'no session' >&2; exit 3"]),
         admin.endpoint(),
     )
     .build()?;

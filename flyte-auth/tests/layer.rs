@@ -1,6 +1,6 @@
 //! The tower layer on a tonic channel: tokens attached, one retry after UNAUTHENTICATED.
 
-use flyte_auth::{AuthLayer, Credentials, Flow};
+use flyte_auth::{AuthLayer, ClientSecret, Credentials};
 use flyte_config::Secret;
 use flyte_testkit::flyteidl::flyteidl::admin::ProjectListRequest;
 use flyte_testkit::flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
@@ -19,14 +19,7 @@ async fn setup(
     let admin = builder.start().await?;
     let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
     let creds = Credentials::builder(
-        Flow::ClientSecret {
-            client_id: "robot".into(),
-            secret: Secret::new("s3cret"),
-            scopes: vec![],
-            audience: None,
-            use_audience_from_admin: false,
-            token_url: None,
-        },
+        ClientSecret::new("robot", Secret::new("s3cret")),
         admin.endpoint(),
     )
     .grpc_channel(channel.clone())

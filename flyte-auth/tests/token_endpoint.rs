@@ -1,29 +1,29 @@
 //! The token endpoint's behaviour on the wire, with wiremock playing the identity provider.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use flyte_auth::{Credentials, Flow, RetryPolicy};
+use flyte_auth::{ClientSecret, Credentials, ExternalCommand, Flow, RetryPolicy};
 use flyte_config::Secret;
 use wiremock::matchers::{body_string_contains, header, header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn flow(server: &MockServer, audience: Option<&str>) -> Flow {
-    Flow::ClientSecret {
-        client_id: "svc".into(),
-        secret: Secret::new("p@ss word"),
-        scopes: vec!["all".into(), "offline".into()],
-        audience: audience.map(str::to_owned),
-        use_audience_from_admin: false,
-        token_url: Some(format!("{}/token", server.uri())),
+fn flow(server: &MockServer, audience: Option<&str>) -> ClientSecret {
+    let flow = ClientSecret::new("svc", Secret::new("p@ss word"))
+        .scopes(["all", "offline"])
+        .token_url(format!("{}/token", server.uri()));
+    match audience {
+        Some(a) => flow.audience(a),
+        None => flow,
     }
 }
 
 fn retry() -> RetryPolicy {
-    let mut r = RetryPolicy::attempts(3);
-    r.initial_backoff = Duration::from_millis(5);
-    r
+    RetryPolicy::new()
+        .max_retries(2)
+        .initial_backoff(Duration::from_millis(5))
 }
 
 #[tokio::test]
@@ -42,20 +42,58 @@ async fn sends_what_rfc_6749_asks() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let creds = Credentials::builder(flow(&server, Some("https://flyte")), "dns:///x")
         .memory_cache()
         .retry(retry())
+        .clock(move || now)
         .build()?;
     let t = creds.token().await?;
     assert_eq!(t.header_value(), "Bearer opaque-1");
-    let left = t
-        .expires_at()
-        .ok_or("no expiry")?
-        .duration_since(std::time::SystemTime::now())?;
-    assert!(
-        left > Duration::from_secs(3500),
+    assert_eq!(
+        t.expires_at(),
+        Some(now + Duration::from_secs(3600)),
         "expires_in is used for opaque tokens"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tokens_are_renewed_within_the_refresh_window_of_their_expiry() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "opaque", "expires_in": 3600
+        })))
+        .mount(&server)
+        .await;
+    let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let clock = Arc::new(Mutex::new(start));
+    let now = {
+        let clock = Arc::clone(&clock);
+        move || clock.lock().map_or(SystemTime::UNIX_EPOCH, |t| *t)
+    };
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .refresh_window(Duration::from_secs(60))
+        .clock(now)
+        .build()?;
+    let set = |secs: u64| -> Result<(), Box<dyn std::error::Error>> {
+        *clock.lock().map_err(|_| "poisoned")? = start + Duration::from_secs(secs);
+        Ok(())
+    };
+    creds.token().await?;
+    set(3539)?;
+    creds.token().await?;
+    assert_eq!(creds.acquisitions(), 1, "61 s left: still fresh");
+    set(3541)?;
+    creds.token().await?;
+    assert_eq!(
+        creds.acquisitions(),
+        2,
+        "59 s left: inside the window, renewed"
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(2));
     Ok(())
 }
 
@@ -156,21 +194,31 @@ fn handles_are_cheap_shared_and_never_show_secrets() {
     fn shared<T: Clone + Send + Sync + 'static>() {}
     shared::<Credentials>();
     shared::<flyte_auth::AccessToken>();
-    let flow = Flow::ClientSecret {
-        client_id: "svc".into(),
-        secret: Secret::new("hunter2"),
-        scopes: vec![],
-        audience: None,
-        use_audience_from_admin: false,
-        token_url: None,
-    };
+    let flow = Flow::from(ClientSecret::new("svc", Secret::new("hunter2")));
     let shown = format!("{flow:?} {flow:#?}");
     assert!(!shown.contains("hunter2"), "{shown}");
-    let cmd = Flow::ExternalCommand {
-        command: vec!["get-token".into(), "--password=hunter2".into()],
-    };
+    let cmd = Flow::from(ExternalCommand::new(["get-token", "--password=hunter2"]));
     assert!(
         !format!("{cmd:?}").contains("hunter2"),
         "command arguments may hold secrets"
     );
+}
+
+#[test]
+fn errors_keep_their_cause() -> TestResult {
+    let mut config = flyte_config::Config::from_yaml_str(
+        "admin:\n  endpoint: dns:///x:1\n  clientId: svc\n  caCertFilePath: /nonexistent/flyte-rs-test/ca.pem\n",
+    )?;
+    config.admin.client_secret = Secret::new("x");
+    let err = flyte_auth::CredentialsBuilder::from_config(&config)?
+        .memory_cache()
+        .build()
+        .expect_err("no CA bundle");
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("ca.pem"), "{err}");
+    let cause = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .ok_or("the io::Error is the source")?;
+    assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
+    Ok(())
 }

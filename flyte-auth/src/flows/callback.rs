@@ -1,68 +1,13 @@
-//! PKCE (RFC 7636) with a local callback server on the redirect URI's host, port and path.
+//! The PKCE login's local callback server on the redirect URI's host, port and path.
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::error::{Error, Kind, Result};
 
 const FLOW: &str = "PKCE";
-
-/// Random text from the RFC 7636 unreserved alphabet, from the operating system's generator.
-pub(crate) fn random_string(len: usize) -> Result<String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    let mut bytes = vec![0u8; len];
-    getrandom(&mut bytes)?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect())
-}
-
-/// Fills `buf` from `/dev/urandom` (or, where there is none, a hash of time and address).
-fn getrandom(buf: &mut [u8]) -> Result<()> {
-    use std::io::Read as _;
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        if f.read_exact(buf).is_ok() {
-            return Ok(());
-        }
-    }
-    // Platforms without /dev/urandom: SHA-256 over the time, a counter and a stack address.
-    let mut seed = Sha256::new();
-    for (i, chunk) in buf.chunks_mut(32).enumerate() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        seed.update(now.to_le_bytes());
-        seed.update(i.to_le_bytes());
-        seed.update((chunk.as_ptr() as usize).to_le_bytes());
-        let digest = seed.clone().finalize();
-        chunk.copy_from_slice(&digest[..chunk.len()]);
-    }
-    Ok(())
-}
-
-/// The verifier and its S256 challenge.
-pub(crate) struct Pkce {
-    pub(crate) verifier: String,
-    pub(crate) challenge: String,
-}
-
-impl Pkce {
-    pub(crate) fn new() -> Result<Self> {
-        let verifier = random_string(64)?;
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(verifier.as_bytes()));
-        Ok(Pkce {
-            verifier,
-            challenge,
-        })
-    }
-}
 
 /// Where the callback listens, from the redirect URI.
 #[derive(Debug, Clone)]
@@ -107,6 +52,7 @@ pub(crate) async fn bind(redirect: &Redirect) -> Result<TcpListener> {
             FLOW,
             format!("cannot resolve the redirect host {addr}: {e}"),
         )
+        .with_source(e)
     })?;
     for a in addrs {
         match TcpListener::bind(a).await {
@@ -124,36 +70,27 @@ pub(crate) async fn bind(redirect: &Redirect) -> Result<TcpListener> {
     .with_source(e))
 }
 
-fn query_value(query: &str, key: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| percent_decode(v))
+/// The listener handed over with [`crate::Pkce::listener`], for this login: a duplicate of it,
+/// so the next login can accept on it again.
+pub(crate) fn from_std(listener: &std::net::TcpListener) -> Result<TcpListener> {
+    let unusable = |e: std::io::Error| {
+        Error::new(
+            Kind::Config,
+            FLOW,
+            format!("cannot listen for the login callback on the listener given: {e}"),
+        )
+        .with_source(e)
+    };
+    let own = listener.try_clone().map_err(unusable)?;
+    own.set_nonblocking(true).map_err(unusable)?;
+    TcpListener::from_std(own).map_err(unusable)
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                Some(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// The decoded value of `key` in a callback's query string.
+fn query_value(query: &str, key: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 async fn respond(stream: &mut tokio::net::TcpStream, status: &str, body: &str) {
@@ -268,17 +205,6 @@ pub(crate) async fn wait_for_code(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn challenge_is_s256_of_the_verifier() -> Result<()> {
-        let p = Pkce::new()?;
-        assert_eq!(p.verifier.len(), 64);
-        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(p.verifier.as_bytes()));
-        assert_eq!(p.challenge, expected);
-        assert_ne!(Pkce::new()?.verifier, p.verifier);
-        Ok(())
-    }
 
     #[test]
     fn redirect_uris() -> Result<()> {
