@@ -57,6 +57,7 @@ impl Provider {
     }
 
     fn build(&self, uri: &FlyteUri, options: &CloudOptions) -> Result<Arc<dyn ObjectStore>> {
+        install_crypto_provider();
         match *self {
             #[cfg(feature = "aws")]
             Provider::S3(ref s) => s.build(uri.bucket(), options),
@@ -134,6 +135,19 @@ impl CloudStores {
         let store = self.provider.build(parsed, &self.options)?;
         buckets.insert(cache_key, Arc::clone(&store));
         Ok(store)
+    }
+}
+
+/// Makes ring the process's rustls crypto provider unless one is installed already.
+///
+/// object_store's HTTP client is reqwest with rustls but without rustls's built-in provider
+/// (aws-lc-rs, C code built with cmake, beside the ring the rest of the workspace uses), so it
+/// takes the process's default provider and would panic without one. An application that
+/// installs its own (before its first cloud request) keeps it.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An error means another thread installed one in between, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
