@@ -112,14 +112,14 @@ impl CloudStores {
                 .iter()
                 .map(|s| format!("{}://", s.as_str()))
                 .collect();
-            return Err(Error::InvalidUri {
-                uri: uri.to_owned(),
-                reason: format!(
+            return Err(Error::invalid_uri(
+                uri,
+                format!(
                     "a {}:// URI, but the configured store takes {}",
                     parsed.scheme().as_str(),
                     expected.join(" or ")
                 ),
-            });
+            ));
         }
         let cache_key = match parsed.account() {
             Some(account) => format!("{}@{account}", parsed.bucket()),
@@ -158,5 +158,5 @@ pub(crate) fn truthy(v: &str) -> bool {
 
 /// The error for a client the builder refused.
 pub(crate) fn build_error(what: &str, e: object_store::Error) -> Error {
-    Error::Config(format!("{what}: {e}"))
+    Error::config(format!("{what}: {e}")).with_source(e)
 }
