@@ -204,4 +204,27 @@ mod tests {
         let unbounded = o.retry(RetryPolicy::none().max_retries(2)).retry_config();
         assert_eq!(unbounded.retry_timeout, Duration::MAX);
     }
+
+    #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+    #[test]
+    fn the_per_attempt_timeout_bounds_each_request_and_zero_none() -> crate::Result<()> {
+        use object_store::ClientConfigKey::{ConnectTimeout, ReadTimeout, Timeout};
+        let defaults = CloudOptions::default().client_options(false)?;
+        assert_eq!(defaults.get_config_value(&Timeout), None);
+        assert_eq!(
+            defaults.get_config_value(&ConnectTimeout).as_deref(),
+            Some("5s")
+        );
+        assert_eq!(
+            defaults.get_config_value(&ReadTimeout).as_deref(),
+            Some("30s")
+        );
+        let bounded = CloudOptions::new()
+            .retry(CloudOptions::default_retry().per_attempt_timeout(Duration::from_secs(7)))
+            .read_timeout(None)
+            .client_options(false)?;
+        assert_eq!(bounded.get_config_value(&Timeout).as_deref(), Some("7s"));
+        assert_eq!(bounded.get_config_value(&ReadTimeout), None);
+        Ok(())
+    }
 }

@@ -163,6 +163,7 @@ impl FlyteStorage {
     /// The configured bucket (`storage.container`) and whether other buckets may be used
     /// (`storage.enable-multicontainer`). With a container and without multicontainer, a URI in
     /// another bucket is an [`Error::InvalidUri`].
+    #[must_use]
     pub fn container(self, container: &str, multicontainer: bool) -> FlyteStorage {
         self.tune(|i| {
             i.container = container.to_owned();
@@ -172,6 +173,7 @@ impl FlyteStorage {
 
     /// Multipart settings for [`FlyteStorage::put_file`]: uploads above `threshold` bytes go in
     /// parts of `part_size`, `concurrency` at a time.
+    #[must_use]
     pub fn multipart(self, threshold: u64, part_size: usize, concurrency: usize) -> FlyteStorage {
         self.tune(|i| {
             i.multipart_threshold = threshold;
@@ -197,6 +199,7 @@ impl FlyteStorage {
 
     /// Retries and timeouts of the cloud stores (see [`CloudOptions`] for the defaults and why);
     /// memory and local stores ignore them.
+    #[must_use]
     pub fn cloud_options(self, options: CloudOptions) -> FlyteStorage {
         self.tune(|i| {
             #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
