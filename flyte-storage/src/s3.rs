@@ -54,7 +54,10 @@ impl S3Settings {
             let keys = match c.auth_type {
                 StorageAuthType::AccessKey => {
                     if c.access_key.is_empty() || c.secret_key.is_empty() {
-                        return Err(Error::config("storage.connection.auth-type is accesskey but access-key or secret-key is empty"));
+                        return Err(Error::config(
+                            "storage.connection.auth-type is accesskey but access-key or \
+                             secret-key is empty",
+                        ));
                     }
                     Some((c.access_key.clone(), c.secret_key.clone()))
                 }
