@@ -12,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use flyte_auth::{AuthLayer, AuthService, Credentials};
 use flyte_config::{Config, Endpoint};
-use flyte_storage::FlyteStorage;
+use flyte_storage::{FlyteStorage, SignedUrls};
 use flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
 use flyteidl::flyteidl::service::agent_metadata_service_client::AgentMetadataServiceClient;
 use flyteidl::flyteidl::service::data_proxy_service_client::DataProxyServiceClient;
@@ -315,10 +315,6 @@ impl AdminClientBuilder {
         let mut spread = vec![transport.clone()];
         spread.extend((1..self.connections).map(|_| wear(connect())));
         let size = self.max_message_size;
-        let signed = match &self.storage {
-            StorageSource::Given(s) => s.clone(),
-            _ => FlyteStorage::memory(),
-        };
         Ok(AdminClient {
             inner: Arc::new(Inner {
                 spread,
@@ -339,7 +335,7 @@ impl AdminClientBuilder {
                 auth_problem: self.auth_problem,
                 storage_source: self.storage,
                 storage: std::sync::OnceLock::new(),
-                signed,
+                signed: SignedUrls::new(),
             }),
         })
     }
@@ -382,8 +378,8 @@ pub(crate) struct Inner {
     pub(crate) storage_source: StorageSource,
     /// ... and the store, or why there is none, once first needed.
     pub(crate) storage: std::sync::OnceLock<std::result::Result<FlyteStorage, String>>,
-    /// Downloads the signed URLs FlyteAdmin hands out.
-    pub(crate) signed: FlyteStorage,
+    /// Transfers through the signed URLs FlyteAdmin hands out.
+    pub(crate) signed: SignedUrls,
 }
 
 /// The FlyteAdmin client. Cheap to clone (`Arc` inside), `Send + Sync`; clones share the

@@ -48,9 +48,8 @@ impl AzureSettings {
             .filter(|a| !a.is_empty());
         let key = non_empty("key").map(Secret::new);
         if key.is_some() && account.is_none() {
-            return Err(Error::Config(
-                "storage.stow.config has a key but no account; stow kind azure needs `account`"
-                    .to_owned(),
+            return Err(Error::config(
+                "storage.stow.config has a key but no account; stow kind azure needs `account`",
             ));
         }
         Ok(AzureSettings {
@@ -72,17 +71,16 @@ impl AzureSettings {
     ) -> Result<Arc<dyn ObjectStore>> {
         let account = match (uri.account(), self.account.as_deref()) {
             (Some(theirs), Some(ours)) if theirs != ours && self.key.is_some() => {
-                return Err(Error::InvalidUri {
-                    uri: uri.to_string(),
-                    reason: format!(
+                return Err(Error::invalid_uri(
+                    uri.to_string(),
+                    format!(
                         "storage account {theirs:?}, but the configured key is for account {ours:?}"
                     ),
-                })
+                ))
             }
             (Some(account), _) | (None, Some(account)) => account.to_owned(),
-            (None, None) => return Err(Error::Config(
-                "stow kind azure needs storage.stow.config.account (or AZURE_STORAGE_ACCOUNT_NAME)"
-                    .to_owned(),
+            (None, None) => return Err(Error::config(
+                "stow kind azure needs storage.stow.config.account (or AZURE_STORAGE_ACCOUNT_NAME)",
             )),
         };
         let mut b = match &self.key {
@@ -106,7 +104,7 @@ impl AzureSettings {
         let allow_http = endpoint.starts_with("http://");
         b = b
             .with_endpoint(endpoint)
-            .with_client_options(options.client_options(allow_http));
+            .with_client_options(options.client_options(allow_http)?);
         let store = b.build().map_err(|e| {
             build_error(
                 &format!("Azure container {:?} of account {account:?}", uri.bucket()),

@@ -57,6 +57,7 @@ impl Provider {
     }
 
     fn build(&self, uri: &FlyteUri, options: &CloudOptions) -> Result<Arc<dyn ObjectStore>> {
+        install_crypto_provider();
         match *self {
             #[cfg(feature = "aws")]
             Provider::S3(ref s) => s.build(uri.bucket(), options),
@@ -111,14 +112,14 @@ impl CloudStores {
                 .iter()
                 .map(|s| format!("{}://", s.as_str()))
                 .collect();
-            return Err(Error::InvalidUri {
-                uri: uri.to_owned(),
-                reason: format!(
+            return Err(Error::invalid_uri(
+                uri,
+                format!(
                     "a {}:// URI, but the configured store takes {}",
                     parsed.scheme().as_str(),
                     expected.join(" or ")
                 ),
-            });
+            ));
         }
         let cache_key = match parsed.account() {
             Some(account) => format!("{}@{account}", parsed.bucket()),
@@ -137,6 +138,19 @@ impl CloudStores {
     }
 }
 
+/// Makes ring the process's rustls crypto provider unless one is installed already.
+///
+/// object_store's HTTP client is reqwest with rustls but without rustls's built-in provider
+/// (aws-lc-rs, C code built with cmake, beside the ring the rest of the workspace uses), so it
+/// takes the process's default provider and would panic without one. An application that
+/// installs its own (before its first cloud request) keeps it.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An error means another thread installed one in between, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// Whether a stow setting reads as true.
 pub(crate) fn truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
@@ -144,5 +158,5 @@ pub(crate) fn truthy(v: &str) -> bool {
 
 /// The error for a client the builder refused.
 pub(crate) fn build_error(what: &str, e: object_store::Error) -> Error {
-    Error::Config(format!("{what}: {e}"))
+    Error::config(format!("{what}: {e}")).with_source(e)
 }

@@ -61,10 +61,9 @@ impl GcsSettings {
         });
         let anonymous = non_empty("anonymous").is_some_and(truthy);
         if anonymous && key.is_some() {
-            return Err(crate::Error::Config(
+            return Err(crate::Error::config(
                 "storage.stow.config: anonymous is true and json gives a service account: \
-                 choose one"
-                    .to_owned(),
+                 choose one",
             ));
         }
         Ok(GcsSettings {
@@ -104,7 +103,7 @@ impl GcsSettings {
             .endpoint
             .as_deref()
             .is_some_and(|e| e.starts_with("http://"));
-        b = b.with_client_options(options.client_options(allow_http));
+        b = b.with_client_options(options.client_options(allow_http)?);
         if let Some(endpoint) = &self.endpoint {
             b = b.with_base_url(endpoint);
         }

@@ -13,11 +13,18 @@
 //! Cloud requests are retried and bounded as [`CloudOptions`] says; its documentation gives the
 //! defaults and why they differ from object_store's.
 //!
+//! The cloud stores speak HTTPS with rustls on ring, the crypto library the rest of flyte-rs
+//! uses (object_store's own `aws`/`gcp`/`azure` features would add aws-lc-rs, C code built with
+//! cmake). Unless the application has installed a rustls default `CryptoProvider`, the first
+//! cloud store installs ring's.
+//!
 //! # Main types
 //! - [`FlyteStorage`] (from a config's `storage` section, or [`StorageBuilder`]): get (whole, a range, into a file), put (whole, from a file in parts),
 //!   head, exists, list (a stream), delete, copy; protobuf messages such as `outputs.pb`.
 //! - [`FlyteUri`]: `s3://`, `gs://`, `abfs://container/...` (and `abfs(s)://container@account...`,
 //!   `az://`), `file://`, paths.
+//! - [`SignedUrls`]: uploads to and downloads from signed URLs (FlyteAdmin's data proxy); no
+//!   store needed.
 //! - [`Error`]: what failed and at which URI; signed URLs are shown without their query.
 //!
 //! # Example
@@ -49,9 +56,12 @@ mod uri;
 
 pub use builder::StorageBuilder;
 pub use error::{redact_url, Error, Result};
+/// The retry settings of [`CloudOptions`]: flyte-config's type, re-exported so that setting
+/// them needs no other import, and because every flyte-rs crate speaks of retries in its words.
+pub use flyte_config::RetryPolicy;
 pub use literals::{offloaded_literal, offloaded_uris};
 pub use options::CloudOptions;
-pub use signed::content_md5;
+pub use signed::{content_md5, SignedUrls};
 pub use store::{
     FlyteStorage, ObjectInfo, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_CONCURRENCY,
     DEFAULT_PART_SIZE,

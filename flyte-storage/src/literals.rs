@@ -58,10 +58,7 @@ struct MapShadow {
 }
 
 fn corrupt(uri: &str, what: &str, e: prost::DecodeError) -> Error {
-    Error::Corrupt {
-        uri: uri.to_owned(),
-        message: format!("not a {what}: {e}"),
-    }
+    Error::corrupt(uri, format!("not a {what}: {e}")).with_source(e)
 }
 
 /// Every offloaded literal under `shadow`, with the path that reaches it (`["a", "2"]` is key
@@ -123,11 +120,14 @@ pub fn offloaded_literal(
 
 /// The URIs of the offloaded literals in a serialized `LiteralMap`, however deeply nested: the
 /// files a reader needs besides it (none: the map stands alone, no store is needed to read it).
+/// `source` names where the bytes came from, for errors, as in
+/// [`FlyteStorage::resolve_literal_map`].
 ///
 /// # Errors
-/// When `map` is not a `LiteralMap`.
-pub fn offloaded_uris(map: &[u8]) -> std::result::Result<Vec<String>, prost::DecodeError> {
-    let shadow: MapShadow = prost::Message::decode(map)?;
+/// [`Error::Corrupt`] when `map` is not a `LiteralMap` (protobuf's error is its source).
+pub fn offloaded_uris(map: &[u8], source: &str) -> Result<Vec<String>> {
+    let shadow: MapShadow =
+        prost::Message::decode(map).map_err(|e| corrupt(source, "LiteralMap", e))?;
     let mut found = Vec::new();
     for item in shadow.literals.values() {
         offloaded_under(item, &mut Vec::new(), &mut found);
@@ -197,12 +197,12 @@ impl FlyteStorage {
         offloaded_under(shadow, &mut Vec::new(), &mut found);
         for (path, meta) in found {
             if depth >= MAX_OFFLOAD_DEPTH {
-                return Err(Error::Corrupt {
-                    uri: meta.uri,
-                    message: format!(
+                return Err(Error::corrupt(
+                    meta.uri,
+                    format!(
                         "offloaded literals nest more than {MAX_OFFLOAD_DEPTH} levels deep (a loop?)"
                     ),
-                });
+                ));
             }
             let stored = Box::pin(self.read_literal_at(&meta.uri, depth + 1)).await?;
             let Some(slot) = literal_at(lit, &path) else {

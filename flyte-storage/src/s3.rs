@@ -54,9 +54,9 @@ impl S3Settings {
             let keys = match c.auth_type {
                 StorageAuthType::AccessKey => {
                     if c.access_key.is_empty() || c.secret_key.is_empty() {
-                        return Err(Error::Config(
-                            "storage.connection.auth-type is accesskey but access-key or secret-key is empty"
-                                .to_owned(),
+                        return Err(Error::config(
+                            "storage.connection.auth-type is accesskey but access-key or \
+                             secret-key is empty",
                         ));
                     }
                     Some((c.access_key.clone(), c.secret_key.clone()))
@@ -102,7 +102,7 @@ impl S3Settings {
         .with_bucket_name(bucket)
         .with_region(&self.region)
         .with_retry(options.retry_config())
-        .with_client_options(options.client_options(self.allow_http))
+        .with_client_options(options.client_options(self.allow_http)?)
         // Path-style requests: what MinIO and moto expect, and what S3 still accepts.
         .with_virtual_hosted_style_request(false);
         if let Some(endpoint) = &self.endpoint {

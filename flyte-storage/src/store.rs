@@ -72,7 +72,6 @@ struct Inner {
     multipart_threshold: u64,
     part_size: usize,
     part_concurrency: usize,
-    pub(crate) http: reqwest::Client,
 }
 
 /// Flyte's blob storage. Cheap to clone; clones share the connections.
@@ -92,7 +91,6 @@ impl FlyteStorage {
                 multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
                 part_size: DEFAULT_PART_SIZE,
                 part_concurrency: DEFAULT_PART_CONCURRENCY,
-                http: reqwest::Client::new(),
             }),
         }
     }
@@ -108,10 +106,11 @@ impl FlyteStorage {
     /// [`Error::Config`] when `root` cannot be created.
     pub fn local(root: impl AsRef<Path>) -> Result<FlyteStorage> {
         let root = root.as_ref();
-        std::fs::create_dir_all(root)
-            .map_err(|e| Error::Config(format!("cannot create {}: {e}", root.display())))?;
+        std::fs::create_dir_all(root).map_err(|e| {
+            Error::config(format!("cannot create {}: {e}", root.display())).with_source(e)
+        })?;
         let fs = LocalFileSystem::new_with_prefix(root)
-            .map_err(|e| Error::Config(format!("{}: {e}", root.display())))?;
+            .map_err(|e| Error::config(format!("{}: {e}", root.display())).with_source(e))?;
         Ok(FlyteStorage::with_backend(Backend::Local(Arc::new(fs))))
     }
 
@@ -128,9 +127,8 @@ impl FlyteStorage {
             (StorageType::Mem, _) => FlyteStorage::memory(),
             (StorageType::Local, _) | (StorageType::Stow, "local") => {
                 let path = config.stow.config.get("path").ok_or_else(|| {
-                    Error::Config(
-                        "local storage needs storage.stow.config.path, the directory that holds the buckets"
-                            .to_owned(),
+                    Error::config(
+                        "local storage needs storage.stow.config.path, the directory that holds the buckets",
                     )
                 })?;
                 FlyteStorage::local(PathBuf::from(path))?
@@ -154,7 +152,7 @@ impl FlyteStorage {
                     Some(f) => format!(" (build flyte-storage with the `{f}` feature)"),
                     None => "; supported: s3, minio, local, mem, and stow kinds s3, google, azure, local".to_owned(),
                 };
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "{name} storage is not supported by this build of flyte-storage{hint}"
                 )));
             }
@@ -165,6 +163,7 @@ impl FlyteStorage {
     /// The configured bucket (`storage.container`) and whether other buckets may be used
     /// (`storage.enable-multicontainer`). With a container and without multicontainer, a URI in
     /// another bucket is an [`Error::InvalidUri`].
+    #[must_use]
     pub fn container(self, container: &str, multicontainer: bool) -> FlyteStorage {
         self.tune(|i| {
             i.container = container.to_owned();
@@ -174,6 +173,7 @@ impl FlyteStorage {
 
     /// Multipart settings for [`FlyteStorage::put_file`]: uploads above `threshold` bytes go in
     /// parts of `part_size`, `concurrency` at a time.
+    #[must_use]
     pub fn multipart(self, threshold: u64, part_size: usize, concurrency: usize) -> FlyteStorage {
         self.tune(|i| {
             i.multipart_threshold = threshold;
@@ -199,6 +199,7 @@ impl FlyteStorage {
 
     /// Retries and timeouts of the cloud stores (see [`CloudOptions`] for the defaults and why);
     /// memory and local stores ignore them.
+    #[must_use]
     pub fn cloud_options(self, options: CloudOptions) -> FlyteStorage {
         self.tune(|i| {
             #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
@@ -218,20 +219,13 @@ impl FlyteStorage {
         }
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
     /// The store and path behind a URI, after the container rule.
     fn locate(&self, uri: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, FlyteUri)> {
         let parsed = FlyteUri::parse(uri)?;
-        let invalid = |reason: String| Error::InvalidUri {
-            uri: uri.to_owned(),
-            reason,
-        };
+        let invalid = |reason: String| Error::invalid_uri(uri, reason);
         if parsed.scheme() == Scheme::File {
             let path = StorePath::from_absolute_path(parsed.key())
-                .map_err(|e| invalid(format!("not a usable path: {e}")))?;
+                .map_err(|e| invalid(format!("not a usable path: {e}")).with_source(e))?;
             return Ok((
                 Arc::clone(&self.inner.files) as Arc<dyn ObjectStore>,
                 path,
@@ -246,7 +240,8 @@ impl FlyteStorage {
             )));
         }
         let key = |k: String| {
-            StorePath::parse(k).map_err(|e| invalid(format!("not a valid object key: {e}")))
+            StorePath::parse(k)
+                .map_err(|e| invalid(format!("not a valid object key: {e}")).with_source(e))
         };
         let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
@@ -304,16 +299,13 @@ impl FlyteStorage {
     /// As [`FlyteStorage::get`]; the file's failures.
     pub async fn get_file(&self, uri: &str, dest: impl AsRef<Path>) -> Result<u64> {
         let dest = dest.as_ref();
-        let file_err = |e: std::io::Error| Error::Other {
-            uri: uri.to_owned(),
-            message: format!("writing {}: {e}", dest.display()),
+        let file_err = |e: std::io::Error| {
+            Error::other(uri, format!("writing {}: {e}", dest.display())).with_source(e)
         };
         if let Some(src) = self.local_file(uri)? {
             return match tokio::fs::copy(&src, dest).await {
                 Ok(n) => Ok(n),
-                Err(_) if !src.exists() => Err(Error::NotFound {
-                    uri: uri.to_owned(),
-                }),
+                Err(e) if !src.exists() => Err(Error::not_found(uri).with_source(e)),
                 Err(e) => Err(file_err(e)),
             };
         }
@@ -358,9 +350,8 @@ impl FlyteStorage {
     /// A bad URI, the file's and the store's failures (a failed multipart upload is aborted).
     pub async fn put_file(&self, uri: &str, src: impl AsRef<Path>) -> Result<u64> {
         let src = src.as_ref();
-        let file_err = |e: std::io::Error| Error::Other {
-            uri: uri.to_owned(),
-            message: format!("reading {}: {e}", src.display()),
+        let file_err = |e: std::io::Error| {
+            Error::other(uri, format!("reading {}: {e}", src.display())).with_source(e)
         };
         if let Some(dest) = self.local_file(uri)? {
             return copy_in(uri, src, &dest).await;
@@ -501,15 +492,12 @@ impl FlyteStorage {
     /// As [`FlyteStorage::get`]; [`Error::Corrupt`] when the bytes are not a `M`.
     pub async fn read_proto<M: prost::Message + Default>(&self, uri: &str) -> Result<M> {
         let bytes = self.get(uri).await?;
-        M::decode(bytes).map_err(|e| Error::Corrupt {
-            uri: uri.to_owned(),
-            message: format!(
-                "not a {}: {e}",
-                std::any::type_name::<M>()
-                    .rsplit("::")
-                    .next()
-                    .unwrap_or("message")
-            ),
+        M::decode(bytes).map_err(|e| {
+            let name = std::any::type_name::<M>()
+                .rsplit("::")
+                .next()
+                .unwrap_or("message");
+            Error::corrupt(uri, format!("not a {name}: {e}")).with_source(e)
         })
     }
 
@@ -524,14 +512,12 @@ impl FlyteStorage {
 
 /// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
 async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
-    let err = |what: &Path, e: std::io::Error| Error::Other {
-        uri: uri.to_owned(),
-        message: format!("{}: {e}", what.display()),
+    let err = |what: &Path, e: std::io::Error| {
+        Error::other(uri, format!("{}: {e}", what.display())).with_source(e)
     };
-    let dir = dest.parent().ok_or_else(|| Error::InvalidUri {
-        uri: uri.to_owned(),
-        reason: "no parent directory".to_owned(),
-    })?;
+    let dir = dest
+        .parent()
+        .ok_or_else(|| Error::invalid_uri(uri, "no parent directory"))?;
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| err(dir, e))?;

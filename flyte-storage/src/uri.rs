@@ -53,17 +53,14 @@ impl FlyteUri {
     /// # Errors
     /// [`Error::InvalidUri`]: empty, an unsupported scheme, no bucket, a malformed Azure host.
     pub fn parse(text: &str) -> Result<FlyteUri> {
-        let invalid = |reason: &str| Error::InvalidUri {
-            uri: text.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let invalid = |reason: &str| Error::invalid_uri(text, reason);
         if text.trim().is_empty() {
             return Err(invalid("empty URI"));
         }
         let Some((scheme, rest)) = text.split_once("://") else {
             // A plain path.
             let path = std::path::absolute(text)
-                .map_err(|e| invalid(&format!("not a usable path: {e}")))?;
+                .map_err(|e| invalid(&format!("not a usable path: {e}")).with_source(e))?;
             return Ok(FlyteUri {
                 scheme: Scheme::File,
                 bucket: String::new(),

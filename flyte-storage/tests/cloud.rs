@@ -209,19 +209,20 @@ async fn azure_without_an_account_is_a_config_error() -> TestResult {
         .err()
         .ok_or("accepted a key without an account")?;
     assert!(
-        matches!(&e, Error::Config(m) if m.contains("account")),
+        matches!(&e, Error::Config { message, .. } if message.contains("account")),
         "{e:?}"
     );
     assert!(!e.to_string().contains(AZURITE_KEY));
     Ok(())
 }
 
-fn quick_retries(max_retries: usize) -> CloudOptions {
-    let mut o = CloudOptions::default();
-    o.max_retries = max_retries;
-    o.init_backoff = Duration::from_millis(1);
-    o.max_backoff = Duration::from_millis(5);
-    o
+fn quick_retries(max_retries: u32) -> CloudOptions {
+    CloudOptions::new().retry(
+        CloudOptions::default_retry()
+            .max_retries(max_retries)
+            .initial_backoff(Duration::from_millis(1))
+            .max_backoff(Duration::from_millis(5)),
+    )
 }
 
 #[tokio::test]

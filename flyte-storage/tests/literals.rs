@@ -152,16 +152,23 @@ async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_st
     }
     .encode_to_vec();
     assert_eq!(
-        flyte_storage::offloaded_uris(&bytes)?,
+        flyte_storage::offloaded_uris(&bytes, "a signed URL")?,
         ["s3://b/offloaded/seven.pb"]
     );
     let plain = RawMap {
         literals: HashMap::from([("plain".to_owned(), int(1).encode_to_vec())]),
     };
-    assert!(flyte_storage::offloaded_uris(&plain.encode_to_vec())?.is_empty());
+    assert!(flyte_storage::offloaded_uris(&plain.encode_to_vec(), "inline")?.is_empty());
+    let err = flyte_storage::offloaded_uris(b"\xff\xff", "https://host/outputs.pb")
+        .err()
+        .ok_or("not a LiteralMap, yet read")?;
     assert!(
-        flyte_storage::offloaded_uris(b"\xff\xff").is_err(),
-        "not a LiteralMap"
+        matches!(&err, Error::Corrupt { uri, .. } if uri == "https://host/outputs.pb"),
+        "{err:?}"
+    );
+    assert!(
+        std::error::Error::source(&err).is_some_and(|e| e.is::<prost::DecodeError>()),
+        "protobuf's error is the source: {err:?}"
     );
 
     let map = s.resolve_literal_map(bytes, "a signed URL").await?;
@@ -218,7 +225,7 @@ async fn a_missing_offloaded_file_or_a_loop_is_an_error_naming_the_file() -> Tes
         .err()
         .ok_or("a loop of offloaded literals was followed forever")?;
     assert!(
-        matches!(&e, Error::Corrupt { uri, message } if uri == "s3://b/loop.pb" && message.contains("levels")),
+        matches!(&e, Error::Corrupt { uri, message, .. } if uri == "s3://b/loop.pb" && message.contains("levels")),
         "{e:?}"
     );
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use flyte_storage::{content_md5, Error, FlyteStorage};
+use flyte_storage::{content_md5, Error, SignedUrls};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -21,13 +21,13 @@ async fn put_sends_the_servers_headers_and_the_md5() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    let s = FlyteStorage::memory();
+    let s = SignedUrls::new();
     let url = format!(
         "{}/bucket/fast/abc.tar.gz?X-Amz-Signature=s3cr3t",
         server.uri()
     );
     let headers = HashMap::from([("x-amz-meta-owner".to_owned(), "ci".to_owned())]);
-    s.put_signed(&url, &headers, body).await?;
+    s.put(&url, &headers, body).await?;
     Ok(())
 }
 
@@ -43,14 +43,14 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
         .respond_with(ResponseTemplate::new(403).set_body_string("SignatureDoesNotMatch"))
         .mount(&server)
         .await;
-    let s = FlyteStorage::memory();
+    let s = SignedUrls::new();
     let got = s
-        .get_signed(&format!("{}/bucket/outputs.pb?sig=s3cr3t", server.uri()))
+        .get(&format!("{}/bucket/outputs.pb?sig=s3cr3t", server.uri()))
         .await?;
     assert_eq!(got, "data");
 
     let err = s
-        .get_signed(&format!("{}/bucket/missing?sig=s3cr3t", server.uri()))
+        .get(&format!("{}/bucket/missing?sig=s3cr3t", server.uri()))
         .await
         .expect_err("404");
     let text = err.to_string();
@@ -61,7 +61,7 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
     );
 
     let err = s
-        .put_signed(
+        .put(
             &format!("{}/bucket/x?sig=s3cr3t", server.uri()),
             &HashMap::new(),
             "x",
@@ -78,9 +78,17 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
 
     // Nothing listening: a transport error, still without the signature.
     let err = s
-        .get_signed("http://127.0.0.1:9/x?sig=s3cr3t")
+        .get("http://127.0.0.1:9/x?sig=s3cr3t")
         .await
         .expect_err("refused");
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    let mut chain = format!("{err:?}");
+    let mut cause = std::error::Error::source(&err);
+    assert!(cause.is_some(), "the HTTP client's error is the source");
+    while let Some(c) = cause {
+        chain.push_str(&format!(" / {c} {c:?}"));
+        cause = c.source();
+    }
+    assert!(!chain.contains("s3cr3t"), "{chain}");
     Ok(())
 }

@@ -147,7 +147,7 @@ async fn literal_maps_round_trip_and_garbage_is_named() -> TestResult {
 
     s.put("s3://b/exec/bad.pb", vec![0xff, 0xff, 0xff]).await?;
     match s.read_literal_map("s3://b/exec/bad.pb").await {
-        Err(Error::Corrupt { uri, message }) => {
+        Err(Error::Corrupt { uri, message, .. }) => {
             assert_eq!(uri, "s3://b/exec/bad.pb");
             assert!(message.starts_with("not a LiteralMap"), "{message}");
         }
@@ -246,5 +246,38 @@ async fn the_builder_makes_local_and_memory_stores() -> Result<(), Box<dyn std::
     mem.put("gs://any/b", "y").await?;
     assert_eq!(mem.get("gs://any/b").await?, "y");
     assert_eq!(mem.base_container(), None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn errors_keep_their_cause_as_source() -> TestResult {
+    use std::error::Error as _;
+    let dir = tempfile::tempdir()?;
+    let s = FlyteStorage::local(dir.path().join("store"))?;
+    s.put("s3://b/a.pb", vec![0xff, 0xff, 0xff]).await?;
+
+    let e = s.get("s3://b/missing").await.expect_err("absent");
+    assert!(e.is_not_found() && e.source().is_some(), "{e:?}");
+
+    let e = s
+        .read_proto::<core::LiteralMap>("s3://b/a.pb")
+        .await
+        .expect_err("not a LiteralMap");
+    assert!(
+        e.source().is_some_and(|c| c.is::<prost::DecodeError>()),
+        "{e:?}"
+    );
+
+    // A destination in a directory that does not exist: the file system's error.
+    let e = s
+        .get_file("s3://b/a.pb", dir.path().join("no/such/dir/a.pb"))
+        .await
+        .expect_err("no directory");
+    assert!(matches!(e, Error::Other { .. }), "{e:?}");
+    assert!(
+        e.source().is_some_and(|c| c.is::<std::io::Error>()),
+        "{e:?}"
+    );
+
     Ok(())
 }

@@ -174,8 +174,8 @@ impl Package {
                 reason: "expected an http:// or https:// URL".to_owned(),
             });
         }
-        let bytes = flyte_storage::FlyteStorage::memory()
-            .get_signed(url)
+        let bytes = flyte_storage::SignedUrls::new()
+            .get(url)
             .await
             .map_err(|e| PackageError::Download {
                 url: shown.clone(),

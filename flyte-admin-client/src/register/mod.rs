@@ -276,7 +276,7 @@ impl AdminClient {
             Ok(loc) => {
                 self.inner
                     .signed
-                    .put_signed(&loc.signed_url, &loc.headers, bundle.bytes.clone())
+                    .put(&loc.signed_url, &loc.headers, bundle.bytes.clone())
                     .await
                     .map_err(|e| fail("CreateUploadLocation", e.to_string()))?;
                 Ok(loc.native_url)

@@ -107,7 +107,7 @@ impl AdminClient {
                 let body = self
                     .inner
                     .signed
-                    .get_signed(&blob.url)
+                    .get(&blob.url)
                     .await
                     .map_err(|e| fail(e.to_string()))?;
                 let source = flyte_storage::redact_url(&blob.url);
@@ -137,8 +137,8 @@ impl AdminClient {
                 format!("the {kind} of {what}: {m}"),
             )
         };
-        let offloaded = flyte_storage::offloaded_uris(&bytes)
-            .map_err(|e| fail(format!("{source} is not a LiteralMap protobuf: {e}")))?;
+        let offloaded =
+            flyte_storage::offloaded_uris(&bytes, source).map_err(|e| fail(e.to_string()))?;
         let Some(first) = offloaded.first() else {
             return <LiteralMap as prost::Message>::decode(bytes)
                 .map_err(|e| fail(format!("{source} is not a LiteralMap protobuf: {e}")));
