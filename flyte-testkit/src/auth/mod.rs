@@ -1,0 +1,284 @@
+//! Authentication as FlyteAdmin's own authorization server does it: metadata over gRPC and HTTP,
+//! an authorize endpoint that approves at once (PKCE S256 enforced), a token endpoint for
+//! authorization code, refresh token, client credentials and device code, and a check on every
+//! call.
+//!
+//! This file holds the settings, the issued tokens and the check on every call; [`metadata`] serves
+//! discovery (gRPC and HTTP), and [`endpoints`] the OAuth2 endpoints over HTTP.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::{Digest as _, Sha256};
+use tonic::{Request as GrpcRequest, Status};
+
+use crate::dataproxy::unix_now;
+use crate::executions::Shared;
+
+mod endpoints;
+mod metadata;
+
+pub(crate) use endpoints::http_route;
+pub(crate) use metadata::Metadata;
+
+/// FlyteAdmin's public client defaults.
+pub const DEFAULT_CLIENT_ID: &str = "flytectl";
+/// FlyteAdmin's default redirect URI for PKCE.
+pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:53593/callback";
+/// FlyteAdmin's default metadata key for the token.
+pub const DEFAULT_AUTH_HEADER: &str = "flyte-authorization";
+
+/// Self-hosted authorization server settings (FlyteAdmin's `auth.appAuth.selfAuthServer`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+#[must_use]
+pub struct AuthSettings {
+    /// The public client PKCE and device flow use (default `flytectl`).
+    pub public_client_id: String,
+    /// Where the authorize endpoint sends the code (default `http://localhost:53593/callback`).
+    pub redirect_uri: String,
+    /// Scopes advertised to public clients (default `all`, `offline`).
+    pub scopes: Vec<String>,
+    /// The gRPC metadata key advertised for the token (default `flyte-authorization`).
+    pub authorization_metadata_key: String,
+    /// Audience advertised in the public client config and put in tokens.
+    pub audience: String,
+    /// Confidential clients for client credentials: id and secret.
+    pub clients: Vec<(String, String)>,
+    /// Lifetime of access tokens (default one hour).
+    pub token_lifetime: Duration,
+    /// Seconds a device-flow client must wait between polls (default 5).
+    pub device_interval: u64,
+    /// The subject put in tokens issued to people (PKCE, device flow).
+    pub user: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            public_client_id: DEFAULT_CLIENT_ID.to_owned(),
+            redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
+            scopes: vec!["all".to_owned(), "offline".to_owned()],
+            authorization_metadata_key: DEFAULT_AUTH_HEADER.to_owned(),
+            audience: String::new(),
+            clients: vec![("flytepropeller".to_owned(), "foobar".to_owned())],
+            token_lifetime: Duration::from_secs(3600),
+            device_interval: 5,
+            user: "testkit-user".to_owned(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Adds a confidential client for the client-credentials grant.
+    pub fn client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.clients.push((id.into(), secret.into()));
+        self
+    }
+
+    /// Sets the access-token lifetime.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets the redirect URI PKCE must use.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = uri.into();
+        self
+    }
+
+    /// Sets the advertised audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+}
+
+/// What happens to a pending device-flow request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceDecision {
+    /// The user approved: the next poll gets a token.
+    Approve,
+    /// The user refused: the next poll gets `access_denied`.
+    Deny,
+    /// The code expired: the next poll gets `expired_token`.
+    Expire,
+    /// The next poll gets `slow_down` (once), then pending again.
+    SlowDown,
+}
+
+#[derive(Debug, Clone)]
+struct Issued {
+    subject: String,
+    expires_at: u64,
+}
+
+#[derive(Debug, Clone)]
+struct PendingCode {
+    challenge: String,
+    redirect_uri: String,
+    client_id: String,
+}
+
+#[derive(Debug, Clone)]
+struct Device {
+    user_code: String,
+    client_id: String,
+    decision: Option<DeviceDecision>,
+    expires_at: u64,
+}
+
+/// The authorization server's state.
+#[derive(Debug, Default)]
+pub(crate) struct AuthState {
+    pub(crate) settings: Option<AuthSettings>,
+    pub(crate) external: Option<crate::external::ExternalState>,
+    access: HashMap<String, Issued>,
+    refresh: HashMap<String, String>,
+    codes: HashMap<String, PendingCode>,
+    devices: HashMap<String, Device>,
+    secret: Vec<u8>,
+    /// Requests to the token endpoint, by grant type.
+    pub(crate) token_requests: HashMap<String, u64>,
+}
+
+impl AuthState {
+    pub(crate) fn new(settings: Option<AuthSettings>) -> Self {
+        let seed = crate::executions::generate_name();
+        AuthState {
+            settings,
+            secret: Sha256::digest(seed.as_bytes()).to_vec(),
+            ..AuthState::default()
+        }
+    }
+
+    /// An HS256 JWT (so clients can read `exp`), recorded as issued.
+    fn issue(&mut self, subject: &str, scopes: &str, base: &str) -> (String, u64) {
+        let settings = self.settings.clone().unwrap_or_default();
+        let now = unix_now();
+        let exp = now + settings.token_lifetime.as_secs();
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let header = b64(br#"{"alg":"HS256","typ":"JWT","kid":"flyte-testkit"}"#);
+        let jti = crate::executions::generate_name();
+        let claims = serde_json::json!({
+            "iss": base, "sub": subject, "aud": [if settings.audience.is_empty() { base } else { settings.audience.as_str() }],
+            "iat": now, "exp": exp, "scp": scopes.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+            "jti": jti,
+        });
+        let payload = b64(claims.to_string().as_bytes());
+        let signing_input = format!("{header}.{payload}");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).unwrap_or_else(|_| {
+            // HMAC accepts keys of any length; this branch cannot be taken.
+            <Hmac<Sha256> as Mac>::new_from_slice(b"k").expect("hmac key")
+        });
+        mac.update(signing_input.as_bytes());
+        let token = format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()));
+        self.access.insert(
+            token.clone(),
+            Issued {
+                subject: subject.to_owned(),
+                expires_at: exp,
+            },
+        );
+        (token, exp - now)
+    }
+
+    /// The subject of a valid access token.
+    pub(crate) fn check(&self, token: &str) -> Option<String> {
+        let issued = self.access.get(token)?;
+        (issued.expires_at > unix_now()).then(|| issued.subject.clone())
+    }
+
+    /// Makes every issued access token invalid (as if expired); refresh tokens still work.
+    pub(crate) fn expire_all(&mut self) {
+        self.access.clear();
+    }
+
+    pub(crate) fn decide_device(&mut self, user_code: &str, decision: DeviceDecision) -> bool {
+        match self.devices.values_mut().find(|d| d.user_code == user_code) {
+            Some(d) => {
+                d.decision = Some(decision);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The gRPC interceptor: every call needs a valid token in the advertised header or in
+/// `authorization`, unless auth is off.
+pub(crate) fn intercept(
+    shared: &Arc<Shared>,
+    mut req: GrpcRequest<()>,
+) -> Result<GrpcRequest<()>, Status> {
+    let state = shared
+        .auth
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let key = match (&state.settings, &state.external) {
+        (_, Some(ext)) => ext.settings.authorization_metadata_key.clone(),
+        (Some(settings), None) => settings.authorization_metadata_key.clone(),
+        (None, None) => return Ok(req),
+    };
+    let header = key.to_ascii_lowercase();
+    let value = [header.as_str(), "authorization"].iter().find_map(|h| {
+        req.metadata()
+            .get(*h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let Some(value) = value else {
+        return Err(Status::unauthenticated(
+            "Request unauthenticated with IDToken",
+        ));
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(&value);
+    if let Some(ext) = &state.external {
+        return match crate::external::check(ext, token) {
+            crate::external::Checked::Subject(subject) => {
+                drop(state);
+                req.extensions_mut().insert(crate::Subject(subject));
+                Ok(req)
+            }
+            crate::external::Checked::UnknownKey => {
+                // The issuer may have rotated its keys: fetch them again for the next call.
+                let jwks_uri = ext.jwks_uri.clone();
+                drop(state);
+                let shared = Arc::clone(shared);
+                tokio::spawn(async move {
+                    if let Ok(keys) = crate::external::fetch_keys(&jwks_uri).await {
+                        let mut state = shared
+                            .auth
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if let Some(ext) = state.external.as_mut() {
+                            ext.keys = keys;
+                        }
+                    }
+                });
+                Err(Status::unauthenticated("token is signed by an unknown key"))
+            }
+            crate::external::Checked::Invalid(why) => {
+                Err(Status::unauthenticated(format!("token is invalid: {why}")))
+            }
+        };
+    }
+    match state.check(token) {
+        Some(subject) => {
+            drop(state);
+            req.extensions_mut().insert(crate::Subject(subject));
+            Ok(req)
+        }
+        None => Err(Status::unauthenticated(
+            "token is invalid or has expired: Request unauthenticated with IDToken",
+        )),
+    }
+}
