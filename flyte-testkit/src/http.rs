@@ -22,12 +22,10 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     r
 }
 
-fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+fn query_param(query: &str, key: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Serves HTTP on an already bound listener until `shutdown` fires.
@@ -81,7 +79,7 @@ async fn blob(shared: &Shared, req: Request<Body>, object: &str) -> Response<Bod
         .grants
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(signature)
+        .get(&signature)
         .cloned();
     let Some(grant) = grant else {
         return text(StatusCode::FORBIDDEN, "signature does not match");

@@ -33,49 +33,26 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response<B
 }
 
 fn form(body: &[u8]) -> HashMap<String, String> {
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Percent-decoding for form and query values (`+` is a space).
-pub(crate) fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Percent-decodes one component of a form or query (`+` is a space), as the token endpoint reads
+/// the id and secret of HTTP Basic credentials. `&` and `=` are escaped first, so that they stay
+/// part of the component rather than splitting it into pairs.
+fn decode(s: &str) -> String {
+    let escaped = s.replace('&', "%26").replace('=', "%3D");
+    form_urlencoded::parse(escaped.as_bytes())
+        .next()
+        .map(|(component, _)| component.into_owned())
+        .unwrap_or_default()
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The query the authorize endpoint appends to the redirect URI.
+fn callback_query(code: &str, state: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("code", code)
+        .append_pair("state", state)
+        .finish()
 }
 
 /// The HTTP side of auth; `None` when the path is not an auth route.
@@ -161,11 +138,7 @@ pub(crate) async fn http_route(shared: &Shared, req: Request<Body>) -> Option<Re
 }
 
 fn authorize(shared: &Shared, s: &AuthSettings, query: &str) -> Response<Body> {
-    let q: HashMap<String, String> = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect();
+    let q = form(query.as_bytes());
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     if get("response_type") != "code" {
         return oauth_error(
@@ -211,7 +184,7 @@ fn authorize(shared: &Shared, s: &AuthSettings, query: &str) -> Response<Body> {
             },
         );
     let sep = if redirect.contains('?') { '&' } else { '?' };
-    let location = format!("{redirect}{sep}code={code}&state={}", encode(&get("state")));
+    let location = format!("{redirect}{sep}{}", callback_query(&code, &get("state")));
     let mut r = Response::new(Body::empty());
     *r.status_mut() = StatusCode::FOUND;
     if let Ok(v) = hyper::header::HeaderValue::from_str(&location) {
@@ -270,7 +243,13 @@ fn token_response(
     base: &str,
     with_refresh: bool,
 ) -> Response<Body> {
-    let (access, expires_in) = state.issue(subject, scope, base);
+    let Ok((access, expires_in)) = state.issue(subject, scope, base) else {
+        return oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the access token could not be signed",
+        );
+    };
     let mut body = serde_json::json!({
         "access_token": access, "token_type": "Bearer", "expires_in": expires_in, "scope": scope,
     });
@@ -413,10 +392,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percent_decoding() {
+    fn forms_and_components_are_percent_decoded() {
         assert_eq!(decode("a%20b+c"), "a b c");
         assert_eq!(decode("http%3A%2F%2Fx"), "http://x");
         assert_eq!(decode("100%"), "100%");
-        assert_eq!(encode("a b/c"), "a%20b%2Fc");
+        assert_eq!(decode("a&b=c"), "a&b=c");
+        let f =
+            form(b"grant_type=client_credentials&scope=all+offline&redirect_uri=http%3A%2F%2Fx");
+        assert_eq!(f["grant_type"], "client_credentials");
+        assert_eq!(f["scope"], "all offline");
+        assert_eq!(f["redirect_uri"], "http://x");
+    }
+
+    #[test]
+    fn the_state_comes_back_as_sent() {
+        let query = callback_query("abc", "a b/c&d=e");
+        let back: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(
+            back,
+            [
+                ("code".to_owned(), "abc".to_owned()),
+                ("state".to_owned(), "a b/c&d=e".to_owned())
+            ]
+        );
+        assert_eq!(callback_query("abc", "xyz"), "code=abc&state=xyz");
     }
 }

@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use sha2::{Digest as _, Sha256};
 use tonic::{Request as GrpcRequest, Status};
 
@@ -158,26 +156,28 @@ impl AuthState {
     }
 
     /// An HS256 JWT (so clients can read `exp`), recorded as issued.
-    fn issue(&mut self, subject: &str, scopes: &str, base: &str) -> (String, u64) {
+    ///
+    /// # Errors
+    /// When the token cannot be signed, which HS256 with claims that are plain JSON does not do.
+    fn issue(
+        &mut self,
+        subject: &str,
+        scopes: &str,
+        base: &str,
+    ) -> jsonwebtoken::errors::Result<(String, u64)> {
         let settings = self.settings.clone().unwrap_or_default();
         let now = unix_now();
         let exp = now + settings.token_lifetime.as_secs();
-        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        let header = b64(br#"{"alg":"HS256","typ":"JWT","kid":"flyte-testkit"}"#);
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some("flyte-testkit".to_owned());
         let jti = crate::executions::generate_name();
         let claims = serde_json::json!({
             "iss": base, "sub": subject, "aud": [if settings.audience.is_empty() { base } else { settings.audience.as_str() }],
             "iat": now, "exp": exp, "scp": scopes.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
             "jti": jti,
         });
-        let payload = b64(claims.to_string().as_bytes());
-        let signing_input = format!("{header}.{payload}");
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).unwrap_or_else(|_| {
-            // HMAC accepts keys of any length; this branch cannot be taken.
-            <Hmac<Sha256> as Mac>::new_from_slice(b"k").expect("hmac key")
-        });
-        mac.update(signing_input.as_bytes());
-        let token = format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()));
+        let key = jsonwebtoken::EncodingKey::from_secret(&self.secret);
+        let token = jsonwebtoken::encode(&header, &claims, &key)?;
         self.access.insert(
             token.clone(),
             Issued {
@@ -185,7 +185,7 @@ impl AuthState {
                 expires_at: exp,
             },
         );
-        (token, exp - now)
+        Ok((token, exp - now))
     }
 
     /// The subject of a valid access token.
@@ -280,5 +280,38 @@ pub(crate) fn intercept(
         None => Err(Status::unauthenticated(
             "token is invalid or has expired: Request unauthenticated with IDToken",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_tokens_are_hs256_jwts_with_the_claims_clients_read(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let mut state = AuthState::new(Some(AuthSettings::default().audience("flyte")));
+        let (token, expires_in) = state.issue("alice", "all offline", "http://127.0.0.1:1")?;
+        assert_eq!(expires_in, 3600);
+
+        let header = jsonwebtoken::decode_header(&token)?;
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::HS256);
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
+        assert_eq!(header.kid.as_deref(), Some("flyte-testkit"));
+
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_audience(&["flyte"]);
+        validation.set_issuer(&["http://127.0.0.1:1"]);
+        let key = jsonwebtoken::DecodingKey::from_secret(&state.secret);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation)?.claims;
+        assert_eq!(claims["sub"], "alice");
+        assert_eq!(claims["aud"], serde_json::json!(["flyte"]));
+        assert_eq!(claims["scp"], serde_json::json!(["all", "offline"]));
+        let (iat, exp) = (claims["iat"].as_u64(), claims["exp"].as_u64());
+        assert_eq!(exp.zip(iat).map(|(e, i)| e - i), Some(3600));
+        assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
+
+        assert_eq!(state.check(&token).as_deref(), Some("alice"));
+        Ok(())
     }
 }
