@@ -7,12 +7,35 @@
 //! tens of microseconds). On a running clock the thread wins; on tokio's paused clock (tests with
 //! `start_paused`) tokio's timer wins at once, so the wait still costs no real time and the
 //! virtual clock moves by exactly the duration.
+//!
+//! [`unix_now`] is the test kit's time of day for expiry, on tokio's clock for the same reason:
+//! paused tests move it without waiting.
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
+
+/// Seconds since the Unix epoch on tokio's clock: the wall clock read once, moved on by tokio's
+/// clock since. Access tokens, device codes and signed URLs expire by it, so a test with
+/// `start_paused` expires them with `tokio::time::advance` instead of a real wait; on a running
+/// clock it is the wall clock.
+pub(crate) fn unix_now() -> u64 {
+    static ANCHOR: OnceLock<(u64, Instant)> = OnceLock::new();
+    let (wall, at) = *ANCHOR.get_or_init(|| {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        (wall, Instant::now())
+    });
+    // A paused clock starts at the real instant its runtime was built, so it is never before
+    // the anchor of an earlier runtime.
+    let since = tokio::time::Instant::now()
+        .into_std()
+        .saturating_duration_since(at);
+    wall + since.as_secs()
+}
 
 /// Waits `duration`: on a running clock within a fraction of a millisecond of it, never less.
 pub(crate) async fn sleep(duration: Duration) {
@@ -117,6 +140,9 @@ impl Timer {
 mod tests {
     use super::*;
 
+    // The one test on the real clock: what it checks is the running-clock path (the timer
+    // thread), which a paused clock skips. It asserts only that no wait ends early, which a loaded
+    // machine cannot make fail, and waits 30 ms at most.
     #[tokio::test]
     async fn no_wait_ends_early() {
         let start = Instant::now();
@@ -137,5 +163,16 @@ mod tests {
         sleep(Duration::from_secs(30)).await;
         assert!(virtual_start.elapsed() >= Duration::from_secs(30));
         assert!(real_start.elapsed() < Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_of_day_follows_a_paused_clock() {
+        let before = unix_now();
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        let after = unix_now();
+        assert!(
+            (3600..=3601).contains(&(after - before)),
+            "{before} {after}"
+        );
     }
 }

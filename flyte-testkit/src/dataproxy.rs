@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use flyteidl::flyteidl::service::{
@@ -16,6 +16,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt as _;
 use tonic::{Request, Response, Status};
 
+use crate::clock::unix_now;
 use crate::errors::{already_exists, invalid, not_found, Result};
 use crate::executions::Shared;
 
@@ -30,13 +31,6 @@ pub(crate) struct Grant {
     pub(crate) expires_at: u64,
     /// The MD5 the upload must have, when the request gave one.
     pub(crate) md5: Option<Vec<u8>>,
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 fn random_token(len: usize) -> String {

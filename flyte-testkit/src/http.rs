@@ -13,7 +13,7 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt as _;
 use tokio::sync::oneshot;
 
-use crate::dataproxy::unix_now;
+use crate::clock::unix_now;
 use crate::executions::Shared;
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {

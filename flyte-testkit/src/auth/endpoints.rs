@@ -7,7 +7,7 @@ use base64::Engine as _;
 use hyper::{Body, Method, Request, Response, StatusCode};
 use sha2::{Digest as _, Sha256};
 
-use crate::dataproxy::unix_now;
+use crate::clock::unix_now;
 use crate::executions::Shared;
 
 use super::metadata::{

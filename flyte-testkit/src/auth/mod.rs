@@ -13,7 +13,7 @@ use std::time::Duration;
 use sha2::{Digest as _, Sha256};
 use tonic::{Request as GrpcRequest, Status};
 
-use crate::dataproxy::unix_now;
+use crate::clock::unix_now;
 use crate::executions::Shared;
 
 mod endpoints;
@@ -77,7 +77,10 @@ impl AuthSettings {
         self
     }
 
-    /// Sets the access-token lifetime.
+    /// Sets the access-token lifetime. It runs on tokio's clock, so a test with `start_paused`
+    /// expires tokens with `tokio::time::advance` (or [`TestAdmin::expire_tokens`] at once).
+    ///
+    /// [`TestAdmin::expire_tokens`]: crate::TestAdmin::expire_tokens
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
