@@ -158,6 +158,7 @@ pub const DEFAULT_PROJECT: &str = "flytesnacks";
 /// FlyteAdmin's `remoteData` settings for execution data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
+#[must_use]
 pub struct RemoteData {
     /// `maxSizeInBytes`: outputs larger than this are not returned inline (`full_outputs`).
     /// `None` inlines everything.
