@@ -97,6 +97,36 @@ impl AuthSettings {
         self.audience = audience.into();
         self
     }
+
+    /// Sets the public client PKCE and device flow must use.
+    pub fn public_client_id(mut self, id: impl Into<String>) -> Self {
+        self.public_client_id = id.into();
+        self
+    }
+
+    /// Sets the scopes advertised to public clients (and granted when a request names none).
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the gRPC metadata key advertised for the token.
+    pub fn authorization_metadata_key(mut self, key: impl Into<String>) -> Self {
+        self.authorization_metadata_key = key.into();
+        self
+    }
+
+    /// Sets the seconds a device-flow client must wait between polls.
+    pub fn device_interval(mut self, seconds: u64) -> Self {
+        self.device_interval = seconds;
+        self
+    }
+
+    /// Sets the subject of tokens issued to people (PKCE, device flow).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = user.into();
+        self
+    }
 }
 
 /// What happens to a pending device-flow request.
@@ -293,7 +323,12 @@ mod tests {
     #[test]
     fn access_tokens_are_hs256_jwts_with_the_claims_clients_read(
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let mut state = AuthState::new(Some(AuthSettings::default().audience("flyte")));
+        let settings = AuthSettings::default()
+            .audience("flyte")
+            .scopes(["all", "offline"])
+            .user("bob");
+        assert_eq!(settings.user, "bob");
+        let mut state = AuthState::new(Some(settings));
         let (token, expires_in) = state.issue("alice", "all offline", "http://127.0.0.1:1")?;
         assert_eq!(expires_in, 3600);
 
