@@ -8,7 +8,7 @@
 //! `start_paused`) tokio's timer wins at once, so the wait still costs no real time and the
 //! virtual clock moves by exactly the duration.
 //!
-//! [`unix_now`] is the test kit's time of day for expiry, on tokio's clock for the same reason:
+//! [`Clock`] is the test kit's time of day for expiry, on tokio's clock for the same reason:
 //! paused tests move it without waiting.
 
 use std::collections::BTreeMap;
@@ -17,24 +17,33 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
 
-/// Seconds since the Unix epoch on tokio's clock: the wall clock read once, moved on by tokio's
+/// The test kit's time of day: the wall clock read when the server starts, moved on by tokio's
 /// clock since. Access tokens, device codes and signed URLs expire by it, so a test with
 /// `start_paused` expires them with `tokio::time::advance` instead of a real wait; on a running
-/// clock it is the wall clock.
-pub(crate) fn unix_now() -> u64 {
-    static ANCHOR: OnceLock<(u64, Instant)> = OnceLock::new();
-    let (wall, at) = *ANCHOR.get_or_init(|| {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        (wall, Instant::now())
-    });
-    // A paused clock starts at the real instant its runtime was built, so it is never before
-    // the anchor of an earlier runtime.
-    let since = tokio::time::Instant::now()
-        .into_std()
-        .saturating_duration_since(at);
-    wall + since.as_secs()
+/// clock it is the wall clock. Each server reads its own start, inside its own runtime, so
+/// paused clocks of other tests in the process do not move it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    wall: Duration,
+    at: tokio::time::Instant,
+}
+
+impl Clock {
+    /// Starts the clock at the wall clock's time of day and tokio's instant now.
+    pub(crate) fn start() -> Self {
+        Clock {
+            wall: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            at: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since the Unix epoch.
+    pub(crate) fn unix_now(&self) -> u64 {
+        let since = tokio::time::Instant::now().saturating_duration_since(self.at);
+        (self.wall + since).as_secs()
+    }
 }
 
 /// Waits `duration`: on a running clock within a fraction of a millisecond of it, never less.
@@ -167,9 +176,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_time_of_day_follows_a_paused_clock() {
-        let before = unix_now();
+        let clock = Clock::start();
+        let before = clock.unix_now();
         tokio::time::advance(Duration::from_secs(3600)).await;
-        let after = unix_now();
+        let after = clock.unix_now();
         assert!(
             (3600..=3601).contains(&(after - before)),
             "{before} {after}"

@@ -16,7 +16,6 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt as _;
 use tonic::{Request, Response, Status};
 
-use crate::clock::unix_now;
 use crate::errors::{already_exists, invalid, not_found, Result};
 use crate::executions::Shared;
 
@@ -118,7 +117,7 @@ impl Shared {
         expires: Duration,
         md5: Option<Vec<u8>>,
     ) -> (String, u64) {
-        let expires_at = unix_now() + expires.as_secs();
+        let expires_at = self.clock.unix_now() + expires.as_secs();
         let token = random_token(32);
         self.grants
             .lock()

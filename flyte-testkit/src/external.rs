@@ -199,7 +199,7 @@ pub(crate) enum Checked {
 }
 
 /// Validates a bearer JWT: signature by a key of the issuer, `iss`, `aud` when configured, `exp`.
-pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
+pub(crate) fn check(state: &ExternalState, token: &str, now: u64) -> Checked {
     let header = match decode_header(token) {
         Ok(h) => h,
         Err(e) => return Checked::Invalid(format!("not a JWT: {e}")),
@@ -228,7 +228,7 @@ pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
         None => validation.validate_aud = false,
     }
     match decode::<serde_json::Value>(token, &key, &validation) {
-        Ok(data) if expired(&data.claims, validation.leeway) => {
+        Ok(data) if expired(&data.claims, now, validation.leeway) => {
             Checked::Invalid("ExpiredSignature".to_owned())
         }
         Ok(data) => Checked::Subject(
@@ -242,11 +242,11 @@ pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
     }
 }
 
-/// Whether `exp` (seconds, possibly fractional) is more than `leeway` seconds past, as
+/// Whether `exp` (seconds, possibly fractional) is more than `leeway` seconds before `now`, as
 /// jsonwebtoken judges it.
-fn expired(claims: &serde_json::Value, leeway: u64) -> bool {
+fn expired(claims: &serde_json::Value, now: u64, leeway: u64) -> bool {
     let exp = claims["exp"].as_f64().unwrap_or(0.0);
-    exp < crate::clock::unix_now().saturating_sub(leeway) as f64
+    exp < now.saturating_sub(leeway) as f64
 }
 
 #[cfg(test)]

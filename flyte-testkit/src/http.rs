@@ -13,7 +13,6 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt as _;
 use tokio::sync::oneshot;
 
-use crate::clock::unix_now;
 use crate::executions::Shared;
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
@@ -87,7 +86,7 @@ async fn blob(shared: &Shared, req: Request<Body>, object: &str) -> Response<Bod
     if grant.path != object {
         return text(StatusCode::FORBIDDEN, "signature is for another object");
     }
-    if grant.expires_at < unix_now() {
+    if grant.expires_at < shared.clock.unix_now() {
         return text(StatusCode::FORBIDDEN, "request has expired");
     }
     let path = StorePath::from(object);

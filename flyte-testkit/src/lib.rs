@@ -367,6 +367,7 @@ impl TestAdminBuilder {
         if let Some((rate, seed)) = self.random_faults {
             faults.set_random(rate, seed);
         }
+        let clock = clock::Clock::start();
         let shared = Arc::new(executions::Shared {
             db: Mutex::new(db),
             executor: self.executor,
@@ -375,10 +376,11 @@ impl TestAdminBuilder {
             grants: Mutex::new(Default::default()),
             md5s: Mutex::new(Default::default()),
             http_base: std::sync::OnceLock::new(),
-            auth: Mutex::new(auth::AuthState::new(self.auth)),
+            auth: Mutex::new(auth::AuthState::new(self.auth, clock)),
             faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
             remote_data: self.remote_data,
+            clock,
         });
         shared
             .auth

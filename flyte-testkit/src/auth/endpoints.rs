@@ -7,7 +7,6 @@ use base64::Engine as _;
 use hyper::{Body, Method, Request, Response, StatusCode};
 use sha2::{Digest as _, Sha256};
 
-use crate::clock::unix_now;
 use crate::executions::Shared;
 
 use super::metadata::{
@@ -220,7 +219,7 @@ fn device_code(
                 user_code: user_code.clone(),
                 client_id: s.public_client_id.clone(),
                 decision: None,
-                expires_at: unix_now() + 600,
+                expires_at: shared.clock.unix_now() + 600,
             },
         );
     json(
@@ -346,7 +345,7 @@ fn token(
                     "client_id differs",
                 );
             }
-            let expired = device.expires_at < unix_now();
+            let expired = device.expires_at < state.clock.unix_now();
             match (device.decision, expired) {
                 (Some(DeviceDecision::Expire), _) | (None, true) => oauth_error(
                     StatusCode::BAD_REQUEST,

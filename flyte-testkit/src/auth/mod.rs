@@ -13,7 +13,7 @@ use std::time::Duration;
 use sha2::{Digest as _, Sha256};
 use tonic::{Request as GrpcRequest, Status};
 
-use crate::clock::unix_now;
+use crate::clock::Clock;
 use crate::executions::Shared;
 
 mod endpoints;
@@ -165,7 +165,7 @@ struct Device {
 }
 
 /// The authorization server's state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct AuthState {
     pub(crate) settings: Option<AuthSettings>,
     pub(crate) external: Option<crate::external::ExternalState>,
@@ -176,15 +176,23 @@ pub(crate) struct AuthState {
     secret: Vec<u8>,
     /// Requests to the token endpoint, by grant type.
     pub(crate) token_requests: HashMap<String, u64>,
+    /// What tokens and device codes expire by.
+    pub(crate) clock: Clock,
 }
 
 impl AuthState {
-    pub(crate) fn new(settings: Option<AuthSettings>) -> Self {
+    pub(crate) fn new(settings: Option<AuthSettings>, clock: Clock) -> Self {
         let seed = crate::executions::generate_name();
         AuthState {
             settings,
+            external: None,
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            codes: HashMap::new(),
+            devices: HashMap::new(),
             secret: Sha256::digest(seed.as_bytes()).to_vec(),
-            ..AuthState::default()
+            token_requests: HashMap::new(),
+            clock,
         }
     }
 
@@ -199,7 +207,7 @@ impl AuthState {
         base: &str,
     ) -> jsonwebtoken::errors::Result<(String, u64)> {
         let settings = self.settings.clone().unwrap_or_default();
-        let now = unix_now();
+        let now = self.clock.unix_now();
         let exp = now + settings.token_lifetime.as_secs();
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         header.kid = Some("flyte-testkit".to_owned());
@@ -224,7 +232,7 @@ impl AuthState {
     /// The subject of a valid access token.
     pub(crate) fn check(&self, token: &str) -> Option<String> {
         let issued = self.access.get(token)?;
-        (issued.expires_at > unix_now()).then(|| issued.subject.clone())
+        (issued.expires_at > self.clock.unix_now()).then(|| issued.subject.clone())
     }
 
     /// Makes every issued access token invalid (as if expired); refresh tokens still work.
@@ -275,7 +283,7 @@ pub(crate) fn intercept(
         .or_else(|| value.strip_prefix("bearer "))
         .unwrap_or(&value);
     if let Some(ext) = &state.external {
-        return match crate::external::check(ext, token) {
+        return match crate::external::check(ext, token, state.clock.unix_now()) {
             crate::external::Checked::Subject(subject) => {
                 drop(state);
                 req.extensions_mut().insert(crate::Subject(subject));
@@ -328,7 +336,7 @@ mod tests {
             .scopes(["all", "offline"])
             .user("bob");
         assert_eq!(settings.user, "bob");
-        let mut state = AuthState::new(Some(settings));
+        let mut state = AuthState::new(Some(settings), Clock::start());
         let (token, expires_in) = state.issue("alice", "all offline", "http://127.0.0.1:1")?;
         assert_eq!(expires_in, 3600);
 

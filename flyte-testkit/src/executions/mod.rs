@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) changes: watch::Sender<u64>,
     /// FlyteAdmin's `remoteData`: how execution data is returned.
     pub(crate) remote_data: crate::RemoteData,
+    /// What signed URLs expire by.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl Shared {
