@@ -90,7 +90,10 @@
 //! Then make it fail the way production does: [`TestAdmin::fail_next`] and
 //! [`TestAdminBuilder::random_faults`] for flaky networks, [`TestAdminBuilder::latency`] for
 //! slow ones, an executor returning a failed [`Plan`] for a task that breaks, and
-//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Then see what arrived:
+//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Access tokens, device codes and
+//! signed URLs expire on tokio's clock, so under `#[tokio::test(start_paused = true)]`
+//! `tokio::time::advance` past [`AuthSettings::token_lifetime`] expires a token with no real
+//! wait ([`TestAdmin::expire_tokens`] does it at once). Then see what arrived:
 //! [`TestAdmin::calls`] per RPC, [`TestAdmin::connections`], and [`TestAdmin::received`] for the
 //! create requests as encoded (with fields the `flyteidl` crate does not know). For code that
 //! manages Flyte's Kubernetes objects, [`MockKube`] is the same idea for the Kubernetes API.
