@@ -7,12 +7,44 @@
 //! tens of microseconds). On a running clock the thread wins; on tokio's paused clock (tests with
 //! `start_paused`) tokio's timer wins at once, so the wait still costs no real time and the
 //! virtual clock moves by exactly the duration.
+//!
+//! [`Clock`] is the test kit's time of day for expiry, on tokio's clock for the same reason:
+//! paused tests move it without waiting.
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
+
+/// The test kit's time of day: the wall clock read when the server starts, moved on by tokio's
+/// clock since. Access tokens, device codes and signed URLs expire by it, so a test with
+/// `start_paused` expires them with `tokio::time::advance` instead of a real wait; on a running
+/// clock it is the wall clock. Each server reads its own start, inside its own runtime, so
+/// paused clocks of other tests in the process do not move it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    wall: Duration,
+    at: tokio::time::Instant,
+}
+
+impl Clock {
+    /// Starts the clock at the wall clock's time of day and tokio's instant now.
+    pub(crate) fn start() -> Self {
+        Clock {
+            wall: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            at: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since the Unix epoch.
+    pub(crate) fn unix_now(&self) -> u64 {
+        let since = tokio::time::Instant::now().saturating_duration_since(self.at);
+        (self.wall + since).as_secs()
+    }
+}
 
 /// Waits `duration`: on a running clock within a fraction of a millisecond of it, never less.
 pub(crate) async fn sleep(duration: Duration) {
@@ -117,6 +149,9 @@ impl Timer {
 mod tests {
     use super::*;
 
+    // The one test on the real clock: what it checks is the running-clock path (the timer
+    // thread), which a paused clock skips. It asserts only that no wait ends early, which a loaded
+    // machine cannot make fail, and waits 30 ms at most.
     #[tokio::test]
     async fn no_wait_ends_early() {
         let start = Instant::now();
@@ -137,5 +172,17 @@ mod tests {
         sleep(Duration::from_secs(30)).await;
         assert!(virtual_start.elapsed() >= Duration::from_secs(30));
         assert!(real_start.elapsed() < Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_of_day_follows_a_paused_clock() {
+        let clock = Clock::start();
+        let before = clock.unix_now();
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        let after = clock.unix_now();
+        assert!(
+            (3600..=3601).contains(&(after - before)),
+            "{before} {after}"
+        );
     }
 }

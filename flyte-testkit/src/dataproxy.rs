@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use flyteidl::flyteidl::service::{
@@ -30,13 +30,6 @@ pub(crate) struct Grant {
     pub(crate) expires_at: u64,
     /// The MD5 the upload must have, when the request gave one.
     pub(crate) md5: Option<Vec<u8>>,
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 fn random_token(len: usize) -> String {
@@ -124,7 +117,7 @@ impl Shared {
         expires: Duration,
         md5: Option<Vec<u8>>,
     ) -> (String, u64) {
-        let expires_at = unix_now() + expires.as_secs();
+        let expires_at = self.clock.unix_now() + expires.as_secs();
         let token = random_token(32);
         self.grants
             .lock()

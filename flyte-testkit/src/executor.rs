@@ -30,6 +30,32 @@ pub struct ExecutionRun {
 }
 
 impl ExecutionRun {
+    /// A run of `workflow`, launched from `launch_plan` with these merged `inputs`: what the test
+    /// kit hands an executor, built by hand to test an executor on its own.
+    pub fn new(
+        id: WorkflowExecutionIdentifier,
+        launch_plan: Identifier,
+        workflow: Identifier,
+        inputs: LiteralMap,
+        interface: TypedInterface,
+    ) -> Self {
+        ExecutionRun {
+            id,
+            launch_plan,
+            workflow,
+            task: None,
+            inputs,
+            interface,
+        }
+    }
+
+    /// Makes this a single-task execution of `task`.
+    #[must_use]
+    pub fn task(mut self, task: Identifier) -> Self {
+        self.task = Some(task);
+        self
+    }
+
     /// FlyteAdmin-style default outputs: each declared output takes the input of the same name
     /// when its type fits, else a typed zero value (0, "", false, empty list, ...).
     pub fn echo_outputs(&self) -> LiteralMap {
@@ -77,6 +103,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// End with `outcome` after `duration` RUNNING.
+    pub fn new(duration: Duration, outcome: Outcome) -> Self {
+        Plan { duration, outcome }
+    }
+
     /// Succeed after `duration` with `outputs`.
     pub fn succeed(duration: Duration, outputs: LiteralMap) -> Self {
         Plan {
@@ -173,5 +204,65 @@ impl Executors {
 impl Default for Executors {
     fn default() -> Self {
         Executors::succeed_after(Duration::ZERO)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flyteidl::flyteidl::core::{
+        literal, literal_type, primitive, scalar, Literal, LiteralType, Primitive, Scalar,
+        SimpleType, Variable, VariableMap,
+    };
+
+    #[test]
+    fn a_run_built_by_hand_echoes_its_inputs() {
+        let int = LiteralType {
+            r#type: Some(literal_type::Type::Simple(SimpleType::Integer as i32)),
+            ..LiteralType::default()
+        };
+        let outputs = ["x", "y"].map(|name| {
+            let var = Variable {
+                r#type: Some(int.clone()),
+                ..Variable::default()
+            };
+            (name.to_owned(), var)
+        });
+        let interface = TypedInterface {
+            outputs: Some(VariableMap {
+                variables: outputs.into(),
+            }),
+            ..TypedInterface::default()
+        };
+        let x = Literal {
+            value: Some(literal::Value::Scalar(Box::new(Scalar {
+                value: Some(scalar::Value::Primitive(Primitive {
+                    value: Some(primitive::Value::Integer(42)),
+                })),
+            }))),
+            ..Literal::default()
+        };
+        let inputs = LiteralMap {
+            literals: [("x".to_owned(), x.clone())].into(),
+        };
+        let task = Identifier {
+            name: "t".into(),
+            ..Identifier::default()
+        };
+        let run = ExecutionRun::new(
+            WorkflowExecutionIdentifier::default(),
+            Identifier::default(),
+            Identifier::default(),
+            inputs,
+            interface,
+        )
+        .task(task.clone());
+        assert_eq!(run.task, Some(task));
+        let echoed = run.echo_outputs().literals;
+        assert_eq!(echoed.get("x"), Some(&x));
+        assert_eq!(echoed.get("y"), Some(&literals::zero(&int)));
+        let plan = Plan::new(Duration::from_secs(1), Outcome::Hang);
+        assert!(matches!(plan.outcome, Outcome::Hang));
+        assert_eq!(plan.duration, Duration::from_secs(1));
     }
 }

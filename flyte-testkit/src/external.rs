@@ -77,10 +77,40 @@ pub(crate) struct ExternalState {
     pub(crate) keys: JwkSet,
 }
 
+/// An issuer the test kit could not read. The message names what was asked (and, as every
+/// message of the test kit does, the cause's text); the cause itself is `source()`.
+#[derive(Debug)]
+struct Unreadable {
+    message: String,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Unreadable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.cause)
+    }
+}
+
+fn unreadable(
+    message: String,
+    cause: impl std::error::Error + Send + Sync + 'static,
+) -> std::io::Error {
+    std::io::Error::other(Unreadable {
+        message,
+        cause: Box::new(cause),
+    })
+}
+
 async fn get_json(url: &str) -> std::io::Result<serde_json::Value> {
     let uri: hyper::Uri = url
         .parse()
-        .map_err(|e| std::io::Error::other(format!("invalid URL {url}: {e}")))?;
+        .map_err(|e| unreadable(format!("invalid URL {url}: {e}"), e))?;
     if uri.scheme_str() != Some("http") {
         return Err(std::io::Error::other(format!(
             "the test kit reaches external issuers over plain http (a local issuer); {url} is not http://"
@@ -89,16 +119,15 @@ async fn get_json(url: &str) -> std::io::Result<serde_json::Value> {
     let resp = hyper::Client::new()
         .get(uri)
         .await
-        .map_err(|e| std::io::Error::other(format!("GET {url}: {e}")))?;
+        .map_err(|e| unreadable(format!("GET {url}: {e}"), e))?;
     let status = resp.status();
     let body = hyper::body::to_bytes(resp.into_body())
         .await
-        .map_err(|e| std::io::Error::other(format!("GET {url}: {e}")))?;
+        .map_err(|e| unreadable(format!("GET {url}: {e}"), e))?;
     if !status.is_success() {
         return Err(std::io::Error::other(format!("GET {url}: HTTP {status}")));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| std::io::Error::other(format!("GET {url}: not JSON: {e}")))
+    serde_json::from_slice(&body).map_err(|e| unreadable(format!("GET {url}: not JSON: {e}"), e))
 }
 
 fn strings(v: &serde_json::Value, key: &str) -> Vec<String> {
@@ -158,7 +187,7 @@ pub(crate) async fn discover(settings: ExternalAuth) -> std::io::Result<External
 pub(crate) async fn fetch_keys(jwks_uri: &str) -> std::io::Result<JwkSet> {
     let json = get_json(jwks_uri).await?;
     serde_json::from_value(json)
-        .map_err(|e| std::io::Error::other(format!("{jwks_uri}: not a JWK set: {e}")))
+        .map_err(|e| unreadable(format!("{jwks_uri}: not a JWK set: {e}"), e))
 }
 
 /// Why a token was refused, or its subject.
@@ -170,7 +199,7 @@ pub(crate) enum Checked {
 }
 
 /// Validates a bearer JWT: signature by a key of the issuer, `iss`, `aud` when configured, `exp`.
-pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
+pub(crate) fn check(state: &ExternalState, token: &str, now: u64) -> Checked {
     let header = match decode_header(token) {
         Ok(h) => h,
         Err(e) => return Checked::Invalid(format!("not a JWT: {e}")),
@@ -190,12 +219,18 @@ pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
         Err(e) => return Checked::Invalid(format!("unusable key: {e}")),
     };
     let mut validation = Validation::new(header.alg);
+    // `exp` must be present, but is checked below on the test kit's clock (tokio's, so paused
+    // tests expire tokens with `advance`) rather than by jsonwebtoken on the system clock.
+    validation.validate_exp = false;
     validation.set_issuer(&[state.issuer.as_str()]);
     match &state.settings.audience {
         Some(aud) => validation.set_audience(&[aud.as_str()]),
         None => validation.validate_aud = false,
     }
     match decode::<serde_json::Value>(token, &key, &validation) {
+        Ok(data) if expired(&data.claims, now, validation.leeway) => {
+            Checked::Invalid("ExpiredSignature".to_owned())
+        }
         Ok(data) => Checked::Subject(
             data.claims["sub"]
                 .as_str()
@@ -204,5 +239,25 @@ pub(crate) fn check(state: &ExternalState, token: &str) -> Checked {
                 .to_owned(),
         ),
         Err(e) => Checked::Invalid(e.to_string()),
+    }
+}
+
+/// Whether `exp` (seconds, possibly fractional) is more than `leeway` seconds before `now`, as
+/// jsonwebtoken judges it.
+fn expired(claims: &serde_json::Value, now: u64, leeway: u64) -> bool {
+    let exp = claims["exp"].as_f64().unwrap_or(0.0);
+    exp < now.saturating_sub(leeway) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreadable_issuer_keeps_its_cause() {
+        let err = get_json("http://exa mple").await.expect_err("not a URL");
+        assert!(err.to_string().starts_with("invalid URL"), "{err}");
+        let cause = std::error::Error::source(&err).expect("a source");
+        assert!(cause.is::<hyper::http::uri::InvalidUri>(), "{cause:?}");
     }
 }

@@ -13,7 +13,6 @@ use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt as _;
 use tokio::sync::oneshot;
 
-use crate::dataproxy::unix_now;
 use crate::executions::Shared;
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
@@ -22,12 +21,10 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     r
 }
 
-fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+fn query_param(query: &str, key: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Serves HTTP on an already bound listener until `shutdown` fires.
@@ -81,7 +78,7 @@ async fn blob(shared: &Shared, req: Request<Body>, object: &str) -> Response<Bod
         .grants
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(signature)
+        .get(&signature)
         .cloned();
     let Some(grant) = grant else {
         return text(StatusCode::FORBIDDEN, "signature does not match");
@@ -89,7 +86,7 @@ async fn blob(shared: &Shared, req: Request<Body>, object: &str) -> Response<Bod
     if grant.path != object {
         return text(StatusCode::FORBIDDEN, "signature is for another object");
     }
-    if grant.expires_at < unix_now() {
+    if grant.expires_at < shared.clock.unix_now() {
         return text(StatusCode::FORBIDDEN, "request has expired");
     }
     let path = StorePath::from(object);

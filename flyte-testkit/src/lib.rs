@@ -90,7 +90,10 @@
 //! Then make it fail the way production does: [`TestAdmin::fail_next`] and
 //! [`TestAdminBuilder::random_faults`] for flaky networks, [`TestAdminBuilder::latency`] for
 //! slow ones, an executor returning a failed [`Plan`] for a task that breaks, and
-//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Then see what arrived:
+//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Access tokens, device codes and
+//! signed URLs expire on tokio's clock, so under `#[tokio::test(start_paused = true)]`
+//! `tokio::time::advance` past [`AuthSettings::token_lifetime`] expires a token with no real
+//! wait ([`TestAdmin::expire_tokens`] does it at once). Then see what arrived:
 //! [`TestAdmin::calls`] per RPC, [`TestAdmin::connections`], and [`TestAdmin::received`] for the
 //! create requests as encoded (with fields the `flyteidl` crate does not know). For code that
 //! manages Flyte's Kubernetes objects, [`MockKube`] is the same idea for the Kubernetes API.
@@ -158,6 +161,7 @@ pub const DEFAULT_PROJECT: &str = "flytesnacks";
 /// FlyteAdmin's `remoteData` settings for execution data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
+#[must_use]
 pub struct RemoteData {
     /// `maxSizeInBytes`: outputs larger than this are not returned inline (`full_outputs`).
     /// `None` inlines everything.
@@ -366,6 +370,7 @@ impl TestAdminBuilder {
         if let Some((rate, seed)) = self.random_faults {
             faults.set_random(rate, seed);
         }
+        let clock = clock::Clock::start();
         let shared = Arc::new(executions::Shared {
             db: Mutex::new(db),
             executor: self.executor,
@@ -374,10 +379,11 @@ impl TestAdminBuilder {
             grants: Mutex::new(Default::default()),
             md5s: Mutex::new(Default::default()),
             http_base: std::sync::OnceLock::new(),
-            auth: Mutex::new(auth::AuthState::new(self.auth)),
+            auth: Mutex::new(auth::AuthState::new(self.auth, clock)),
             faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
             remote_data: self.remote_data,
+            clock,
         });
         shared
             .auth

@@ -199,53 +199,32 @@ fn parse_go_duration_secs(text: &str) -> Option<f64> {
 }
 
 /// RFC 3339 (`2024-01-02T03:04:05.123Z`, with an offset or `Z`) to nanoseconds since the epoch.
+///
+/// `prost_types::Timestamp` parses it; around it, the value is held to what FlyteAdmin (Go's
+/// `time.RFC3339`) accepts: a time and an explicit `Z` or `±HH:MM` offset are required (Timestamp
+/// would take a bare date, no offset or `+HHMM`), while more than nine fractional digits (Go
+/// drops the extra ones) and `-00:00` (Go reads it as UTC) are accepted, which Timestamp refuses.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i128> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+    if !text.is_ascii() || b.len() < 20 || !(b[10] == b'T' || b[10] == b' ') {
         return None;
     }
-    let num = |s: &str| s.parse::<i64>().ok();
-    let (y, mo, d) = (num(&text[0..4])?, num(&text[5..7])?, num(&text[8..10])?);
-    let (h, mi, s) = (
-        num(&text[11..13])?,
-        num(&text[14..16])?,
-        num(&text[17..19])?,
-    );
-    let mut rest = &text[19..];
-    let mut nanos: i128 = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(frac.len());
-        let f = &frac[..digits];
-        let padded: String = f.chars().chain(std::iter::repeat('0')).take(9).collect();
-        nanos = padded.parse().ok()?;
-        rest = &frac[digits..];
-    }
-    let offset_secs: i64 = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            sign * (num(rest.get(1..3)?)? * 3600 + num(rest.get(4..6)?)? * 60)
+    let offset = if text.ends_with(['Z', 'z']) {
+        &text[text.len() - 1..]
+    } else {
+        let at = text.len().checked_sub(6)?;
+        match text.get(at..).map(str::as_bytes) {
+            Some([b'+' | b'-', _, _, b':', _, _]) => &text[at..],
+            _ => return None,
         }
     };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset_secs;
-    Some(i128::from(secs) * 1_000_000_000 + nanos)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let mut stamp = text[..text.len() - offset.len()].to_owned();
+    if let Some(dot) = stamp.find('.') {
+        stamp.truncate(dot + 10);
+    }
+    stamp.push_str(if offset == "-00:00" { "Z" } else { offset });
+    let ts: prost_types::Timestamp = stamp.parse().ok()?;
+    Some(i128::from(ts.seconds) * 1_000_000_000 + i128::from(ts.nanos))
 }
 
 fn matches(filter: &Filter, row: &dyn Row) -> bool {
@@ -475,5 +454,27 @@ mod tests {
             parse_rfc3339("2024-02-29T00:00:00Z"),
             Some(1_709_164_800_000_000_000)
         );
+        assert_eq!(parse_rfc3339("1970-01-01 00:00:00.000000001z"), Some(1));
+        assert_eq!(
+            parse_rfc3339("1970-01-01T00:00:00.1234567891Z"),
+            Some(123_456_789)
+        );
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00-00:00"), Some(0));
+        assert_eq!(
+            parse_rfc3339("1970-01-01T00:00:00-01:30"),
+            Some(5_400_000_000_000)
+        );
+        for refused in [
+            "1970-01-01",
+            "1970-01-01T00:00:00",
+            "1970-01-01T00:00:00+0100",
+            "1970-01-01T00:00:00+01",
+            "1970-13-01T00:00:00Z",
+            "1970-01-01T00:00:00.Z",
+            "yesterday",
+            "1970-01-01T00:00:00.12345678éZ",
+        ] {
+            assert_eq!(parse_rfc3339(refused), None, "{refused}");
+        }
     }
 }

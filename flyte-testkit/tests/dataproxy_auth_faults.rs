@@ -662,3 +662,32 @@ async fn latency_is_added_to_every_call() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn access_tokens_expire_on_tokios_clock() -> TestResult {
+    let admin = TestAdmin::builder()
+        .auth(
+            AuthSettings::default()
+                .client("robot", "s3cret")
+                .token_lifetime(Duration::from_secs(3600)),
+        )
+        .start()
+        .await?;
+    let (status, body, _) = http(
+        Method::POST,
+        &format!("{}/oauth2/token", admin.http_endpoint()),
+        &[],
+        b"grant_type=client_credentials&client_id=robot&client_secret=s3cret",
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (token, _) = token_of(&body)?;
+    let mut c = connect(&admin).await?;
+    let list = || with_token(ProjectListRequest::default(), "flyte-authorization", &token);
+    c.list_projects(list()?).await?;
+
+    tokio::time::advance(Duration::from_secs(3601)).await;
+    let err = c.list_projects(list()?).await.expect_err("expired");
+    assert_eq!(err.code(), Code::Unauthenticated);
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! The create path: FlyteAdmin's name rules, input merging, single-task executions, relaunch,
+//! recover and terminate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use flyteidl::flyteidl::admin::{
+    self, execution_closure, Execution, ExecutionClosure, ExecutionMetadata, ExecutionState,
+    ExecutionStateChangeDetails, LaunchPlanSpec,
+};
+use flyteidl::flyteidl::core::{
+    node, parameter, task_node, workflow_execution, Identifier, Literal, LiteralMap, Node,
+    NodeExecutionIdentifier, ResourceType, TaskNode, WorkflowExecutionIdentifier, WorkflowTemplate,
+};
+use tokio::sync::watch;
+use tonic::Status;
+
+use super::propeller::drive;
+use super::{is_terminal, Shared};
+use crate::db::{now, Db, ExecRecord, Record};
+use crate::errors::{
+    duplicate, exec_id_text, invalid, missing, missing_entity, missing_execution, Result,
+};
+use crate::executor::ExecutionRun;
+use crate::literals::{castable, describe, type_of};
+
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// `"a"` plus 19 characters of k8s' rand alphabet: FlyteAdmin's generated execution names.
+pub(crate) fn generate_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from("a");
+    let state = std::collections::hash_map::RandomState::new();
+    let mut h = state.build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    let mut x = h.finish() | 1;
+    for _ in 0..19 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push(char::from(
+            NAME_ALPHABET[(x % NAME_ALPHABET.len() as u64) as usize],
+        ));
+    }
+    out
+}
+
+/// FlyteAdmin's execution name rule, applied after lowercasing.
+pub(crate) fn validate_name(name: &str) -> Result<String> {
+    let lower = name.to_lowercase();
+    if lower.len() > 63 {
+        return Err(invalid("size of name exceeded length 63"));
+    }
+    let b = lower.as_bytes();
+    let ok = b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+    if !ok {
+        return Err(invalid(format!(
+            "invalid name format: {lower}, does not match regex '^[a-z][a-z\\-0-9]*$'"
+        )));
+    }
+    Ok(lower)
+}
+
+/// `CheckAndFetchInputsForExecution`: user inputs against the launch plan's expected inputs,
+/// defaults filled in, fixed inputs added last and never overridden.
+fn merge_inputs(
+    user: &LiteralMap,
+    spec: &LaunchPlanSpec,
+    expected: &admin::LaunchPlanClosure,
+) -> Result<LiteralMap> {
+    let expected = expected
+        .expected_inputs
+        .clone()
+        .unwrap_or_default()
+        .parameters;
+    let fixed = spec.fixed_inputs.clone().unwrap_or_default().literals;
+    let mut out: HashMap<String, Literal> = HashMap::new();
+    for (name, lit) in &user.literals {
+        if fixed.contains_key(name) {
+            return Err(invalid(format!("fixed_inputs {name} cannot be overridden")));
+        }
+        let Some(param) = expected.get(name) else {
+            return Err(invalid(format!("invalid input {name}")));
+        };
+        let want = param
+            .var
+            .as_ref()
+            .and_then(|v| v.r#type.clone())
+            .unwrap_or_default();
+        let got = type_of(lit);
+        if !castable(&got, &want) {
+            return Err(invalid(format!(
+                "invalid {name} input wrong type. Expected {}, but got {}",
+                describe(&want),
+                describe(&got)
+            )));
+        }
+        out.insert(name.clone(), lit.clone());
+    }
+    for (name, param) in &expected {
+        if out.contains_key(name) {
+            continue;
+        }
+        match &param.behavior {
+            Some(parameter::Behavior::Default(lit)) => {
+                out.insert(name.clone(), lit.clone());
+            }
+            _ => return Err(invalid(format!("expected_inputs {name} missing"))),
+        }
+    }
+    for (name, lit) in fixed {
+        out.insert(name, lit);
+    }
+    Ok(LiteralMap { literals: out })
+}
+
+fn template_of(wf: &admin::Workflow) -> WorkflowTemplate {
+    wf.closure
+        .as_ref()
+        .and_then(|c| c.compiled_workflow.as_ref())
+        .and_then(|c| c.primary.as_ref())
+        .and_then(|p| p.template.clone())
+        .unwrap_or_default()
+}
+
+impl Db {
+    /// FlyteAdmin makes (or reuses) a `.flytegen.<task>` workflow and launch plan for a task launch.
+    fn single_task_launch_plan(&mut self, task_id: &Identifier) -> Result<Identifier> {
+        let task = self
+            .find_task(task_id)
+            .ok_or_else(|| missing_entity("TASK", task_id))?
+            .value
+            .clone();
+        let template = task
+            .closure
+            .and_then(|c| c.compiled_task)
+            .and_then(|c| c.template)
+            .unwrap_or_default();
+        let interface = template.interface.clone().unwrap_or_default();
+        let name = format!(".flytegen.{}", task_id.name);
+        let wf_id = Identifier {
+            resource_type: ResourceType::Workflow as i32,
+            name: name.clone(),
+            ..task_id.clone()
+        };
+        let lp_id = Identifier {
+            resource_type: ResourceType::LaunchPlan as i32,
+            ..wf_id.clone()
+        };
+        if self.find_workflow(&wf_id).is_none() {
+            let node = Node {
+                id: "n0".to_owned(),
+                target: Some(node::Target::TaskNode(TaskNode {
+                    reference: Some(task_node::Reference::ReferenceId(task_id.clone())),
+                    overrides: None,
+                })),
+                ..Node::default()
+            };
+            self.create_workflow(admin::WorkflowCreateRequest {
+                id: Some(wf_id.clone()),
+                spec: Some(admin::WorkflowSpec {
+                    template: Some(WorkflowTemplate {
+                        id: Some(wf_id.clone()),
+                        interface: Some(interface),
+                        nodes: vec![node],
+                        ..WorkflowTemplate::default()
+                    }),
+                    ..admin::WorkflowSpec::default()
+                }),
+            })?;
+        }
+        if self.find_launch_plan(&lp_id).is_none() {
+            self.create_launch_plan(admin::LaunchPlanCreateRequest {
+                id: Some(lp_id.clone()),
+                spec: Some(LaunchPlanSpec {
+                    workflow_id: Some(wf_id),
+                    ..LaunchPlanSpec::default()
+                }),
+            })?;
+        }
+        Ok(lp_id)
+    }
+}
+
+/// Creates an execution and starts its driver.
+// `spec.inputs` is deprecated, but FlyteAdmin still reads it when `inputs` is empty.
+#[allow(deprecated)]
+pub(crate) fn create_execution(
+    shared: &Arc<Shared>,
+    req: admin::ExecutionCreateRequest,
+    principal: &str,
+) -> Result<WorkflowExecutionIdentifier> {
+    if req.project.is_empty() {
+        return Err(missing("project"));
+    }
+    if req.domain.is_empty() {
+        return Err(missing("domain"));
+    }
+    let name = if req.name.is_empty() {
+        None
+    } else {
+        Some(validate_name(&req.name)?)
+    };
+    let mut spec = req.spec.ok_or_else(|| missing("spec"))?;
+    let mut db = shared.db();
+    db.check_project_domain(&req.project, &req.domain)?;
+    let reference = spec
+        .launch_plan
+        .clone()
+        .ok_or_else(|| missing("launch_plan"))?;
+    for (v, f) in [
+        (&reference.project, "project"),
+        (&reference.domain, "domain"),
+        (&reference.name, "name"),
+        (&reference.version, "version"),
+    ] {
+        if v.is_empty() {
+            return Err(missing(f));
+        }
+    }
+    let user_inputs = match req.inputs {
+        Some(i) if !i.literals.is_empty() => i,
+        _ => spec.inputs.clone().unwrap_or_default(),
+    };
+    for (k, v) in &user_inputs.literals {
+        if v.value.is_none() {
+            return Err(missing(&format!("input {k}")));
+        }
+    }
+    let (lp_id, task) = match ResourceType::try_from(reference.resource_type) {
+        Ok(ResourceType::LaunchPlan) => (reference.clone(), None),
+        Ok(ResourceType::Task) => (
+            db.single_task_launch_plan(&reference)?,
+            Some(reference.clone()),
+        ),
+        _ => {
+            return Err(invalid(format!(
+                "Invalid reference entity resource type {}, only [LAUNCH_PLAN, TASK] allowed",
+                crate::errors::resource_type_name(reference.resource_type)
+            )))
+        }
+    };
+    let lp = db
+        .find_launch_plan(&lp_id)
+        .ok_or_else(|| missing_entity("LAUNCH_PLAN", &lp_id))?
+        .value
+        .clone();
+    let lp_spec = lp.spec.clone().unwrap_or_default();
+    let inputs = merge_inputs(
+        &user_inputs,
+        &lp_spec,
+        &lp.closure.clone().unwrap_or_default(),
+    )?;
+    let wf_id = lp_spec.workflow_id.clone().unwrap_or_default();
+    let workflow = db
+        .find_workflow(&wf_id)
+        .ok_or_else(|| missing_entity("WORKFLOW", &wf_id))?
+        .value
+        .clone();
+    let template = template_of(&workflow);
+    let name = name.unwrap_or_else(generate_name);
+    let id = WorkflowExecutionIdentifier {
+        project: req.project.clone(),
+        domain: req.domain.clone(),
+        name,
+        org: req.org.clone(),
+    };
+    if db.find_execution(&id).is_some() {
+        return Err(duplicate(&exec_id_text(&id)));
+    }
+    let metadata = spec.metadata.get_or_insert_with(ExecutionMetadata::default);
+    // FlyteAdmin overwrites the principal with the authenticated subject (empty without auth).
+    metadata.principal = principal.to_owned();
+    spec.inputs = None;
+    let created = now();
+    let execution = Execution {
+        id: Some(id.clone()),
+        spec: Some(spec),
+        closure: Some(ExecutionClosure {
+            phase: workflow_execution::Phase::Undefined as i32,
+            created_at: Some(created.clone()),
+            updated_at: Some(created.clone()),
+            workflow_id: Some(wf_id.clone()),
+            state_change_details: Some(ExecutionStateChangeDetails {
+                state: ExecutionState::ExecutionActive as i32,
+                occurred_at: Some(created),
+                principal: principal.to_owned(),
+            }),
+            ..ExecutionClosure::default()
+        }),
+    };
+    let (abort_tx, abort_rx) = watch::channel(false);
+    let interface = template.interface.clone().unwrap_or_default();
+    db.executions.push(Record::new(ExecRecord {
+        execution,
+        user_inputs,
+        inputs: inputs.clone(),
+        outputs: None,
+        nodes: Vec::new(),
+        abort: Some(abort_tx),
+        launch_plan: lp_id.clone(),
+        workflow: wf_id.clone(),
+        task: task.clone(),
+        abort_cause: String::new(),
+    }));
+    drop(db);
+    let run = ExecutionRun {
+        id: id.clone(),
+        launch_plan: lp_id,
+        workflow: wf_id,
+        task,
+        inputs,
+        interface,
+    };
+    tokio::spawn(drive(Arc::clone(shared), run, template, abort_rx));
+    Ok(id)
+}
+
+pub(crate) fn terminate(
+    shared: &Shared,
+    id: Option<&WorkflowExecutionIdentifier>,
+    cause: &str,
+    principal: &str,
+) -> Result<()> {
+    let id = validate_exec_id(id)?;
+    let mut db = shared.db();
+    let rec = db
+        .find_execution_mut(&id)
+        .ok_or_else(|| missing_execution(&id))?;
+    let closure = rec
+        .value
+        .execution
+        .closure
+        .get_or_insert_with(ExecutionClosure::default);
+    if is_terminal(closure.phase) {
+        return Err(Status::failed_precondition(
+            "Cannot abort an already terminated workflow execution",
+        ));
+    }
+    closure.phase = workflow_execution::Phase::Aborting as i32;
+    closure.updated_at = Some(now());
+    closure.output_result = Some(execution_closure::OutputResult::AbortMetadata(
+        admin::AbortMetadata {
+            cause: cause.to_owned(),
+            principal: principal.to_owned(),
+        },
+    ));
+    rec.value.abort_cause = cause.to_owned();
+    if let Some(tx) = &rec.value.abort {
+        let _ = tx.send(true);
+    }
+    shared.changes.send_modify(|n| *n += 1);
+    Ok(())
+}
+
+pub(crate) fn validate_exec_id(
+    id: Option<&WorkflowExecutionIdentifier>,
+) -> Result<WorkflowExecutionIdentifier> {
+    let id = id.ok_or_else(|| missing("id"))?;
+    for (v, f) in [
+        (&id.project, "project"),
+        (&id.domain, "domain"),
+        (&id.name, "name"),
+    ] {
+        if v.is_empty() {
+            return Err(missing(f));
+        }
+    }
+    Ok(id.clone())
+}
+
+/// Relaunch (`mode` RELAUNCH) and recover (`mode` RECOVERED): the old spec and user inputs,
+/// through the normal create path.
+pub(crate) fn relaunch(
+    shared: &Arc<Shared>,
+    old: Option<&WorkflowExecutionIdentifier>,
+    name: &str,
+    mode: admin::execution_metadata::ExecutionMode,
+    overwrite_cache: bool,
+    parent: Option<NodeExecutionIdentifier>,
+    principal: &str,
+) -> Result<WorkflowExecutionIdentifier> {
+    let old_id = validate_exec_id(old)?;
+    let (mut spec, inputs) = {
+        let db = shared.db();
+        let rec = db
+            .find_execution(&old_id)
+            .ok_or_else(|| missing_execution(&old_id))?;
+        (
+            rec.value.execution.spec.clone().unwrap_or_default(),
+            rec.value.user_inputs.clone(),
+        )
+    };
+    let metadata = spec.metadata.get_or_insert_with(ExecutionMetadata::default);
+    metadata.mode = mode as i32;
+    metadata.reference_execution = Some(old_id.clone());
+    if parent.is_some() {
+        metadata.parent_node_execution = parent;
+    }
+    if overwrite_cache {
+        spec.overwrite_cache = true;
+    }
+    create_execution(
+        shared,
+        admin::ExecutionCreateRequest {
+            project: old_id.project.clone(),
+            domain: old_id.domain.clone(),
+            name: name.to_owned(),
+            spec: Some(spec),
+            inputs: Some(inputs),
+            org: old_id.org.clone(),
+        },
+        principal,
+    )
+}

@@ -1,0 +1,252 @@
+//! The stand-in for flytepropeller: it moves an execution through its phases, stamps times as
+//! FlyteAdmin does, and writes the outputs where propeller would.
+
+use std::sync::Arc;
+
+use flyteidl::flyteidl::admin::{
+    self, execution_closure, node_execution_closure, task_execution_closure,
+};
+use flyteidl::flyteidl::core::{
+    node_execution, task_execution, workflow_execution, LiteralMap, WorkflowExecutionIdentifier,
+    WorkflowTemplate,
+};
+use tokio::sync::watch;
+
+use super::gates::pass_gates;
+use super::nodes::start_nodes;
+use super::{is_terminal, Shared};
+use crate::db::{duration_between, now};
+use crate::executor::{ExecutionRun, Outcome};
+
+/// Plays propeller: QUEUED, RUNNING with node and task executions, then the executor's outcome.
+pub(super) async fn drive(
+    shared: Arc<Shared>,
+    run: ExecutionRun,
+    template: WorkflowTemplate,
+    mut abort: watch::Receiver<bool>,
+) {
+    use workflow_execution::Phase as P;
+    let plan = shared.executor.0.plan(&run);
+    tokio::task::yield_now().await;
+    set_phase(&shared, &run.id, P::Queued, None, None);
+    start_nodes(&shared, &run, &template);
+    set_phase(&shared, &run.id, P::Running, None, None);
+    let mut abort_gates = abort.clone();
+    let aborted = async move {
+        while !*abort.borrow() {
+            if abort.changed().await.is_err() {
+                // The sender went away: the test kit is shutting down.
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    // Gate nodes hold the run until their signal is set or their sleep is over.
+    let gates = tokio::select! {
+        result = pass_gates(&shared, &run.id, &template) => result,
+        () = async {
+            while !*abort_gates.borrow() {
+                if abort_gates.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        } => {
+            set_phase(&shared, &run.id, P::Aborted, None, None);
+            return;
+        }
+    };
+    if let Err(error) = gates {
+        set_phase(&shared, &run.id, P::Failed, None, Some(error));
+        return;
+    }
+    match plan.outcome {
+        Outcome::Hang => {
+            aborted.await;
+            set_phase(&shared, &run.id, P::Aborted, None, None);
+        }
+        Outcome::Succeed(outputs) => {
+            tokio::select! {
+                () = aborted => set_phase(&shared, &run.id, P::Aborted, None, None),
+                () = tokio::time::sleep(plan.duration) => {
+                    write_outputs(&shared, &run.id, &outputs).await;
+                    set_phase(&shared, &run.id, P::Succeeded, Some(outputs), None);
+                }
+            }
+        }
+        Outcome::Fail(error) => {
+            tokio::select! {
+                () = aborted => set_phase(&shared, &run.id, P::Aborted, None, None),
+                () = tokio::time::sleep(plan.duration) => {
+                    set_phase(&shared, &run.id, P::Failed, None, Some(error));
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn outputs_uri(shared: &Shared, id: &WorkflowExecutionIdentifier, node: &str) -> String {
+    format!(
+        "{}/metadata/propeller/{}-{}-{}/{node}/data/0/outputs.pb",
+        shared.storage_prefix, id.project, id.domain, id.name
+    )
+}
+
+/// Writes the outputs as propeller does: a `LiteralMap` protobuf at the end node's outputs.pb.
+async fn write_outputs(shared: &Shared, id: &WorkflowExecutionIdentifier, outputs: &LiteralMap) {
+    use object_store::ObjectStoreExt as _;
+    use prost::Message;
+    let uri = outputs_uri(shared, id, "end-node");
+    if let Some(path) = shared.store_path(&uri) {
+        // A store failure surfaces as missing outputs when the caller reads them back.
+        let _ = shared
+            .store
+            .put(&path, outputs.encode_to_vec().into())
+            .await;
+    }
+}
+
+/// Moves an execution (and its nodes) to `phase`, stamping times the way FlyteAdmin does.
+pub(crate) fn set_phase(
+    shared: &Shared,
+    id: &WorkflowExecutionIdentifier,
+    phase: workflow_execution::Phase,
+    outputs: Option<LiteralMap>,
+    error: Option<flyteidl::flyteidl::core::ExecutionError>,
+) {
+    use workflow_execution::Phase as P;
+    let out_uri = outputs
+        .as_ref()
+        .map(|_| outputs_uri(shared, id, "end-node"));
+    let mut db = shared.db();
+    let Some(rec) = db.find_execution_mut(id) else {
+        return;
+    };
+    shared.changes.send_modify(|n| *n += 1);
+    let t = now();
+    rec.updated = t.clone();
+    let exec_inputs = rec.value.inputs.clone();
+    let Some(closure) = rec.value.execution.closure.as_mut() else {
+        return;
+    };
+    if is_terminal(closure.phase) {
+        return;
+    }
+    closure.phase = phase as i32;
+    closure.updated_at = Some(t.clone());
+    if phase == P::Running && closure.started_at.is_none() {
+        closure.started_at = Some(t.clone());
+    }
+    let terminal = is_terminal(phase as i32);
+    if terminal {
+        let start = closure.started_at.clone().unwrap_or_else(|| t.clone());
+        closure.duration = Some(duration_between(&start, &t));
+    }
+    match (phase, &out_uri, &error) {
+        (P::Succeeded, Some(uri), _) => {
+            closure.output_result = Some(execution_closure::OutputResult::Outputs(
+                admin::LiteralMapBlob {
+                    data: Some(admin::literal_map_blob::Data::Uri(uri.clone())),
+                },
+            ));
+        }
+        (P::Failed, _, Some(e)) => {
+            closure.output_result = Some(execution_closure::OutputResult::Error(e.clone()));
+        }
+        // TerminateExecution already recorded who aborted and why; keep that.
+        (P::Aborted, _, _)
+            if !matches!(
+                closure.output_result,
+                Some(execution_closure::OutputResult::AbortMetadata(_))
+            ) =>
+        {
+            closure.output_result = Some(execution_closure::OutputResult::AbortMetadata(
+                admin::AbortMetadata {
+                    cause: rec.value.abort_cause.clone(),
+                    principal: String::new(),
+                },
+            ));
+        }
+        _ => {}
+    }
+    if let Some(o) = outputs {
+        rec.value.outputs = Some(o);
+    }
+    let exec_outputs = rec.value.outputs.clone();
+    let (node_phase, task_phase) = match phase {
+        P::Queued => (node_execution::Phase::Queued, task_execution::Phase::Queued),
+        P::Running => (
+            node_execution::Phase::Running,
+            task_execution::Phase::Running,
+        ),
+        P::Succeeded => (
+            node_execution::Phase::Succeeded,
+            task_execution::Phase::Succeeded,
+        ),
+        P::Failed => (node_execution::Phase::Failed, task_execution::Phase::Failed),
+        P::Aborted | P::Aborting => (
+            node_execution::Phase::Aborted,
+            task_execution::Phase::Aborted,
+        ),
+        _ => return,
+    };
+    for n in &mut rec.value.nodes {
+        let node_id = n
+            .node
+            .id
+            .as_ref()
+            .map(|i| i.node_id.clone())
+            .unwrap_or_default();
+        let node_phase = if node_id == "start-node" && phase == P::Running {
+            node_execution::Phase::Succeeded
+        } else {
+            node_phase
+        };
+        if phase == P::Aborting {
+            continue;
+        }
+        if let Some(c) = n.node.closure.as_mut() {
+            if c.phase == node_execution::Phase::Succeeded as i32 {
+                continue;
+            }
+            c.phase = node_phase as i32;
+            c.updated_at = Some(t.clone());
+            if node_phase == node_execution::Phase::Running || c.started_at.is_none() && terminal {
+                c.started_at.get_or_insert_with(|| t.clone());
+            }
+            if terminal || node_phase == node_execution::Phase::Succeeded {
+                let start = c.started_at.clone().unwrap_or_else(|| t.clone());
+                c.duration = Some(duration_between(&start, &t));
+            }
+            if let (Some(e), node_execution::Phase::Failed) = (&error, node_phase) {
+                c.output_result = Some(node_execution_closure::OutputResult::Error(e.clone()));
+            }
+        }
+        if node_id == "start-node" {
+            n.outputs = Some(exec_inputs.clone());
+        } else if phase == P::Succeeded {
+            n.outputs.clone_from(&exec_outputs);
+            if node_id == "end-node" {
+                n.inputs = exec_outputs.clone().unwrap_or_default();
+            }
+            if let (Some(c), Some(uri)) = (n.node.closure.as_mut(), &out_uri) {
+                c.output_result =
+                    Some(node_execution_closure::OutputResult::OutputUri(uri.clone()));
+            }
+        }
+        if let Some(task) = n.task.as_mut() {
+            if let Some(c) = task.closure.as_mut() {
+                c.phase = task_phase as i32;
+                c.updated_at = Some(t.clone());
+                if task_phase == task_execution::Phase::Running {
+                    c.started_at.get_or_insert_with(|| t.clone());
+                }
+                if terminal {
+                    let start = c.started_at.clone().unwrap_or_else(|| t.clone());
+                    c.duration = Some(duration_between(&start, &t));
+                }
+                if let (Some(e), task_execution::Phase::Failed) = (&error, task_phase) {
+                    c.output_result = Some(task_execution_closure::OutputResult::Error(e.clone()));
+                }
+            }
+        }
+    }
+}
