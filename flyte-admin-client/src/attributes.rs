@@ -58,6 +58,30 @@ fn quantities(s: Option<&admin::TaskResourceSpec>) -> ResourceQuantities {
     q
 }
 
+/// Why a flytectl attribute file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttributeFileError {
+    /// Not one of flytectl's six attribute kinds.
+    #[error("unknown attribute kind {kind:?}; expected one of {expected}")]
+    UnknownKind {
+        /// The kind given.
+        kind: String,
+        /// The kinds there are, comma-separated.
+        expected: String,
+    },
+    /// The file's own error: the key, the line and the column (flyte-config's error is the
+    /// source).
+    #[error("{0}")]
+    File(#[source] flyte_config::Error),
+}
+
+impl From<flyte_config::Error> for AttributeFileError {
+    fn from(e: flyte_config::Error) -> Self {
+        AttributeFileError::File(e)
+    }
+}
+
 /// Reads a flytectl attribute file of kind `noun`: where it applies and what it sets.
 ///
 /// # Errors
@@ -65,10 +89,10 @@ fn quantities(s: Option<&admin::TaskResourceSpec>) -> ResourceQuantities {
 pub fn parse_file(
     noun: &str,
     text: &str,
-) -> std::result::Result<(AttributeTarget, MatchingAttributes), String> {
+) -> std::result::Result<(AttributeTarget, MatchingAttributes), AttributeFileError> {
     let (target, t) = match noun {
         "task-resource-attribute" => {
-            let f = TaskResourceAttributesFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = TaskResourceAttributesFile::from_yaml_str(text)?;
             let t = Target::TaskResourceAttributes(admin::TaskResourceAttributes {
                 defaults: Some(spec(&f.defaults)),
                 limits: Some(spec(&f.limits)),
@@ -76,29 +100,28 @@ pub fn parse_file(
             (f.target, t)
         }
         "cluster-resource-attribute" => {
-            let f =
-                ClusterResourceAttributesFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = ClusterResourceAttributesFile::from_yaml_str(text)?;
             let t = Target::ClusterResourceAttributes(admin::ClusterResourceAttributes {
                 attributes: f.attributes.clone().into_iter().collect(),
             });
             (f.target, t)
         }
         "execution-queue-attribute" => {
-            let f = ExecutionQueueAttributesFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = ExecutionQueueAttributesFile::from_yaml_str(text)?;
             let t = Target::ExecutionQueueAttributes(admin::ExecutionQueueAttributes {
                 tags: f.tags.clone(),
             });
             (f.target, t)
         }
         "execution-cluster-label" => {
-            let f = ExecutionClusterLabelFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = ExecutionClusterLabelFile::from_yaml_str(text)?;
             let t = Target::ExecutionClusterLabel(admin::ExecutionClusterLabel {
                 value: f.value.clone(),
             });
             (f.target, t)
         }
         "plugin-override" => {
-            let f = PluginOverridesFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = PluginOverridesFile::from_yaml_str(text)?;
             let t = Target::PluginOverrides(admin::PluginOverrides {
                 overrides: f
                     .overrides
@@ -116,7 +139,7 @@ pub fn parse_file(
             (f.target, t)
         }
         "workflow-execution-config" => {
-            let f = WorkflowExecutionConfigFile::from_yaml_str(text).map_err(|e| e.to_string())?;
+            let f = WorkflowExecutionConfigFile::from_yaml_str(text)?;
             let run_as = &f.security_context.run_as;
             let t = Target::WorkflowExecutionConfig(admin::WorkflowExecutionConfig {
                 max_parallelism: f.max_parallelism,
@@ -156,10 +179,10 @@ pub fn parse_file(
             (f.target, t)
         }
         other => {
-            return Err(format!(
-                "unknown attribute kind {other:?}; expected one of {}",
-                NOUNS.join(", ")
-            ))
+            return Err(AttributeFileError::UnknownKind {
+                kind: other.to_owned(),
+                expected: NOUNS.join(", "),
+            })
         }
     };
     Ok((target, MatchingAttributes { target: Some(t) }))
@@ -266,7 +289,7 @@ pub fn to_file(target: &AttributeTarget, attributes: &MatchingAttributes) -> Opt
 
 impl AdminClient {
     fn scope_error(&self, rpc: &'static str, e: flyte_config::Error) -> Error {
-        Error::new(Code::InvalidArgument, rpc, self.endpoint(), e.to_string())
+        Error::new(Code::InvalidArgument, rpc, self.endpoint(), e.to_string()).with_source(e)
     }
 
     /// The attributes of `resource` at `target`'s scope (workflow, project-domain or project),
@@ -502,7 +525,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_noun_round_trips_through_its_file() -> std::result::Result<(), String> {
+    fn every_noun_round_trips_through_its_file(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let files = [
             ("task-resource-attribute", "project: p\ndomain: d\ndefaults:\n  cpu: \"1\"\n  memory: 150Mi\nlimits:\n  cpu: \"2\"\n"),
             ("cluster-resource-attribute", "project: p\ndomain: d\nattributes:\n  foo: bar\n"),
@@ -517,10 +541,23 @@ mod tests {
             let (target2, attrs2) = parse_file(noun, &written)?;
             assert_eq!((target2, attrs2), (target, attrs), "{noun}:\n{written}");
         }
-        assert!(parse_file("queue", "project: p\n").is_err());
+        let err = parse_file("queue", "project: p\n").expect_err("no such kind");
+        assert!(
+            matches!(err, AttributeFileError::UnknownKind { .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("execution-queue-attribute"),
+            "{err}"
+        );
         let err =
             parse_file("execution-cluster-label", "project: p\nvalu: x\n").expect_err("strict");
-        assert!(err.contains("2:1: valu: unknown key"), "{err}");
+        assert!(err.to_string().contains("2:1: valu: unknown key"), "{err}");
+        let cause = std::error::Error::source(&err).ok_or("the file's error is the source")?;
+        assert!(
+            cause.downcast_ref::<flyte_config::Error>().is_some(),
+            "{cause}"
+        );
         Ok(())
     }
 }

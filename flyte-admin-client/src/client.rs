@@ -45,7 +45,7 @@ impl fmt::Debug for Transport {
 }
 
 impl tower::Service<http::Request<BoxBody>> for Transport {
-    type Response = http::Response<tonic::transport::Body>;
+    type Response = http::Response<BoxBody>;
     type Error = BoxError;
     type Future =
         Pin<Box<dyn Future<Output = std::result::Result<Self::Response, BoxError>> + Send>>;
@@ -171,7 +171,9 @@ impl AdminClientBuilder {
         self
     }
 
-    /// The retry policy of every call.
+    /// The retry policy of every call: how often and how long a call the retry layer may repeat
+    /// ([`is_idempotent`](crate::is_idempotent), or marked [`Idempotent`](crate::Idempotent)) is
+    /// tried; any other call is sent once, within the same deadlines.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -253,10 +255,13 @@ impl AdminClientBuilder {
                 "no FlyteAdmin endpoint: set admin.endpoint",
             )
         })?;
-        let endpoint = Endpoint::parse(&raw, self.insecure)
-            .map_err(|e| Error::new(Code::InvalidArgument, "connect", &raw, e.to_string()))?;
+        let endpoint = Endpoint::parse(&raw, self.insecure).map_err(|e| {
+            Error::new(Code::InvalidArgument, "connect", &raw, e.to_string()).with_source(e)
+        })?;
         let shown = endpoint.authority();
-        let config_error = |m: String| Error::new(Code::InvalidArgument, "connect", &shown, m);
+        let config_error = |m: String, e: Box<dyn std::error::Error + Send + Sync>| {
+            Error::new(Code::InvalidArgument, "connect", &shown, m).with_boxed_source(e)
+        };
         // With insecureSkipVerify our own connector speaks TLS, so tonic must see plain HTTP.
         let skip_verify = endpoint.tls && self.insecure_skip_verify;
         let uri = if skip_verify {
@@ -265,9 +270,9 @@ impl AdminClientBuilder {
             endpoint.uri()
         };
         let mut ep = Channel::from_shared(uri)
-            .map_err(|e| config_error(format!("invalid endpoint: {e}")))?
+            .map_err(|e| config_error(format!("invalid endpoint: {e}"), e.into()))?
             .user_agent(self.user_agent.clone())
-            .map_err(|e| config_error(format!("invalid user agent: {e}")))?
+            .map_err(|e| config_error(format!("invalid user agent: {e}"), e.into()))?
             .connect_timeout(self.connect_timeout)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(true);
@@ -279,13 +284,16 @@ impl AdminClientBuilder {
             );
             Some(
                 crate::tls::SkipVerifyConnector::new(&endpoint.host)
-                    .map_err(|e| config_error(format!("TLS: {e}")))?,
+                    .map_err(|e| config_error(format!("TLS: {e}"), e.into()))?,
             )
         } else {
             if endpoint.tls {
                 let pem = match &self.ca_cert_file {
                     Some(path) => std::fs::read(path).map_err(|e| {
-                        config_error(format!("cannot read the CA bundle {}: {e}", path.display()))
+                        config_error(
+                            format!("cannot read the CA bundle {}: {e}", path.display()),
+                            e.into(),
+                        )
                     })?,
                     None => native_roots_pem(),
                 };
@@ -294,7 +302,7 @@ impl AdminClientBuilder {
                     .ca_certificate(Certificate::from_pem(pem));
                 ep = ep
                     .tls_config(tls)
-                    .map_err(|e| config_error(format!("TLS: {e}")))?;
+                    .map_err(|e| config_error(format!("TLS: {e}"), e.into()))?;
             }
             None
         };

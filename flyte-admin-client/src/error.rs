@@ -157,6 +157,14 @@ impl Error {
         Error::new(Code::InvalidArgument, rpc, endpoint, message)
     }
 
+    pub(crate) fn with_boxed_source(
+        mut self,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Self {
+        self.0.source = Some(source);
+        self
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,

@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 /// A value that does not fit its type, with where it is: `inputs.xs[2]: expected integer, found "a"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
+#[non_exhaustive]
 pub struct LiteralError {
     /// Where, e.g. `inputs.xs[2]`.
     pub path: String,

@@ -55,9 +55,10 @@ impl Attempts {
 }
 
 /// The methods whose repeat changes nothing, by gRPC method name. Reads; creates of tasks,
-/// workflows, launch plans and projects (a repeat answers ALREADY_EXISTS, which registration
-/// takes as success); updates and deletes that set a state; signals (a repeat answers
-/// ALREADY_EXISTS); signed-URL requests. Not here, so never repeated unless marked
+/// workflows, launch plans and projects, and `SetSignal` (a repeat changes nothing, but when the
+/// first attempt's answer was lost it answers ALREADY_EXISTS: registration takes that as
+/// success, a caller of `create_task`, `register_project` or `set_signal` sees the error);
+/// updates and deletes that set a state; signed-URL requests. Not here, so never repeated unless marked
 /// [`Idempotent`]: `CreateExecution`, `RelaunchExecution`, `RecoverExecution` (a repeat of an
 /// unnamed one starts a second execution), propeller's `Create*Event` calls, and every method
 /// this table does not know.
@@ -228,9 +229,10 @@ where
     S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
-    B: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<BoxError>,
 {
-    type Response = http::Response<B>;
+    type Response = http::Response<BoxBody>;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
@@ -239,26 +241,31 @@ where
     }
 
     fn call(&mut self, req: http::Request<BoxBody>) -> Self::Future {
-        // Each attempt takes a clone of the channel and waits for it to be ready.
-        Box::pin(attempts(self.inner.clone(), self.policy, req))
+        // The first attempt goes to the service made ready by `poll_ready` (it holds the
+        // channel's slot for this call); retries go to clones made ready anew.
+        let clone = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, clone);
+        Box::pin(attempts(ready, self.policy, req))
     }
 }
 
 /// One outcome of an attempt: an answer, or a failure with the status tonic would make of it.
-enum Outcome<B> {
-    Answer(http::Response<B>),
+enum Outcome {
+    Answer(http::Response<BoxBody>),
     Failed(tonic::Status),
 }
 
 async fn attempts<S, B>(
-    base: S,
+    ready: S,
     policy: RetryPolicy,
     req: http::Request<BoxBody>,
-) -> Result<http::Response<B>, BoxError>
+) -> Result<http::Response<BoxBody>, BoxError>
 where
     S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     let path = req.uri().path().to_owned();
     let rpc = path.rsplit('/').next().unwrap_or_default().to_owned();
@@ -271,6 +278,8 @@ where
         .await
         .map_err(|s| Box::new(s) as BoxError)?;
     let started = tokio::time::Instant::now();
+    let base = ready.clone();
+    let mut first = Some(ready);
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -278,7 +287,11 @@ where
             c.0.fetch_add(1, Ordering::SeqCst);
         }
         let span = tracing::debug_span!("flyteadmin", rpc = rpc.as_str(), attempt);
-        let outcome = send(base.clone(), &parts, &bytes, &policy, started)
+        let (service, is_ready) = match first.take() {
+            Some(ready) => (ready, true),
+            None => (base.clone(), false),
+        };
+        let outcome = send(service, is_ready, &parts, &bytes, &policy, started)
             .instrument(span)
             .await;
         let code = match &outcome {
@@ -301,7 +314,7 @@ where
     }
 }
 
-fn into_result<B>(outcome: Outcome<B>) -> Result<http::Response<B>, BoxError> {
+fn into_result(outcome: Outcome) -> Result<http::Response<BoxBody>, BoxError> {
     match outcome {
         Outcome::Answer(resp) => Ok(resp),
         // tonic finds its own status again in the box, unchanged.
@@ -309,58 +322,157 @@ fn into_result<B>(outcome: Outcome<B>) -> Result<http::Response<B>, BoxError> {
     }
 }
 
-/// Sends one attempt on `service` (a clone of the channel), within the per-attempt deadline and
-/// what is left of the call's.
+/// Which deadline ends an attempt, and how long it has.
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    left: std::time::Duration,
+    /// The call's overall deadline comes first.
+    overall: bool,
+    policy: RetryPolicy,
+}
+
+impl Limit {
+    /// The attempt ends at its own deadline or the call's, whichever comes first.
+    fn of(policy: &RetryPolicy, started: tokio::time::Instant) -> Option<Limit> {
+        let left = (!policy.overall_timeout.is_zero())
+            .then(|| policy.overall_timeout.saturating_sub(started.elapsed()));
+        let own = (!policy.per_attempt_timeout.is_zero()).then_some(policy.per_attempt_timeout);
+        let (left, overall) = match (own, left) {
+            (Some(a), Some(b)) if b < a => (b, true),
+            (Some(a), _) => (a, false),
+            (None, Some(b)) => (b, true),
+            (None, None) => return None,
+        };
+        Some(Limit {
+            left,
+            overall,
+            policy: *policy,
+        })
+    }
+
+    fn exceeded(&self) -> tonic::Status {
+        let left = self.left;
+        tonic::Status::deadline_exceeded(if self.overall {
+            format!(
+                "no answer within {left:?}: the call's overall deadline of {:?} came before \
+                 the attempt's perRetryTimeout ({:?})",
+                self.policy.overall_timeout, self.policy.per_attempt_timeout
+            )
+        } else {
+            format!("no answer within {left:?} (perRetryTimeout)")
+        })
+    }
+}
+
+/// Sends one attempt on `service` (ready already, or a clone of the channel to make ready),
+/// within the per-attempt deadline and what is left of the call's. The deadline covers the
+/// whole answer: its headers here, its message and trailers in [`DeadlineBody`].
 async fn send<S, B>(
     mut service: S,
+    is_ready: bool,
     parts: &http::request::Parts,
     bytes: &Bytes,
     policy: &RetryPolicy,
     started: tokio::time::Instant,
-) -> Outcome<B>
+) -> Outcome
 where
     S: Service<http::Request<BoxBody>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     let attempt = async {
-        std::future::poll_fn(|cx| service.poll_ready(cx))
-            .await
-            .map_err(Into::into)?;
+        if !is_ready {
+            std::future::poll_fn(|cx| service.poll_ready(cx))
+                .await
+                .map_err(Into::into)?;
+        }
         service
             .call(request(parts, bytes)?)
             .await
             .map_err(Into::into)
     };
-    // The attempt ends at its own deadline or the call's, whichever comes first.
-    let left = (!policy.overall_timeout.is_zero())
-        .then(|| policy.overall_timeout.saturating_sub(started.elapsed()));
-    let per_attempt = (!policy.per_attempt_timeout.is_zero()).then_some(policy.per_attempt_timeout);
-    let limit = match (per_attempt, left) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let result = match limit {
-        None => attempt.await,
-        Some(limit) => match tokio::time::timeout(limit, attempt).await {
+    let limit = Limit::of(policy, started);
+    let deadline = limit.map(|l| tokio::time::Instant::now() + l.left);
+    let result = match (limit, deadline) {
+        (Some(limit), Some(deadline)) => match tokio::time::timeout_at(deadline, attempt).await {
             Ok(r) => r,
-            Err(_) if Some(limit) == per_attempt => {
-                return Outcome::Failed(tonic::Status::deadline_exceeded(format!(
-                    "no answer within {limit:?} (perRetryTimeout)"
-                )))
-            }
-            Err(_) => {
-                return Outcome::Failed(tonic::Status::deadline_exceeded(format!(
-                    "no answer within {limit:?}: the call's overall deadline of {:?} came \
-                     before the attempt's perRetryTimeout ({:?})",
-                    policy.overall_timeout, policy.per_attempt_timeout
-                )))
-            }
+            Err(_) => return Outcome::Failed(limit.exceeded()),
         },
+        _ => attempt.await,
     };
     match result {
-        Ok(resp) => Outcome::Answer(resp),
+        Ok(resp) => Outcome::Answer(resp.map(|body| {
+            DeadlineBody {
+                inner: body,
+                deadline: limit
+                    .zip(deadline)
+                    .map(|(l, at)| (l, Box::pin(tokio::time::sleep_until(at)))),
+            }
+            .boxed_unsync()
+        })),
         Err(e) => Outcome::Failed(tonic::Status::from_error(e)),
+    }
+}
+
+/// An answer's body that ends with DEADLINE_EXCEEDED when its attempt's deadline passes before
+/// the message and trailers have arrived. (Not retried: the answer has been handed on.)
+struct DeadlineBody<B> {
+    inner: B,
+    deadline: Option<(Limit, Pin<Box<tokio::time::Sleep>>)>,
+}
+
+impl<B> DeadlineBody<B> {
+    fn expired(&mut self, cx: &mut Context<'_>) -> Option<tonic::Status> {
+        let (limit, sleep) = self.deadline.as_mut()?;
+        sleep.as_mut().poll(cx).is_ready().then(|| limit.exceeded())
+    }
+}
+
+// The error type is tonic's `Status` because tonic's `BoxBody`, what the generated clients
+// read, carries that; clippy's size advice does not apply to a type we do not choose.
+#[allow(clippy::result_large_err)]
+impl<B> http_body::Body for DeadlineBody<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = tonic::Status;
+
+    fn poll_data(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, tonic::Status>>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_data(cx) {
+            return Poll::Ready(item.map(|r| r.map_err(|e| tonic::Status::from_error(e.into()))));
+        }
+        match self.expired(cx) {
+            Some(status) => Poll::Ready(Some(Err(status))),
+            None => Poll::Pending,
+        }
+    }
+
+    fn poll_trailers(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<http::HeaderMap>, tonic::Status>> {
+        if let Poll::Ready(r) = Pin::new(&mut self.inner).poll_trailers(cx) {
+            return Poll::Ready(r.map_err(|e| tonic::Status::from_error(e.into())));
+        }
+        match self.expired(cx) {
+            Some(status) => Poll::Ready(Err(status)),
+            None => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -455,7 +567,7 @@ mod tests {
         Calls,
         impl Service<
                 http::Request<BoxBody>,
-                Response = http::Response<()>,
+                Response = http::Response<BoxBody>,
                 Error = BoxError,
                 Future = impl Send,
             > + Clone
@@ -479,12 +591,12 @@ mod tests {
                     "each attempt carries the whole request"
                 );
                 if n > failures {
-                    return Ok::<_, BoxError>(http::Response::new(()));
+                    return Ok::<_, BoxError>(http::Response::new(tonic::body::empty_body()));
                 }
                 if hang {
                     std::future::pending::<()>().await;
                 }
-                let mut resp = http::Response::new(());
+                let mut resp = http::Response::new(tonic::body::empty_body());
                 resp.headers_mut()
                     .insert("grpc-status", http::HeaderValue::from_static("14"));
                 Ok(resp)
@@ -608,6 +720,34 @@ mod tests {
         // and the last is cut when the second ends.
         assert!((9..=10).contains(&attempts), "{attempts} attempts");
         assert_eq!(started.elapsed(), ms(1000));
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_whose_message_never_comes_ends_at_the_attempts_deadline(
+    ) -> Result<(), BoxError> {
+        let ms = std::time::Duration::from_millis;
+        let senders = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = Arc::clone(&senders);
+        let svc = tower::service_fn(move |_: http::Request<BoxBody>| {
+            let (tx, body) = hyper::Body::channel();
+            // The sender stays open: the headers came, the message never will.
+            if let Ok(mut all) = keep.lock() {
+                all.push(tx);
+            }
+            async move { Ok::<_, BoxError>(http::Response::new(body)) }
+        });
+        let policy = RetryPolicy::none().per_attempt_timeout(ms(100));
+        let mut retry = RetryLayer::new(policy).layer(svc);
+        let started = tokio::time::Instant::now();
+        let resp = retry.call(get_version()).await?;
+        let err = hyper::body::to_bytes(resp.into_body())
+            .await
+            .err()
+            .ok_or("the body never ends")?;
+        assert_eq!(err.code(), tonic::Code::DeadlineExceeded, "{err:?}");
+        assert!(err.message().contains("perRetryTimeout"), "{err:?}");
+        assert_eq!(started.elapsed(), ms(100));
         Ok(())
     }
 }

@@ -1,6 +1,9 @@
 //! Registration of real pyflyte packages (tests/fixtures/pyflyte, made by flytekit 1.16.31)
 //! against the test kit: hydration, the dependency order, idempotence, failures, dry runs,
 //! fast registration and faults.
+//!
+//! Over 800 lines on purpose: one scenario a test, all on the same fixtures and the helpers
+//! at the top; split by theme they would only trade a long file for imports of each other.
 
 mod common;
 

@@ -138,9 +138,9 @@ impl CredentialsBuilder {
         if !a.per_retry_timeout.is_zero() {
             b.retry.per_attempt_timeout = a.per_retry_timeout;
         }
-        // flyte-auth has always read maxRetries as attempts in all (at least one): the same
-        // number of attempts is `maxRetries - 1` retries.
-        b.retry.max_retries = u32::try_from(a.max_retries.max(1) - 1).unwrap_or(3);
+        // Read as the admin client reads it (retries after the first attempt), and as
+        // flytectl's own token fetch does (maxRetries + 1 steps).
+        b.retry.max_retries = u32::try_from(a.max_retries.max(0)).unwrap_or(b.retry.max_retries);
         b.http_proxy = (!a.http_proxy_url.is_empty()).then(|| a.http_proxy_url.clone());
         b.ca_cert_file = (!a.ca_cert_file_path.is_empty()).then(|| a.ca_cert_file_path.clone());
         b.insecure_skip_verify = a.insecure_skip_verify;
@@ -149,6 +149,9 @@ impl CredentialsBuilder {
     }
 
     /// Discover over this gRPC channel to FlyteAdmin (tried before HTTP).
+    ///
+    /// tonic's `Channel` is in this signature on purpose: it is the connection the caller
+    /// already has to FlyteAdmin (without the login layer), and discovery reuses it.
     pub fn grpc_channel(mut self, channel: Channel) -> Self {
         self.grpc = Some(channel);
         self
@@ -189,9 +192,15 @@ impl CredentialsBuilder {
         self
     }
 
-    /// How token-endpoint requests are retried (default: five attempts, 250 ms first backoff
-    /// up to 8 s, 15 s an attempt, no overall bound). The per-attempt timeout also bounds each
-    /// discovery request.
+    /// flyte-auth's retry defaults: five attempts (`max_retries: 4`), 250 ms first backoff up
+    /// to 8 s, 15 s an attempt, no overall bound (a device-flow login bounds itself). Start from
+    /// here to change one setting: `CredentialsBuilder::default_retry().max_retries(2)`.
+    pub fn default_retry() -> RetryPolicy {
+        oauth::default_retry()
+    }
+
+    /// How token-endpoint requests are retried (default: [`CredentialsBuilder::default_retry`]).
+    /// The per-attempt timeout also bounds each discovery request.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -295,5 +304,23 @@ impl CredentialsBuilder {
                 key: Mutex::new(None),
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_retries_and_per_retry_timeout_mean_what_they_mean_to_the_admin_client(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let config = flyte_config::Config::from_yaml_str(
+            "admin:\n  endpoint: dns:///flyte.example.com\n  authType: ExternalCommand\n  command: [echo, tok]\n  maxRetries: 2\n  perRetryTimeout: 3s\n",
+        )?;
+        let b = CredentialsBuilder::from_config(&config)?;
+        assert_eq!(b.retry.max_retries, 2, "two retries: three attempts");
+        assert_eq!(b.retry.max_attempts(), 3);
+        assert_eq!(b.retry.per_attempt_timeout, Duration::from_secs(3));
+        Ok(())
     }
 }

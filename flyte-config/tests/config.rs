@@ -1,4 +1,7 @@
 //! The client config: every key, the search order, the environment, errors with positions.
+//!
+//! Over 800 lines on purpose: it walks flytectl's whole key table, a short test a section;
+//! the file families have their own test file (`files.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -122,6 +122,9 @@ impl K8s {
     }
 
     /// Wraps a `kube` client.
+    ///
+    /// kube is this crate's one heavy dependency and its client is shown on purpose: users
+    /// build it with kube's own config (in-cluster, a kubeconfig context, a custom TLS stack).
     pub fn new(client: kube::Client) -> K8s {
         K8s {
             client,

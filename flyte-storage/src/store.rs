@@ -487,6 +487,8 @@ impl FlyteStorage {
     }
 
     /// Reads a protobuf message stored at the URI (`inputs.pb`, `outputs.pb`, `error.pb`, ...).
+    /// Any prost message works (prost is the encoding of every `flyteidl` type, so it is in
+    /// the signature on purpose).
     ///
     /// # Errors
     /// As [`FlyteStorage::get`]; [`Error::Corrupt`] when the bytes are not a `M`.

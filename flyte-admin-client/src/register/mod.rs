@@ -278,7 +278,7 @@ impl AdminClient {
                     .signed
                     .put(&loc.signed_url, &loc.headers, bundle.bytes.clone())
                     .await
-                    .map_err(|e| fail("CreateUploadLocation", e.to_string()))?;
+                    .map_err(|e| fail("CreateUploadLocation", e.to_string()).with_source(e))?;
                 Ok(loc.native_url)
             }
             Err(e) if e.code() == Code::Unimplemented => {
@@ -306,7 +306,7 @@ impl AdminClient {
                 store
                     .put(&uri, bundle.bytes.clone())
                     .await
-                    .map_err(|e| fail("CreateUploadLocation", e.to_string()))?;
+                    .map_err(|e| fail("CreateUploadLocation", e.to_string()).with_source(e))?;
                 Ok(uri)
             }
             Err(e) => Err(e),

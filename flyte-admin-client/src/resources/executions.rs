@@ -35,13 +35,19 @@ impl AdminClient {
             ),
             None => None,
         };
+        // The execution lives in the organization of what it runs.
+        let org = spec
+            .launch_plan
+            .as_ref()
+            .map(|id| id.org.clone())
+            .unwrap_or_default();
         let req = admin::ExecutionCreateRequest {
             project: project.to_owned(),
             domain: domain.to_owned(),
             name: name.clone().unwrap_or_default(),
             spec: Some(spec.clone()),
             inputs: Some(inputs.clone()),
-            org: String::new(),
+            org: org.clone(),
         };
         let attempts = Attempts::default();
         let mut request = named(req, name.is_some());
@@ -56,7 +62,7 @@ impl AdminClient {
                 .ok_or_else(|| self.invalid("CreateExecution", "the answer has no execution id")),
             // Our own earlier attempt may have created it before its answer was lost.
             (Err(e), Some(name)) if e.is_already_exists() && attempts.get() > 1 => {
-                let id = ExecutionId::new(project, domain, name);
+                let id = ExecutionId::new(project, domain, name).with_org(org);
                 let existing = self.get_execution(&id).await?;
                 let data = self.execution_data(&id).await?;
                 let same_lp = existing.spec.as_ref().and_then(|s| s.launch_plan.as_ref())

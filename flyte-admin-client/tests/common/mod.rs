@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use flyte_admin_client::{AdminClient, RetryPolicy};
+use flyte_admin_client::pb::{admin, core};
+use flyte_admin_client::{AdminClient, LaunchPlanId, RetryPolicy, TaskId, WorkflowId};
 use flyte_testkit::TestAdmin;
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -51,4 +52,112 @@ pub(crate) async fn robot_client(
         .config(&config)
         .credentials(creds)
         .build()?)
+}
+
+// An integer task, workflow and launch plan, registered through the client.
+
+pub(crate) const P: &str = "flytesnacks";
+pub(crate) const D: &str = "development";
+
+pub(crate) fn int_type() -> core::LiteralType {
+    core::LiteralType {
+        r#type: Some(core::literal_type::Type::Simple(
+            core::SimpleType::Integer as i32,
+        )),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn int(v: i64) -> core::Literal {
+    core::Literal {
+        value: Some(core::literal::Value::Scalar(Box::new(core::Scalar {
+            value: Some(core::scalar::Value::Primitive(core::Primitive {
+                value: Some(core::primitive::Value::Integer(v)),
+            })),
+        }))),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn iface() -> core::TypedInterface {
+    let vars = |n: &str| core::VariableMap {
+        variables: [(
+            n.to_owned(),
+            core::Variable {
+                r#type: Some(int_type()),
+                ..Default::default()
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    core::TypedInterface {
+        inputs: Some(vars("x")),
+        outputs: Some(vars("x")),
+    }
+}
+
+/// Registers task `double`, workflow `wf` and launch plan `wf` at `version` through the client.
+pub(crate) async fn register(
+    c: &AdminClient,
+    version: &str,
+) -> Result<LaunchPlanId, Box<dyn std::error::Error>> {
+    register_in(c, version, "").await
+}
+
+/// As [`register`], in organization `org`.
+pub(crate) async fn register_in(
+    c: &AdminClient,
+    version: &str,
+    org: &str,
+) -> Result<LaunchPlanId, Box<dyn std::error::Error>> {
+    let task = TaskId::new(P, D, "double", version).with_org(org);
+    c.create_task(
+        &task,
+        admin::TaskSpec {
+            template: Some(core::TaskTemplate {
+                r#type: "python-task".into(),
+                metadata: Some(Default::default()),
+                interface: Some(iface()),
+                target: Some(core::task_template::Target::Container(core::Container {
+                    image: "img".into(),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }),
+            description: None,
+        },
+    )
+    .await?;
+    let wf = WorkflowId::new(P, D, "wf", version).with_org(org);
+    let node = core::Node {
+        id: "n0".into(),
+        target: Some(core::node::Target::TaskNode(core::TaskNode {
+            reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
+            overrides: None,
+        })),
+        ..Default::default()
+    };
+    c.create_workflow(
+        &wf,
+        admin::WorkflowSpec {
+            template: Some(core::WorkflowTemplate {
+                interface: Some(iface()),
+                nodes: vec![node],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let lp = LaunchPlanId::new(P, D, "wf", version).with_org(org);
+    c.create_launch_plan(
+        &lp,
+        admin::LaunchPlanSpec {
+            workflow_id: Some(wf.to_pb()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(lp)
 }
