@@ -78,7 +78,7 @@ pub struct AdminClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     credentials: Option<Credentials>,
-    auth_problem: Option<String>,
+    auth_problem: Option<Arc<flyte_auth::Error>>,
     console: Option<String>,
     storage: StorageSource,
     connections: usize,
@@ -217,9 +217,9 @@ impl AdminClientBuilder {
         match flyte_auth::CredentialsBuilder::from_config(config) {
             Ok(b) => match b.build() {
                 Ok(c) => self.credentials = Some(c),
-                Err(e) => self.auth_problem = Some(e.to_string()),
+                Err(e) => self.auth_problem = Some(Arc::new(e)),
             },
-            Err(e) => self.auth_problem = Some(e.to_string()),
+            Err(e) => self.auth_problem = Some(Arc::new(e)),
         }
         self
     }
@@ -381,7 +381,8 @@ pub(crate) struct Inner {
     pub(crate) endpoint: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) console: Option<String>,
-    pub(crate) auth_problem: Option<String>,
+    /// Why the config cannot log in, kept to explain an UNAUTHENTICATED answer.
+    pub(crate) auth_problem: Option<Arc<flyte_auth::Error>>,
     /// Where the blob store behind execution data comes from ...
     pub(crate) storage_source: StorageSource,
     /// ... and the store, or why there is none, once first needed.
@@ -492,7 +493,8 @@ impl AdminClient {
                 rpc,
                 &self.inner.endpoint,
                 format!("{}; the config cannot log in: {problem}", e.message()),
-            )),
+            )
+            .with_source(Arc::clone(problem))),
             _ => Err(e),
         }
     }

@@ -325,6 +325,8 @@ async fn logs_in_when_the_server_asks() -> TestResult {
     assert!(err.is_unauthenticated());
     assert!(err.message().contains("the config cannot log in"), "{err}");
     assert!(err.message().contains("/nonexistent/secret"), "{err}");
+    let cause = std::error::Error::source(&err).ok_or("the login problem is the source")?;
+    assert!(cause.to_string().contains("/nonexistent/secret"), "{cause}");
     Ok(())
 }
 
