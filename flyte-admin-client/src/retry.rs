@@ -272,11 +272,17 @@ where
     let repeatable = is_idempotent(&path) || req.extensions().get::<Idempotent>().is_some();
     let counter = req.extensions().get::<Attempts>().cloned();
     let max_attempts = if repeatable { policy.max_attempts() } else { 1 };
-    let (parts, body) = req.into_parts();
-    // Kept to send again; unary requests are whole messages, already in memory.
-    let bytes = hyper::body::to_bytes(body)
-        .await
-        .map_err(|s| Box::new(s) as BoxError)?;
+    // A call sent once goes as it came; one that may be sent again is kept whole for that
+    // (unary requests are whole messages, already in memory).
+    let (mut once, kept) = if max_attempts > 1 {
+        let (parts, body) = req.into_parts();
+        let bytes = hyper::body::to_bytes(body)
+            .await
+            .map_err(|s| Box::new(s) as BoxError)?;
+        (None, Some((parts, bytes)))
+    } else {
+        (Some(req), None)
+    };
     let started = tokio::time::Instant::now();
     let base = ready.clone();
     let mut first = Some(ready);
@@ -291,7 +297,13 @@ where
             Some(ready) => (ready, true),
             None => (base.clone(), false),
         };
-        let outcome = send(service, is_ready, &parts, &bytes, &policy, started)
+        let request = match (once.take(), &kept) {
+            (Some(req), _) => Ok(req),
+            (None, Some((parts, bytes))) => request(parts, bytes),
+            // A call sent once never comes back here.
+            (None, None) => Err(BoxError::from("no request left to send")),
+        };
+        let outcome = send(service, is_ready, request, &policy, started)
             .instrument(span)
             .await;
         let code = match &outcome {
@@ -370,8 +382,7 @@ impl Limit {
 async fn send<S, B>(
     mut service: S,
     is_ready: bool,
-    parts: &http::request::Parts,
-    bytes: &Bytes,
+    request: Result<http::Request<BoxBody>, BoxError>,
     policy: &RetryPolicy,
     started: tokio::time::Instant,
 ) -> Outcome
@@ -388,10 +399,7 @@ where
                 .await
                 .map_err(Into::into)?;
         }
-        service
-            .call(request(parts, bytes)?)
-            .await
-            .map_err(Into::into)
+        service.call(request?).await.map_err(Into::into)
     };
     let limit = Limit::of(policy, started);
     let deadline = limit.map(|l| tokio::time::Instant::now() + l.left);
