@@ -20,7 +20,7 @@ impl AdminClient {
             let mut svc = self.inner.admin.clone();
             let req = admin::TaskCreateRequest {
                 id: Some(id.to_pb()),
-                spec: Some(spec.clone()),
+                spec: Some(spec),
             };
             async move { svc.create_task(req).await }
         })
@@ -77,7 +77,7 @@ impl AdminClient {
             let mut svc = self.inner.admin.clone();
             let req = admin::WorkflowCreateRequest {
                 id: Some(id.to_pb()),
-                spec: Some(spec.clone()),
+                spec: Some(spec),
             };
             async move { svc.create_workflow(req).await }
         })
@@ -138,7 +138,7 @@ impl AdminClient {
             let mut svc = self.inner.admin.clone();
             let req = admin::LaunchPlanCreateRequest {
                 id: Some(id.to_pb()),
-                spec: Some(spec.clone()),
+                spec: Some(spec),
             };
             async move { svc.create_launch_plan(req).await }
         })
@@ -312,7 +312,7 @@ impl AdminClient {
             let req = admin::NamedEntityUpdateRequest {
                 resource_type: resource_type as i32,
                 id: Some(scope(project, domain, Some(name))),
-                metadata: Some(metadata.clone()),
+                metadata: Some(metadata),
             };
             async move { svc.update_named_entity(req).await }
         })

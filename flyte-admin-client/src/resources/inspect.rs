@@ -69,7 +69,6 @@ impl AdminClient {
                 let resp = client
                     .unary(rpc, {
                         let mut svc = client.inner.admin.clone();
-                        let req = req.clone();
                         async move {
                             match kind {
                                 ResourceType::Workflow => svc.list_workflow_ids(req).await,

@@ -58,7 +58,6 @@ macro_rules! list_stream {
                 let resp = client
                     .unary($rpc, {
                         let mut svc = client.inner.$svc.clone();
-                        let req = req.clone();
                         async move { svc.$method(req).await }
                     })
                     .await?;

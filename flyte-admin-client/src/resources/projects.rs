@@ -48,7 +48,7 @@ impl AdminClient {
         self.unary("RegisterProject", {
             let mut svc = self.inner.admin.clone();
             let req = admin::ProjectRegisterRequest {
-                project: Some(project.clone()),
+                project: Some(project),
             };
             async move { svc.register_project(req).await }
         })
@@ -97,7 +97,7 @@ impl AdminClient {
     pub async fn update_project(&self, project: admin::Project) -> Result<()> {
         self.unary("UpdateProject", {
             let mut svc = self.inner.admin.clone();
-            let req = project.clone();
+            let req = project;
             async move { svc.update_project(req).await }
         })
         .await
