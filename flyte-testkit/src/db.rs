@@ -85,9 +85,30 @@ pub(crate) struct NodeRecord {
     pub(crate) node: admin::NodeExecution,
     pub(crate) task: Option<admin::TaskExecution>,
     pub(crate) inputs: LiteralMap,
+    /// The outputs, once the node has succeeded.
     pub(crate) outputs: Option<LiteralMap>,
-    /// The parent node's id, for nodes run inside a branch.
+    /// What the node outputs when it succeeds.
+    pub(crate) result: LiteralMap,
+    /// The parent node's id, for nodes run inside a sub-workflow, branch or dynamic node.
     pub(crate) parent: Option<String>,
+    pub(crate) kind: NodeKind,
+    /// The workflow a dynamic node generated, for `GetNodeExecutionData`.
+    pub(crate) dynamic_workflow: Option<admin::DynamicWorkflowNodeMetadata>,
+    /// The child execution a launch-plan node started.
+    pub(crate) child: Option<flyteidl::flyteidl::core::WorkflowExecutionIdentifier>,
+}
+
+/// What the services and the phase updates need to know of a node's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeKind {
+    /// A workflow's start node: done as soon as the run starts, never RUNNING.
+    Start,
+    /// A workflow's end node: never RUNNING.
+    End,
+    /// A branch node: FlyteAdmin reports it as a parent in lists only.
+    Branch,
+    /// Any other node.
+    Other,
 }
 
 /// A matchable attribute row.

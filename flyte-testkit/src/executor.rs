@@ -27,6 +27,9 @@ pub struct ExecutionRun {
     pub inputs: LiteralMap,
     /// The workflow's (or task's) interface.
     pub interface: TypedInterface,
+    /// Where files, directories and datasets this run writes go: the test kit's storage
+    /// prefix, `/data/`, project, domain and execution name (`s3://flyte-testkit/data/...`).
+    pub raw_output_prefix: String,
 }
 
 impl ExecutionRun {
@@ -46,7 +49,15 @@ impl ExecutionRun {
             task: None,
             inputs,
             interface,
+            raw_output_prefix: "s3://flyte-testkit/data".to_owned(),
         }
+    }
+
+    /// Sets where the run's new files, directories and datasets go.
+    #[must_use]
+    pub fn raw_output_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.raw_output_prefix = prefix.into();
+        self
     }
 
     /// Makes this a single-task execution of `task`.
@@ -56,9 +67,15 @@ impl ExecutionRun {
         self
     }
 
-    /// FlyteAdmin-style default outputs: each declared output takes the input of the same name
-    /// when its type fits, else a typed zero value (0, "", false, empty list, ...).
+    /// Default outputs: each declared output takes the input of the same name when its type
+    /// fits, else the value flytekit would write for its type, at its zero: 0, "", false, the
+    /// epoch, empty lists and maps, an enum's first value, a union's `None`; a dataclass or
+    /// pydantic model as msgpack with every field of its JSON schema at its default or zero (so
+    /// FlyteRemote decodes it into the class); files, directories and datasets as new objects
+    /// under [`raw_output_prefix`](Self::raw_output_prefix), which the test kit creates in its
+    /// store before it reports the outputs.
     pub fn echo_outputs(&self) -> LiteralMap {
+        let mut sampler = crate::outputs::Sampler::new(&self.raw_output_prefix);
         let outputs = self
             .interface
             .outputs
@@ -71,7 +88,7 @@ impl ExecutionRun {
                 let want = var.r#type.unwrap_or_default();
                 let value = match self.inputs.literals.get(&name) {
                     Some(lit) if literals::castable(&literals::type_of(lit), &want) => lit.clone(),
-                    _ => literals::zero(&want),
+                    _ => sampler.value(&want, &name),
                 };
                 (name, value)
             })
@@ -260,7 +277,10 @@ mod tests {
         assert_eq!(run.task, Some(task));
         let echoed = run.echo_outputs().literals;
         assert_eq!(echoed.get("x"), Some(&x));
-        assert_eq!(echoed.get("y"), Some(&literals::zero(&int)));
+        assert_eq!(
+            echoed.get("y"),
+            Some(&crate::outputs::Sampler::new("s3://b").value(&int, "y"))
+        );
         let plan = Plan::new(Duration::from_secs(1), Outcome::Hang);
         assert!(matches!(plan.outcome, Outcome::Hang));
         assert_eq!(plan.duration, Duration::from_secs(1));

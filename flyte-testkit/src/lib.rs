@@ -120,6 +120,7 @@ mod http;
 mod k8s;
 mod lists;
 mod literals;
+mod outputs;
 mod registry;
 mod service;
 mod ssa;
@@ -202,6 +203,7 @@ pub struct TestAdminBuilder {
     tls: Option<(Vec<u8>, Vec<u8>)>,
     remote_data: RemoteData,
     agents: Vec<flyteidl::flyteidl::admin::Agent>,
+    dynamic: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Default for TestAdminBuilder {
@@ -221,6 +223,7 @@ impl Default for TestAdminBuilder {
             tls: None,
             remote_data: RemoteData::default(),
             agents: Vec::new(),
+            dynamic: std::collections::HashMap::new(),
         }
     }
 }
@@ -241,6 +244,24 @@ impl TestAdminBuilder {
     /// What executions do (default: succeed at once with [`ExecutionRun::echo_outputs`]).
     pub fn executor(mut self, executor: Executors) -> Self {
         self.executor = executor;
+        self
+    }
+
+    /// Runs the task named `task` (any project, domain and version) as a `@dynamic` task whose
+    /// generated workflow calls `children` in order (task names, taken from the dynamic task's
+    /// project, domain and version; names not registered there are left out). Its node is then
+    /// a parent (`is_parent_node`, `is_dynamic`) over nodes `dn0`, `dn1`..., and
+    /// `GetNodeExecutionData` returns the compiled workflow, as FlyteAdmin does.
+    ///
+    /// A registered dynamic task looks like any other Python task: only running its code tells
+    /// what it yields, which the test kit does not do, so it must be told.
+    pub fn dynamic_task<S: Into<String>>(
+        mut self,
+        task: impl Into<String>,
+        children: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.dynamic
+            .insert(task.into(), children.into_iter().map(Into::into).collect());
         self
     }
 
@@ -383,6 +404,7 @@ impl TestAdminBuilder {
             faults: Arc::clone(&faults),
             changes: tokio::sync::watch::channel(0).0,
             remote_data: self.remote_data,
+            dynamic: self.dynamic,
             clock,
         });
         shared

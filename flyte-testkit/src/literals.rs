@@ -2,8 +2,7 @@
 //! another (the common cases of flytepropeller's `AreTypesCastable`), and zero values for outputs.
 
 use flyteidl::flyteidl::core::{
-    literal, literal_type, primitive, scalar, BlobType, Literal, LiteralCollection, LiteralMap,
-    LiteralType, Primitive, Scalar, SimpleType, UnionType, Void,
+    literal, literal_type, primitive, scalar, Literal, LiteralType, Primitive, Scalar, SimpleType,
 };
 
 /// The simple type's name as Go prints the enum.
@@ -178,60 +177,10 @@ fn scalar_lit(v: scalar::Value) -> Literal {
     }
 }
 
-/// A typed zero value: 0, 0.0, "", false, the epoch, empty collections and maps, none.
-pub(crate) fn zero(t: &LiteralType) -> Literal {
-    use literal_type::Type as T;
-    match &t.r#type {
-        Some(T::Simple(s)) => match SimpleType::try_from(*s).unwrap_or(SimpleType::None) {
-            SimpleType::Integer => prim(primitive::Value::Integer(0)),
-            SimpleType::Float => prim(primitive::Value::FloatValue(0.0)),
-            SimpleType::String => prim(primitive::Value::StringValue(String::new())),
-            SimpleType::Boolean => prim(primitive::Value::Boolean(false)),
-            SimpleType::Datetime => {
-                prim(primitive::Value::Datetime(prost_types::Timestamp::default()))
-            }
-            SimpleType::Duration => {
-                prim(primitive::Value::Duration(prost_types::Duration::default()))
-            }
-            SimpleType::Struct => {
-                scalar_lit(scalar::Value::Generic(prost_types::Struct::default()))
-            }
-            SimpleType::Binary => scalar_lit(scalar::Value::Binary(Default::default())),
-            _ => scalar_lit(scalar::Value::NoneType(Void {})),
-        },
-        Some(T::CollectionType(_)) => Literal {
-            value: Some(literal::Value::Collection(LiteralCollection::default())),
-            ..Literal::default()
-        },
-        Some(T::MapValueType(_)) => Literal {
-            value: Some(literal::Value::Map(LiteralMap::default())),
-            ..Literal::default()
-        },
-        Some(T::EnumType(e)) => prim(primitive::Value::StringValue(
-            e.values.first().cloned().unwrap_or_default(),
-        )),
-        Some(T::UnionType(UnionType { variants })) => {
-            let none = variants.iter().find(|v| is_none(v));
-            match none.or(variants.first()) {
-                Some(v) => scalar_lit(scalar::Value::Union(Box::new(
-                    flyteidl::flyteidl::core::Union {
-                        value: Some(Box::new(zero(v))),
-                        r#type: Some(v.clone()),
-                    },
-                ))),
-                None => scalar_lit(scalar::Value::NoneType(Void {})),
-            }
-        }
-        Some(T::Blob(BlobType { .. }))
-        | Some(T::Schema(_))
-        | Some(T::StructuredDatasetType(_))
-        | None => scalar_lit(scalar::Value::NoneType(Void {})),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flyteidl::flyteidl::core::{LiteralCollection, UnionType};
 
     fn int() -> LiteralType {
         simple(SimpleType::Integer)
@@ -250,7 +199,10 @@ mod tests {
         assert_eq!(type_of(&five), int());
         assert!(castable(&type_of(&five), &int()));
         assert!(!castable(&type_of(&five), &simple(SimpleType::String)));
-        let empty = zero(&list(int()));
+        let empty = Literal {
+            value: Some(literal::Value::Collection(LiteralCollection::default())),
+            ..Literal::default()
+        };
         assert!(castable(
             &type_of(&empty),
             &list(simple(SimpleType::String))

@@ -5,6 +5,7 @@
 //! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N]
 //!     [--auth self | --auth external --issuer URL [--audience A]]
 //!     [--client ID:SECRET] [--latency-ms N] [--fault-rate R --seed S] [--storage DIR] [--run-ms N]
+//!     [--dynamic TASK=CHILD,CHILD...]
 //! ```
 
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use flyte_testkit::{AuthSettings, Executors, TestAdmin};
 
-const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N]
+const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--dynamic TASK=CHILD,...]
 
 Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --port P          gRPC port (default: a free one)
@@ -25,7 +26,10 @@ Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --latency-ms N    add N ms to every gRPC call
   --fault-rate R    answer a fraction R of calls with UNAVAILABLE (with --seed S, default 1)
   --storage DIR     keep blobs in DIR instead of memory
-  --run-ms N        executions run N ms before succeeding (default 0)";
+  --run-ms N        executions run N ms before succeeding (default 0)
+  --dynamic TASK=CHILD,CHILD
+                    run task TASK as a @dynamic task whose generated workflow calls the
+                    tasks CHILD, ... (names in TASK's project, domain and version); repeatable";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -43,6 +47,7 @@ struct Options {
     seed: u64,
     storage: Option<String>,
     run_ms: u64,
+    dynamic: Vec<(String, Vec<String>)>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -108,6 +113,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--seed" => o.seed = number(value()?)?,
             "--storage" => o.storage = Some(value()?),
             "--run-ms" => o.run_ms = number(value()?)?,
+            "--dynamic" => {
+                let v = value()?;
+                let (task, children) = v
+                    .split_once('=')
+                    .filter(|(t, _)| !t.is_empty())
+                    .ok_or_else(|| format!("--dynamic takes TASK=CHILD,CHILD..., got {v:?}"))?;
+                let children = children
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                o.dynamic.push((task.to_owned(), children));
+            }
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
@@ -170,6 +188,9 @@ async fn main() -> ExitCode {
     }
     if let Some(dir) = options.storage {
         builder = builder.storage_dir(dir);
+    }
+    for (task, children) in options.dynamic {
+        builder = builder.dynamic_task(task, children);
     }
     let admin = match builder.start().await {
         Ok(a) => a,

@@ -659,18 +659,33 @@ async fn branch_nodes_are_parents_of_the_branch_taken() -> TestResult {
         .await?
         .into_inner()
         .node_executions;
+    // FlyteAdmin's compiler names a branch's inner nodes `<branch>-<node>`; propeller runs the
+    // one taken as a child, `<parent>-<attempt>-<spec id>`.
     assert_eq!(children.len(), 1);
     assert_eq!(
         children[0].id.as_ref().map(|i| i.node_id.as_str()),
-        Some("b-0-then")
+        Some("b-0-b-then")
     );
     assert_eq!(
         children[0]
             .metadata
             .as_ref()
             .map(|m| m.spec_node_id.as_str()),
-        Some("then")
+        Some("b-then")
     );
+    // FlyteAdmin marks a branch node a parent in lists (it has children), not in Get.
+    let got = c
+        .get_node_execution(admin::NodeExecutionGetRequest {
+            id: top[1].id.clone(),
+        })
+        .await?
+        .into_inner();
+    assert!(got.metadata.is_some_and(|m| !m.is_parent_node));
+    let err = c
+        .list_node_executions(list("nope"))
+        .await
+        .expect_err("an unknown parent");
+    assert_eq!(err.code(), tonic::Code::NotFound);
     Ok(())
 }
 

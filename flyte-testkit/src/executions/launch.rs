@@ -155,14 +155,44 @@ impl Db {
             ..wf_id.clone()
         };
         if self.find_workflow(&wf_id).is_none() {
+            let node_id = node_id_for_task(&task_id.name);
+            let promise = |node_id: &str, var: &str| flyteidl::flyteidl::core::Binding {
+                var: var.to_owned(),
+                binding: Some(flyteidl::flyteidl::core::BindingData {
+                    union: None,
+                    value: Some(flyteidl::flyteidl::core::binding_data::Value::Promise(
+                        flyteidl::flyteidl::core::OutputReference {
+                            node_id: node_id.to_owned(),
+                            var: var.to_owned(),
+                            ..Default::default()
+                        },
+                    )),
+                }),
+            };
+            let vars = |m: &Option<flyteidl::flyteidl::core::VariableMap>| {
+                let mut names: Vec<String> = m
+                    .as_ref()
+                    .map(|v| v.variables.keys().cloned().collect())
+                    .unwrap_or_default();
+                names.sort();
+                names
+            };
             let node = Node {
-                id: "n0".to_owned(),
+                id: node_id.clone(),
+                inputs: vars(&interface.inputs)
+                    .iter()
+                    .map(|v| promise("", v))
+                    .collect(),
                 target: Some(node::Target::TaskNode(TaskNode {
                     reference: Some(task_node::Reference::ReferenceId(task_id.clone())),
                     overrides: None,
                 })),
                 ..Node::default()
             };
+            let outputs = vars(&interface.outputs)
+                .iter()
+                .map(|v| promise(&node_id, v))
+                .collect();
             self.create_workflow(admin::WorkflowCreateRequest {
                 id: Some(wf_id.clone()),
                 spec: Some(admin::WorkflowSpec {
@@ -170,6 +200,7 @@ impl Db {
                         id: Some(wf_id.clone()),
                         interface: Some(interface),
                         nodes: vec![node],
+                        outputs,
                         ..WorkflowTemplate::default()
                     }),
                     ..admin::WorkflowSpec::default()
@@ -187,6 +218,20 @@ impl Db {
         }
         Ok(lp_id)
     }
+}
+
+/// The node id FlyteAdmin gives a single-task execution's node: the task name's last 63
+/// characters, keeping letters, digits and `-`.
+fn node_id_for_task(task: &str) -> String {
+    let start = task
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|i| task.len() - i <= 63)
+        .unwrap_or(task.len());
+    task[start..]
+        .chars()
+        .filter(|c| *c == '-' || c.is_alphanumeric())
+        .collect()
 }
 
 /// Creates an execution and starts its driver.
@@ -264,6 +309,11 @@ pub(crate) fn create_execution(
         .ok_or_else(|| missing_entity("WORKFLOW", &wf_id))?
         .value
         .clone();
+    let closure = workflow
+        .closure
+        .as_ref()
+        .and_then(|c| c.compiled_workflow.clone())
+        .unwrap_or_default();
     let template = template_of(&workflow);
     let name = name.unwrap_or_else(generate_name);
     let id = WorkflowExecutionIdentifier {
@@ -311,6 +361,10 @@ pub(crate) fn create_execution(
         abort_cause: String::new(),
     }));
     drop(db);
+    let raw_output_prefix = format!(
+        "{}/data/{}/{}/{}",
+        shared.storage_prefix, id.project, id.domain, id.name
+    );
     let run = ExecutionRun {
         id: id.clone(),
         launch_plan: lp_id,
@@ -318,8 +372,9 @@ pub(crate) fn create_execution(
         task,
         inputs,
         interface,
+        raw_output_prefix,
     };
-    tokio::spawn(drive(Arc::clone(shared), run, template, abort_rx));
+    tokio::spawn(drive(Arc::clone(shared), run, closure, abort_rx));
     Ok(id)
 }
 

@@ -20,6 +20,7 @@ mod launch;
 mod nodes;
 mod propeller;
 mod rows;
+mod tree;
 
 pub(crate) use launch::{create_execution, generate_name, relaunch, terminate, validate_exec_id};
 pub(crate) use propeller::{outputs_uri, set_phase};
@@ -51,6 +52,9 @@ pub(crate) struct Shared {
     pub(crate) changes: watch::Sender<u64>,
     /// FlyteAdmin's `remoteData`: how execution data is returned.
     pub(crate) remote_data: crate::RemoteData,
+    /// Tasks that run as `@dynamic` tasks, by name, with the tasks their generated workflow
+    /// calls (names in the dynamic task's project, domain and version).
+    pub(crate) dynamic: HashMap<String, Vec<String>>,
     /// What signed URLs expire by.
     pub(crate) clock: crate::clock::Clock,
 }

@@ -1,17 +1,21 @@
-//! Node and task executions: which ones propeller would report for a workflow, and their
-//! records.
+//! Node and task executions: the records of the node tree ([`super::tree`]) propeller would
+//! report for a run, and the child executions its launch-plan nodes start.
+
+use std::sync::Arc;
 
 use flyteidl::flyteidl::admin::{
-    NodeExecution, NodeExecutionClosure, NodeExecutionMetaData, TaskExecution, TaskExecutionClosure,
+    self, NodeExecution, NodeExecutionClosure, NodeExecutionMetaData, TaskExecution,
+    TaskExecutionClosure,
 };
 use flyteidl::flyteidl::core::{
-    node, node_execution, task_execution, task_node, Identifier, LiteralMap, Node,
+    node_execution, task_execution, CompiledWorkflowClosure, Identifier, LiteralMap,
     NodeExecutionIdentifier, TaskExecutionIdentifier, WorkflowExecutionIdentifier,
-    WorkflowTemplate,
 };
+use flyteidl::flyteidl::event::{ExternalResourceInfo, TaskExecutionMetadata};
 
+use super::tree::{Kind, Planned, Planner};
 use super::Shared;
-use crate::db::{now, NodeRecord};
+use crate::db::{now, NodeKind, NodeRecord};
 use crate::executor::ExecutionRun;
 
 fn node_ids(id: &WorkflowExecutionIdentifier, node_id: &str) -> NodeExecutionIdentifier {
@@ -21,124 +25,200 @@ fn node_ids(id: &WorkflowExecutionIdentifier, node_id: &str) -> NodeExecutionIde
     }
 }
 
-/// A node execution to record: its id, the node it runs, its task, and its parent node.
-struct PlannedNode {
-    node_id: String,
-    spec_node_id: String,
-    task: Option<Identifier>,
-    parent: Option<String>,
-    is_parent: bool,
-}
-
-fn task_of(n: &Node) -> Option<Identifier> {
-    match &n.target {
-        Some(node::Target::TaskNode(tn)) => tn
-            .reference
+/// Records the node tree of `run` (all QUEUED), then starts the child executions of its
+/// launch-plan nodes.
+pub(super) fn start_nodes(
+    shared: &Arc<Shared>,
+    run: &ExecutionRun,
+    closure: &CompiledWorkflowClosure,
+) {
+    let mut children = Vec::new();
+    {
+        let mut db = shared.db();
+        let planned = Planner::new(
+            &db,
+            closure,
+            &shared.dynamic,
+            &run.id,
+            &run.raw_output_prefix,
+        )
+        .plan(&run.inputs);
+        let Some(rec) = db.find_execution_mut(&run.id) else {
+            return;
+        };
+        let nesting = rec
+            .value
+            .execution
+            .spec
             .as_ref()
-            .map(|task_node::Reference::ReferenceId(id)| id.clone()),
-        _ => None,
+            .and_then(|s| s.metadata.as_ref())
+            .map_or(0, |m| m.nesting);
+        let t = now();
+        rec.value.nodes = planned
+            .into_iter()
+            .map(|p| {
+                if let Kind::LaunchPlan { launch_plan, child } = &p.kind {
+                    children.push(child_request(
+                        &run.id,
+                        &p.node_id,
+                        launch_plan,
+                        child,
+                        nesting,
+                        &p.inputs,
+                    ));
+                }
+                record(&run.id, p, &t)
+            })
+            .collect();
+    }
+    for request in children {
+        // A child that cannot start (its launch plan is gone, its name taken) leaves the node
+        // without a child execution, as a failed launch leaves propeller's node.
+        let _ = super::create_execution(shared, request, "");
     }
 }
 
-/// The node executions propeller would report. Branch nodes are parents of the branch taken
-/// (the first case: conditions are not evaluated). Array and workflow nodes are not recorded:
-/// flyteidl 0.1.0 has no `is_array` flag and the simulation launches no child executions, so a
-/// client such as FlyteRemote would mistake them for task nodes.
-fn plan_nodes(template: &WorkflowTemplate) -> Vec<PlannedNode> {
-    let plain = |id: &str, task: Option<Identifier>| PlannedNode {
-        node_id: id.to_owned(),
-        spec_node_id: id.to_owned(),
-        task,
-        parent: None,
+fn child_request(
+    parent: &WorkflowExecutionIdentifier,
+    node_id: &str,
+    launch_plan: &Identifier,
+    child: &WorkflowExecutionIdentifier,
+    nesting: u32,
+    inputs: &LiteralMap,
+) -> admin::ExecutionCreateRequest {
+    admin::ExecutionCreateRequest {
+        project: child.project.clone(),
+        domain: child.domain.clone(),
+        name: child.name.clone(),
+        org: child.org.clone(),
+        spec: Some(admin::ExecutionSpec {
+            launch_plan: Some(launch_plan.clone()),
+            metadata: Some(admin::ExecutionMetadata {
+                mode: admin::execution_metadata::ExecutionMode::ChildWorkflow as i32,
+                nesting: nesting + 1,
+                parent_node_execution: Some(node_ids(parent, node_id)),
+                ..admin::ExecutionMetadata::default()
+            }),
+            ..admin::ExecutionSpec::default()
+        }),
+        inputs: Some(inputs.clone()),
+    }
+}
+
+fn record(
+    exec: &WorkflowExecutionIdentifier,
+    p: Planned,
+    t: &prost_types::Timestamp,
+) -> NodeRecord {
+    let nid = node_ids(exec, &p.node_id);
+    let (is_parent, is_dynamic, is_array) = match &p.kind {
+        Kind::Workflow | Kind::Branch => (true, false, false),
+        Kind::Dynamic { .. } => (true, true, false),
+        Kind::Array { .. } => (false, false, true),
+        _ => (false, false, false),
+    };
+    let closure = NodeExecutionClosure {
+        phase: node_execution::Phase::Queued as i32,
+        created_at: Some(t.clone()),
+        updated_at: Some(t.clone()),
+        ..NodeExecutionClosure::default()
+    };
+    let node = NodeExecution {
+        id: Some(nid.clone()),
+        input_uri: String::new(),
+        closure: Some(closure),
+        metadata: Some(NodeExecutionMetaData {
+            retry_group: if p.parent.is_some() { "0" } else { "" }.to_owned(),
+            spec_node_id: p.spec_node_id.clone(),
+            is_parent_node: is_parent,
+            is_dynamic,
+            is_array,
+        }),
+    };
+    let task_execution = |task: &Identifier, task_type: &str, metadata| TaskExecution {
+        id: Some(TaskExecutionIdentifier {
+            task_id: Some(task.clone()),
+            node_execution_id: Some(nid.clone()),
+            retry_attempt: 0,
+        }),
+        input_uri: String::new(),
+        closure: Some(TaskExecutionClosure {
+            phase: task_execution::Phase::Queued as i32,
+            created_at: Some(t.clone()),
+            updated_at: Some(t.clone()),
+            task_type: task_type.to_owned(),
+            metadata: Some(metadata),
+            event_version: 1,
+            ..TaskExecutionClosure::default()
+        }),
         is_parent: false,
     };
-    let mut out = vec![plain("start-node", None)];
-    for n in &template.nodes {
-        match &n.target {
-            Some(node::Target::TaskNode(_)) | Some(node::Target::GateNode(_)) => {
-                out.push(plain(&n.id, task_of(n)))
-            }
-            Some(node::Target::BranchNode(b)) => {
-                let mut parent = plain(&n.id, None);
-                parent.is_parent = true;
-                out.push(parent);
-                let taken = b
-                    .if_else
-                    .as_ref()
-                    .and_then(|ie| ie.case.as_ref())
-                    .and_then(|c| c.then_node.as_deref());
-                if let Some(child) =
-                    taken.filter(|c| matches!(c.target, Some(node::Target::TaskNode(_))))
-                {
-                    out.push(PlannedNode {
-                        node_id: format!("{}-0-{}", n.id, child.id),
-                        spec_node_id: child.id.clone(),
-                        task: task_of(child),
-                        parent: Some(n.id.clone()),
-                        is_parent: false,
-                    });
-                }
-            }
-            _ => {}
+    let generated_name = format!("{}-{}-0", exec.name, p.node_id);
+    let (task, dynamic_workflow, child) = match &p.kind {
+        Kind::Task { task, task_type }
+        | Kind::Dynamic {
+            task, task_type, ..
+        } => {
+            let metadata = TaskExecutionMetadata {
+                generated_name,
+                plugin_identifier: "container".to_owned(),
+                ..TaskExecutionMetadata::default()
+            };
+            let dynamic = match &p.kind {
+                Kind::Dynamic { workflow, .. } => Some((**workflow).clone()),
+                _ => None,
+            };
+            (
+                Some(task_execution(task, task_type, metadata)),
+                dynamic,
+                None,
+            )
         }
+        Kind::Array { task, size } => {
+            let prefix = fixed_length_50(&format!("{}-{}-0", exec.name, p.node_id));
+            let external_resources = (0..*size)
+                .map(|i| ExternalResourceInfo {
+                    external_id: format!("{prefix}-n{i}-0"),
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    retry_attempt: 0,
+                    phase: task_execution::Phase::Queued as i32,
+                    ..ExternalResourceInfo::default()
+                })
+                .collect();
+            let metadata = TaskExecutionMetadata {
+                generated_name,
+                external_resources,
+                plugin_identifier: "k8s-array".to_owned(),
+                ..TaskExecutionMetadata::default()
+            };
+            (
+                Some(task_execution(task, "container_array", metadata)),
+                None,
+                None,
+            )
+        }
+        Kind::LaunchPlan { child, .. } => (None, None, Some(child.clone())),
+        _ => (None, None, None),
+    };
+    NodeRecord {
+        node,
+        task,
+        inputs: p.inputs,
+        outputs: None,
+        result: p.outputs,
+        parent: p.parent,
+        kind: match p.kind {
+            Kind::Start => NodeKind::Start,
+            Kind::End => NodeKind::End,
+            Kind::Branch => NodeKind::Branch,
+            _ => NodeKind::Other,
+        },
+        dynamic_workflow,
+        child,
     }
-    out.push(plain("end-node", None));
-    out
 }
 
-pub(super) fn start_nodes(shared: &Shared, run: &ExecutionRun, template: &WorkflowTemplate) {
-    let mut db = shared.db();
-    let Some(rec) = db.find_execution_mut(&run.id) else {
-        return;
-    };
-    let t = now();
-    let inputs = run.inputs.clone();
-    rec.value.nodes = plan_nodes(template)
-        .into_iter()
-        .map(|planned| {
-            let nid = node_ids(&run.id, &planned.node_id);
-            let node = NodeExecution {
-                id: Some(nid.clone()),
-                input_uri: String::new(),
-                closure: Some(NodeExecutionClosure {
-                    phase: node_execution::Phase::Queued as i32,
-                    created_at: Some(t.clone()),
-                    updated_at: Some(t.clone()),
-                    ..NodeExecutionClosure::default()
-                }),
-                metadata: Some(NodeExecutionMetaData {
-                    spec_node_id: planned.spec_node_id.clone(),
-                    is_parent_node: planned.is_parent,
-                    ..NodeExecutionMetaData::default()
-                }),
-            };
-            let task = planned.task.map(|task_id| TaskExecution {
-                id: Some(TaskExecutionIdentifier {
-                    task_id: Some(task_id),
-                    node_execution_id: Some(nid),
-                    retry_attempt: 0,
-                }),
-                input_uri: String::new(),
-                closure: Some(TaskExecutionClosure {
-                    phase: task_execution::Phase::Queued as i32,
-                    created_at: Some(t.clone()),
-                    updated_at: Some(t.clone()),
-                    task_type: "python-task".to_owned(),
-                    ..TaskExecutionClosure::default()
-                }),
-                is_parent: false,
-            });
-            NodeRecord {
-                node,
-                task,
-                inputs: if planned.node_id == "start-node" {
-                    LiteralMap::default()
-                } else {
-                    inputs.clone()
-                },
-                outputs: None,
-                parent: planned.parent,
-            }
-        })
-        .collect();
+/// Propeller's 50-character form of the array node's generated name, external ids' prefix.
+fn fixed_length_50(joined: &str) -> String {
+    super::tree::fixed_length_id(joined, 50)
 }

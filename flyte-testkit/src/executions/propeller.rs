@@ -7,29 +7,34 @@ use flyteidl::flyteidl::admin::{
     self, execution_closure, node_execution_closure, task_execution_closure,
 };
 use flyteidl::flyteidl::core::{
-    node_execution, task_execution, workflow_execution, LiteralMap, WorkflowExecutionIdentifier,
-    WorkflowTemplate,
+    node_execution, task_execution, workflow_execution, CompiledWorkflowClosure, LiteralMap,
+    WorkflowExecutionIdentifier,
 };
 use tokio::sync::watch;
 
 use super::gates::pass_gates;
 use super::nodes::start_nodes;
 use super::{is_terminal, Shared};
-use crate::db::{duration_between, now};
+use crate::db::{duration_between, now, NodeKind};
 use crate::executor::{ExecutionRun, Outcome};
 
 /// Plays propeller: QUEUED, RUNNING with node and task executions, then the executor's outcome.
 pub(super) async fn drive(
     shared: Arc<Shared>,
     run: ExecutionRun,
-    template: WorkflowTemplate,
+    closure: CompiledWorkflowClosure,
     mut abort: watch::Receiver<bool>,
 ) {
     use workflow_execution::Phase as P;
     let plan = shared.executor.0.plan(&run);
+    let template = closure
+        .primary
+        .as_ref()
+        .and_then(|p| p.template.clone())
+        .unwrap_or_default();
     tokio::task::yield_now().await;
     set_phase(&shared, &run.id, P::Queued, None, None);
-    start_nodes(&shared, &run, &template);
+    start_nodes(&shared, &run, &closure);
     set_phase(&shared, &run.id, P::Running, None, None);
     let mut abort_gates = abort.clone();
     let aborted = async move {
@@ -90,10 +95,54 @@ pub(crate) fn outputs_uri(shared: &Shared, id: &WorkflowExecutionIdentifier, nod
     )
 }
 
-/// Writes the outputs as propeller does: a `LiteralMap` protobuf at the end node's outputs.pb.
+/// Writes the outputs as propeller does: a `LiteralMap` protobuf at the end node's outputs.pb;
+/// and, as a task would have, the files, directories and datasets they name in the test kit's
+/// store that are not there yet (empty; a directory holds one empty part, `00000`, where
+/// flytekit writes a dataset's first part).
 async fn write_outputs(shared: &Shared, id: &WorkflowExecutionIdentifier, outputs: &LiteralMap) {
     use object_store::ObjectStoreExt as _;
     use prost::Message;
+    // Each node's outputs.pb, as its task (or propeller) writes it.
+    let nodes: Vec<(String, LiteralMap)> = shared
+        .db()
+        .find_execution(id)
+        .map(|rec| {
+            rec.value
+                .nodes
+                .iter()
+                .filter(|n| !matches!(n.kind, NodeKind::Start | NodeKind::End))
+                .filter_map(|n| Some((n.node.id.as_ref()?.node_id.clone(), n.result.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut blobs = crate::outputs::blob_objects(outputs);
+    for (node_id, result) in &nodes {
+        blobs.extend(crate::outputs::blob_objects(result));
+        if let Some(path) = shared.store_path(&outputs_uri(shared, id, node_id)) {
+            let _ = shared.store.put(&path, result.encode_to_vec().into()).await;
+        }
+    }
+    for (uri, directory) in blobs {
+        let object = if directory {
+            format!("{}/00000", uri.trim_end_matches('/'))
+        } else {
+            uri
+        };
+        let Some(path) = shared.store_path(&object) else {
+            continue;
+        };
+        if directory {
+            let prefix = shared.store_path(object.trim_end_matches("/00000"));
+            let mut listing = shared.store.list(prefix.as_ref());
+            if futures::StreamExt::next(&mut listing).await.is_some() {
+                continue;
+            }
+        } else if shared.store.head(&path).await.is_ok() {
+            continue;
+        }
+        // A store failure surfaces when the caller reads the object.
+        let _ = shared.store.put(&path, Vec::new().into()).await;
+    }
     let uri = outputs_uri(shared, id, "end-node");
     if let Some(path) = shared.store_path(&uri) {
         // A store failure surfaces as missing outputs when the caller reads them back.
@@ -188,6 +237,11 @@ pub(crate) fn set_phase(
         ),
         _ => return,
     };
+    if phase == P::Aborting {
+        return;
+    }
+    let single_task = rec.value.task.is_some();
+    let mut children = Vec::new();
     for n in &mut rec.value.nodes {
         let node_id = n
             .node
@@ -195,48 +249,69 @@ pub(crate) fn set_phase(
             .as_ref()
             .map(|i| i.node_id.clone())
             .unwrap_or_default();
-        let node_phase = if node_id == "start-node" && phase == P::Running {
-            node_execution::Phase::Succeeded
-        } else {
-            node_phase
+        let top_level = n.parent.is_none();
+        // Start nodes are done as the run starts; start and end nodes never run (FlyteAdmin
+        // gives them no start time).
+        let (node_phase, runs) = match n.kind {
+            NodeKind::Start if phase == P::Running => (node_execution::Phase::Succeeded, false),
+            NodeKind::Start | NodeKind::End => (node_phase, false),
+            _ => (node_phase, true),
         };
-        if phase == P::Aborting {
-            continue;
-        }
         if let Some(c) = n.node.closure.as_mut() {
-            if c.phase == node_execution::Phase::Succeeded as i32 {
+            if is_terminal_node(c.phase) {
                 continue;
             }
             c.phase = node_phase as i32;
             c.updated_at = Some(t.clone());
-            if node_phase == node_execution::Phase::Running || c.started_at.is_none() && terminal {
+            if runs && (node_phase == node_execution::Phase::Running || terminal) {
                 c.started_at.get_or_insert_with(|| t.clone());
             }
-            if terminal || node_phase == node_execution::Phase::Succeeded {
+            if runs && terminal {
                 let start = c.started_at.clone().unwrap_or_else(|| t.clone());
                 c.duration = Some(duration_between(&start, &t));
             }
             if let (Some(e), node_execution::Phase::Failed) = (&error, node_phase) {
                 c.output_result = Some(node_execution_closure::OutputResult::Error(e.clone()));
             }
+            if let (Some(child), node_execution::Phase::Running) = (&n.child, node_phase) {
+                c.target_metadata = Some(
+                    node_execution_closure::TargetMetadata::WorkflowNodeMetadata(
+                        admin::WorkflowNodeMetadata {
+                            execution_id: Some(child.clone()),
+                        },
+                    ),
+                );
+            }
         }
-        if node_id == "start-node" {
-            n.outputs = Some(exec_inputs.clone());
-        } else if phase == P::Succeeded {
-            n.outputs.clone_from(&exec_outputs);
-            if node_id == "end-node" {
+        if phase == P::Aborted {
+            children.extend(n.child.clone());
+        }
+        if node_phase == node_execution::Phase::Succeeded {
+            let outputs = match n.kind {
+                NodeKind::Start if top_level => exec_inputs.clone(),
+                NodeKind::End if top_level => LiteralMap::default(),
+                // A single-task execution's node is the task: its outputs are the run's.
+                NodeKind::Other if top_level && single_task => {
+                    exec_outputs.clone().unwrap_or_default()
+                }
+                _ => n.result.clone(),
+            };
+            if n.kind == NodeKind::End && top_level {
                 n.inputs = exec_outputs.clone().unwrap_or_default();
             }
-            if let (Some(c), Some(uri)) = (n.node.closure.as_mut(), &out_uri) {
-                c.output_result =
-                    Some(node_execution_closure::OutputResult::OutputUri(uri.clone()));
+            if n.kind != NodeKind::End {
+                let uri = outputs_uri(shared, id, &node_id);
+                if let Some(c) = n.node.closure.as_mut() {
+                    c.output_result = Some(node_execution_closure::OutputResult::OutputUri(uri));
+                }
             }
+            n.outputs = Some(outputs);
         }
         if let Some(task) = n.task.as_mut() {
             if let Some(c) = task.closure.as_mut() {
                 c.phase = task_phase as i32;
                 c.updated_at = Some(t.clone());
-                if task_phase == task_execution::Phase::Running {
+                if task_phase == task_execution::Phase::Running || terminal {
                     c.started_at.get_or_insert_with(|| t.clone());
                 }
                 if terminal {
@@ -246,7 +321,31 @@ pub(crate) fn set_phase(
                 if let (Some(e), task_execution::Phase::Failed) = (&error, task_phase) {
                     c.output_result = Some(task_execution_closure::OutputResult::Error(e.clone()));
                 }
+                if let Some(m) = c.metadata.as_mut() {
+                    for r in &mut m.external_resources {
+                        r.phase = task_phase as i32;
+                    }
+                }
             }
         }
     }
+    drop(db);
+    // Propeller aborts the child executions of an aborted run's launch-plan nodes.
+    for child in children {
+        let _ = super::terminate(shared, Some(&child), "parent execution aborted", "");
+    }
+}
+
+fn is_terminal_node(phase: i32) -> bool {
+    use node_execution::Phase as N;
+    [
+        N::Succeeded,
+        N::Failed,
+        N::Aborted,
+        N::Skipped,
+        N::TimedOut,
+        N::Recovered,
+    ]
+    .iter()
+    .any(|p| *p as i32 == phase)
 }

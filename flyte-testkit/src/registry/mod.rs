@@ -23,6 +23,7 @@ pub(crate) use descriptions::{DescriptionRow, DESCRIPTION_SCHEMA};
 pub(crate) use launch_plans::{is_active, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
 pub(crate) use named_entities::{NamedRow, NAMED_ENTITY_SCHEMA};
 pub(crate) use tasks::{TaskRow, TASK_SCHEMA};
+pub(crate) use workflows::connections;
 pub(crate) use workflows::{WorkflowRow, WORKFLOW_SCHEMA};
 
 /// The error for re-registering an id with a different spec, with a short account of what differs.

@@ -113,9 +113,13 @@ impl Db {
                 ));
             }
         }
-        let compile = |t: &core::WorkflowTemplate| CompiledWorkflow {
-            template: Some(t.clone()),
-            connections: Some(connections(&t.nodes)),
+        let compile = |t: &core::WorkflowTemplate| {
+            let mut t = t.clone();
+            rename_branch_nodes(&mut t.nodes);
+            CompiledWorkflow {
+                connections: Some(connections(&t.nodes)),
+                template: Some(t),
+            }
         };
         Ok(CompiledWorkflowClosure {
             primary: Some(compile(template)),
@@ -130,6 +134,35 @@ impl Db {
         self.find_workflow(&id)
             .map(|t| t.value.clone())
             .ok_or_else(|| missing_entity("WORKFLOW", &id))
+    }
+}
+
+/// Names the nodes inside branches as flytepropeller's compiler does: `<branch id>-<node id>`
+/// (`n1-n0`), through nested branches.
+fn rename_branch_nodes(nodes: &mut [Node]) {
+    for n in nodes {
+        let Some(node::Target::BranchNode(b)) = n.target.as_mut() else {
+            continue;
+        };
+        let Some(ie) = b.if_else.as_mut() else {
+            continue;
+        };
+        let mut inner: Vec<&mut Node> = Vec::new();
+        for case in ie
+            .case
+            .as_deref_mut()
+            .into_iter()
+            .chain(ie.other.iter_mut())
+        {
+            inner.extend(case.then_node.as_deref_mut());
+        }
+        if let Some(if_else_block::Default::ElseNode(e)) = ie.default.as_mut() {
+            inner.push(e);
+        }
+        for child in inner {
+            child.id = format!("{}-{}", n.id, child.id);
+            rename_branch_nodes(std::slice::from_mut(child));
+        }
     }
 }
 
@@ -188,7 +221,7 @@ fn collect_refs<'a>(nodes: impl Iterator<Item = &'a Node>, refs: &mut Refs) {
 }
 
 /// Upstream and downstream edges from `upstream_node_ids`, as the compiler records them.
-fn connections(nodes: &[Node]) -> ConnectionSet {
+pub(crate) fn connections(nodes: &[Node]) -> ConnectionSet {
     use core::connection_set::IdList;
     let mut up: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut down: HashMap<String, BTreeSet<String>> = HashMap::new();

@@ -67,12 +67,21 @@ impl Admin {
         if rec.task.is_none() {
             return Err(not_found("missing entity of type task execution"));
         }
+        let base = format!(
+            "{}/{}",
+            super::node_executions::flyte_url(id.node_execution_id.as_ref()),
+            id.retry_attempt
+        );
         ok(TaskExecutionGetDataResponse {
             inputs: Some(UrlBlob::default()),
             outputs: Some(UrlBlob::default()),
             full_inputs: Some(rec.inputs),
             full_outputs: Some(rec.outputs.unwrap_or_default()),
-            flyte_urls: None,
+            flyte_urls: Some(FlyteUrLs {
+                inputs: format!("{base}/i"),
+                outputs: format!("{base}/o"),
+                deck: String::new(),
+            }),
         })
     }
 }

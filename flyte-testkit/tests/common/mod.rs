@@ -128,6 +128,27 @@ pub fn task_node(node_id: &str, task: &Identifier) -> Node {
     }
 }
 
+/// `node` with each of `vars` bound to the workflow input of the same name, as flytekit binds
+/// a task's arguments.
+pub fn from_inputs(mut node: Node, vars: &[&str]) -> Node {
+    use flyteidl::flyteidl::core::{binding_data, Binding, BindingData, OutputReference};
+    node.inputs = vars
+        .iter()
+        .map(|v| Binding {
+            var: (*v).to_owned(),
+            binding: Some(BindingData {
+                union: None,
+                value: Some(binding_data::Value::Promise(OutputReference {
+                    node_id: String::new(),
+                    var: (*v).to_owned(),
+                    ..OutputReference::default()
+                })),
+            }),
+        })
+        .collect();
+    node
+}
+
 pub fn workflow_request(
     name: &str,
     version: &str,
@@ -203,7 +224,7 @@ pub async fn register_basic(
             &[("x", SimpleType::Integer), ("greeting", SimpleType::String)],
             &[("y", SimpleType::Integer), ("greeting", SimpleType::String)],
         ),
-        vec![task_node("n0", &tid)],
+        vec![from_inputs(task_node("n0", &tid), &["x"])],
     );
     let wid = wf.id.clone().ok_or("no id")?;
     client.create_workflow(wf).await?;
