@@ -121,6 +121,7 @@ mod k8s;
 mod lists;
 mod literals;
 mod registry;
+mod sent;
 mod service;
 mod ssa;
 pub mod tls;
@@ -415,6 +416,7 @@ impl TestAdminBuilder {
         }
         let router = server
             .layer(faults::FaultLayer(faults))
+            .layer(sent::SentLayer)
             .add_service(AdminServiceServer::with_interceptor(
                 service::Admin {
                     shared: Arc::clone(&shared),

@@ -7,15 +7,27 @@ use tonic::Request;
 use crate::errors::missing;
 use crate::lists::{check_limit, page};
 use crate::registry::{is_active, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::LaunchPlan, id)
+}
 
 impl Admin {
     pub(super) async fn create_launch_plan(
         &self,
         request: Request<LaunchPlanCreateRequest>,
     ) -> R<LaunchPlanCreateResponse> {
-        self.shared.db().create_launch_plan(request.into_inner())?;
+        let sent = sent::sent(&request);
+        let req = request.into_inner();
+        let id = req.id.clone();
+        let mut db = self.shared.db();
+        db.create_launch_plan(req)?;
+        if let (Some(id), Some(sent)) = (id, sent) {
+            db.keep_launch_plan(&id, &sent);
+        }
         ok(LaunchPlanCreateResponse {})
     }
 
@@ -23,20 +35,20 @@ impl Admin {
         &self,
         request: Request<ObjectGetRequest>,
     ) -> R<LaunchPlan> {
-        ok(self
-            .shared
-            .db()
-            .get_launch_plan(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let lp = db.get_launch_plan(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(lp.id.as_ref().map(key));
+        Ok(sent::respond(lp, splices))
     }
 
     pub(super) async fn get_active_launch_plan(
         &self,
         request: Request<ActiveLaunchPlanRequest>,
     ) -> R<LaunchPlan> {
-        ok(self
-            .shared
-            .db()
-            .get_active_launch_plan(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let lp = db.get_active_launch_plan(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(lp.id.as_ref().map(key));
+        Ok(sent::respond(lp, splices))
     }
 
     pub(super) async fn list_active_launch_plans(
@@ -72,10 +84,17 @@ impl Admin {
             &req.token,
             Some(limit),
         )?;
-        ok(LaunchPlanList {
-            launch_plans: rows.into_iter().map(|r| r.0.value).collect(),
-            token,
-        })
+        let launch_plans: Vec<LaunchPlan> = rows.into_iter().map(|r| r.0.value).collect();
+        let splices = db
+            .sent
+            .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
+        Ok(sent::respond(
+            LaunchPlanList {
+                launch_plans,
+                token,
+            },
+            splices,
+        ))
     }
 
     pub(super) async fn list_launch_plan_ids(
@@ -99,10 +118,16 @@ impl Admin {
             &LAUNCH_PLAN_SCHEMA,
             &req,
         )?;
-        ok(LaunchPlanList {
-            launch_plans,
-            token,
-        })
+        let splices = db
+            .sent
+            .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
+        Ok(sent::respond(
+            LaunchPlanList {
+                launch_plans,
+                token,
+            },
+            splices,
+        ))
     }
 
     pub(super) async fn update_launch_plan(

@@ -5,20 +5,35 @@ use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
 use crate::registry::{self, TASK_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::Task, id)
+}
 
 impl Admin {
     pub(super) async fn create_task(
         &self,
         request: Request<TaskCreateRequest>,
     ) -> R<TaskCreateResponse> {
-        self.shared.db().create_task(request.into_inner())?;
+        let sent = sent::sent(&request);
+        let req = request.into_inner();
+        let id = req.id.clone();
+        let mut db = self.shared.db();
+        db.create_task(req)?;
+        if let (Some(id), Some(sent)) = (id, sent) {
+            db.keep_task(&id, &sent);
+        }
         ok(TaskCreateResponse {})
     }
 
     pub(super) async fn get_task(&self, request: Request<ObjectGetRequest>) -> R<Task> {
-        ok(self.shared.db().get_task(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let task = db.get_task(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(task.id.as_ref().map(key));
+        Ok(sent::respond(task, splices))
     }
 
     pub(super) async fn list_task_ids(
@@ -39,6 +54,7 @@ impl Admin {
             &TASK_SCHEMA,
             &req,
         )?;
-        ok(TaskList { tasks, token })
+        let splices = db.sent.list(1, tasks.iter().map(|t| t.id.as_ref().map(key)));
+        Ok(sent::respond(TaskList { tasks, token }, splices))
     }
 }

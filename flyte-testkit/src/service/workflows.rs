@@ -5,23 +5,35 @@ use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
 use crate::registry::{WorkflowRow, WORKFLOW_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::Workflow, id)
+}
 
 impl Admin {
     pub(super) async fn create_workflow(
         &self,
         request: Request<WorkflowCreateRequest>,
     ) -> R<WorkflowCreateResponse> {
-        self.shared.db().create_workflow(request.into_inner())?;
+        let sent = sent::sent(&request);
+        let req = request.into_inner();
+        let id = req.id.clone();
+        let mut db = self.shared.db();
+        db.create_workflow(req)?;
+        if let (Some(id), Some(sent)) = (id, sent) {
+            db.keep_workflow(&id, &sent);
+        }
         ok(WorkflowCreateResponse {})
     }
 
     pub(super) async fn get_workflow(&self, request: Request<ObjectGetRequest>) -> R<Workflow> {
-        ok(self
-            .shared
-            .db()
-            .get_workflow(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let workflow = db.get_workflow(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(workflow.id.as_ref().map(key));
+        Ok(sent::respond(workflow, splices))
     }
 
     pub(super) async fn list_workflow_ids(
@@ -45,6 +57,9 @@ impl Admin {
             &WORKFLOW_SCHEMA,
             &req,
         )?;
-        ok(WorkflowList { workflows, token })
+        let splices = db
+            .sent
+            .list(1, workflows.iter().map(|w| w.id.as_ref().map(key)));
+        Ok(sent::respond(WorkflowList { workflows, token }, splices))
     }
 }
