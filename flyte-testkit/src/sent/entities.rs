@@ -41,8 +41,10 @@ impl Db {
             .and_then(|c| c.template.as_ref());
         let sent = message_at(request, &[2, 1]);
         let kept = splice(sent.as_deref(), template, &TASK_TEMPLATE, &[]);
-        self.sent
-            .insert(Key::entity(ResourceType::Task, id), kept.into_iter().collect());
+        self.sent.insert(
+            Key::entity(ResourceType::Task, id),
+            kept.into_iter().collect(),
+        );
     }
 
     /// Keeps the templates of a created workflow (`WorkflowCreateRequest.spec.template` and
@@ -95,7 +97,9 @@ impl Db {
 
     /// Keeps the spec of a created launch plan (`LaunchPlanCreateRequest.spec`).
     pub(crate) fn keep_launch_plan(&mut self, id: &Identifier, request: &[u8]) {
-        let spec = self.find_launch_plan(id).and_then(|l| l.value.spec.as_ref());
+        let spec = self
+            .find_launch_plan(id)
+            .and_then(|l| l.value.spec.as_ref());
         let sent = message_at(request, &[2]);
         let kept = splice(sent.as_deref(), spec, &LAUNCH_PLAN_SPEC, &[]);
         self.sent.insert(
@@ -131,8 +135,7 @@ impl Db {
             .find_execution(id)
             .and_then(|e| e.value.execution.spec.as_ref());
         let metadata = spec.and_then(|s| s.metadata.as_ref());
-        let merge_metadata =
-            |theirs: &[u8]| keep::<ExecutionMetadata>(theirs, metadata?, &[]);
+        let merge_metadata = |theirs: &[u8]| keep::<ExecutionMetadata>(theirs, metadata?, &[]);
         let kept = splice(
             sent,
             spec,

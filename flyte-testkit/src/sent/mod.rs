@@ -231,13 +231,12 @@ async fn spliced(
     let trailers = body.trailers().await?;
     let mut out = None;
     if let Some(message) = single_message(&data) {
-        let mut message = message.to_vec();
-        for s in &splices.0 {
-            if let Some(next) = wire::splice(&message, &s.path, &s.kept) {
-                message = next;
-            }
-        }
-        out = frame(&message);
+        let paths: Vec<(wire::Path<'_>, &Kept)> = splices
+            .0
+            .iter()
+            .map(|s| (s.path.as_slice(), &s.kept))
+            .collect();
+        out = wire::splice(message, &paths).and_then(|m| frame(&m));
     }
     let data = out.unwrap_or_else(|| data.into());
     let body = Whole {

@@ -134,10 +134,13 @@ pub(crate) fn keep<T: Message + Default + PartialEq>(
             // Written already, at the field's first occurrence.
             continue;
         }
-        let merged = inner.iter().find(|(n, _)| *n == f.number).and_then(|(_, merge)| {
-            let theirs = message_at(sent, &[f.number])?;
-            merge(&theirs)
-        });
+        let merged = inner
+            .iter()
+            .find(|(n, _)| *n == f.number)
+            .and_then(|(_, merge)| {
+                let theirs = message_at(sent, &[f.number])?;
+                merge(&theirs)
+            });
         match merged {
             Some(kept) => {
                 encode_key(f.number, WireType::LengthDelimited, &mut out);
@@ -147,7 +150,10 @@ pub(crate) fn keep<T: Message + Default + PartialEq>(
             None => out.extend(occurrences(&known, &known_fields, f.number)),
         }
     }
-    for f in known_fields.iter().filter(|f| !same.contains_key(&f.number)) {
+    for f in known_fields
+        .iter()
+        .filter(|f| !same.contains_key(&f.number))
+    {
         out.extend_from_slice(&known[f.start..f.end]);
     }
     // Whatever happened above, clients of the `flyteidl` crate must read exactly what is stored.
@@ -158,27 +164,43 @@ pub(crate) fn keep<T: Message + Default + PartialEq>(
     })
 }
 
-/// Replaces the message at `path` ((field number, occurrence) pairs) in `buf` with `kept.sent`,
-/// if what is there is `kept.known`; `None` when it is not (the value changed since it was
-/// kept) or the path is absent.
-pub(crate) fn splice(buf: &[u8], path: &[(u32, usize)], kept: &Kept) -> Option<Vec<u8>> {
-    let ((number, index), rest) = path.split_first()?;
-    let f = fields(buf)?
-        .into_iter()
-        .filter(|f| f.number == *number && f.wire_type == WireType::LengthDelimited)
-        .nth(*index)?;
-    let payload = &buf[f.payload..f.end];
-    let replaced = if rest.is_empty() {
-        (payload == kept.known.as_ref()).then(|| kept.sent.to_vec())?
-    } else {
-        splice(payload, rest, kept)?
-    };
-    let mut out = Vec::with_capacity(buf.len() - payload.len() + replaced.len() + 10);
-    out.extend_from_slice(&buf[..f.start]);
-    encode_key(*number, WireType::LengthDelimited, &mut out);
-    encode_varint(replaced.len() as u64, &mut out);
-    out.extend_from_slice(&replaced);
-    out.extend_from_slice(&buf[f.end..]);
+/// Where kept bytes go: (field number, occurrence) pairs from the outer message in.
+pub(crate) type Path<'a> = &'a [(u32, usize)];
+
+/// `buf` with the message at each path replaced by its `Kept::sent`, where what is there is
+/// its `Kept::known` (elsewhere the value changed since it was kept, and stays as it is). One
+/// pass over the message, however many entities a list answer holds.
+pub(crate) fn splice(buf: &[u8], splices: &[(Path<'_>, &Kept)]) -> Option<Vec<u8>> {
+    let mut seen: HashMap<u32, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(buf.len());
+    for f in fields(buf)? {
+        let whole = &buf[f.start..f.end];
+        if f.wire_type != WireType::LengthDelimited {
+            out.extend_from_slice(whole);
+            continue;
+        }
+        let counter = seen.entry(f.number).or_insert(0);
+        let index = *counter;
+        *counter += 1;
+        let here: Vec<(Path<'_>, &Kept)> = splices
+            .iter()
+            .filter(|(path, _)| path.first() == Some(&(f.number, index)))
+            .map(|(path, kept)| (&path[1..], *kept))
+            .collect();
+        if here.is_empty() {
+            out.extend_from_slice(whole);
+            continue;
+        }
+        let payload = &buf[f.payload..f.end];
+        let replaced = match here.iter().find(|(rest, _)| rest.is_empty()) {
+            Some((_, kept)) if payload == kept.known.as_ref() => kept.sent.to_vec(),
+            Some(_) => payload.to_vec(),
+            None => splice(payload, &here).unwrap_or_else(|| payload.to_vec()),
+        };
+        encode_key(f.number, WireType::LengthDelimited, &mut out);
+        encode_varint(replaced.len() as u64, &mut out);
+        out.extend_from_slice(&replaced);
+    }
     Some(out)
 }
 
@@ -219,7 +241,10 @@ mod tests {
         stored.r#type = "python-task".into();
         let kept = keep(&sent, &stored, &[]).expect("something to keep");
         assert_eq!(TaskTemplate::decode(kept.sent.as_ref()), Ok(stored.clone()));
-        assert_eq!(message_at(&kept.sent, &[99]).as_deref(), Some(&b"newer"[..]));
+        assert_eq!(
+            message_at(&kept.sent, &[99]).as_deref(),
+            Some(&b"newer"[..])
+        );
         assert_eq!(kept.known.as_ref(), stored.encode_to_vec().as_slice());
     }
 
@@ -264,10 +289,11 @@ mod tests {
             encode_varint(t.len() as u64, &mut list);
             list.extend_from_slice(&t);
         }
-        assert_eq!(splice(&list, &[(1, 0)], &kept), None);
-        let spliced = splice(&list, &[(1, 1)], &kept).expect("spliced");
+        // Element 0 is not what was kept: it stays as it is.
+        let spliced = splice(&list, &[(&[(1, 0)], &kept), (&[(1, 1)], &kept)]).expect("spliced");
         assert_eq!(element(&spliced, 1, 1), Some(kept.sent.as_ref()));
         assert_eq!(element(&spliced, 1, 0), element(&list, 1, 0));
+        assert_eq!(splice(&list, &[]), Some(list.clone()));
     }
 
     #[test]

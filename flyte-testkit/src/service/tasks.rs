@@ -54,7 +54,9 @@ impl Admin {
             &TASK_SCHEMA,
             &req,
         )?;
-        let splices = db.sent.list(1, tasks.iter().map(|t| t.id.as_ref().map(key)));
+        let splices = db
+            .sent
+            .list(1, tasks.iter().map(|t| t.id.as_ref().map(key)));
         Ok(sent::respond(TaskList { tasks, token }, splices))
     }
 }

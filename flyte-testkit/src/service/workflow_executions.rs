@@ -188,9 +188,7 @@ impl Admin {
         let executions: Vec<Execution> = rows.into_iter().map(|r| r.execution).collect();
         let splices = db.sent.list(
             1,
-            executions
-                .iter()
-                .map(|e| e.id.as_ref().map(Key::execution)),
+            executions.iter().map(|e| e.id.as_ref().map(Key::execution)),
         );
         Ok(sent::respond(ExecutionList { executions, token }, splices))
     }
