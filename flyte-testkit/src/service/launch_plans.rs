@@ -4,6 +4,8 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::errors::missing;
 use crate::lists::{check_limit, page};
 use crate::registry::{is_active, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
@@ -15,19 +17,35 @@ fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
     Key::entity(ResourceType::LaunchPlan, id)
 }
 
+/// A page of launch plans, with their specs as sent.
+fn answer_list(
+    db: &Db,
+    launch_plans: Vec<LaunchPlan>,
+    token: String,
+) -> tonic::Response<LaunchPlanList> {
+    let splices = db
+        .sent
+        .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
+    sent::respond(
+        LaunchPlanList {
+            launch_plans,
+            token,
+        },
+        splices,
+    )
+}
+
 impl Admin {
     pub(super) async fn create_launch_plan(
         &self,
         request: Request<LaunchPlanCreateRequest>,
     ) -> R<LaunchPlanCreateResponse> {
-        let sent = sent::sent(&request);
-        let req = request.into_inner();
-        let id = req.id.clone();
-        let mut db = self.shared.db();
-        db.create_launch_plan(req)?;
-        if let (Some(id), Some(sent)) = (id, sent) {
-            db.keep_launch_plan(&id, &sent);
-        }
+        self.register(
+            request,
+            |r| r.id.clone(),
+            Db::create_launch_plan,
+            Db::keep_launch_plan,
+        )?;
         ok(LaunchPlanCreateResponse {})
     }
 
@@ -84,17 +102,8 @@ impl Admin {
             &req.token,
             Some(limit),
         )?;
-        let launch_plans: Vec<LaunchPlan> = rows.into_iter().map(|r| r.0.value).collect();
-        let splices = db
-            .sent
-            .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
-        Ok(sent::respond(
-            LaunchPlanList {
-                launch_plans,
-                token,
-            },
-            splices,
-        ))
+        let launch_plans = rows.into_iter().map(|r| r.0.value).collect();
+        Ok(answer_list(&db, launch_plans, token))
     }
 
     pub(super) async fn list_launch_plan_ids(
@@ -118,16 +127,7 @@ impl Admin {
             &LAUNCH_PLAN_SCHEMA,
             &req,
         )?;
-        let splices = db
-            .sent
-            .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
-        Ok(sent::respond(
-            LaunchPlanList {
-                launch_plans,
-                token,
-            },
-            splices,
-        ))
+        Ok(answer_list(&db, launch_plans, token))
     }
 
     pub(super) async fn update_launch_plan(

@@ -4,6 +4,8 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::registry::{self, TASK_SCHEMA};
 use crate::sent::{self, Key};
 
@@ -18,14 +20,7 @@ impl Admin {
         &self,
         request: Request<TaskCreateRequest>,
     ) -> R<TaskCreateResponse> {
-        let sent = sent::sent(&request);
-        let req = request.into_inner();
-        let id = req.id.clone();
-        let mut db = self.shared.db();
-        db.create_task(req)?;
-        if let (Some(id), Some(sent)) = (id, sent) {
-            db.keep_task(&id, &sent);
-        }
+        self.register(request, |r| r.id.clone(), Db::create_task, Db::keep_task)?;
         ok(TaskCreateResponse {})
     }
 

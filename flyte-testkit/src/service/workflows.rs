@@ -4,6 +4,8 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::registry::{WorkflowRow, WORKFLOW_SCHEMA};
 use crate::sent::{self, Key};
 
@@ -18,14 +20,12 @@ impl Admin {
         &self,
         request: Request<WorkflowCreateRequest>,
     ) -> R<WorkflowCreateResponse> {
-        let sent = sent::sent(&request);
-        let req = request.into_inner();
-        let id = req.id.clone();
-        let mut db = self.shared.db();
-        db.create_workflow(req)?;
-        if let (Some(id), Some(sent)) = (id, sent) {
-            db.keep_workflow(&id, &sent);
-        }
+        self.register(
+            request,
+            |r| r.id.clone(),
+            Db::create_workflow,
+            Db::keep_workflow,
+        )?;
         ok(WorkflowCreateResponse {})
     }
 
