@@ -378,6 +378,35 @@ async fn executions_come_back_as_sent_with_what_flyteadmin_fills_in() -> TestRes
 }
 
 #[tokio::test]
+async fn a_task_launch_compiles_the_task_as_sent() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
+    let mut typed = connect(&admin).await?;
+    let tid = id(ResourceType::Task, "sq", "v1");
+    let template = task_template(&tid);
+    let mut spec = Vec::new();
+    put(&mut spec, 1, &template);
+    call(&channel, "CreateTask", create_request(&tid, &spec)).await?;
+    typed
+        .create_execution(exec_request(tid, "t1", lits(&[])))
+        .await?;
+    let execution = typed
+        .get_execution(WorkflowExecutionGetRequest {
+            id: Some(exec_id("t1")),
+        })
+        .await?
+        .into_inner();
+    let generated = execution
+        .closure
+        .and_then(|c| c.workflow_id)
+        .ok_or("no workflow")?;
+    assert_eq!(generated.name, ".flytegen.sq");
+    let got = call(&channel, "GetWorkflow", get_request(&generated)).await?;
+    assert_eq!(at(&got, &[(2, 0), (1, 0), (3, 0), (1, 0)])?, template);
+    Ok(())
+}
+
+#[tokio::test]
 async fn what_the_crate_encodes_itself_is_answered_as_before() -> TestResult {
     let admin = TestAdmin::start().await?;
     let channel = Channel::from_shared(admin.endpoint())?.connect().await?;

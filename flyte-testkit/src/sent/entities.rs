@@ -1,7 +1,8 @@
 //! Which sub-message of each entity is kept as sent, and where it goes in the entity, as
 //! FlyteAdmin 1.16 stores them: a task's template (with the identifier FlyteAdmin sets), a
 //! workflow's compiled templates and the task templates compiled into it, a launch plan's spec,
-//! and an execution's spec (with what FlyteAdmin fills in, such as the principal).
+//! an execution's spec (with what FlyteAdmin fills in, such as the principal), and the task
+//! template compiled into the workflow FlyteAdmin generates for a task launch.
 
 use flyteidl::flyteidl::admin::ExecutionMetadata;
 use flyteidl::flyteidl::core::{Identifier, ResourceType, WorkflowExecutionIdentifier};
@@ -112,6 +113,20 @@ impl Db {
     pub(crate) fn keep_execution(&mut self, id: &WorkflowExecutionIdentifier, request: &[u8]) {
         let sent = message_at(request, &[4]);
         self.keep_spec(id, sent.as_deref());
+        // A task launch compiles the task, as its client sent it, into a generated workflow.
+        let generated = self
+            .find_execution(id)
+            .filter(|e| e.value.task.is_some())
+            .map(|e| e.value.workflow.clone());
+        if let Some(workflow) = generated {
+            if self
+                .sent
+                .get(&Key::entity(ResourceType::Workflow, &workflow))
+                .is_empty()
+            {
+                self.keep_workflow(&workflow, &[]);
+            }
+        }
     }
 
     /// A relaunched or recovered execution's spec is its original's, as the original's client

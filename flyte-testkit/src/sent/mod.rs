@@ -274,3 +274,19 @@ impl hyper::body::HttpBody for Whole {
         self.data.is_none() && self.trailers.is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_whole_uncompressed_frame_is_a_message() {
+        assert_eq!(single_message(&[0, 0, 0, 0, 2, 8, 1]), Some(&[8, 1][..]));
+        // Compressed (flag 1), truncated, or followed by more: not kept, left to tonic.
+        assert_eq!(single_message(&[1, 0, 0, 0, 2, 8, 1]), None);
+        assert_eq!(single_message(&[0, 0, 0, 0, 3, 8, 1]), None);
+        assert_eq!(single_message(&[0, 0, 0, 0, 1, 8, 1]), None);
+        assert_eq!(single_message(&[0, 0]), None);
+        assert_eq!(frame(&[8, 1]).as_deref(), Some(&[0, 0, 0, 0, 2, 8, 1][..]));
+    }
+}

@@ -304,4 +304,35 @@ mod tests {
             assert_eq!(message_at(bad, &[1]), None);
         }
     }
+
+    #[test]
+    fn any_bytes_from_a_client_are_read_without_a_panic() {
+        // A deterministic generator: the same buffers every run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let stored = template("a");
+        let kept = Kept {
+            known: stored.encode_to_vec().into(),
+            sent: with_unknown(&stored, 99, b"x").into(),
+        };
+        for round in 0..2000 {
+            let len = (next() % 64) as usize;
+            let mut buf: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if round % 2 == 0 {
+                // Half start as a real message, so that parsing goes past the first field.
+                buf = [stored.encode_to_vec(), buf].concat();
+            }
+            let _ = message_at(&buf, &[1, 2]);
+            let _ = element(&buf, 1, 1);
+            if let Some(kept) = keep(&buf, &stored, &[]) {
+                assert_eq!(TaskTemplate::decode(kept.sent.as_ref()), Ok(stored.clone()));
+            }
+            let _ = splice(&buf, &[(&[(1, 0)], &kept), (&[(3, 0), (1, 0)], &kept)]);
+        }
+    }
 }
