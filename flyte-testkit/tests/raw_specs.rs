@@ -184,17 +184,32 @@ fn list_request(name: &str) -> Vec<u8> {
     .encode_to_vec()
 }
 
-#[tokio::test]
-async fn tasks_workflows_and_launch_plans_come_back_as_sent() -> TestResult {
+/// A test kit, a channel for raw calls and a client of the crate.
+async fn start() -> Result<(TestAdmin, Channel, Client), Box<dyn std::error::Error>> {
     let admin = TestAdmin::start().await?;
     let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
-    let mut typed = connect(&admin).await?;
+    let typed = connect(&admin).await?;
+    Ok((admin, channel, typed))
+}
 
-    let tid = id(ResourceType::Task, "sq", "v1");
-    let template = task_template(&tid);
+/// Creates task `tid` with [`task_template`]; the template as sent.
+async fn create_task(
+    channel: &Channel,
+    tid: &core::Identifier,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let template = task_template(tid);
     let mut spec = Vec::new();
     put(&mut spec, 1, &template);
-    call(&channel, "CreateTask", create_request(&tid, &spec)).await?;
+    call(channel, "CreateTask", create_request(tid, &spec)).await?;
+    Ok(template)
+}
+
+#[tokio::test]
+async fn tasks_workflows_and_launch_plans_come_back_as_sent() -> TestResult {
+    let (_admin, channel, mut typed) = start().await?;
+
+    let tid = id(ResourceType::Task, "sq", "v1");
+    let template = create_task(&channel, &tid).await?;
     const TEMPLATE: [(u32, usize); 3] = [(2, 0), (1, 0), (1, 0)];
     let got = call(&channel, "GetTask", get_request(&tid)).await?;
     assert_eq!(at(&got, &TEMPLATE)?, template);
@@ -298,9 +313,7 @@ async fn tasks_workflows_and_launch_plans_come_back_as_sent() -> TestResult {
 
 #[tokio::test]
 async fn executions_come_back_as_sent_with_what_flyteadmin_fills_in() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
-    let mut typed = connect(&admin).await?;
+    let (_admin, channel, mut typed) = start().await?;
     register_basic(&mut typed, "v1").await?;
 
     // The principal is FlyteAdmin's to fill in (the authenticated subject, none here); a field
@@ -379,14 +392,9 @@ async fn executions_come_back_as_sent_with_what_flyteadmin_fills_in() -> TestRes
 
 #[tokio::test]
 async fn a_task_launch_compiles_the_task_as_sent() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
-    let mut typed = connect(&admin).await?;
+    let (_admin, channel, mut typed) = start().await?;
     let tid = id(ResourceType::Task, "sq", "v1");
-    let template = task_template(&tid);
-    let mut spec = Vec::new();
-    put(&mut spec, 1, &template);
-    call(&channel, "CreateTask", create_request(&tid, &spec)).await?;
+    let template = create_task(&channel, &tid).await?;
     typed
         .create_execution(exec_request(tid, "t1", lits(&[])))
         .await?;
@@ -408,9 +416,7 @@ async fn a_task_launch_compiles_the_task_as_sent() -> TestResult {
 
 #[tokio::test]
 async fn what_the_crate_encodes_itself_is_answered_as_before() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
-    let mut typed = connect(&admin).await?;
+    let (_admin, channel, mut typed) = start().await?;
     register_basic(&mut typed, "v1").await?;
     let tid = id(ResourceType::Task, "double", "v1");
     let got = call(&channel, "GetTask", get_request(&tid)).await?;
