@@ -158,6 +158,9 @@ pub(crate) struct Db {
     pub(crate) executions: Vec<Record<ExecRecord>>,
     pub(crate) attributes: Vec<AttributeRecord>,
     pub(crate) signals: Vec<Record<admin::Signal>>,
+    /// What clients sent of tasks, workflows, launch plans and executions, where their bytes
+    /// hold more than the `flyteidl` crate decodes.
+    pub(crate) sent: crate::sent::SentStore,
 }
 
 /// The project and domain checks every entity RPC makes (`ValidateProjectAndDomain`).

@@ -26,6 +26,11 @@
 //!   executions, gate nodes and signals, matchable attributes, and lists with FlyteAdmin's
 //!   filters, sort keys and tokens. Node and task events from a real propeller answer
 //!   UNIMPLEMENTED; dynamic workflows are not simulated.
+//! - What clients send is kept, as FlyteAdmin stores it serialized: Get and List answer with a
+//!   task's template, a workflow's templates (and the task templates compiled into it), a launch
+//!   plan's spec and an execution's spec as the client encoded them, fields newer than the
+//!   `flyteidl` crate included, with FlyteAdmin's own changes (identifiers, the principal, a
+//!   relaunch's mode) applied. Clients of the crate read the same values as ever.
 //! - DataProxyService with signed URLs served by the test kit's own HTTP listener, into an
 //!   `object_store` (memory, or a directory with [`TestAdminBuilder::storage_dir`]).
 //! - AuthMetadataService and IdentityService; with auth on, FlyteAdmin's own authorization
@@ -122,6 +127,7 @@ mod lists;
 mod literals;
 mod outputs;
 mod registry;
+mod sent;
 mod service;
 mod ssa;
 pub mod tls;
@@ -437,6 +443,7 @@ impl TestAdminBuilder {
         }
         let router = server
             .layer(faults::FaultLayer(faults))
+            .layer(sent::SentLayer)
             .add_service(AdminServiceServer::with_interceptor(
                 service::Admin {
                     shared: Arc::clone(&shared),
@@ -593,9 +600,9 @@ impl TestAdmin {
     }
 
     /// The request messages `rpc` received, encoded as they arrived, for the calls registration
-    /// makes (`CreateTask`, `CreateWorkflow`, `CreateLaunchPlan`; empty for others). What the
-    /// test kit stores and answers is decoded with the `flyteidl` crate, which drops fields it
-    /// does not know; these bytes still hold them.
+    /// makes (`CreateTask`, `CreateWorkflow`, `CreateLaunchPlan`; empty for others): the whole
+    /// requests, fields the `flyteidl` crate does not know included (Get and List answer with
+    /// the template or spec as sent; the rest of a request is decoded with the crate).
     pub fn received(&self, rpc: &str) -> Vec<Vec<u8>> {
         self.shared.faults.received(rpc)
     }

@@ -4,18 +4,48 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::errors::missing;
 use crate::lists::{check_limit, page};
 use crate::registry::{is_active, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::LaunchPlan, id)
+}
+
+/// A page of launch plans, with their specs as sent.
+fn answer_list(
+    db: &Db,
+    launch_plans: Vec<LaunchPlan>,
+    token: String,
+) -> tonic::Response<LaunchPlanList> {
+    let splices = db
+        .sent
+        .list(1, launch_plans.iter().map(|l| l.id.as_ref().map(key)));
+    sent::respond(
+        LaunchPlanList {
+            launch_plans,
+            token,
+        },
+        splices,
+    )
+}
 
 impl Admin {
     pub(super) async fn create_launch_plan(
         &self,
         request: Request<LaunchPlanCreateRequest>,
     ) -> R<LaunchPlanCreateResponse> {
-        self.shared.db().create_launch_plan(request.into_inner())?;
+        self.register(
+            request,
+            |r| r.id.clone(),
+            Db::create_launch_plan,
+            Db::keep_launch_plan,
+        )?;
         ok(LaunchPlanCreateResponse {})
     }
 
@@ -23,20 +53,20 @@ impl Admin {
         &self,
         request: Request<ObjectGetRequest>,
     ) -> R<LaunchPlan> {
-        ok(self
-            .shared
-            .db()
-            .get_launch_plan(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let lp = db.get_launch_plan(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(lp.id.as_ref().map(key));
+        Ok(sent::respond(lp, splices))
     }
 
     pub(super) async fn get_active_launch_plan(
         &self,
         request: Request<ActiveLaunchPlanRequest>,
     ) -> R<LaunchPlan> {
-        ok(self
-            .shared
-            .db()
-            .get_active_launch_plan(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let lp = db.get_active_launch_plan(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(lp.id.as_ref().map(key));
+        Ok(sent::respond(lp, splices))
     }
 
     pub(super) async fn list_active_launch_plans(
@@ -72,10 +102,8 @@ impl Admin {
             &req.token,
             Some(limit),
         )?;
-        ok(LaunchPlanList {
-            launch_plans: rows.into_iter().map(|r| r.0.value).collect(),
-            token,
-        })
+        let launch_plans = rows.into_iter().map(|r| r.0.value).collect();
+        Ok(answer_list(&db, launch_plans, token))
     }
 
     pub(super) async fn list_launch_plan_ids(
@@ -99,10 +127,7 @@ impl Admin {
             &LAUNCH_PLAN_SCHEMA,
             &req,
         )?;
-        ok(LaunchPlanList {
-            launch_plans,
-            token,
-        })
+        Ok(answer_list(&db, launch_plans, token))
     }
 
     pub(super) async fn update_launch_plan(

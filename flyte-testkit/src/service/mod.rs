@@ -91,6 +91,26 @@ fn list_versions<T: Clone, W: Row + Clone>(
 }
 
 impl Admin {
+    /// Registers a task, workflow or launch plan with `create`, then keeps what its client sent
+    /// of it with `keep` (see [`crate::sent`]).
+    fn register<T>(
+        &self,
+        request: Request<T>,
+        id: fn(&T) -> Option<flyteidl::flyteidl::core::Identifier>,
+        create: fn(&mut crate::db::Db, T) -> crate::errors::Result<()>,
+        keep: fn(&mut crate::db::Db, &flyteidl::flyteidl::core::Identifier, &[u8]),
+    ) -> crate::errors::Result<()> {
+        let sent = crate::sent::sent(&request);
+        let req = request.into_inner();
+        let entity = id(&req);
+        let mut db = self.shared.db();
+        create(&mut db, req)?;
+        if let (Some(entity), Some(sent)) = (entity, sent) {
+            keep(&mut db, &entity, &sent);
+        }
+        Ok(())
+    }
+
     fn list_ids(
         &self,
         req: NamedEntityIdentifierListRequest,

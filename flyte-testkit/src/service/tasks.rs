@@ -4,21 +4,31 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::registry::{self, TASK_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::Task, id)
+}
 
 impl Admin {
     pub(super) async fn create_task(
         &self,
         request: Request<TaskCreateRequest>,
     ) -> R<TaskCreateResponse> {
-        self.shared.db().create_task(request.into_inner())?;
+        self.register(request, |r| r.id.clone(), Db::create_task, Db::keep_task)?;
         ok(TaskCreateResponse {})
     }
 
     pub(super) async fn get_task(&self, request: Request<ObjectGetRequest>) -> R<Task> {
-        ok(self.shared.db().get_task(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let task = db.get_task(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(task.id.as_ref().map(key));
+        Ok(sent::respond(task, splices))
     }
 
     pub(super) async fn list_task_ids(
@@ -39,6 +49,9 @@ impl Admin {
             &TASK_SCHEMA,
             &req,
         )?;
-        ok(TaskList { tasks, token })
+        let splices = db
+            .sent
+            .list(1, tasks.iter().map(|t| t.id.as_ref().map(key)));
+        Ok(sent::respond(TaskList { tasks, token }, splices))
     }
 }

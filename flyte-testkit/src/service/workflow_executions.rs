@@ -9,6 +9,7 @@ use crate::errors::{invalid, missing, missing_execution};
 use crate::executions::{self, exec_rows, validate_exec_id, ExecRow, EXECUTION_SCHEMA};
 use crate::lists::{check_limit, filters_on, page};
 use crate::registry::list_scope;
+use crate::sent::{self, Key};
 
 use super::{ok, principal, Admin, R};
 
@@ -20,7 +21,11 @@ impl Admin {
         request: Request<ExecutionCreateRequest>,
     ) -> R<ExecutionCreateResponse> {
         let who = principal(&request);
+        let sent = sent::sent(&request);
         let id = executions::create_execution(&self.shared, request.into_inner(), &who)?;
+        if let Some(sent) = sent {
+            self.shared.db().keep_execution(&id, &sent);
+        }
         ok(ExecutionCreateResponse { id: Some(id) })
     }
 
@@ -39,6 +44,7 @@ impl Admin {
             None,
             &who,
         )?;
+        self.keep_relaunched(req.id.as_ref(), &id);
         ok(ExecutionCreateResponse { id: Some(id) })
     }
 
@@ -58,7 +64,19 @@ impl Admin {
             parent,
             &who,
         )?;
+        self.keep_relaunched(req.id.as_ref(), &id);
         ok(ExecutionCreateResponse { id: Some(id) })
+    }
+
+    /// A relaunched or recovered execution keeps what its original's client sent.
+    fn keep_relaunched(
+        &self,
+        original: Option<&flyteidl::flyteidl::core::WorkflowExecutionIdentifier>,
+        id: &flyteidl::flyteidl::core::WorkflowExecutionIdentifier,
+    ) {
+        if let Some(original) = original {
+            self.shared.db().keep_relaunched(original, id);
+        }
     }
 
     pub(super) async fn get_execution(
@@ -70,7 +88,8 @@ impl Admin {
         let rec = db
             .find_execution(&id)
             .ok_or_else(|| missing_execution(&id))?;
-        ok(rec.value.execution.clone())
+        let splices = db.sent.answer(Some(Key::execution(&id)));
+        Ok(sent::respond(rec.value.execution.clone(), splices))
     }
 
     pub(super) async fn update_execution(
@@ -166,10 +185,12 @@ impl Admin {
             &req.token,
             Some(limit),
         )?;
-        ok(ExecutionList {
-            executions: rows.into_iter().map(|r| r.execution).collect(),
-            token,
-        })
+        let executions: Vec<Execution> = rows.into_iter().map(|r| r.execution).collect();
+        let splices = db.sent.list(
+            1,
+            executions.iter().map(|e| e.id.as_ref().map(Key::execution)),
+        );
+        Ok(sent::respond(ExecutionList { executions, token }, splices))
     }
 
     pub(super) async fn terminate_execution(

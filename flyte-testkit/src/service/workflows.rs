@@ -4,24 +4,36 @@ use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::core::ResourceType;
 use tonic::Request;
 
+use crate::db::Db;
+
 use crate::registry::{WorkflowRow, WORKFLOW_SCHEMA};
+use crate::sent::{self, Key};
 
 use super::{list_versions, ok, Admin, R};
+
+fn key(id: &flyteidl::flyteidl::core::Identifier) -> Key {
+    Key::entity(ResourceType::Workflow, id)
+}
 
 impl Admin {
     pub(super) async fn create_workflow(
         &self,
         request: Request<WorkflowCreateRequest>,
     ) -> R<WorkflowCreateResponse> {
-        self.shared.db().create_workflow(request.into_inner())?;
+        self.register(
+            request,
+            |r| r.id.clone(),
+            Db::create_workflow,
+            Db::keep_workflow,
+        )?;
         ok(WorkflowCreateResponse {})
     }
 
     pub(super) async fn get_workflow(&self, request: Request<ObjectGetRequest>) -> R<Workflow> {
-        ok(self
-            .shared
-            .db()
-            .get_workflow(request.get_ref().id.as_ref())?)
+        let db = self.shared.db();
+        let workflow = db.get_workflow(request.get_ref().id.as_ref())?;
+        let splices = db.sent.answer(workflow.id.as_ref().map(key));
+        Ok(sent::respond(workflow, splices))
     }
 
     pub(super) async fn list_workflow_ids(
@@ -45,6 +57,9 @@ impl Admin {
             &WORKFLOW_SCHEMA,
             &req,
         )?;
-        ok(WorkflowList { workflows, token })
+        let splices = db
+            .sent
+            .list(1, workflows.iter().map(|w| w.id.as_ref().map(key)));
+        Ok(sent::respond(WorkflowList { workflows, token }, splices))
     }
 }
