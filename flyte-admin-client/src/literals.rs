@@ -132,6 +132,12 @@ pub fn json_to_literal(v: &Json, ty: &LiteralType, path: &str) -> Result<Literal
     use literal_type::Type as T;
     match &ty.r#type {
         None => Err(err(path, "the expected type is unknown")),
+        // flytekit 1.14 and later mark the STRUCTs it serialises as msgpack (dataclasses,
+        // pydantic models, dicts); write those as it does, so its own tasks read them back.
+        Some(T::Simple(s)) if *s == SimpleType::Struct as i32 && writes_msgpack(ty) => match v {
+            Json::Object(_) => Ok(msgpack_literal(v)),
+            _ => Err(err(path, format!("expected an object, found {}", found(v)))),
+        },
         Some(T::Simple(s)) => simple(
             v,
             SimpleType::try_from(*s).unwrap_or(SimpleType::None),
@@ -297,13 +303,34 @@ fn simple(v: &Json, s: SimpleType, path: &str) -> Result<Literal, LiteralError> 
     })
 }
 
+/// Whether a `STRUCT` type's annotation says flytekit serialises its values as msgpack
+/// (`cache-key-metadata.serialization-format: msgpack`, set by flytekit 1.14 and later).
+fn writes_msgpack(ty: &LiteralType) -> bool {
+    let Some(annotations) = ty.annotation.as_ref().and_then(|a| a.annotations.as_ref()) else {
+        return false;
+    };
+    let format = annotations
+        .fields
+        .get("cache-key-metadata")
+        .and_then(|v| match &v.kind {
+            Some(prost_types::value::Kind::StructValue(s)) => s.fields.get("serialization-format"),
+            _ => None,
+        })
+        .and_then(|v| match &v.kind {
+            Some(prost_types::value::Kind::StringValue(f)) => Some(f.as_str()),
+            _ => None,
+        });
+    format == Some(MSGPACK_TAG)
+}
+
 /// The `Binary` tag flytekit (1.14 and later) gives dataclasses and pydantic models.
 pub const MSGPACK_TAG: &str = "msgpack";
 
 /// A dataclass or pydantic value as flytekit 1.14 and later writes it: MessagePack in a
-/// `Binary` scalar tagged `msgpack`. [`json_to_literal`] writes objects for `STRUCT` types as a
-/// protobuf `Struct` instead, which every FlyteAdmin and flytekit version reads; use this when
-/// the task's flytekit expects the new format, or to compare with values it wrote.
+/// `Binary` scalar tagged `msgpack`. [`json_to_literal`] writes this for `STRUCT` types whose
+/// annotation says flytekit serialises them so (flytekit 1.14 and later), and a protobuf
+/// `Struct` for other `STRUCT` types, which every FlyteAdmin and flytekit version reads; use
+/// this to write the new format yourself, or to compare with values flytekit wrote.
 pub fn msgpack_literal(value: &Json) -> Literal {
     scalar_lit(scalar::Value::Binary(flyteidl::flyteidl::core::Binary {
         value: crate::msgpack::encode(value),

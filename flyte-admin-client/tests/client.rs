@@ -515,7 +515,8 @@ async fn inspects_versions_names_and_the_tree_of_an_execution() -> TestResult {
         .dynamic_node_workflow(&node_id)
         .await
         .expect_err("not dynamic");
-    assert!(err.is_invalid_argument(), "{err}");
+    // FlyteAdmin: NOT_FOUND, "node does not contain dynamic workflow".
+    assert!(err.is_not_found(), "{err}");
     let err = c
         .create_download_link(&node_id, Duration::from_secs(60))
         .await

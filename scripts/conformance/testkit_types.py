@@ -3,8 +3,8 @@ standalone flyte-testkit.
 
 Usage: testkit_types.py GRPC_PORT WORKDIR
 The test kit must run with `--dynamic shapes.nodes_wf.fan=shapes.nodes_wf.sq,shapes.nodes_wf.sq`
-(the dynamic task of typed/shapes/nodes_wf.py and what it yields). The workflows are in
-typed/shapes: dataclasses (nested, with defaults and lists), dicts, lists of dataclasses, Optional,
+(the dynamic task of shapes/nodes_wf.py and what it yields). The workflows are the package
+`shapes` of flyte-admin-client's pyflyte fixtures (tests/fixtures/pyflyte/src/shapes): dataclasses (nested, with defaults and lists), dicts, lists of dataclasses, Optional,
 Enum, datetime/duration and files; map, dynamic, sub-workflow, launch-plan and branch nodes.
 Prints one line per check and 'N passed, M failed'; exits 1 on any failure.
 """
@@ -30,9 +30,9 @@ PORT = int(sys.argv[1])
 WORK = pathlib.Path(sys.argv[2])
 ENDPOINT = f"127.0.0.1:{PORT}"
 PROJECT, DOMAIN = "flytesnacks", "development"
-HERE = pathlib.Path(__file__).resolve().parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SRC = WORK / "typed"
-shutil.copytree(HERE / "typed", SRC, dirs_exist_ok=True)
+shutil.copytree(ROOT / "flyte-admin-client/tests/fixtures/pyflyte/src/shapes", SRC / "shapes", dirs_exist_ok=True)
 sys.path.insert(0, str(SRC))
 
 from shapes.types_wf import Color, Point, Shape  # noqa: E402
@@ -95,7 +95,7 @@ def dicts():
 
 def enum_dates_optional():
     exe = run_remote("shapes/types_wf.py", "scalars_wf", "--c", "green", "--at", "2024-01-02T03:04:05",
-                     "--every", "90", "--maybe", "5")
+                     "--every", "1:30", "--maybe", "5")
     expect(exe.inputs.get("c", as_type=Color) == Color.GREEN, exe.inputs)
     expect(exe.inputs.get("maybe", as_type=int) == 5, exe.inputs)
     expect(exe.outputs.get("o0", as_type=Color) == Color.RED, exe.outputs)
@@ -185,7 +185,8 @@ def subworkflow_nodes():
 def launch_plan_nodes():
     _, nodes = node_tree("lp_wf", "--x", "2")
     (child,) = nodes["n0"].workflow_executions
-    expect(child.spec.metadata.mode == 2, child.spec.metadata)  # CHILD_WORKFLOW
+    from flyteidl.admin import execution_pb2
+    expect(child.spec.metadata.mode == execution_pb2.ExecutionMetadata.CHILD_WORKFLOW, child.spec.metadata)
     expect(child.spec.metadata.parent_node_execution.node_id == "n0", child.spec.metadata)
 
 

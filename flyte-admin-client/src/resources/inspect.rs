@@ -333,7 +333,8 @@ impl AdminClient {
     /// The workflow a dynamic node generated.
     ///
     /// # Errors
-    /// INVALID_ARGUMENT when the node is not dynamic, NOT_FOUND, and the call's failures.
+    /// NOT_FOUND when the node does not exist or is not dynamic (FlyteAdmin's "node does not
+    /// contain dynamic workflow"), and the call's failures.
     pub async fn dynamic_node_workflow(
         &self,
         id: &core::NodeExecutionIdentifier,

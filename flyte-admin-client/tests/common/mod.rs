@@ -130,8 +130,21 @@ pub(crate) async fn register_in(
     )
     .await?;
     let wf = WorkflowId::new(P, D, "wf", version).with_org(org);
+    // As flytekit writes it: the task's `x` from the workflow's, the workflow's `x` from n0's.
+    let promise = |node_id: &str| core::Binding {
+        var: "x".into(),
+        binding: Some(core::BindingData {
+            union: None,
+            value: Some(core::binding_data::Value::Promise(core::OutputReference {
+                node_id: node_id.into(),
+                var: "x".into(),
+                ..Default::default()
+            })),
+        }),
+    };
     let node = core::Node {
         id: "n0".into(),
+        inputs: vec![promise("")],
         target: Some(core::node::Target::TaskNode(core::TaskNode {
             reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
             overrides: None,
@@ -144,6 +157,7 @@ pub(crate) async fn register_in(
             template: Some(core::WorkflowTemplate {
                 interface: Some(iface()),
                 nodes: vec![node],
+                outputs: vec![promise("n0")],
                 ..Default::default()
             }),
             ..Default::default()
