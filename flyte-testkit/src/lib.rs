@@ -24,8 +24,17 @@
 //!   named and description entities, executions (name rules, input merging, single-task
 //!   executions, relaunch, recover, terminate, archive, workflow events), node and task
 //!   executions, gate nodes and signals, matchable attributes, and lists with FlyteAdmin's
-//!   filters, sort keys and tokens. Node and task events from a real propeller answer
-//!   UNIMPLEMENTED; dynamic workflows are not simulated.
+//!   filters, sort keys and tokens.
+//! - Literal types inferred and cast as flytepropeller 1.16's validators do (a `Binary` tagged
+//!   `msgpack` is a `STRUCT`: the dataclasses, dicts and pydantic models flytekit 1.14+ sends).
+//! - Node executions for every node kind, as propeller reports them to FlyteAdmin: task, array
+//!   (`map_task`: one node, one task execution with an external resource per element),
+//!   sub-workflow and branch nodes (parents over their children, ids `n1-0-n0`, long ids hashed
+//!   as propeller hashes them), launch-plan nodes (a child execution of their own), gate nodes,
+//!   and dynamic tasks you declare ([`TestAdminBuilder::dynamic_task`]). Inputs follow the
+//!   bindings; outputs are what flytekit would write for the declared types (dataclasses as
+//!   msgpack with every schema field, files that exist in the store), so FlyteRemote's
+//!   `sync_execution(sync_nodes=True)` and `outputs.get(name, as_type=...)` work.
 //! - What clients send is kept, as FlyteAdmin stores it serialized: Get and List answer with a
 //!   task's template, a workflow's templates (and the task templates compiled into it), a launch
 //!   plan's spec and an execution's spec as the client encoded them, fields newer than the
@@ -35,6 +44,24 @@
 //!   `object_store` (memory, or a directory with [`TestAdminBuilder::storage_dir`]).
 //! - AuthMetadataService and IdentityService; with auth on, FlyteAdmin's own authorization
 //!   server (PKCE, client credentials, refresh, device code) or an external issuer's JWTs.
+//!
+//! # Where it differs from FlyteAdmin
+//! - No code runs. Outputs are chosen by the [`Executor`] (by default: the input of the same
+//!   name, else a zero value of the declared type); nodes inside a workflow get zero values too,
+//!   so a node's outputs need not be what the workflow's outputs say.
+//! - Dynamic tasks look like any Python task once registered; only the ones declared with
+//!   [`TestAdminBuilder::dynamic_task`] (or `serve --dynamic`) expand into children.
+//! - All nodes of a run move through their phases together (QUEUED, RUNNING, then the run's
+//!   outcome); retries, per-node failures, caching (`CACHE_HIT` and friends), timeouts and
+//!   interruptible nodes are not simulated. Array nodes always run every element; branch
+//!   conditions on values other than primitives take the first case they cannot decide.
+//! - Attribute paths into dataclass outputs (`wf.out.field`) bind the whole output.
+//! - Node and task events from a real propeller answer UNIMPLEMENTED; the test kit records
+//!   node and task executions itself.
+//! - Schedules never fire; notifications, the cloud event publisher, the artifact service,
+//!   DataCatalog and the cluster resource controller do not exist; `ListWorkflows` returns the
+//!   whole closure where FlyteAdmin returns only the interface.
+//! - One process, memory only (blobs may go to a directory): nothing survives a restart.
 //!
 //! # Example
 //! ```no_run
