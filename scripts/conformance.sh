@@ -6,7 +6,9 @@
 #   - flytekit (PyPI): reads the config files flyte-rs writes, and resolves pyflyte's FLYTE_*
 #     variables; we check that it sees the same settings flyte-rs does.
 #   - flytekit (PyPI) against the standalone flyte-testkit: pyflyte packages workflows, and
-#     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload.
+#     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload;
+#     `pyflyte run --remote`, `pyflyte register` and FlyteRemote with dataclasses, dicts, enums,
+#     dates, files and every node kind (map, dynamic, sub-workflow, launch plan, branch).
 #   - oidc-provider (npm): a real OAuth2/OIDC server; flyte-auth logs in to the test kit (in
 #     external auth mode) with client credentials, PKCE, refresh and the device flow.
 #   - moto (PyPI): a real S3 API on 127.0.0.1; the `storage` example (flyte-storage's S3
@@ -38,9 +40,12 @@ run "config files and variables, flyte-config vs flytekit" \
 # The standalone test kit on free ports of 127.0.0.1; stopped however this script ends.
 work=$(mktemp -d)
 trap 'kill "${testkit_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-start_testkit "$root/target/debug/flyte-testkit" --run-ms 1500
+start_testkit "$root/target/debug/flyte-testkit" --run-ms 1500 \
+  --dynamic shapes.nodes_wf.fan=shapes.nodes_wf.sq,shapes.nodes_wf.sq
 run "flytekit against flyte-testkit on 127.0.0.1:$port" \
   "$venv/bin/python" scripts/conformance/testkit_flytekit.py "$port" "$work"
+run "pyflyte run --remote and FlyteRemote: modern types and every node kind" \
+  "$venv/bin/python" scripts/conformance/testkit_types.py "$port" "$work/types"
 run "flyte-rs registers packages made by pyflyte; FlyteRemote finds them" \
   "$venv/bin/python" scripts/conformance/register_pyflyte.py "$port" "$work/register" \
   "$root/target/debug/examples/register"
