@@ -585,27 +585,34 @@ fn same(a: &Identifier, b: &Identifier) -> bool {
 /// Nodes in an order where each comes after the nodes it reads from (the template's own order
 /// where it allows; a cycle keeps the rest in template order).
 fn in_order(nodes: &[Node]) -> Vec<&Node> {
-    let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
-    let needs = |n: &Node| -> Vec<String> {
-        let mut deps: Vec<String> = n.upstream_node_ids.clone();
-        for b in &n.inputs {
-            if let Some(data) = &b.binding {
-                promises(data, &mut deps);
+    use std::collections::HashSet;
+    let ids: HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+    let needs: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            let mut deps: Vec<String> = n.upstream_node_ids.clone();
+            for b in &n.inputs {
+                if let Some(data) = &b.binding {
+                    promises(data, &mut deps);
+                }
             }
-        }
-        deps.retain(|d| ids.contains(&d.as_str()) && d != &n.id);
-        deps
-    };
-    let mut done: Vec<&str> = Vec::new();
-    let mut out: Vec<&Node> = Vec::new();
+            deps.retain(|d| ids.contains(d.as_str()) && d != &n.id);
+            deps
+        })
+        .collect();
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut out: Vec<&Node> = Vec::with_capacity(nodes.len());
     while out.len() < nodes.len() {
-        let next = nodes.iter().find(|n| {
-            !done.contains(&n.id.as_str()) && needs(n).iter().all(|d| done.contains(&d.as_str()))
-        });
-        let next = next.or_else(|| nodes.iter().find(|n| !done.contains(&n.id.as_str())));
-        let Some(n) = next else { break };
-        done.push(&n.id);
-        out.push(n);
+        let ready = |i: &usize| {
+            !done.contains(nodes[*i].id.as_str())
+                && needs[*i].iter().all(|d| done.contains(d.as_str()))
+        };
+        let next = (0..nodes.len())
+            .find(ready)
+            .or_else(|| (0..nodes.len()).find(|i| !done.contains(nodes[*i].id.as_str())));
+        let Some(i) = next else { break };
+        done.insert(&nodes[i].id);
+        out.push(&nodes[i]);
     }
     out
 }
@@ -850,5 +857,21 @@ mod tests {
             "flteomtpj3xoe1"
         );
         assert_eq!(child_execution_name("abc", "n2"), "abc-n2-0");
+    }
+
+    #[test]
+    fn nodes_run_after_what_they_read_and_duplicates_end_the_walk() {
+        let node = |id: &str, upstream: &[&str]| Node {
+            id: id.to_owned(),
+            upstream_node_ids: upstream.iter().map(|u| (*u).to_owned()).collect(),
+            ..Node::default()
+        };
+        let nodes = [node("n2", &["n1"]), node("n1", &["n0"]), node("n0", &[])];
+        let order: Vec<&str> = in_order(&nodes).iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(order, ["n0", "n1", "n2"]);
+        // A cycle keeps template order; a repeated id is walked once.
+        let nodes = [node("a", &["b"]), node("b", &["a"]), node("a", &[])];
+        let order: Vec<&str> = in_order(&nodes).iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(order, ["a", "b"]);
     }
 }
