@@ -116,6 +116,8 @@ mod executions;
 mod executor;
 mod external;
 mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod k8s;
 mod lists;
