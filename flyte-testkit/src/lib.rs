@@ -122,6 +122,7 @@ mod http;
 mod k8s;
 mod lists;
 mod literals;
+mod message_size;
 mod registry;
 mod service;
 mod ssa;

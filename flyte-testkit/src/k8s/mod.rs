@@ -114,27 +114,6 @@ fn refused(r: bodies::Refusal) -> Response<Body> {
     respond(r.code, &body)
 }
 
-/// The request body, refused past the API server's limit whether or not it says its length.
-async fn read_body(body: Body) -> Result<Vec<u8>, bodies::Refusal> {
-    use hyper::body::HttpBody as _;
-    let limit = bodies::MAX_BODY_BYTES;
-    let too_large = || bodies::Refusal::too_large(format!("limit is {limit}"));
-    if body.size_hint().lower() > limit as u64 {
-        return Err(too_large());
-    }
-    let mut body = body;
-    let mut out = Vec::new();
-    while let Some(chunk) = body.data().await {
-        // A body cut short is what it is: the parse that follows says so.
-        let Ok(chunk) = chunk else { break };
-        if out.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
-}
-
 /// The value of `key` in a URL query, decoded as the client's form encoding wrote it.
 fn query_param(query: &str, key: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
@@ -352,7 +331,10 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = read_body(req.into_body()).await;
+    let limit = bodies::MAX_BODY_BYTES;
+    let body = crate::http::read_limited(req.into_body(), limit)
+        .await
+        .ok_or_else(|| bodies::Refusal::too_large(format!("limit is {limit}")));
     let mut store = store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
