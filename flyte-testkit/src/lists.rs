@@ -69,6 +69,9 @@ pub(crate) struct Filter {
     entity: String,
     column: String,
     values: Vec<String>,
+    /// The values parsed for the column's kind, once: a filter of a million values is parsed
+    /// once per list, not once per row.
+    parsed: std::cell::OnceCell<(std::mem::Discriminant<Col>, Vec<Option<Col>>)>,
 }
 
 const ENTITIES: &[&str] = &[
@@ -156,6 +159,7 @@ pub(crate) fn parse_filters(text: &str, schema: &Schema) -> Result<Vec<Filter>> 
             entity: entity.to_owned(),
             column: column.to_owned(),
             values,
+            parsed: std::cell::OnceCell::new(),
         });
     }
     Ok(out)
@@ -239,20 +243,51 @@ fn parse_go_duration_secs(text: &str) -> Option<f64> {
 /// would take a bare date, no offset or `+HHMM`), while more than nine fractional digits (Go
 /// drops the extra ones) and `-00:00` (Go reads it as UTC) are accepted, which Timestamp refuses.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i128> {
-    let b = text.as_bytes();
-    if !text.is_ascii() || b.len() < 20 || !(b[10] == b'T' || b[10] == b' ') {
-        return None;
-    }
     let offset = if text.ends_with(['Z', 'z']) {
         &text[text.len() - 1..]
     } else {
         let at = text.len().checked_sub(6)?;
         match text.get(at..).map(str::as_bytes) {
-            Some([b'+' | b'-', _, _, b':', _, _]) => &text[at..],
+            Some([b'+' | b'-', h1, h2, b':', m1, m2])
+                if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+            {
+                &text[at..]
+            }
             _ => return None,
         }
     };
-    let mut stamp = text[..text.len() - offset.len()].to_owned();
+    let local = &text[..text.len() - offset.len()];
+    // The whole shape is checked here: prost-types 0.12 panics on some malformed stamps
+    // (`...:00+Z` slices past the end of its input).
+    let digits = |r: std::ops::Range<usize>| {
+        local
+            .as_bytes()
+            .get(r)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let b = local.as_bytes();
+    let shaped = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && match b.get(19..) {
+            Some([]) => true,
+            Some([b'.', fraction @ ..]) => {
+                !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit)
+            }
+            _ => false,
+        };
+    if !shaped {
+        return None;
+    }
+    let mut stamp = local.to_owned();
     if let Some(dot) = stamp.find('.') {
         stamp.truncate(dot + 10);
     }
@@ -265,11 +300,23 @@ fn matches(filter: &Filter, row: &dyn Row) -> bool {
     let Some(actual) = row.col(&filter.entity, &filter.column) else {
         return false;
     };
-    let parsed: Vec<Option<Col>> = filter
-        .values
-        .iter()
-        .map(|v| parse_value(&actual, v))
-        .collect();
+    let parse = || -> Vec<Option<Col>> {
+        filter
+            .values
+            .iter()
+            .map(|v| parse_value(&actual, v))
+            .collect()
+    };
+    let kind = std::mem::discriminant(&actual);
+    let (cached_kind, cached) = filter.parsed.get_or_init(|| (kind, parse()));
+    // A column whose kind changed from row to row (none does) is parsed again.
+    let reparsed;
+    let parsed: &[Option<Col>] = if *cached_kind == kind {
+        cached
+    } else {
+        reparsed = parse();
+        &reparsed
+    };
     let first = parsed.first().cloned().flatten();
     let like = |v: &str| match &actual {
         Col::Str(s) => s.contains(v),
@@ -550,6 +597,13 @@ mod tests {
             "1970-01-01T00:00:00.Z",
             "yesterday",
             "1970-01-01T00:00:00.12345678éZ",
+            // Found by the list_filters fuzz target: prost-types panicked on it.
+            "1970-10-00T05:00:00+Z",
+            "1970-01-01T00:00:00+0Z",
+            "1970-01-01T00:00:00.+01:00",
+            "1970-01-01T00:00:00+aa:bb",
+            "1970-01-01T00:00Z",
+            "197O-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(refused), None, "{refused}");
         }

@@ -7,11 +7,31 @@ use libfuzzer_sys::fuzz_target;
 
 /// The first byte picks the request; the rest is the body.
 const REQUESTS: &[(&str, &str, &str)] = &[
-    ("PATCH", "/api/v1/namespaces/ns/secrets/s", "application/json-patch+json"),
-    ("PATCH", "/api/v1/namespaces/ns/secrets/s", "application/merge-patch+json"),
-    ("PATCH", "/api/v1/namespaces/ns/secrets/s", "application/strategic-merge-patch+json"),
-    ("PATCH", "/api/v1/namespaces/ns/secrets/s", "application/apply-patch+yaml"),
-    ("PATCH", "/api/v1/namespaces/ns/secrets/new", "application/apply-patch+yaml"),
+    (
+        "PATCH",
+        "/api/v1/namespaces/ns/secrets/s",
+        "application/json-patch+json",
+    ),
+    (
+        "PATCH",
+        "/api/v1/namespaces/ns/secrets/s",
+        "application/merge-patch+json",
+    ),
+    (
+        "PATCH",
+        "/api/v1/namespaces/ns/secrets/s",
+        "application/strategic-merge-patch+json",
+    ),
+    (
+        "PATCH",
+        "/api/v1/namespaces/ns/secrets/s",
+        "application/apply-patch+yaml",
+    ),
+    (
+        "PATCH",
+        "/api/v1/namespaces/ns/secrets/new",
+        "application/apply-patch+yaml",
+    ),
     ("PATCH", "/api/v1/namespaces/ns/secrets/s", "text/plain"),
     ("POST", "/api/v1/namespaces/ns/secrets", "application/json"),
     ("PUT", "/api/v1/namespaces/ns/secrets/s", "application/json"),
@@ -25,5 +45,8 @@ fuzz_target!(|data: &[u8]| {
     let force = if pick >= 128 { "&force=true" } else { "" };
     let query = format!("fieldManager=fuzz{force}");
     let code = flyte_testkit::fuzzing::kube_request(method, path, &query, content_type, body);
-    assert!((200..500).contains(&code), "{code}: a 5xx is the mock's fault");
+    assert!(
+        (200..500).contains(&code),
+        "{code}: a 5xx is the mock's fault"
+    );
 });

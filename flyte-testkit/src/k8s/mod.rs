@@ -4,9 +4,12 @@
 //! It answers the real API paths (`/api/v1/...`, `/apis/GROUP/VERSION/...`) with real JSON
 //! shapes: get, list (with label and simple field selectors, in one namespace or across all,
 //! in pages with `limit` and `continue`),
-//! create, replace, delete, server-side apply (`application/apply-patch+yaml`), JSON merge and
-//! JSON patches, `dryRun=All`, pod logs, and `Status` errors (403, 404, 409) as the API server
-//! words them. Objects are JSON values, so any kind works, custom resources included.
+//! create, replace, delete, server-side apply (`application/apply-patch+yaml`), merge patches
+//! and RFC 6902 JSON patches (`add`, `remove`, `replace`, `move`, `copy`, `test`, all or
+//! nothing), `dryRun=All`, pod logs, and `Status` errors as the API server words them: 403,
+//! 404, 409, 400 for a body it cannot read, 413 past its size limits, 415 for an unknown patch
+//! type, 422 for a JSON patch that does not apply. Objects are JSON values, so any kind works,
+//! custom resources included.
 //!
 //! Server-side apply keeps field ownership in `metadata.managedFields` as the API server does: a
 //! field manager owns the fields its last apply set; a field it set before and omits now is
@@ -158,6 +161,13 @@ fn parse_path(path: &str) -> Option<Target> {
 }
 
 /// An in-process Kubernetes API server. Stops when dropped.
+///
+/// Writes are read as the API server reads them, and refused with its `Status` (code, reason,
+/// message) when it would refuse them: a body that is not a JSON object (400), over 3 MiB
+/// (413), a PATCH of an unknown content type (415), a JSON patch that does not apply (422: a
+/// failed `test`, a `replace` or `remove` of a missing path). Where the API server's message
+/// does not say why (422 is only "the server rejected our request due to an error in our
+/// request"), the mock adds the reason in `details.causes`.
 #[derive(Debug)]
 pub struct MockKube {
     addr: SocketAddr,
