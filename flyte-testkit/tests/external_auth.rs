@@ -114,8 +114,11 @@ fn bearer<T>(msg: T, token: &str) -> Result<tonic::Request<T>, Box<dyn std::erro
     Ok(req)
 }
 
-#[tokio::test]
-async fn tokens_are_checked_against_the_issuer() -> TestResult {
+/// An issuer serving the key `k1` (its keys in the returned list, which tests can change) and a
+/// test kit trusting it for the audience `flyte`.
+async fn external_admin(
+) -> Result<(Key, Arc<Mutex<Vec<serde_json::Value>>>, String, TestAdmin), Box<dyn std::error::Error>>
+{
     let k1 = key("k1")?;
     let keys = Arc::new(Mutex::new(vec![k1.jwk.clone()]));
     let iss = issuer(Arc::clone(&keys)).await?;
@@ -123,6 +126,12 @@ async fn tokens_are_checked_against_the_issuer() -> TestResult {
         .external_auth(ExternalAuth::new(&iss).audience("flyte"))
         .start()
         .await?;
+    Ok((k1, keys, iss, admin))
+}
+
+#[tokio::test]
+async fn tokens_are_checked_against_the_issuer() -> TestResult {
+    let (k1, keys, iss, admin) = external_admin().await?;
     let mut meta = AuthMetadataServiceClient::connect(admin.endpoint()).await?;
     let m = meta
         .get_o_auth2_metadata(OAuth2MetadataRequest {})
@@ -216,13 +225,7 @@ async fn an_unreachable_issuer_stops_the_start() {
 
 #[tokio::test]
 async fn malformed_tokens_are_unauthenticated_and_a_good_one_still_works() -> TestResult {
-    let k1 = key("k1")?;
-    let keys = Arc::new(Mutex::new(vec![k1.jwk.clone()]));
-    let iss = issuer(Arc::clone(&keys)).await?;
-    let admin = TestAdmin::builder()
-        .external_auth(ExternalAuth::new(&iss).audience("flyte"))
-        .start()
-        .await?;
+    let (k1, _keys, iss, admin) = external_admin().await?;
     let mut c = connect(&admin).await?;
     let b64 = |v: serde_json::Value| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())

@@ -88,15 +88,7 @@ fn go_kind(v: &Value) -> &'static str {
 /// # Errors
 /// 400 when the body is not JSON or not an object.
 pub(crate) fn object(body: &[u8]) -> Result<Value, Refusal> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| Refusal::bad_request(format!("the body is not JSON: {e}")))?;
-    if !v.is_object() {
-        return Err(Refusal::bad_request(format!(
-            "the body is not JSON: cannot unmarshal {} into an object",
-            go_kind(&v)
-        )));
-    }
-    Ok(v)
+    json_object(body, "the body is not JSON")
 }
 
 /// The body of an apply (`application/apply-patch+yaml`): an object. The mock reads JSON, which
@@ -105,11 +97,16 @@ pub(crate) fn object(body: &[u8]) -> Result<Value, Refusal> {
 /// # Errors
 /// 400 `error decoding YAML: ...`, as the API server words it.
 pub(crate) fn apply_config(body: &[u8]) -> Result<Value, Refusal> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| Refusal::bad_request(format!("error decoding YAML: {e}")))?;
+    json_object(body, "error decoding YAML")
+}
+
+/// `body` as a JSON object, or a 400 whose message starts with `what`.
+fn json_object(body: &[u8], what: &str) -> Result<Value, Refusal> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| Refusal::bad_request(format!("{what}: {e}")))?;
     if !v.is_object() {
         return Err(Refusal::bad_request(format!(
-            "error decoding YAML: cannot unmarshal {} into an object",
+            "{what}: cannot unmarshal {} into an object",
             go_kind(&v)
         )));
     }
