@@ -224,12 +224,19 @@ where
             match faults.on_call(&rpc) {
                 None if RECORDED.contains(&rpc.as_str()) => {
                     let (parts, body) = req.into_parts();
-                    let body = hyper::body::to_bytes(body).await?;
+                    let body = match crate::message_size::read_unary(body).await? {
+                        Ok(body) => body,
+                        Err(too_large) => return Ok(too_large.to_http()),
+                    };
                     faults.record(&rpc, &body);
                     let req = http::Request::from_parts(parts, hyper::Body::from(body));
-                    inner.call(req).await.map_err(Into::into)
+                    let response = inner.call(req).await.map_err(Into::into)?;
+                    Ok(crate::message_size::as_grpc_go(response))
                 }
-                None => inner.call(req).await.map_err(Into::into),
+                None => {
+                    let response = inner.call(req).await.map_err(Into::into)?;
+                    Ok(crate::message_size::as_grpc_go(response))
+                }
                 Some(Fault::DropConnection) => {
                     Err(format!("flyte-testkit: dropped the connection during {rpc}").into())
                 }

@@ -27,6 +27,25 @@ fn query_param(query: &str, key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// A request body, or `None` when it is longer than `limit` bytes (whether or not it says its
+/// length up front): what a handler holds in memory stays bounded. A body cut short is returned
+/// as far as it came; the parse that follows says what is wrong with it.
+pub(crate) async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
+    use hyper::body::HttpBody as _;
+    if body.size_hint().lower() > limit as u64 {
+        return None;
+    }
+    let mut body = body;
+    let mut out = Vec::new();
+    while let Some(Ok(chunk)) = body.data().await {
+        if out.len() + chunk.len() > limit {
+            return None;
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Some(out)
+}
+
 /// Serves HTTP on an already bound listener until `shutdown` fires.
 pub(crate) fn serve(
     shared: Arc<Shared>,

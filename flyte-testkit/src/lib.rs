@@ -148,10 +148,13 @@ mod executions;
 mod executor;
 mod external;
 mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod k8s;
 mod lists;
 mod literals;
+mod message_size;
 mod outputs;
 mod registry;
 mod sent;

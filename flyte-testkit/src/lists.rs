@@ -69,6 +69,9 @@ pub(crate) struct Filter {
     entity: String,
     column: String,
     values: Vec<String>,
+    /// The values parsed for the column's kind, once: a filter of a million values is parsed
+    /// once per list, not once per row.
+    parsed: std::cell::OnceCell<(std::mem::Discriminant<Col>, Vec<Option<Col>>)>,
 }
 
 const ENTITIES: &[&str] = &[
@@ -140,6 +143,13 @@ pub(crate) fn parse_filters(text: &str, schema: &Schema) -> Result<Vec<Filter>> 
         if !known {
             return Err(invalid(format!("'{entity}.{column}' is invalid filter")));
         }
+        // FlyteAdmin parses durations (each `;`-separated one) while parsing the filter: a bad
+        // one is an error, not a filter that matches nothing.
+        if column.eq_ignore_ascii_case("duration") {
+            if let Some(bad) = value.split(';').find(|v| parse_duration_secs(v).is_none()) {
+                return Err(invalid(format!("Failed to parse duration [{bad}]")));
+            }
+        }
         let values = match func {
             Func::ValueIn | Func::ValueNotIn => value.split(';').map(str::to_owned).collect(),
             _ => vec![value.to_owned()],
@@ -149,6 +159,7 @@ pub(crate) fn parse_filters(text: &str, schema: &Schema) -> Result<Vec<Filter>> 
             entity: entity.to_owned(),
             column: column.to_owned(),
             values,
+            parsed: std::cell::OnceCell::new(),
         });
     }
     Ok(out)
@@ -167,19 +178,46 @@ fn parse_value(template: &Col, text: &str) -> Option<Col> {
             Col::Enum(n, names)
         }
         Col::Time(_) => Col::Time(parse_rfc3339(text)?),
-        Col::Dur(_) => Col::Dur(match text.parse::<f64>() {
-            Ok(secs) => secs,
-            Err(_) => parse_go_duration_secs(text)?,
-        }),
+        Col::Dur(_) => Col::Dur(parse_duration_secs(text)?),
     })
 }
 
+/// The largest duration Go represents (`time.Duration` is an `int64` of nanoseconds), in seconds.
+const MAX_GO_DURATION_SECS: f64 = 9_223_372_036.854_775;
+
+/// A duration filter value as FlyteAdmin reads it: a number of seconds, or a Go duration.
+fn parse_duration_secs(text: &str) -> Option<f64> {
+    let secs = match text.parse::<f64>() {
+        Ok(secs) => secs,
+        Err(_) => parse_go_duration_secs(text)?,
+    };
+    // Go formats the seconds back (`%vs`) and parses that: NaN, infinities and what overflows
+    // an int64 of nanoseconds fail there.
+    (secs.is_finite() && secs.abs() <= MAX_GO_DURATION_SECS).then_some(secs)
+}
+
+/// Go's `time.ParseDuration`: an optional sign, then numbers with units (`1h30m`, `.5s`, `-2µs`);
+/// `0` alone needs no unit.
 fn parse_go_duration_secs(text: &str) -> Option<f64> {
+    let (sign, mut rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
     let mut total = 0.0;
-    let mut rest = text;
     while !rest.is_empty() {
+        // Both ends are found by `find`, so they fall on character boundaries.
         let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let n: f64 = rest[..end].parse().ok()?;
+        let number = &rest[..end];
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let n: f64 = number.parse().ok()?;
         rest = &rest[end..];
         let unit_end = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -189,13 +227,13 @@ fn parse_go_duration_secs(text: &str) -> Option<f64> {
             "m" => 60.0,
             "s" => 1.0,
             "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
+            "us" | "µs" | "μs" => 1e-6,
             "ns" => 1e-9,
             _ => return None,
         };
         rest = &rest[unit_end..];
     }
-    Some(total)
+    Some(sign * total)
 }
 
 /// RFC 3339 (`2024-01-02T03:04:05.123Z`, with an offset or `Z`) to nanoseconds since the epoch.
@@ -205,20 +243,51 @@ fn parse_go_duration_secs(text: &str) -> Option<f64> {
 /// would take a bare date, no offset or `+HHMM`), while more than nine fractional digits (Go
 /// drops the extra ones) and `-00:00` (Go reads it as UTC) are accepted, which Timestamp refuses.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i128> {
-    let b = text.as_bytes();
-    if !text.is_ascii() || b.len() < 20 || !(b[10] == b'T' || b[10] == b' ') {
-        return None;
-    }
     let offset = if text.ends_with(['Z', 'z']) {
         &text[text.len() - 1..]
     } else {
         let at = text.len().checked_sub(6)?;
         match text.get(at..).map(str::as_bytes) {
-            Some([b'+' | b'-', _, _, b':', _, _]) => &text[at..],
+            Some([b'+' | b'-', h1, h2, b':', m1, m2])
+                if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+            {
+                &text[at..]
+            }
             _ => return None,
         }
     };
-    let mut stamp = text[..text.len() - offset.len()].to_owned();
+    let local = &text[..text.len() - offset.len()];
+    // The whole shape is checked here: prost-types 0.12 panics on some malformed stamps
+    // (`...:00+Z` slices past the end of its input).
+    let digits = |r: std::ops::Range<usize>| {
+        local
+            .as_bytes()
+            .get(r)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let b = local.as_bytes();
+    let shaped = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && match b.get(19..) {
+            Some([]) => true,
+            Some([b'.', fraction @ ..]) => {
+                !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit)
+            }
+            _ => false,
+        };
+    if !shaped {
+        return None;
+    }
+    let mut stamp = local.to_owned();
     if let Some(dot) = stamp.find('.') {
         stamp.truncate(dot + 10);
     }
@@ -231,11 +300,23 @@ fn matches(filter: &Filter, row: &dyn Row) -> bool {
     let Some(actual) = row.col(&filter.entity, &filter.column) else {
         return false;
     };
-    let parsed: Vec<Option<Col>> = filter
-        .values
-        .iter()
-        .map(|v| parse_value(&actual, v))
-        .collect();
+    let parse = || -> Vec<Option<Col>> {
+        filter
+            .values
+            .iter()
+            .map(|v| parse_value(&actual, v))
+            .collect()
+    };
+    let kind = std::mem::discriminant(&actual);
+    let (cached_kind, cached) = filter.parsed.get_or_init(|| (kind, parse()));
+    // A column whose kind changed from row to row (none does) is parsed again.
+    let reparsed;
+    let parsed: &[Option<Col>] = if *cached_kind == kind {
+        cached
+    } else {
+        reparsed = parse();
+        &reparsed
+    };
     let first = parsed.first().cloned().flatten();
     let like = |v: &str| match &actual {
         Col::Str(s) => s.contains(v),
@@ -275,14 +356,17 @@ pub(crate) fn check_limit(limit: u32) -> Result<usize> {
     Ok(limit as usize)
 }
 
-/// The decimal offset in `token` ("" is 0).
+/// The decimal offset in `token` ("" is 0): as FlyteAdmin's `strconv.Atoi`, an `int64` that is
+/// not negative.
 pub(crate) fn parse_token(token: &str, rpc: &str) -> Result<usize> {
     if token.is_empty() {
         return Ok(0);
     }
     token
-        .parse::<usize>()
-        .map_err(|_| invalid(format!("invalid pagination token {token} for {rpc}")))
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| invalid(format!("invalid pagination token {token} for {rpc}")))
 }
 
 /// Filters, sorts and pages `rows`. `limit` of `None` means no limit (ListProjects with 0).
@@ -341,6 +425,46 @@ pub(crate) fn filters_on(filters: &str, column: &str) -> bool {
             .and_then(|(_, rest)| rest.split_once(','))
             .is_some_and(|(field, _)| field == column || field.ends_with(&format!(".{column}")))
     })
+}
+
+/// Runs `text` through everything a list request's strings reach, as the fuzz targets do: as
+/// filters (parsed, then matched against a row with every kind of column), as a page token,
+/// and as a timestamp and a duration. Returns how many filters parsed.
+pub(crate) fn fuzz_filters(text: &str) -> usize {
+    const PHASES: &[&str] = &["UNDEFINED", "QUEUED", "RUNNING", "SUCCEEDED"];
+    const SCHEMA: Schema = Schema {
+        entity: "execution",
+        columns: &["name", "phase", "duration", "created_at", "count"],
+        joins: &[("launch_plan", &["name", "version"])],
+        rpc: "ListExecutions",
+    };
+    #[derive(Clone)]
+    struct AnyRow;
+    impl Row for AnyRow {
+        fn col(&self, _entity: &str, column: &str) -> Option<Col> {
+            Some(match column {
+                "phase" => Col::Enum(2, PHASES),
+                "duration" => Col::Dur(90.5),
+                "created_at" => Col::Time(1_700_000_000_000_000_000),
+                "count" => Col::Int(-3),
+                "version" => return None,
+                _ => Col::Str("ünïcode name".to_owned()),
+            })
+        }
+    }
+    let _ = parse_token(text, SCHEMA.rpc);
+    let _ = parse_rfc3339(text);
+    let _ = parse_duration_secs(text);
+    let _ = filters_on(text, "state");
+    let sort = Sort {
+        key: text.to_owned(),
+        direction: sort::Direction::Ascending as i32,
+    };
+    let _ = page(vec![AnyRow; 3], &SCHEMA, "", Some(&sort), text, Some(2));
+    match page(vec![AnyRow; 3], &SCHEMA, text, None, "", Some(2)) {
+        Ok(_) => parse_filters(text, &SCHEMA).map_or(0, |f| f.len()),
+        Err(_) => 0,
+    }
 }
 
 #[cfg(test)]
@@ -473,6 +597,13 @@ mod tests {
             "1970-01-01T00:00:00.Z",
             "yesterday",
             "1970-01-01T00:00:00.12345678éZ",
+            // Found by the list_filters fuzz target: prost-types panicked on it.
+            "1970-10-00T05:00:00+Z",
+            "1970-01-01T00:00:00+0Z",
+            "1970-01-01T00:00:00.+01:00",
+            "1970-01-01T00:00:00+aa:bb",
+            "1970-01-01T00:00Z",
+            "197O-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(refused), None, "{refused}");
         }

@@ -236,10 +236,10 @@ mod tests {
         let mut obj = json!({"metadata": {"name": "n", "labels": {"from-fixture": "1"}}});
         let first = json!({"metadata": {"name": "n", "labels": {"a": "1", "b": "2"}}});
         apply(&mut obj, &first, "flyte-rs", "v1", false).expect("no conflict");
-        crate::k8s::merge(&mut obj, &first);
+        json_patch::merge(&mut obj, &first);
         let second = json!({"metadata": {"name": "n", "labels": {"a": "1"}}});
         apply(&mut obj, &second, "flyte-rs", "v1", false).expect("no conflict");
-        crate::k8s::merge(&mut obj, &second);
+        json_patch::merge(&mut obj, &second);
         // b was ours and is gone; the fixture's label was nobody's and stays.
         assert_eq!(labels(&obj), json!({"from-fixture": "1", "a": "1"}));
         let entries = obj["metadata"]["managedFields"].clone();
@@ -256,14 +256,14 @@ mod tests {
         let mut obj = json!({"metadata": {"name": "n"}});
         let ours = json!({"metadata": {"labels": {"shared": "x", "mine": "1"}}});
         apply(&mut obj, &ours, "flyte-rs", "v1", false).expect("first");
-        crate::k8s::merge(&mut obj, &ours);
+        json_patch::merge(&mut obj, &ours);
         // The same value: both own it, and ours stopping leaves it in place.
         let theirs = json!({"metadata": {"labels": {"shared": "x"}}});
         apply(&mut obj, &theirs, "kubectl", "v1", false).expect("same value");
-        crate::k8s::merge(&mut obj, &theirs);
+        json_patch::merge(&mut obj, &theirs);
         let fewer = json!({"metadata": {"labels": {"mine": "1"}}});
         apply(&mut obj, &fewer, "flyte-rs", "v1", false).expect("no conflict");
-        crate::k8s::merge(&mut obj, &fewer);
+        json_patch::merge(&mut obj, &fewer);
         assert_eq!(labels(&obj), json!({"shared": "x", "mine": "1"}));
         // A different value is a conflict naming the owner and the field ...
         let change = json!({"metadata": {"labels": {"mine": "2"}}});
@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(obj, before, "nothing changed");
         // ... unless forced: then the field changes hands.
         apply(&mut obj, &change, "kubectl", "v1", true).expect("forced");
-        crate::k8s::merge(&mut obj, &change);
+        json_patch::merge(&mut obj, &change);
         let owners = owners(&obj);
         let mine = vec![
             "metadata".to_owned(),
@@ -297,11 +297,11 @@ mod tests {
         let mut obj = json!({"metadata": {"name": "n"}});
         let empty = json!({"metadata": {"annotations": {}}});
         apply(&mut obj, &empty, "flyte-rs", "v1", false).expect("first");
-        crate::k8s::merge(&mut obj, &empty);
+        json_patch::merge(&mut obj, &empty);
         obj["metadata"]["annotations"]["theirs"] = json!("kept");
         let filled = json!({"metadata": {"annotations": {"ours": "1"}}});
         apply(&mut obj, &filled, "flyte-rs", "v1", false).expect("second");
-        crate::k8s::merge(&mut obj, &filled);
+        json_patch::merge(&mut obj, &filled);
         assert_eq!(
             obj["metadata"]["annotations"],
             json!({"theirs": "kept", "ours": "1"})

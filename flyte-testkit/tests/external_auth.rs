@@ -114,8 +114,11 @@ fn bearer<T>(msg: T, token: &str) -> Result<tonic::Request<T>, Box<dyn std::erro
     Ok(req)
 }
 
-#[tokio::test]
-async fn tokens_are_checked_against_the_issuer() -> TestResult {
+/// An issuer serving the key `k1` (its keys in the returned list, which tests can change) and a
+/// test kit trusting it for the audience `flyte`.
+async fn external_admin(
+) -> Result<(Key, Arc<Mutex<Vec<serde_json::Value>>>, String, TestAdmin), Box<dyn std::error::Error>>
+{
     let k1 = key("k1")?;
     let keys = Arc::new(Mutex::new(vec![k1.jwk.clone()]));
     let iss = issuer(Arc::clone(&keys)).await?;
@@ -123,6 +126,12 @@ async fn tokens_are_checked_against_the_issuer() -> TestResult {
         .external_auth(ExternalAuth::new(&iss).audience("flyte"))
         .start()
         .await?;
+    Ok((k1, keys, iss, admin))
+}
+
+#[tokio::test]
+async fn tokens_are_checked_against_the_issuer() -> TestResult {
+    let (k1, keys, iss, admin) = external_admin().await?;
     let mut meta = AuthMetadataServiceClient::connect(admin.endpoint()).await?;
     let m = meta
         .get_o_auth2_metadata(OAuth2MetadataRequest {})
@@ -212,4 +221,46 @@ async fn an_unreachable_issuer_stops_the_start() {
         .await
         .expect_err("https");
     assert!(err.to_string().contains("plain http"), "{err}");
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_unauthenticated_and_a_good_one_still_works() -> TestResult {
+    let (k1, _keys, iss, admin) = external_admin().await?;
+    let mut c = connect(&admin).await?;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let header = |alg: &str| b64(serde_json::json!({"alg": alg, "kid": "k1"}));
+    let claims = b64(serde_json::json!({"iss": iss, "aud": "flyte", "sub": "x", "exp": 1e300}));
+    let good = token(&k1, &iss, "flyte", 600)?;
+    let (signed, signature) = good.rsplit_once('.').ok_or("a JWT has a signature")?;
+    let tampered = format!("{}.{claims}.{signature}", header("ES256"));
+    let wrong_signature = format!("{signed}.{}", "A".repeat(signature.len()));
+    let long = format!("{}.{}.{}", header("ES256"), "a".repeat(16 << 10), signature);
+    for bad in [
+        String::new(),
+        ".".to_owned(),
+        "..".to_owned(),
+        "a.b.c".to_owned(),
+        format!("{}.{claims}.", header("none")),
+        format!("{}.{claims}.", header("HS256")),
+        format!("{}.{claims}.c2ln", header("RS512")),
+        format!("{}.e30.", header("ES256")),
+        format!("{}.bm90IGpzb24.", header("ES256")),
+        tampered,
+        wrong_signature,
+        long,
+    ] {
+        let err = c
+            .list_projects(bearer(ProjectListRequest::default(), &bad)?)
+            .await
+            .expect_err(&bad[..bad.len().min(60)]);
+        assert_eq!(err.code(), Code::Unauthenticated, "{}", err.message());
+    }
+    let projects = c
+        .list_projects(bearer(ProjectListRequest::default(), &good)?)
+        .await?
+        .into_inner();
+    assert_eq!(projects.projects.len(), 1, "the server keeps answering");
+    Ok(())
 }

@@ -31,6 +31,17 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response<B
     )
 }
 
+/// Go's limit on a form body (`http.Request.ParseForm`), which FlyteAdmin's OAuth2 endpoints read.
+const MAX_FORM_BYTES: usize = 10 << 20;
+
+fn too_large() -> Response<Body> {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "http: POST too large",
+    )
+}
+
 fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
@@ -106,9 +117,10 @@ pub(crate) async fn http_route(shared: &Shared, req: Request<Body>) -> Option<Re
         "/oauth2/jwks" => json(StatusCode::OK, serde_json::json!({"keys": []})),
         "/oauth2/authorize" => authorize(shared, &settings, req.uri().query().unwrap_or_default()),
         "/oauth2/device/code" => {
-            let body = hyper::body::to_bytes(req.into_body())
-                .await
-                .unwrap_or_default();
+            let Some(body) = crate::http::read_limited(req.into_body(), MAX_FORM_BYTES).await
+            else {
+                return Some(too_large());
+            };
             device_code(shared, &settings, &form(&body), &base)
         }
         _ => {
@@ -127,9 +139,10 @@ pub(crate) async fn http_route(shared: &Shared, req: Request<Body>) -> Option<Re
                 .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.split_once(':').map(|(a, b)| (decode(a), decode(b))));
-            let body = hyper::body::to_bytes(req.into_body())
-                .await
-                .unwrap_or_default();
+            let Some(body) = crate::http::read_limited(req.into_body(), MAX_FORM_BYTES).await
+            else {
+                return Some(too_large());
+            };
             token(shared, &settings, form(&body), basic, &base)
         }
     };

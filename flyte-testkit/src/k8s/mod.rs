@@ -4,9 +4,12 @@
 //! It answers the real API paths (`/api/v1/...`, `/apis/GROUP/VERSION/...`) with real JSON
 //! shapes: get, list (with label and simple field selectors, in one namespace or across all,
 //! in pages with `limit` and `continue`),
-//! create, replace, delete, server-side apply (`application/apply-patch+yaml`), JSON merge and
-//! JSON patches, `dryRun=All`, pod logs, and `Status` errors (403, 404, 409) as the API server
-//! words them. Objects are JSON values, so any kind works, custom resources included.
+//! create, replace, delete, server-side apply (`application/apply-patch+yaml`), merge patches
+//! and RFC 6902 JSON patches (`add`, `remove`, `replace`, `move`, `copy`, `test`, all or
+//! nothing), `dryRun=All`, pod logs, and `Status` errors as the API server words them: 403,
+//! 404, 409, 400 for a body it cannot read, 413 past its size limits, 415 for an unknown patch
+//! type, 422 for a JSON patch that does not apply. Objects are JSON values, so any kind works,
+//! custom resources included.
 //!
 //! Server-side apply keeps field ownership in `metadata.managedFields` as the API server does: a
 //! field manager owns the fields its last apply set; a field it set before and omits now is
@@ -34,6 +37,7 @@ use hyper::{Body, Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
+mod bodies;
 mod list;
 
 /// Where an object lives: its resource (plural), namespace ("" for cluster-wide) and name.
@@ -101,85 +105,16 @@ fn respond(code: StatusCode, body: &Value) -> Response<Body> {
     r
 }
 
-/// RFC 7386 merge of `patch` into `target` (null removes).
-pub(crate) fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
+/// A refused write's answer, with the mock's explanation in `details.causes` where there is one.
+fn refused(r: bodies::Refusal) -> Response<Body> {
+    let mut body = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": r.message, "reason": r.reason, "code": r.code.as_u16(),
+    });
+    if let Some(cause) = r.cause {
+        body["details"] = json!({"causes": [{"message": cause}]});
     }
-}
-
-/// A JSON pointer's segments.
-fn pointer(path: &str) -> Vec<String> {
-    path.split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
-}
-
-/// RFC 6902 `add`, `remove`, `replace` and `test`, enough for finalizers and labels.
-fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
-    for op in ops.as_array().ok_or("a JSON patch is an array")? {
-        let path = pointer(op["path"].as_str().ok_or("no path")?);
-        let (last, parents) = path.split_last().ok_or("empty path")?;
-        let mut at = &mut *target;
-        for p in parents {
-            at = match at {
-                Value::Object(m) => m.get_mut(p).ok_or(format!("no {p}"))?,
-                Value::Array(a) => a
-                    .get_mut(p.parse::<usize>().map_err(|e| e.to_string())?)
-                    .ok_or(format!("no index {p}"))?,
-                _ => return Err(format!("{p} is not a container")),
-            };
-        }
-        let value = op.get("value").cloned().unwrap_or(Value::Null);
-        match (op["op"].as_str(), at) {
-            (Some("test"), Value::Object(m)) => {
-                if m.get(last) != Some(&value) {
-                    return Err(format!("test failed at {last}"));
-                }
-            }
-            (Some("remove"), Value::Object(m)) => {
-                m.remove(last).ok_or(format!("no {last} to remove"))?;
-            }
-            (Some("remove"), Value::Array(a)) => {
-                let i: usize = last
-                    .parse()
-                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
-                if i >= a.len() {
-                    return Err(format!("no index {i} to remove"));
-                }
-                a.remove(i);
-            }
-            (Some("add" | "replace"), Value::Object(m)) => {
-                m.insert(last.clone(), value);
-            }
-            (Some("add"), Value::Array(a)) if last == "-" => a.push(value),
-            (Some("add" | "replace"), Value::Array(a)) => {
-                let i: usize = last
-                    .parse()
-                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
-                if i > a.len() {
-                    return Err(format!("index {i} out of range"));
-                }
-                if op["op"] == "replace" && i < a.len() {
-                    a[i] = value;
-                } else {
-                    a.insert(i, value);
-                }
-            }
-            (other, _) => return Err(format!("unsupported op {other:?}")),
-        }
-    }
-    Ok(())
+    respond(r.code, &body)
 }
 
 /// The value of `key` in a URL query, decoded as the client's form encoding wrote it.
@@ -226,6 +161,13 @@ fn parse_path(path: &str) -> Option<Target> {
 }
 
 /// An in-process Kubernetes API server. Stops when dropped.
+///
+/// Writes are read as the API server reads them, and refused with its `Status` (code, reason,
+/// message) when it would refuse them: a body that is not a JSON object (400), over 3 MiB
+/// (413), a PATCH of an unknown content type (415), a JSON patch that does not apply (422: a
+/// failed `test`, a `replace` or `remove` of a missing path). Where the API server's message
+/// does not say why (422 is only "the server rejected our request due to an error in our
+/// request"), the mock adds the reason in `details.causes`.
 #[derive(Debug)]
 pub struct MockKube {
     addr: SocketAddr,
@@ -313,7 +255,8 @@ impl MockKube {
         let mut store = self.store();
         store.resource_version += 1;
         let rv = store.resource_version;
-        if let Some(m) = object["metadata"].as_object_mut() {
+        // A fixture that is not an object is kept as given: indexing into it would panic.
+        if let Some(m) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             m.entry("resourceVersion")
                 .or_insert_with(|| Value::String(rv.to_string()));
             m.entry("uid")
@@ -398,28 +341,41 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = hyper::body::to_bytes(req.into_body())
+    let limit = bodies::MAX_BODY_BYTES;
+    let body = crate::http::read_limited(req.into_body(), limit)
         .await
-        .unwrap_or_default();
+        .ok_or_else(|| bodies::Refusal::too_large(format!("limit is {limit}")));
     let mut store = store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    answer(&mut store, &method, &path, &query, &content_type, body)
+}
+
+/// The answer to one request, its body read (or refused).
+fn answer(
+    store: &mut Store,
+    method: &Method,
+    path: &str,
+    query: &str,
+    content_type: &str,
+    body: Result<Vec<u8>, bodies::Refusal>,
+) -> Response<Body> {
     store.requests.push((
         method.to_string(),
         if query.is_empty() {
-            path.clone()
+            path.to_owned()
         } else {
             format!("{path}?{query}")
         },
     ));
-    let Some(t) = parse_path(&path) else {
+    let Some(t) = parse_path(path) else {
         return status(
             StatusCode::NOT_FOUND,
             "NotFound",
             format!("the server could not find the requested resource ({path})"),
         );
     };
-    let verb = match (&method, &t.name) {
+    let verb = match (method, &t.name) {
         (&Method::GET, None) => "list",
         (&Method::GET, Some(_)) => "get",
         (&Method::POST, _) => "create",
@@ -454,13 +410,13 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
             ),
         );
     }
-    let dry_run = query_param(&query, "dryRun").is_some_and(|v| v == "All");
+    let dry_run = query_param(query, "dryRun").is_some_and(|v| v == "All");
     let kind = kind_of(&t.resource);
     match (verb, t.sub.as_deref()) {
-        ("list", _) => list::list(&store, &t, &query, &kind),
+        ("list", _) => list::list(store, &t, query, &kind),
         ("get", Some("log")) => {
             let name = t.name.clone().unwrap_or_default();
-            let container = query_param(&query, "container").unwrap_or_default();
+            let container = query_param(query, "container").unwrap_or_default();
             if !store
                 .objects
                 .contains_key(&("pods".to_owned(), t.namespace.clone(), name.clone()))
@@ -479,8 +435,7 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
                 })
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            let text = match query_param(&query, "tailLines").and_then(|n| n.parse::<usize>().ok())
-            {
+            let text = match query_param(query, "tailLines").and_then(|n| n.parse::<usize>().ok()) {
                 Some(n) => {
                     let lines: Vec<&str> = text.lines().collect();
                     lines[lines.len().saturating_sub(n)..].join("\n")
@@ -511,10 +466,13 @@ async fn handle(store: &Mutex<Store>, req: Request<Body>) -> Response<Body> {
         (verb, _) => {
             let options = WriteOptions {
                 dry_run,
-                field_manager: query_param(&query, "fieldManager").unwrap_or_default(),
-                force: query_param(&query, "force").is_some_and(|v| v == "true"),
+                field_manager: query_param(query, "fieldManager").unwrap_or_default(),
+                force: query_param(query, "force").is_some_and(|v| v == "true"),
             };
-            write(&mut store, &t, verb, &kind, &content_type, &body, &options)
+            match body {
+                Ok(body) => write(store, &t, verb, &kind, content_type, &body, &options),
+                Err(refusal) => refused(refusal),
+            }
         }
     }
 }
@@ -546,26 +504,19 @@ fn write(
             );
         }
     }
-    let parsed: Option<Value> = if body.is_empty() {
-        None
-    } else {
-        match serde_json::from_slice(body) {
+    // A create or replace names its object in its body; other writes name it in the path.
+    let sent = match verb {
+        "create" | "update" => match bodies::object(body) {
             Ok(v) => Some(v),
-            Err(e) => {
-                return status(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    format!("the body is not JSON: {e}"),
-                )
-            }
-        }
+            Err(refusal) => return refused(refusal),
+        },
+        _ => None,
     };
     let name = t
         .name
         .clone()
         .or_else(|| {
-            parsed
-                .as_ref()
+            sent.as_ref()
                 .and_then(|p| p["metadata"]["name"].as_str().map(str::to_owned))
         })
         .unwrap_or_default();
@@ -587,9 +538,6 @@ fn write(
         }
         return respond(StatusCode::OK, &old);
     }
-    let Some(patch) = parsed else {
-        return status(StatusCode::BAD_REQUEST, "BadRequest", "no body".to_owned());
-    };
     if !t.namespace.is_empty()
         && t.resource != "namespaces"
         && !store.objects.contains_key(&(
@@ -604,79 +552,21 @@ fn write(
             format!("namespaces \"{}\" not found", t.namespace),
         );
     }
-    let (mut next, created) = match (verb, existing.clone()) {
-        ("create", Some(_)) => {
+    let (mut next, created) = match (verb, existing.clone(), sent) {
+        ("create", Some(_), _) => {
             return status(
                 StatusCode::CONFLICT,
                 "AlreadyExists",
                 format!("{} \"{name}\" already exists", t.resource),
             );
         }
-        ("create", None) | ("update", None) => (patch, true),
-        ("update", Some(_)) => (patch, false),
-        ("patch", current) => {
-            let created = current.is_none();
-            if created && !content_type.starts_with("application/apply-patch") {
-                return status(
-                    StatusCode::NOT_FOUND,
-                    "NotFound",
-                    format!("{} \"{name}\" not found", t.resource),
-                );
+        ("create" | "update", None, Some(sent)) => (sent, true),
+        ("update", Some(_), Some(sent)) => (sent, false),
+        ("patch", current, _) => {
+            match patch(t, kind, &name, current, content_type, body, options) {
+                Ok(patched) => patched,
+                Err(answer) => return answer,
             }
-            let mut obj = current.unwrap_or_else(
-                || json!({"apiVersion": t.api_version, "kind": kind, "metadata": {}}),
-            );
-            if content_type.starts_with("application/json-patch") {
-                if let Err(e) = json_patch(&mut obj, &patch) {
-                    return status(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Invalid",
-                        format!("the JSON patch cannot be applied: {e}"),
-                    );
-                }
-            } else if content_type.starts_with("application/apply-patch") {
-                if options.field_manager.is_empty() {
-                    return status(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Invalid",
-                        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: \
-                         is required for apply patch"
-                            .to_owned(),
-                    );
-                }
-                if let Err(conflicts) = crate::ssa::apply(
-                    &mut obj,
-                    &patch,
-                    &options.field_manager,
-                    &t.api_version,
-                    options.force,
-                ) {
-                    let n = conflicts.len();
-                    let list: Vec<String> = conflicts
-                        .iter()
-                        .map(|(m, f)| {
-                            format!(
-                                "conflict with \"{m}\" using {}: {}",
-                                t.api_version,
-                                crate::ssa::dotted(f)
-                            )
-                        })
-                        .collect();
-                    return status(
-                        StatusCode::CONFLICT,
-                        "Conflict",
-                        format!(
-                            "Apply failed with {n} conflict{}: {}",
-                            if n == 1 { "" } else { "s" },
-                            list.join("; ")
-                        ),
-                    );
-                }
-                merge(&mut obj, &patch);
-            } else {
-                merge(&mut obj, &patch);
-            }
-            (obj, created)
         }
         _ => {
             return status(
@@ -718,10 +608,10 @@ fn write(
         m.insert("uid".into(), Value::String(uid));
         m.entry("creationTimestamp")
             .or_insert_with(|| Value::String("2026-01-01T00:00:00Z".into()));
-    } else {
+    } else if let Some(o) = next.as_object_mut() {
         let mut m = Map::new();
         m.insert("name".into(), Value::String(name));
-        next["metadata"] = Value::Object(m);
+        o.insert("metadata".into(), Value::Object(m));
     }
     if !dry_run && !unchanged {
         store.resource_version += 1;
@@ -735,4 +625,145 @@ fn write(
         },
         &next,
     )
+}
+
+/// A PATCH of the object `name` (`current`, if it exists) with `body`, read by its content type:
+/// the patched object and whether the patch created it, or the answer refusing it.
+fn patch(
+    t: &Target,
+    kind: &str,
+    name: &str,
+    current: Option<Value>,
+    content_type: &str,
+    body: &[u8],
+    options: &WriteOptions,
+) -> Result<(Value, bool), Response<Body>> {
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let apply = media_type == "application/apply-patch+yaml";
+    if !apply
+        && !matches!(
+            media_type.as_str(),
+            "application/json-patch+json"
+                | "application/merge-patch+json"
+                | "application/strategic-merge-patch+json"
+        )
+    {
+        return Err(status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: \
+                 application/json-patch+json, application/merge-patch+json, \
+                 application/apply-patch+yaml ({content_type:?} is not one of them)"
+            ),
+        ));
+    }
+    let created = current.is_none();
+    if created && !apply {
+        return Err(status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("{} \"{name}\" not found", t.resource),
+        ));
+    }
+    let mut obj = current
+        .unwrap_or_else(|| json!({"apiVersion": t.api_version, "kind": kind, "metadata": {}}));
+    if !apply {
+        let patched = if media_type == "application/json-patch+json" {
+            bodies::json_patch(&mut obj, body)
+        } else {
+            bodies::merge_patch(&mut obj, body)
+        };
+        return match patched {
+            Ok(()) => Ok((obj, created)),
+            Err(refusal) => Err(refused(refusal)),
+        };
+    }
+    if options.field_manager.is_empty() {
+        return Err(status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid",
+            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: \
+             is required for apply patch"
+                .to_owned(),
+        ));
+    }
+    let config = bodies::apply_config(body).map_err(refused)?;
+    if let Err(conflicts) = crate::ssa::apply(
+        &mut obj,
+        &config,
+        &options.field_manager,
+        &t.api_version,
+        options.force,
+    ) {
+        let n = conflicts.len();
+        let list: Vec<String> = conflicts
+            .iter()
+            .map(|(m, f)| {
+                format!(
+                    "conflict with \"{m}\" using {}: {}",
+                    t.api_version,
+                    crate::ssa::dotted(f)
+                )
+            })
+            .collect();
+        return Err(status(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!(
+                "Apply failed with {n} conflict{}: {}",
+                if n == 1 { "" } else { "s" },
+                list.join("; ")
+            ),
+        ));
+    }
+    json_patch::merge(&mut obj, &config);
+    Ok((obj, created))
+}
+
+/// One request to a fresh mock holding the namespace `ns` and the secret `ns/s`, as the fuzz
+/// targets send it: the answer's status code. The objects it leaves must serialize.
+pub(crate) fn fuzz_request(
+    method: &str,
+    path: &str,
+    query: &str,
+    content_type: &str,
+    body: &[u8],
+) -> u16 {
+    let mut store = Store::default();
+    for (key, object) in [
+        (
+            ("namespaces", "", "ns"),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}),
+        ),
+        (
+            ("secrets", "ns", "s"),
+            json!({"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": "s", "namespace": "ns", "labels": {"a": "1"},
+                                "finalizers": ["f"], "managedFields": [{"manager": "m",
+                                "operation": "Apply", "fieldsV1": {"f:data": {"f:k": {}}}}]},
+                   "data": {"k": "dg=="}}),
+        ),
+    ] {
+        let (r, ns, name) = key;
+        store
+            .objects
+            .insert((r.to_owned(), ns.to_owned(), name.to_owned()), object);
+    }
+    let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::PATCH);
+    let body = if body.len() > bodies::MAX_BODY_BYTES {
+        Err(bodies::Refusal::too_large("the fuzz target's body"))
+    } else {
+        Ok(body.to_vec())
+    };
+    let code = answer(&mut store, &method, path, query, content_type, body).status();
+    for object in store.objects.values() {
+        let _ = serde_json::to_vec(object);
+    }
+    code.as_u16()
 }
