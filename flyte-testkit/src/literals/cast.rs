@@ -3,8 +3,10 @@
 //! (`flytepropeller/pkg/compiler/validators/typing.go`), chosen by the downstream type.
 
 use flyteidl::flyteidl::core::{
-    literal_type, schema_type::schema_column::SchemaColumnType, LiteralType, SchemaType,
-    SimpleType, StructuredDatasetType,
+    literal_type,
+    schema_type::{schema_column::SchemaColumnType, SchemaColumn},
+    structured_dataset_type::DatasetColumn,
+    LiteralType, SchemaType, SimpleType, StructuredDatasetType,
 };
 
 use super::json_schema;
@@ -126,18 +128,44 @@ fn trivial_casts_from(downstream: &LiteralType, upstream: &LiteralType) -> bool 
     upstream.r#type == downstream.r#type
 }
 
-fn schema_from_schema(up: &SchemaType, down: &SchemaType) -> bool {
-    if up.columns.is_empty() || down.columns.is_empty() {
+/// Every downstream column has an upstream column of its name (the last of that name, as Go's
+/// map keeps it) that fits it; no columns on either side is generic.
+fn columns_fit<U, D>(
+    up: &[U],
+    down: &[D],
+    names: (fn(&U) -> &str, fn(&D) -> &str),
+    fits: impl Fn(&U, &D) -> bool,
+) -> bool {
+    if up.is_empty() || down.is_empty() {
         return true;
     }
-    // The downstream columns must be a subset of the upstream ones, with the same types.
-    down.columns.iter().all(|d| {
-        up.columns
-            .iter()
+    down.iter().all(|d| {
+        up.iter()
             .rev()
-            .find(|u| u.name == d.name)
-            .is_some_and(|u| u.r#type == d.r#type)
+            .find(|u| names.0(u) == names.1(d))
+            .is_some_and(|u| fits(u, d))
     })
+}
+
+fn schema_name(c: &SchemaColumn) -> &str {
+    &c.name
+}
+
+fn dataset_name(c: &DatasetColumn) -> &str {
+    &c.name
+}
+
+fn column_simple(c: &DatasetColumn) -> i32 {
+    c.literal_type.as_ref().and_then(simple_of).unwrap_or(0)
+}
+
+fn schema_from_schema(up: &SchemaType, down: &SchemaType) -> bool {
+    columns_fit(
+        &up.columns,
+        &down.columns,
+        (schema_name, schema_name),
+        |u, d| u.r#type == d.r#type,
+    )
 }
 
 fn structured_dataset_from_structured_dataset(
@@ -151,51 +179,35 @@ fn structured_dataset_from_structured_dataset(
     {
         return false;
     }
-    if up.columns.is_empty() || down.columns.is_empty() {
-        return true;
-    }
-    down.columns.iter().all(|d| {
-        up.columns
-            .iter()
-            .rev()
-            .find(|u| u.name == d.name)
-            .is_some_and(|u| {
-                casts_from(
-                    &d.literal_type.clone().unwrap_or_default(),
-                    &u.literal_type.clone().unwrap_or_default(),
-                )
-            })
-    })
+    columns_fit(
+        &up.columns,
+        &down.columns,
+        (dataset_name, dataset_name),
+        |u, d| {
+            casts_from(
+                &d.literal_type.clone().unwrap_or_default(),
+                &u.literal_type.clone().unwrap_or_default(),
+            )
+        },
+    )
 }
 
 fn structured_dataset_from_schema(up: &SchemaType, down: &StructuredDatasetType) -> bool {
-    if up.columns.is_empty() || down.columns.is_empty() {
-        return true;
-    }
-    down.columns.iter().all(|d| {
-        let simple = d.literal_type.as_ref().and_then(simple_of).unwrap_or(0);
-        up.columns
-            .iter()
-            .rev()
-            .find(|u| u.name == d.name)
-            .is_some_and(|u| column_matches(u.r#type, simple))
-    })
+    columns_fit(
+        &up.columns,
+        &down.columns,
+        (schema_name, dataset_name),
+        |u, d| column_matches(u.r#type, column_simple(d)),
+    )
 }
 
 fn schema_from_structured_dataset(up: &StructuredDatasetType, down: &SchemaType) -> bool {
-    if up.columns.is_empty() || down.columns.is_empty() {
-        return true;
-    }
-    down.columns.iter().all(|d| {
-        up.columns
-            .iter()
-            .rev()
-            .find(|u| u.name == d.name)
-            .is_some_and(|u| {
-                let simple = u.literal_type.as_ref().and_then(simple_of).unwrap_or(0);
-                column_matches(d.r#type, simple)
-            })
-    })
+    columns_fit(
+        &up.columns,
+        &down.columns,
+        (dataset_name, schema_name),
+        |u, d| column_matches(d.r#type, column_simple(u)),
+    )
 }
 
 /// `schemaTypeIsMatchStructuredDatasetType`: a schema column type and the simple type of a
