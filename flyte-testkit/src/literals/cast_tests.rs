@@ -6,10 +6,10 @@ use flyteidl::flyteidl::core::{
     structured_dataset_type::DatasetColumn, BlobType, EnumType, LiteralType, SchemaType,
     SimpleType, StructuredDatasetType, TypeStructure, UnionType,
 };
-use prost_types::{value, ListValue, Struct, Value};
 use serde_json::{json, Value as Json};
 
 use super::castable;
+use super::json_schema::struct_from_json;
 
 type T = literal_type::Type;
 
@@ -101,33 +101,10 @@ fn dataset(columns: &[(&str, LiteralType)], format: &str) -> LiteralType {
     }))
 }
 
-fn to_value(j: &Json) -> Value {
-    let kind = match j {
-        Json::Null => value::Kind::NullValue(0),
-        Json::Bool(b) => value::Kind::BoolValue(*b),
-        Json::Number(n) => value::Kind::NumberValue(n.as_f64().unwrap_or_default()),
-        Json::String(s) => value::Kind::StringValue(s.clone()),
-        Json::Array(a) => value::Kind::ListValue(ListValue {
-            values: a.iter().map(to_value).collect(),
-        }),
-        Json::Object(_) => value::Kind::StructValue(to_struct(j)),
-    };
-    Value { kind: Some(kind) }
-}
-
-fn to_struct(j: &Json) -> Struct {
-    Struct {
-        fields: j
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), to_value(v))).collect())
-            .unwrap_or_default(),
-    }
-}
-
 /// A STRUCT type carrying a JSON schema, as flytekit writes a dataclass or pydantic model.
 fn structure(schema: Json) -> LiteralType {
     LiteralType {
-        metadata: Some(to_struct(&schema)),
+        metadata: Some(struct_from_json(&schema)),
         ..simple(SimpleType::Struct)
     }
 }
@@ -148,7 +125,7 @@ fn simple_types_enums_and_strings() {
         (
             "IgnoreMetadata",
             LiteralType {
-                metadata: Some(to_struct(&json!({"a": null}))),
+                metadata: Some(struct_from_json(&json!({"a": null}))),
                 ..int()
             },
             int(),

@@ -274,3 +274,124 @@ impl Roots<'_> {
         }
     }
 }
+
+/// A JSON object as the `Struct` flytekit puts in a type's metadata.
+#[cfg(test)]
+pub(super) fn struct_from_json(j: &Json) -> Struct {
+    fn to_value(j: &Json) -> Value {
+        let kind = match j {
+            Json::Null => value::Kind::NullValue(0),
+            Json::Bool(b) => value::Kind::BoolValue(*b),
+            Json::Number(n) => value::Kind::NumberValue(n.as_f64().unwrap_or_default()),
+            Json::String(s) => value::Kind::StringValue(s.clone()),
+            Json::Array(a) => value::Kind::ListValue(prost_types::ListValue {
+                values: a.iter().map(to_value).collect(),
+            }),
+            Json::Object(_) => value::Kind::StructValue(struct_from_json(j)),
+        };
+        Value { kind: Some(kind) }
+    }
+    Struct {
+        fields: j
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), to_value(v))).collect())
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Whether a value of the upstream schema may go where the downstream one is expected.
+    fn fits(upstream: Json, downstream: Json) -> bool {
+        super_type(&struct_from_json(&upstream), &struct_from_json(&downstream))
+    }
+
+    #[test]
+    fn supertypes_admit_every_value_of_the_subtype() {
+        let int_field = json!({"type": "object", "properties": {"a": {"type": "integer"}}});
+        let optional_str = json!({"anyOf": [{"type": "string"}, {"type": "null"}]});
+        let cases = [
+            (
+                "anything fits an empty schema",
+                json!({"type": "string"}),
+                json!({}),
+                true,
+            ),
+            (
+                "an optional upstream needs every branch admitted",
+                json!({"type": "object", "properties": {"a": optional_str.clone()}}),
+                json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                false,
+            ),
+            (
+                "a branch fits an optional downstream",
+                json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                json!({"type": "object", "properties": {"a": optional_str}}),
+                true,
+            ),
+            (
+                "enum values must be a subset",
+                json!({"enum": ["x"]}),
+                json!({"enum": ["x", "y"]}),
+                true,
+            ),
+            (
+                "an enum refuses values it lacks",
+                json!({"enum": ["x", "z"]}),
+                json!({"enum": ["x", "y"]}),
+                false,
+            ),
+            (
+                "a field upstream cannot have fits anything",
+                json!({"type": "object", "properties": {}, "additionalProperties": false}),
+                int_field.clone(),
+                true,
+            ),
+            (
+                "a field upstream leaves open is not typed",
+                json!({"type": "object"}),
+                int_field.clone(),
+                false,
+            ),
+            (
+                "list items are compared",
+                json!({"type": "array", "items": {"type": "integer"}}),
+                json!({"type": "array", "items": {"type": "string"}}),
+                false,
+            ),
+            (
+                "required must not be a string",
+                json!({"required": "a"}),
+                int_field,
+                false,
+            ),
+        ];
+        for (name, up, down, want) in cases {
+            assert_eq!(fits(up, down), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn same_type_is_json_equality_and_nan_never_matches() {
+        let a = struct_from_json(&json!({"type": "object", "title": "A"}));
+        assert!(same_type(&a, &a.clone()));
+        assert!(!same_type(
+            &a,
+            &struct_from_json(&json!({"type": "object", "title": "B"}))
+        ));
+        let nan = Struct {
+            fields: [(
+                "n".to_owned(),
+                Value {
+                    kind: Some(value::Kind::NumberValue(f64::NAN)),
+                },
+            )]
+            .into(),
+        };
+        assert!(!same_type(&nan, &nan.clone()));
+        assert!(!super_type(&nan, &nan.clone()));
+    }
+}
