@@ -128,31 +128,35 @@ fn trivial_casts_from(downstream: &LiteralType, upstream: &LiteralType) -> bool 
     upstream.r#type == downstream.r#type
 }
 
+/// A named column of a schema or a structured dataset.
+trait Column {
+    fn name(&self) -> &str;
+}
+
+impl Column for SchemaColumn {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Column for DatasetColumn {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// Every downstream column has an upstream column of its name (the last of that name, as Go's
 /// map keeps it) that fits it; no columns on either side is generic.
-fn columns_fit<U, D>(
-    up: &[U],
-    down: &[D],
-    names: (fn(&U) -> &str, fn(&D) -> &str),
-    fits: impl Fn(&U, &D) -> bool,
-) -> bool {
+fn columns_fit<U: Column, D: Column>(up: &[U], down: &[D], fits: impl Fn(&U, &D) -> bool) -> bool {
     if up.is_empty() || down.is_empty() {
         return true;
     }
     down.iter().all(|d| {
         up.iter()
             .rev()
-            .find(|u| names.0(u) == names.1(d))
+            .find(|u| u.name() == d.name())
             .is_some_and(|u| fits(u, d))
     })
-}
-
-fn schema_name(c: &SchemaColumn) -> &str {
-    &c.name
-}
-
-fn dataset_name(c: &DatasetColumn) -> &str {
-    &c.name
 }
 
 fn column_simple(c: &DatasetColumn) -> i32 {
@@ -160,12 +164,7 @@ fn column_simple(c: &DatasetColumn) -> i32 {
 }
 
 fn schema_from_schema(up: &SchemaType, down: &SchemaType) -> bool {
-    columns_fit(
-        &up.columns,
-        &down.columns,
-        (schema_name, schema_name),
-        |u, d| u.r#type == d.r#type,
-    )
+    columns_fit(&up.columns, &down.columns, |u, d| u.r#type == d.r#type)
 }
 
 fn structured_dataset_from_structured_dataset(
@@ -179,35 +178,24 @@ fn structured_dataset_from_structured_dataset(
     {
         return false;
     }
-    columns_fit(
-        &up.columns,
-        &down.columns,
-        (dataset_name, dataset_name),
-        |u, d| {
-            casts_from(
-                &d.literal_type.clone().unwrap_or_default(),
-                &u.literal_type.clone().unwrap_or_default(),
-            )
-        },
-    )
+    columns_fit(&up.columns, &down.columns, |u, d| {
+        casts_from(
+            &d.literal_type.clone().unwrap_or_default(),
+            &u.literal_type.clone().unwrap_or_default(),
+        )
+    })
 }
 
 fn structured_dataset_from_schema(up: &SchemaType, down: &StructuredDatasetType) -> bool {
-    columns_fit(
-        &up.columns,
-        &down.columns,
-        (schema_name, dataset_name),
-        |u, d| column_matches(u.r#type, column_simple(d)),
-    )
+    columns_fit(&up.columns, &down.columns, |u, d| {
+        column_matches(u.r#type, column_simple(d))
+    })
 }
 
 fn schema_from_structured_dataset(up: &StructuredDatasetType, down: &SchemaType) -> bool {
-    columns_fit(
-        &up.columns,
-        &down.columns,
-        (dataset_name, schema_name),
-        |u, d| column_matches(d.r#type, column_simple(u)),
-    )
+    columns_fit(&up.columns, &down.columns, |u, d| {
+        column_matches(d.r#type, column_simple(u))
+    })
 }
 
 /// `schemaTypeIsMatchStructuredDatasetType`: a schema column type and the simple type of a
