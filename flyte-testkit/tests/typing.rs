@@ -279,3 +279,89 @@ async fn executions_take_dataclass_inputs_and_refuse_wrong_types() -> TestResult
     );
     Ok(())
 }
+
+fn bound(var: &str, value: core::binding_data::Value) -> core::Binding {
+    core::Binding {
+        var: var.into(),
+        binding: Some(core::BindingData {
+            value: Some(value),
+            union: None,
+        }),
+    }
+}
+
+fn scalar_of(l: Literal) -> core::binding_data::Value {
+    match l.value {
+        Some(literal::Value::Scalar(s)) => core::binding_data::Value::Scalar(*s),
+        _ => core::binding_data::Value::Collection(Default::default()),
+    }
+}
+
+fn promise(node_id: &str, var: &str) -> core::binding_data::Value {
+    core::binding_data::Value::Promise(core::OutputReference {
+        node_id: node_id.into(),
+        var: var.into(),
+        attr_path: Vec::new(),
+    })
+}
+
+#[tokio::test]
+async fn workflow_bindings_are_type_checked_as_the_compiler_does() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    register_dataclass_workflow(&mut c).await?;
+    let tid = id(ResourceType::Task, "dc", "v1");
+    let wf_interface = TypedInterface {
+        inputs: Some(variables(vec![
+            ("q", dataclass_type("integer")),
+            ("n", simple(SimpleType::Integer)),
+        ])),
+        outputs: Some(variables(vec![])),
+    };
+    let workflow = |name: &str, p: core::binding_data::Value, greeting| {
+        let mut node = task_node("n0", &tid);
+        node.inputs = vec![bound("p", p), bound("greeting", greeting)];
+        workflow_request(name, "v1", wf_interface.clone(), vec![node])
+    };
+
+    // A msgpack dataclass literal and a workflow input of the same dataclass both fit.
+    c.create_workflow(workflow(
+        "literal",
+        scalar_of(dataclass_value("msgpack")),
+        scalar_of(string("hi")),
+    ))
+    .await?;
+    c.create_workflow(workflow(
+        "promise",
+        promise("start-node", "q"),
+        scalar_of(string("hi")),
+    ))
+    .await?;
+
+    let cases = [
+        (
+            "int literal for a string",
+            workflow("bad-literal", promise("start-node", "q"), scalar_of(int(1))),
+            "Code: MismatchingTypes, Node Id: n0, Description: Variable [greeting] (type [simple:INTEGER]) doesn't match expected type [simple:STRING].",
+        ),
+        (
+            "int input for a string",
+            workflow("bad-promise", promise("start-node", "q"), promise("start-node", "n")),
+            "Code: MismatchingTypes, Node Id: n0, Description: The output variable 'n' has type [simple:INTEGER], but it's assigned to the input variable 'greeting' which has type type [simple:STRING].",
+        ),
+    ];
+    for (name, req, description) in cases {
+        let err = c.create_workflow(req).await.expect_err(name);
+        assert_eq!(err.code(), Code::InvalidArgument, "{name}");
+        assert!(
+            err.message()
+                .starts_with("failed to compile workflow for [")
+                && err
+                    .message()
+                    .ends_with(&format!("Collected Errors: 1\n\tError 0: {description}\n")),
+            "{name}: {}",
+            err.message()
+        );
+    }
+    Ok(())
+}

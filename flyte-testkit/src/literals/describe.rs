@@ -34,6 +34,29 @@ pub(crate) fn describe_literal(l: &Literal) -> String {
     w.out
 }
 
+/// A literal type as flytepropeller's compiler prints it in errors (`common.LiteralTypeToStr`):
+/// a STRUCT by its dataclass fields (keys sorted here; Go's map order varies), anything else as
+/// [`describe`] does.
+pub(crate) fn describe_for_compiler(t: &LiteralType) -> String {
+    if !matches!(t.r#type, Some(literal_type::Type::Simple(s)) if s == SimpleType::Struct as i32) {
+        return describe(t);
+    }
+    let mut fields = String::new();
+    if let Some(s) = &t.structure {
+        let mut keys: Vec<&String> = s.dataclass_type.keys().collect();
+        keys.sort();
+        for k in keys {
+            // Go's format leaves each entry's first brace open.
+            fields.push_str(&format!(
+                "dataclass_type:{{key:{k} value:{{{}}}, ",
+                describe_for_compiler(&s.dataclass_type[k])
+            ));
+        }
+    }
+    let fields = fields.strip_suffix(", ").unwrap_or(&fields);
+    format!("simple: STRUCT structure{{{fields}}}")
+}
+
 /// A byte slice as Go's `%v` prints one: `[10 2 8 1]`.
 pub(crate) fn go_bytes(bytes: &[u8]) -> String {
     let parts: Vec<String> = bytes.iter().map(u8::to_string).collect();
@@ -559,6 +582,33 @@ mod tests {
             ..Literal::default()
         };
         assert_eq!(describe_literal(&none), "scalar:{none_type:{}}");
+    }
+
+    #[test]
+    fn the_compiler_prints_structs_by_their_fields() {
+        let dataclass = LiteralType {
+            structure: Some(TypeStructure {
+                tag: String::new(),
+                dataclass_type: [
+                    ("b".to_owned(), simple(SimpleType::String)),
+                    ("a".to_owned(), simple(SimpleType::Integer)),
+                ]
+                .into(),
+            }),
+            ..simple(SimpleType::Struct)
+        };
+        assert_eq!(
+            describe_for_compiler(&dataclass),
+            "simple: STRUCT structure{dataclass_type:{key:a value:{simple:INTEGER}, dataclass_type:{key:b value:{simple:STRING}}"
+        );
+        assert_eq!(
+            describe_for_compiler(&simple(SimpleType::Struct)),
+            "simple: STRUCT structure{}"
+        );
+        assert_eq!(
+            describe_for_compiler(&simple(SimpleType::Integer)),
+            "simple:INTEGER"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn of(t: literal_type::Type) -> LiteralType {
 /// crate's `flyteidl` cannot decode), and a blob without metadata.
 pub(crate) fn infer(lit: &Literal) -> Option<LiteralType> {
     match &lit.value {
-        Some(literal::Value::Scalar(s)) => scalar_type(s),
+        Some(literal::Value::Scalar(s)) => infer_scalar(s),
         Some(literal::Value::Collection(c)) => Some(of(literal_type::Type::CollectionType(
             Box::new(element_type(&c.literals)),
         ))),
@@ -42,7 +42,8 @@ pub(crate) fn infer(lit: &Literal) -> Option<LiteralType> {
     }
 }
 
-fn scalar_type(s: &Scalar) -> Option<LiteralType> {
+/// `literalTypeForScalar`: the type of a scalar, as a workflow's literal bindings are typed.
+pub(crate) fn infer_scalar(s: &Scalar) -> Option<LiteralType> {
     use scalar::Value as S;
     Some(match s.value.as_ref()? {
         S::Primitive(p) => simple(match p.value {

@@ -11,8 +11,10 @@ mod infer;
 mod json_schema;
 
 pub(crate) use cast::castable;
-pub(crate) use describe::{describe, describe_literal, encode_type, go_bytes};
-pub(crate) use infer::{infer, require_type};
+pub(crate) use describe::{
+    describe, describe_for_compiler, describe_literal, encode_type, go_bytes,
+};
+pub(crate) use infer::{infer, infer_scalar, require_type};
 
 use flyteidl::flyteidl::core::{
     literal, literal_type, primitive, scalar, BlobType, Literal, LiteralCollection, LiteralMap,

@@ -12,6 +12,7 @@ use flyteidl::flyteidl::core::{Identifier, ResourceType};
 use crate::db::Db;
 use crate::errors::{invalid, missing, Result};
 
+mod bindings;
 mod descriptions;
 mod launch_plans;
 mod named_entities;
