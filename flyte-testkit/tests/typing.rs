@@ -365,3 +365,83 @@ async fn workflow_bindings_are_type_checked_as_the_compiler_does() -> TestResult
     }
     Ok(())
 }
+
+fn datetime(seconds: i64, nanos: i32) -> Literal {
+    Literal {
+        value: Some(literal::Value::Scalar(Box::new(Scalar {
+            value: Some(scalar::Value::Primitive(core::Primitive {
+                value: Some(core::primitive::Value::Datetime(prost_types::Timestamp {
+                    seconds,
+                    nanos,
+                })),
+            })),
+        }))),
+        ..Literal::default()
+    }
+}
+
+#[tokio::test]
+async fn datetimes_out_of_protobufs_range_are_refused() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    let interface = iface(&[("t", SimpleType::Datetime)], &[]);
+    let task = task_request("when", "v1", interface.clone());
+    let tid = task.id.clone().ok_or("no id")?;
+    c.create_task(task).await?;
+    let wid = id(ResourceType::Workflow, "when", "v1");
+    c.create_workflow(workflow_request(
+        "when",
+        "v1",
+        interface,
+        vec![task_node("n0", &tid)],
+    ))
+    .await?;
+    c.create_launch_plan(launch_plan_request(
+        "when",
+        "v1",
+        &wid,
+        &[("t", SimpleType::Datetime, datetime(0, 0))],
+        &[],
+    ))
+    .await?;
+
+    let cases = [
+        (
+            launch_plan_request(
+                "early",
+                "v1",
+                &wid,
+                &[("t", SimpleType::Datetime, datetime(-62_135_596_801, 0))],
+                &[],
+            ),
+            "proto: timestamp (seconds:-62135596801) before 0001-01-01",
+        ),
+        (
+            launch_plan_request("nanos", "v1", &wid, &[], &[("t", datetime(5, -1))]),
+            "proto: timestamp (seconds:5 nanos:-1) has out-of-range nanos",
+        ),
+    ];
+    for (req, message) in cases {
+        let err = c.create_launch_plan(req).await.expect_err(message);
+        assert_eq!(
+            (err.code(), err.message()),
+            (Code::InvalidArgument, message)
+        );
+    }
+    let err = c
+        .create_execution(exec_request(
+            id(ResourceType::LaunchPlan, "when", "v1"),
+            "",
+            lits(&[("t", datetime(253_402_300_800, 0))]),
+        ))
+        .await
+        .expect_err("late");
+    assert_eq!(
+        (err.code(), err.message()),
+        (
+            Code::InvalidArgument,
+            "proto: timestamp (seconds:253402300800) after 9999-12-31"
+        )
+    );
+    Ok(())
+}

@@ -435,6 +435,13 @@ fn scalar_fields(w: &mut Text, s: &flyteidl::flyteidl::core::Scalar) {
     }
 }
 
+/// A timestamp as Go's `%v` prints one: `seconds:1 nanos:2`, zero fields left out.
+pub(crate) fn describe_timestamp(t: &prost_types::Timestamp) -> String {
+    let mut w = Text::default();
+    seconds_nanos(&mut w, t.seconds, t.nanos);
+    w.out
+}
+
 fn seconds_nanos(w: &mut Text, seconds: i64, nanos: i32) {
     if seconds != 0 {
         w.scalar("seconds", &seconds.to_string());

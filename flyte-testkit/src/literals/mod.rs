@@ -12,7 +12,7 @@ mod json_schema;
 
 pub(crate) use cast::castable;
 pub(crate) use describe::{
-    describe, describe_for_compiler, describe_literal, encode_type, go_bytes,
+    describe, describe_for_compiler, describe_literal, describe_timestamp, encode_type, go_bytes,
 };
 pub(crate) use infer::{infer, infer_scalar, require_type};
 

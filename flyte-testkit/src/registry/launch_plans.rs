@@ -7,8 +7,8 @@ use flyteidl::flyteidl::admin::{
     self, LaunchPlan, LaunchPlanClosure, LaunchPlanState, NamedEntityIdentifier,
 };
 use flyteidl::flyteidl::core::{
-    parameter, Identifier, LiteralMap, Parameter, ParameterMap, ResourceType, TypedInterface,
-    Variable,
+    literal, literal_type, parameter, primitive, scalar, Identifier, Literal, LiteralMap,
+    Parameter, ParameterMap, Primitive, ResourceType, SimpleType, TypedInterface, Variable,
 };
 
 use super::different_structure;
@@ -16,7 +16,7 @@ use super::projects::validate_labels;
 use crate::db::{id_col, now, time_col, validate_identifier, Db, Record};
 use crate::errors::{already_exists, id_text, invalid, missing, missing_entity, not_found, Result};
 use crate::lists::{Col, Row, Schema};
-use crate::literals::{castable, describe, infer, require_type};
+use crate::literals::{castable, describe, describe_timestamp, infer, require_type};
 
 const INACTIVE: i32 = LaunchPlanState::Inactive as i32;
 const ACTIVE: i32 = LaunchPlanState::Active as i32;
@@ -186,8 +186,46 @@ pub(crate) fn validate_literal_map(map: Option<&LiteralMap>, field: &str) -> Res
         if lit.value.is_none() {
             return Err(invalid(format!("missing valid literal in {field} {name}")));
         }
+        if let Some(t) = datetime_of(lit) {
+            check_timestamp(Some(t))?;
+        }
     }
     Ok(())
+}
+
+fn datetime_of(lit: &Literal) -> Option<&prost_types::Timestamp> {
+    let Some(literal::Value::Scalar(s)) = &lit.value else {
+        return None;
+    };
+    match &s.value {
+        Some(scalar::Value::Primitive(Primitive {
+            value: Some(primitive::Value::Datetime(t)),
+        })) => Some(t),
+        _ => None,
+    }
+}
+
+/// FlyteAdmin's `ValidateDatetime`: protobuf's own range check of a timestamp, in its words.
+fn check_timestamp(t: Option<&prost_types::Timestamp>) -> Result<()> {
+    // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch.
+    const MIN: i64 = -62_135_596_800;
+    const MAX: i64 = 253_402_300_799;
+    let Some(t) = t else {
+        return Err(invalid("proto: invalid nil Timestamp"));
+    };
+    let problem = if t.seconds < MIN {
+        "before 0001-01-01"
+    } else if t.seconds > MAX {
+        "after 9999-12-31"
+    } else if !(0..1_000_000_000).contains(&t.nanos) {
+        "has out-of-range nanos"
+    } else {
+        return Ok(());
+    };
+    Err(invalid(format!(
+        "proto: timestamp ({}) {problem}",
+        describe_timestamp(t)
+    )))
 }
 
 /// FlyteAdmin's `validateParameterMap` (artifacts disabled, its default): every parameter has a
@@ -222,6 +260,9 @@ fn validate_parameter_map(map: Option<&ParameterMap>, field: &str) -> Result<()>
                         describe(want),
                         describe(&got)
                     )));
+                }
+                if want.r#type == Some(literal_type::Type::Simple(SimpleType::Datetime as i32)) {
+                    check_timestamp(datetime_of(lit))?;
                 }
             }
             Some(parameter::Behavior::Required(true)) => {}
