@@ -112,6 +112,14 @@ async fn register_dataclass_workflow(c: &mut Client) -> TestResult {
     Ok(())
 }
 
+/// A test kit with the `dc` task and workflow registered.
+async fn setup() -> Result<(TestAdmin, Client), Box<dyn std::error::Error>> {
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    register_dataclass_workflow(&mut c).await?;
+    Ok((admin, c))
+}
+
 /// A launch plan for `dc` whose default for `p` has the given type and value.
 fn launch_plan(
     name: &str,
@@ -147,9 +155,7 @@ fn launch_plan(
 
 #[tokio::test]
 async fn a_dataclass_default_registers_and_a_mismatched_one_is_refused() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let mut c = connect(&admin).await?;
-    register_dataclass_workflow(&mut c).await?;
+    let (_admin, mut c) = setup().await?;
 
     c.create_launch_plan(launch_plan(
         "dc",
@@ -215,9 +221,7 @@ async fn a_dataclass_default_registers_and_a_mismatched_one_is_refused() -> Test
 
 #[tokio::test]
 async fn executions_take_dataclass_inputs_and_refuse_wrong_types() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let mut c = connect(&admin).await?;
-    register_dataclass_workflow(&mut c).await?;
+    let (_admin, mut c) = setup().await?;
     c.create_launch_plan(launch_plan_request(
         "dc",
         "v1",
@@ -307,9 +311,7 @@ fn promise(node_id: &str, var: &str) -> core::binding_data::Value {
 
 #[tokio::test]
 async fn workflow_bindings_are_type_checked_as_the_compiler_does() -> TestResult {
-    let admin = TestAdmin::start().await?;
-    let mut c = connect(&admin).await?;
-    register_dataclass_workflow(&mut c).await?;
+    let (_admin, mut c) = setup().await?;
     let tid = id(ResourceType::Task, "dc", "v1");
     let wf_interface = TypedInterface {
         inputs: Some(variables(vec![

@@ -1,6 +1,6 @@
 //! Literal types as FlyteAdmin 1.16 checks them, following flytepropeller's validators: the type
-//! of a literal ([`infer`]), whether one type can be bound where another is expected
-//! ([`castable`]), types and literals printed as FlyteAdmin's errors print them ([`describe`]),
+//! of a literal ([`infer()`]), whether one type can be bound where another is expected
+//! ([`castable`]), types and literals printed as FlyteAdmin's errors print them ([`describe()`]),
 //! and zero values for simulated outputs.
 
 mod cast;
