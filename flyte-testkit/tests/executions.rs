@@ -10,7 +10,7 @@ use flyte_testkit::flyteidl::flyteidl::admin::{
     ResourceListRequest, WorkflowExecutionGetDataRequest, WorkflowExecutionGetRequest,
 };
 use flyte_testkit::flyteidl::flyteidl::core::{
-    node_execution, task_execution, workflow_execution::Phase, ResourceType,
+    node_execution, task_execution, workflow_execution::Phase, ResourceType, SimpleType,
 };
 use flyte_testkit::{Executors, Plan, TestAdmin};
 use prost::Message;
@@ -211,6 +211,16 @@ async fn inputs_are_merged_with_flyteadmins_errors() -> TestResult {
         &[("greeting", string("fixed!"))],
     ))
     .await?;
+    // A default and a fixed value for one input: the default is expected, so a value for it
+    // reaches the fixed-input check.
+    c.create_launch_plan(launch_plan_request(
+        "both",
+        "v1",
+        &wid,
+        &[("greeting", SimpleType::String, string("default"))],
+        &[("greeting", string("fixed!"))],
+    ))
+    .await?;
     let cases = [
         (
             lp(),
@@ -225,6 +235,12 @@ async fn inputs_are_merged_with_flyteadmins_errors() -> TestResult {
         ),
         (
             id(ResourceType::LaunchPlan, "fixed", "v1"),
+            lits(&[("x", int(1)), ("greeting", string("mine"))]),
+            // FlyteAdmin leaves fixed inputs out of the expected ones.
+            "invalid input greeting",
+        ),
+        (
+            id(ResourceType::LaunchPlan, "both", "v1"),
             lits(&[("x", int(1)), ("greeting", string("mine"))]),
             "fixed_inputs greeting cannot be overridden",
         ),
@@ -775,11 +791,13 @@ async fn gate_nodes_wait_for_their_signal() -> TestResult {
             })
             .await
             .expect_err("wrong type");
-        assert!(
-            err.message()
-                .starts_with("requested signal value type [simple:INTEGER] does not match"),
-            "{}",
-            err.message()
+        // FlyteAdmin prints the value and the stored type's bytes (simple = BOOLEAN).
+        assert_eq!(
+            (err.code(), err.message()),
+            (
+                Code::InvalidArgument,
+                "requested signal value [scalar:{primitive:{integer:1}}] is not castable to existing signal type [[8 4]]"
+            )
         );
         signals
             .set_signal(admin::SignalSetRequest {

@@ -22,7 +22,8 @@ use crate::errors::{
     duplicate, exec_id_text, invalid, missing, missing_entity, missing_execution, Result,
 };
 use crate::executor::ExecutionRun;
-use crate::literals::{castable, describe, type_of};
+use crate::literals::{castable, describe, infer, require_type};
+use crate::registry::validate_literal_map;
 
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -83,18 +84,33 @@ fn merge_inputs(
     let fixed = spec.fixed_inputs.clone().unwrap_or_default().literals;
     let mut out: HashMap<String, Literal> = HashMap::new();
     for (name, lit) in &user.literals {
-        if fixed.contains_key(name) {
-            return Err(invalid(format!("fixed_inputs {name} cannot be overridden")));
-        }
-        let Some(param) = expected.get(name) else {
+        if !expected.contains_key(name) {
             return Err(invalid(format!("invalid input {name}")));
+        }
+        out.insert(name.clone(), lit.clone());
+    }
+    for (name, param) in &expected {
+        let Some(lit) = out.get(name) else {
+            match &param.behavior {
+                Some(parameter::Behavior::Required(true)) => {
+                    return Err(invalid(format!("expected_inputs {name} missing")))
+                }
+                Some(parameter::Behavior::Default(lit)) => {
+                    out.insert(name.clone(), lit.clone());
+                }
+                // FlyteAdmin stores the absent default as it is.
+                _ => {
+                    out.insert(name.clone(), Literal::default());
+                }
+            }
+            continue;
         };
+        let got = require_type(name, infer(lit)).map_err(invalid)?;
         let want = param
             .var
             .as_ref()
             .and_then(|v| v.r#type.clone())
             .unwrap_or_default();
-        let got = type_of(lit);
         if !castable(&got, &want) {
             return Err(invalid(format!(
                 "invalid {name} input wrong type. Expected {}, but got {}",
@@ -102,20 +118,11 @@ fn merge_inputs(
                 describe(&got)
             )));
         }
-        out.insert(name.clone(), lit.clone());
-    }
-    for (name, param) in &expected {
-        if out.contains_key(name) {
-            continue;
-        }
-        match &param.behavior {
-            Some(parameter::Behavior::Default(lit)) => {
-                out.insert(name.clone(), lit.clone());
-            }
-            _ => return Err(invalid(format!("expected_inputs {name} missing"))),
-        }
     }
     for (name, lit) in fixed {
+        if out.contains_key(&name) {
+            return Err(invalid(format!("fixed_inputs {name} cannot be overridden")));
+        }
         out.insert(name, lit);
     }
     Ok(LiteralMap { literals: out })
@@ -274,11 +281,7 @@ pub(crate) fn create_execution(
         Some(i) if !i.literals.is_empty() => i,
         _ => spec.inputs.clone().unwrap_or_default(),
     };
-    for (k, v) in &user_inputs.literals {
-        if v.value.is_none() {
-            return Err(missing(&format!("input {k}")));
-        }
-    }
+    validate_literal_map(Some(&user_inputs), "inputs")?;
     let (lp_id, task) = match ResourceType::try_from(reference.resource_type) {
         Ok(ResourceType::LaunchPlan) => (reference.clone(), None),
         Ok(ResourceType::Task) => (

@@ -7,7 +7,8 @@ use flyteidl::flyteidl::admin::{
     self, LaunchPlan, LaunchPlanClosure, LaunchPlanState, NamedEntityIdentifier,
 };
 use flyteidl::flyteidl::core::{
-    parameter, Identifier, Parameter, ParameterMap, ResourceType, TypedInterface,
+    literal, literal_type, parameter, primitive, scalar, Identifier, Literal, LiteralMap,
+    Parameter, ParameterMap, Primitive, ResourceType, SimpleType, TypedInterface, Variable,
 };
 
 use super::different_structure;
@@ -15,7 +16,7 @@ use super::projects::validate_labels;
 use crate::db::{id_col, now, time_col, validate_identifier, Db, Record};
 use crate::errors::{already_exists, id_text, invalid, missing, missing_entity, not_found, Result};
 use crate::lists::{Col, Row, Schema};
-use crate::literals::{castable, describe, type_of};
+use crate::literals::{castable, describe, describe_timestamp, infer, require_type};
 
 const INACTIVE: i32 = LaunchPlanState::Inactive as i32;
 const ACTIVE: i32 = LaunchPlanState::Active as i32;
@@ -32,6 +33,8 @@ impl Db {
         let id = validate_identifier(req.id.as_ref(), ResourceType::LaunchPlan)?;
         self.check_project_domain(&id.project, &id.domain)?;
         validate_labels(spec.labels.as_ref())?;
+        validate_literal_map(spec.fixed_inputs.as_ref(), "fixed_inputs")?;
+        validate_parameter_map(spec.default_inputs.as_ref(), "default_inputs")?;
         let interface = workflow
             .closure
             .as_ref()
@@ -173,6 +176,106 @@ pub(crate) fn is_active(lp: &LaunchPlan) -> bool {
     lp.closure.as_ref().is_some_and(|c| c.state == ACTIVE)
 }
 
+/// FlyteAdmin's `validateLiteralMap`: every literal of a fixed-input or execution-input map is
+/// named and holds a value.
+pub(crate) fn validate_literal_map(map: Option<&LiteralMap>, field: &str) -> Result<()> {
+    for (name, lit) in map.map(|m| &m.literals).into_iter().flatten() {
+        if name.is_empty() {
+            return Err(invalid(format!("missing key in {field}")));
+        }
+        if lit.value.is_none() {
+            return Err(invalid(format!("missing valid literal in {field} {name}")));
+        }
+        if let Some(t) = datetime_of(lit) {
+            check_timestamp(Some(t))?;
+        }
+    }
+    Ok(())
+}
+
+fn datetime_of(lit: &Literal) -> Option<&prost_types::Timestamp> {
+    let Some(literal::Value::Scalar(s)) = &lit.value else {
+        return None;
+    };
+    match &s.value {
+        Some(scalar::Value::Primitive(Primitive {
+            value: Some(primitive::Value::Datetime(t)),
+        })) => Some(t),
+        _ => None,
+    }
+}
+
+/// FlyteAdmin's `ValidateDatetime`: protobuf's own range check of a timestamp, in its words.
+fn check_timestamp(t: Option<&prost_types::Timestamp>) -> Result<()> {
+    // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch.
+    const MIN: i64 = -62_135_596_800;
+    const MAX: i64 = 253_402_300_799;
+    let Some(t) = t else {
+        return Err(invalid("proto: invalid nil Timestamp"));
+    };
+    let problem = if t.seconds < MIN {
+        "before 0001-01-01"
+    } else if t.seconds > MAX {
+        "after 9999-12-31"
+    } else if !(0..1_000_000_000).contains(&t.nanos) {
+        "has out-of-range nanos"
+    } else {
+        return Ok(());
+    };
+    Err(invalid(format!(
+        "proto: timestamp ({}) {problem}",
+        describe_timestamp(t)
+    )))
+}
+
+/// FlyteAdmin's `validateParameterMap` (artifacts disabled, its default): every parameter has a
+/// typed variable and a default or `required`, and a default casts to the parameter's own type.
+fn validate_parameter_map(map: Option<&ParameterMap>, field: &str) -> Result<()> {
+    let params: Vec<(&String, &Parameter)> =
+        map.map(|m| &m.parameters).into_iter().flatten().collect();
+    if let Some((name, _)) = params
+        .iter()
+        .find(|(_, p)| matches!(p.behavior, Some(parameter::Behavior::ArtifactQuery(_))))
+    {
+        return Err(invalid(format!(
+            "artifact mode not enabled but query found {field} {name}"
+        )));
+    }
+    for (name, param) in params {
+        if name.is_empty() {
+            return Err(invalid(format!("missing key in {field}")));
+        }
+        let Some(want) = param.var.as_ref().and_then(|v| v.r#type.as_ref()) else {
+            return Err(invalid(format!(
+                "The Variable component of the Parameter {name} in {field} either is missing, or has a missing Type"
+            )));
+        };
+        match &param.behavior {
+            Some(parameter::Behavior::Default(lit)) => {
+                let got = require_type(name, infer(lit)).map_err(invalid)?;
+                if !castable(&got, want) {
+                    // FlyteAdmin names the parameter's type first, then the default's.
+                    return Err(invalid(format!(
+                        "Type mismatch for Parameter {name} in {field} has type {}, expected {}",
+                        describe(want),
+                        describe(&got)
+                    )));
+                }
+                if want.r#type == Some(literal_type::Type::Simple(SimpleType::Datetime as i32)) {
+                    check_timestamp(datetime_of(lit))?;
+                }
+            }
+            Some(parameter::Behavior::Required(true)) => {}
+            _ => {
+                return Err(invalid(format!(
+                    "Invalid variable {name} in {field} - variable has neither default, nor is required. One must be specified"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `checkAndFetchExpectedInputForLaunchPlan`: defaults and fixed inputs against the workflow's
 /// interface; unbound workflow inputs become required parameters.
 fn expected_inputs(
@@ -182,71 +285,61 @@ fn expected_inputs(
     let wf_inputs = interface.inputs.clone().unwrap_or_default().variables;
     let defaults = spec.default_inputs.clone().unwrap_or_default().parameters;
     let fixed = spec.fixed_inputs.clone().unwrap_or_default().literals;
-    if wf_inputs.is_empty() && !defaults.is_empty() {
-        return Err(invalid(format!(
-            "invalid launch plan default inputs, expected none but found {}",
-            defaults.len()
-        )));
+    if wf_inputs.is_empty() {
+        for (len, which) in [(defaults.len(), "default"), (fixed.len(), "fixed")] {
+            if len > 0 {
+                return Err(invalid(format!(
+                    "invalid launch plan {which} inputs, expected none but found {len}"
+                )));
+            }
+        }
     }
-    let mut expected: HashMap<String, Parameter> = HashMap::new();
     for (name, param) in &defaults {
         let var = wf_inputs
             .get(name)
             .ok_or_else(|| invalid(format!("unexpected default_input {name}")))?;
-        let declared = param.var.as_ref().and_then(|v| v.r#type.as_ref());
-        let Some(declared) = declared else {
-            return Err(invalid(format!("default_input {name} missing type")));
-        };
+        let declared = param
+            .var
+            .as_ref()
+            .and_then(|v| v.r#type.clone())
+            .unwrap_or_default();
         let want = var.r#type.clone().unwrap_or_default();
-        if !castable(declared, &want) {
+        if !castable(&declared, &want) {
+            // FlyteAdmin's wording: "expected" the default's type, "got" the workflow's.
             return Err(invalid(format!(
                 "invalid default_input wrong type {name}, expected {}, got {} instead",
-                describe(&want),
-                describe(declared)
+                describe(&declared),
+                describe(&want)
             )));
         }
-        match &param.behavior {
-            Some(parameter::Behavior::Default(lit)) => {
-                if !castable(&type_of(lit), &want) {
-                    return Err(invalid(format!(
-                        "Type mismatch for Parameter {name} in default_inputs has type {}, expected literal that casts to type {}",
-                        describe(&type_of(lit)),
-                        describe(&want)
-                    )));
-                }
-            }
-            Some(parameter::Behavior::Required(true)) => {}
-            Some(_) => {}
-            None => {
-                return Err(invalid(format!(
-                    "default_input {name} needs a default value or must be required"
-                )))
-            }
-        }
-        expected.insert(name.clone(), param.clone());
     }
     for (name, lit) in &fixed {
         let var = wf_inputs
             .get(name)
             .ok_or_else(|| invalid(format!("unexpected fixed_input {name}")))?;
-        if lit.value.is_none() {
-            return Err(invalid(format!("fixed_input {name} has no value")));
-        }
+        let got = require_type(name, infer(lit)).map_err(invalid)?;
         let want = var.r#type.clone().unwrap_or_default();
-        if !castable(&type_of(lit), &want) {
+        if !castable(&got, &want) {
             return Err(invalid(format!(
                 "invalid fixed_input wrong type {name}, expected {}, got {} instead",
                 describe(&want),
-                describe(&type_of(lit))
+                describe(&got)
             )));
         }
     }
+    let mut expected: HashMap<String, Parameter> = HashMap::new();
     for (name, var) in &wf_inputs {
-        if !defaults.contains_key(name) && !fixed.contains_key(name) {
+        if let Some(param) = defaults.get(name) {
+            expected.insert(name.clone(), param.clone());
+        } else if !fixed.contains_key(name) {
             expected.insert(
                 name.clone(),
                 Parameter {
-                    var: Some(var.clone()),
+                    var: Some(Variable {
+                        r#type: var.r#type.clone(),
+                        description: var.description.clone(),
+                        ..Variable::default()
+                    }),
                     behavior: Some(parameter::Behavior::Required(true)),
                 },
             );

@@ -12,6 +12,7 @@ use flyteidl::flyteidl::core::{Identifier, ResourceType};
 use crate::db::Db;
 use crate::errors::{invalid, missing, Result};
 
+mod bindings;
 mod descriptions;
 mod launch_plans;
 mod named_entities;
@@ -20,7 +21,7 @@ mod tasks;
 mod workflows;
 
 pub(crate) use descriptions::{DescriptionRow, DESCRIPTION_SCHEMA};
-pub(crate) use launch_plans::{is_active, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
+pub(crate) use launch_plans::{is_active, validate_literal_map, LaunchPlanRow, LAUNCH_PLAN_SCHEMA};
 pub(crate) use named_entities::{NamedRow, NAMED_ENTITY_SCHEMA};
 pub(crate) use tasks::{TaskRow, TASK_SCHEMA};
 pub(crate) use workflows::connections;

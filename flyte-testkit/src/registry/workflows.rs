@@ -9,6 +9,7 @@ use flyteidl::flyteidl::core::{
     ConnectionSet, Identifier, Node, ResourceType,
 };
 
+use super::bindings::{binding_errors, collected};
 use super::{different_structure, short_description};
 use crate::db::{id_col, now, same_id, time_col, validate_identifier, Db, Record};
 use crate::errors::{already_exists, id_text, invalid, missing, missing_entity, Result};
@@ -107,11 +108,18 @@ impl Db {
                 .iter()
                 .any(|s| s.id.as_ref().is_some_and(|sid| same_id(Some(sid), wf_id)));
             if !known {
-                return Err(format!(
-                    "Collected Errors: 1\n\tError 0: Code: WorkflowReferenceNotFound, Node Id: {node_id}, Description: Referenced Workflow [{}] not found.",
+                return Err(collected(&[format!(
+                    "Code: WorkflowReferenceNotFound, Node Id: {node_id}, Description: Referenced Workflow [{}] not found.",
                     id_text(wf_id)
-                ));
+                )]));
             }
+        }
+        let errors: Vec<String> = std::iter::once(template)
+            .chain(sub_workflows)
+            .flat_map(|t| binding_errors(t, &tasks))
+            .collect();
+        if !errors.is_empty() {
+            return Err(collected(&errors));
         }
         let compile = |t: &core::WorkflowTemplate| {
             let mut t = t.clone();

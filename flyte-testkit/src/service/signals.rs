@@ -10,6 +10,7 @@ use crate::db::Record;
 use crate::errors::{invalid, missing, not_found};
 use crate::executions::{validate_exec_id, Shared};
 use crate::lists::check_limit;
+use crate::literals;
 
 use super::{ok, R};
 
@@ -80,12 +81,14 @@ impl SignalService for Signals {
             return Err(Status::already_exists("signal value already set"));
         }
         let want = signal.value.r#type.clone().unwrap_or_default();
-        let got = crate::literals::type_of(&value);
-        if !crate::literals::castable(&got, &want) {
+        let got = literals::require_type("", literals::infer(&value)).map_err(invalid)?;
+        // FlyteAdmin asks whether the signal's type casts to the value's, and prints the value
+        // and the signal type as stored: its serialized bytes.
+        if !literals::castable(&want, &got) {
             return Err(invalid(format!(
-                "requested signal value type [{}] does not match existing signal type [{}]",
-                crate::literals::describe(&got),
-                crate::literals::describe(&want)
+                "requested signal value [{}] is not castable to existing signal type [{}]",
+                literals::describe_literal(&value),
+                literals::go_bytes(&literals::encode_type(&want))
             )));
         }
         signal.value.value = Some(value);
