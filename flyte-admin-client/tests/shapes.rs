@@ -217,7 +217,10 @@ async fn every_node_kind_appears_in_the_tree() -> TestResult {
     assert_eq!(grandchildren.len(), 3);
     // `n0-0-n0-n1-0-start-node` is over 20 characters: `f` and a 7-letter hash.
     let hashed = |g: &str| g.len() == 8 && g.starts_with('f');
-    assert!(hashed(&grandchildren[0]) && hashed(&grandchildren[2]), "{grandchildren:?}");
+    assert!(
+        hashed(&grandchildren[0]) && hashed(&grandchildren[2]),
+        "{grandchildren:?}"
+    );
     assert_eq!(grandchildren[1], "n0-0-n0-n1-0-n0");
     let id = run(&c, "shapes.nodes_wf.branch_wf", json!({"x": 4})).await?;
     let tree = c.execution_tree(&id).await?;

@@ -53,8 +53,18 @@
 //!   [`TestAdminBuilder::dynamic_task`] (or `serve --dynamic`) expand into children.
 //! - All nodes of a run move through their phases together (QUEUED, RUNNING, then the run's
 //!   outcome); retries, per-node failures, caching (`CACHE_HIT` and friends), timeouts and
-//!   interruptible nodes are not simulated. Array nodes always run every element; branch
-//!   conditions on values other than primitives take the first case they cannot decide.
+//!   interruptible nodes are not simulated. Array nodes always run every element. Branch
+//!   conditions look through unions to the primitive inside (propeller does not); a condition
+//!   that cannot be decided takes its case, and an `else_fail` branch with no case taken runs
+//!   no child where propeller fails the run.
+//! - A launch-plan node's child execution runs on its own plan: the parent does not wait for
+//!   it, and the node's outputs are simulated, not the child's. Children are aborted when
+//!   their parent is aborted or fails. Gates inside sub-workflows, branches and dynamic
+//!   workflows are recorded but not waited for, and gate nodes report no `o0` output.
+//! - Files and directories inside a dataclass output are written as an empty path.
+//! - A run records at most 10,000 node executions (a sub-workflow that runs itself in several
+//!   nodes would otherwise grow without bound); deeper than 16 levels, sub-workflows are not
+//!   expanded.
 //! - Attribute paths into dataclass outputs (`wf.out.field`) bind the whole output.
 //! - Node and task events from a real propeller answer UNIMPLEMENTED; the test kit records
 //!   node and task executions itself.
@@ -284,8 +294,10 @@ impl TestAdminBuilder {
     }
 
     /// Runs the task named `task` (any project, domain and version) as a `@dynamic` task whose
-    /// generated workflow calls `children` in order (task names, taken from the dynamic task's
-    /// project, domain and version; names not registered there are left out). Its node is then
+    /// generated workflow calls `children` in order: task names, taken from the dynamic task's
+    /// project, domain and version, else the version registered last under that name (`pyflyte
+    /// run` registers each workflow's tasks under a version of its own), else a Python task
+    /// with no inputs or outputs (as flytekit, the generated workflow carries its templates). Its node is then
     /// a parent (`is_parent_node`, `is_dynamic`) over nodes `dn0`, `dn1`..., and
     /// `GetNodeExecutionData` returns the compiled workflow, as FlyteAdmin does.
     ///

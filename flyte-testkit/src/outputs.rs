@@ -111,7 +111,12 @@ impl<'a> Sampler<'a> {
         let object = match t.metadata.as_ref() {
             Some(schema) if !schema.fields.is_empty() => {
                 let schema = struct_to_json(schema);
-                from_schema(&schema, &schema, 0)
+                let mut walk = Walk {
+                    root: &schema,
+                    refs: Vec::new(),
+                    budget: MAX_VALUES,
+                };
+                walk.value(&schema, 0)
             }
             _ => match t.structure.as_ref() {
                 Some(s) if !s.dataclass_type.is_empty() => from_fields(&s.dataclass_type, 0),
@@ -152,81 +157,108 @@ pub(crate) fn is_msgpack(t: &LiteralType) -> bool {
 /// a self-referencing `$ref` must not recurse forever).
 const MAX_DEPTH: usize = 32;
 
-/// A value for the JSON schema `node` (of the document `root`, for `$ref`s) that flytekit's
-/// decoders accept: its default, else the first enum value, else a zero of its type.
-fn from_schema(node: &Json, root: &Json, depth: usize) -> Pack {
-    if depth > MAX_DEPTH {
-        return Pack::Map(Vec::new());
-    }
-    let Some(obj) = node.as_object() else {
-        return Pack::Nil;
-    };
-    if let Some(target) = obj.get("$ref").and_then(Json::as_str) {
-        let name = target.rsplit('/').next().unwrap_or_default();
-        let found = ["$defs", "definitions"]
-            .iter()
-            .find_map(|d| root.get(d).and_then(|defs| defs.get(name)));
-        return found.map_or(Pack::Nil, |t| from_schema(t, root, depth + 1));
-    }
-    let kind = obj.get("type");
-    if let Some(default) = obj.get("default") {
-        // protobuf's Struct keeps every number as a double: 7 comes back as 7.0.
-        return match (kind.and_then(Json::as_str), default.as_f64()) {
-            (Some("integer"), Some(f)) if f.fract() == 0.0 => Pack::from(f as i64),
-            _ => json_to_pack(default),
+/// At most this many values are made for one schema: a schema whose properties refer to their
+/// own definition several times would otherwise grow exponentially with depth.
+const MAX_VALUES: usize = 100_000;
+
+/// A walk over one JSON schema document.
+struct Walk<'a> {
+    /// The document, for `$ref`s.
+    root: &'a Json,
+    /// The definitions being expanded: a `$ref` back into one of them is cut off (`null`).
+    refs: Vec<String>,
+    /// Values left to make.
+    budget: usize,
+}
+
+impl Walk<'_> {
+    /// A value for the JSON schema `node` that flytekit's decoders accept: its default, else the
+    /// first enum value, else a zero of its type.
+    fn value(&mut self, node: &Json, depth: usize) -> Pack {
+        if depth > MAX_DEPTH || self.budget == 0 {
+            return Pack::Nil;
+        }
+        self.budget -= 1;
+        let root = self.root;
+        let Some(obj) = node.as_object() else {
+            return Pack::Nil;
         };
-    }
-    if let Some(first) = obj
-        .get("enum")
-        .and_then(Json::as_array)
-        .and_then(|v| v.first())
-    {
-        return json_to_pack(first);
-    }
-    if let Some(c) = obj.get("const") {
-        return json_to_pack(c);
-    }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(alternatives) = obj.get(key).and_then(Json::as_array) {
-            let nullable = alternatives
+        if let Some(target) = obj.get("$ref").and_then(Json::as_str) {
+            let name = target.rsplit('/').next().unwrap_or_default();
+            if self.refs.iter().any(|r| r == name) {
+                return Pack::Nil;
+            }
+            let found = ["$defs", "definitions"]
                 .iter()
-                .any(|a| a.get("type").and_then(Json::as_str) == Some("null"));
-            return match alternatives.first() {
-                Some(first) if !nullable => from_schema(first, root, depth + 1),
-                _ => Pack::Nil,
+                .find_map(|d| root.get(d).and_then(|defs| defs.get(name)));
+            let Some(definition) = found else {
+                return Pack::Nil;
+            };
+            self.refs.push(name.to_owned());
+            let value = self.value(definition, depth + 1);
+            self.refs.pop();
+            return value;
+        }
+        let kind = obj.get("type");
+        if let Some(default) = obj.get("default") {
+            // protobuf's Struct keeps every number as a double: 7 comes back as 7.0.
+            return match (kind.and_then(Json::as_str), default.as_f64()) {
+                (Some("integer"), Some(f)) if f.fract() == 0.0 => Pack::from(f as i64),
+                _ => json_to_pack(default),
             };
         }
-    }
-    let kind = match kind {
-        Some(Json::Array(kinds)) if kinds.iter().any(|k| k == "null") => return Pack::Nil,
-        Some(Json::Array(kinds)) => kinds.first().and_then(Json::as_str),
-        Some(k) => k.as_str(),
-        None => None,
-    };
-    match kind {
-        Some("object") => match obj.get("properties").and_then(Json::as_object) {
-            Some(props) => Pack::Map(
-                props
+        if let Some(first) = obj
+            .get("enum")
+            .and_then(Json::as_array)
+            .and_then(|v| v.first())
+        {
+            return json_to_pack(first);
+        }
+        if let Some(c) = obj.get("const") {
+            return json_to_pack(c);
+        }
+        for key in ["anyOf", "oneOf"] {
+            if let Some(alternatives) = obj.get(key).and_then(Json::as_array) {
+                let nullable = alternatives
                     .iter()
-                    .map(|(k, v)| (Pack::from(k.as_str()), from_schema(v, root, depth + 1)))
-                    .collect(),
-            ),
-            None => Pack::Map(Vec::new()),
-        },
-        Some("array") => Pack::Array(Vec::new()),
-        Some("integer") => Pack::from(0),
-        Some("number") => Pack::F64(0.0),
-        Some("boolean") => Pack::Boolean(false),
-        Some("string") => match obj.get("format").and_then(Json::as_str) {
-            Some("date-time") => Pack::from("1970-01-01T00:00:00+00:00"),
-            Some("date") => Pack::from("1970-01-01"),
-            Some("time") => Pack::from("00:00:00"),
-            Some("duration") => Pack::from("PT0S"),
-            Some("uuid") => Pack::from("00000000-0000-0000-0000-000000000000"),
-            Some("base64") => Pack::Binary(Vec::new()),
-            _ => Pack::from(""),
-        },
-        _ => Pack::Nil,
+                    .any(|a| a.get("type").and_then(Json::as_str) == Some("null"));
+                return match alternatives.first() {
+                    Some(first) if !nullable => self.value(first, depth + 1),
+                    _ => Pack::Nil,
+                };
+            }
+        }
+        let kind = match kind {
+            Some(Json::Array(kinds)) if kinds.iter().any(|k| k == "null") => return Pack::Nil,
+            Some(Json::Array(kinds)) => kinds.first().and_then(Json::as_str),
+            Some(k) => k.as_str(),
+            None => None,
+        };
+        match kind {
+            Some("object") => match obj.get("properties").and_then(Json::as_object) {
+                Some(props) => Pack::Map(
+                    props
+                        .iter()
+                        .map(|(k, v)| (Pack::from(k.as_str()), self.value(v, depth + 1)))
+                        .collect(),
+                ),
+                None => Pack::Map(Vec::new()),
+            },
+            Some("array") => Pack::Array(Vec::new()),
+            Some("integer") => Pack::from(0),
+            Some("number") => Pack::F64(0.0),
+            Some("boolean") => Pack::Boolean(false),
+            Some("string") => match obj.get("format").and_then(Json::as_str) {
+                Some("date-time") => Pack::from("1970-01-01T00:00:00+00:00"),
+                Some("date") => Pack::from("1970-01-01"),
+                Some("time") => Pack::from("00:00:00"),
+                Some("duration") => Pack::from("PT0S"),
+                Some("uuid") => Pack::from("00000000-0000-0000-0000-000000000000"),
+                Some("base64") => Pack::Binary(Vec::new()),
+                _ => Pack::from(""),
+            },
+            _ => Pack::Nil,
+        }
     }
 }
 
@@ -499,6 +531,28 @@ mod tests {
             depth += 1;
         }
         assert!((1..=MAX_DEPTH).contains(&depth), "{depth}");
+    }
+
+    #[test]
+    fn a_definition_that_refers_to_itself_many_times_ends_at_once() {
+        // Ten properties, each the definition itself: expanding it depth-first would make
+        // 10^32 values; a reference back into a definition being expanded is null instead.
+        let props: serde_json::Map<String, Json> = (0..10)
+            .map(|i| (format!("p{i}"), json!({"$ref": "#/$defs/A"})))
+            .collect();
+        let schema = json!({"title": "A", "type": "object", "$defs": {"A": {"type": "object",
+            "properties": props.clone()}}, "properties": props});
+        let value = unpack(&Sampler::new("s3://b").value(&dataclass(schema), "o0"));
+        let expected: serde_json::Map<String, Json> = (0..10)
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    json!({"p0": null, "p1": null, "p2": null, "p3": null,
+                "p4": null, "p5": null, "p6": null, "p7": null, "p8": null, "p9": null}),
+                )
+            })
+            .collect();
+        assert_eq!(value, Json::Object(expected));
     }
 
     #[test]

@@ -10,17 +10,17 @@ Prints one line per check and 'N passed, M failed'; exits 1 on any failure.
 """
 
 import datetime
-import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import typing
 import urllib.request
 from datetime import timedelta
 
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.service import dataproxy_pb2
-from flytekit.configuration import Config, ImageConfig, PlatformConfig, SerializationSettings
+from flytekit.configuration import Config, PlatformConfig
 from flytekit.remote import FlyteRemote
 from flytekit.types.file import FlyteFile
 
@@ -97,11 +97,10 @@ def enum_dates_optional():
     exe = run_remote("shapes/types_wf.py", "scalars_wf", "--c", "green", "--at", "2024-01-02T03:04:05",
                      "--every", "1:30", "--maybe", "5")
     expect(exe.inputs.get("c", as_type=Color) == Color.GREEN, exe.inputs)
-    expect(exe.inputs.get("maybe", as_type=int) == 5, exe.inputs)
+    expect(exe.inputs.get("maybe", as_type=typing.Optional[int]) == 5, exe.inputs)
     expect(exe.outputs.get("o0", as_type=Color) == Color.RED, exe.outputs)
     expect(exe.outputs.get("o1", as_type=datetime.datetime).timestamp() == 0, exe.outputs)
     expect(exe.outputs.get("o2", as_type=datetime.timedelta) == timedelta(0), exe.outputs)
-    import typing
     expect(exe.outputs.get("o3", as_type=typing.Optional[int]) is None, exe.outputs)
 
 
@@ -126,7 +125,8 @@ VERSION = "typed-v1"
 def register_directory():
     out = pyflyte("register", "-p", PROJECT, "-d", DOMAIN, "--version", VERSION, "--image",
                   "ghcr.io/flyteorg/flytekit:py3.11-1.16.31", "shapes")
-    expect("Successfully registered" in out or "All entities" in out or "registered" in out.lower(), out[-2000:])
+    # pyflyte prints a line per entity; the launch plan with dataclass defaults is among them.
+    expect("Launch Plan: shape_defaults" in out, out[-2000:])
     lp = remote.fetch_launch_plan(name="shape_defaults", version=VERSION)
     expect("s" in lp.default_inputs.parameters, lp.default_inputs)
 
@@ -140,14 +140,12 @@ def launch_plan_dataclass_defaults():
 
 
 def register_script_and_execute():
-    settings = SerializationSettings(image_config=ImageConfig.auto_default_image())
     wf = remote.register_script(types_wf.shape_wf, version="script-v1", source_path=str(SRC),
                                 module_name="shapes.types_wf", copy_all=True)
     exe = remote.execute(wf, inputs={"s": Shape(name="hex", origin=Point(3, 4.0))}, wait=True)
     expect(exe.closure.phase == SUCCEEDED, exe.closure.phase)
     expect(exe.inputs.get("s", as_type=Shape).origin == Point(3, 4.0), exe.inputs)
-    expect(isinstance(exe.outputs.get("o0", as_type=Shape), Shape), exe.outputs)
-    del settings
+    expect(exe.outputs.get("o0", as_type=Shape) == Shape(name=""), exe.outputs)
 
 
 def node_tree(wf, *inputs):

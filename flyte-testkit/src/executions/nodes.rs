@@ -8,8 +8,8 @@ use flyteidl::flyteidl::admin::{
     TaskExecutionClosure,
 };
 use flyteidl::flyteidl::core::{
-    node_execution, task_execution, CompiledWorkflowClosure, Identifier, LiteralMap,
-    NodeExecutionIdentifier, TaskExecutionIdentifier, WorkflowExecutionIdentifier,
+    node_execution, task_execution, workflow_execution, CompiledWorkflowClosure, Identifier,
+    LiteralMap, NodeExecutionIdentifier, TaskExecutionIdentifier, WorkflowExecutionIdentifier,
 };
 use flyteidl::flyteidl::event::{ExternalResourceInfo, TaskExecutionMetadata};
 
@@ -46,6 +46,11 @@ pub(super) fn start_nodes(
         let Some(rec) = db.find_execution_mut(&run.id) else {
             return;
         };
+        // Terminated before it started: propeller starts nothing more.
+        let phase = rec.value.execution.closure.as_ref().map_or(0, |c| c.phase);
+        if super::is_terminal(phase) || phase == workflow_execution::Phase::Aborting as i32 {
+            return;
+        }
         let nesting = rec
             .value
             .execution
@@ -58,23 +63,30 @@ pub(super) fn start_nodes(
             .into_iter()
             .map(|p| {
                 if let Kind::LaunchPlan { launch_plan, child } = &p.kind {
-                    children.push(child_request(
-                        &run.id,
-                        &p.node_id,
-                        launch_plan,
-                        child,
-                        nesting,
-                        &p.inputs,
-                    ));
+                    let request =
+                        child_request(&run.id, &p.node_id, launch_plan, child, nesting, &p.inputs);
+                    children.push((p.node_id.clone(), request));
                 }
                 record(&run.id, p, &t)
             })
             .collect();
     }
-    for request in children {
-        // A child that cannot start (its launch plan is gone, its name taken) leaves the node
-        // without a child execution, as a failed launch leaves propeller's node.
-        let _ = super::create_execution(shared, request, "");
+    for (node_id, request) in children {
+        // A child that cannot start (its inputs refused, its name taken) leaves the node
+        // without a child execution, so nothing points at an execution that does not exist.
+        if super::create_execution(shared, request, "").is_err() {
+            let mut db = shared.db();
+            if let Some(rec) = db.find_execution_mut(&run.id) {
+                let node = rec
+                    .value
+                    .nodes
+                    .iter_mut()
+                    .find(|n| n.node.id.as_ref().is_some_and(|i| i.node_id == node_id));
+                if let Some(n) = node {
+                    n.child = None;
+                }
+            }
+        }
     }
 }
 
@@ -174,7 +186,10 @@ fn record(
                 None,
             )
         }
-        Kind::Array { task, size } => {
+        Kind::Array {
+            task: Some(task),
+            size,
+        } => {
             let prefix = fixed_length_50(&format!("{}-{}-0", exec.name, p.node_id));
             let external_resources = (0..*size)
                 .map(|i| ExternalResourceInfo {

@@ -176,7 +176,8 @@ pub(crate) fn set_phase(
     let Some(closure) = rec.value.execution.closure.as_mut() else {
         return;
     };
-    if is_terminal(closure.phase) {
+    // Once terminated, only ABORTED may follow (the driver must not bring it back to RUNNING).
+    if is_terminal(closure.phase) || closure.phase == P::Aborting as i32 && phase != P::Aborted {
         return;
     }
     closure.phase = phase as i32;
@@ -254,6 +255,8 @@ pub(crate) fn set_phase(
         // gives them no start time).
         let (node_phase, runs) = match n.kind {
             NodeKind::Start if phase == P::Running => (node_execution::Phase::Succeeded, false),
+            // An end node waits QUEUED until the run ends (propeller sends no RUNNING for it).
+            NodeKind::End if !terminal => continue,
             NodeKind::Start | NodeKind::End => (node_phase, false),
             _ => (node_phase, true),
         };
@@ -283,7 +286,7 @@ pub(crate) fn set_phase(
                 );
             }
         }
-        if phase == P::Aborted {
+        if matches!(phase, P::Aborted | P::Failed) {
             children.extend(n.child.clone());
         }
         if node_phase == node_execution::Phase::Succeeded {
@@ -330,9 +333,10 @@ pub(crate) fn set_phase(
         }
     }
     drop(db);
-    // Propeller aborts the child executions of an aborted run's launch-plan nodes.
+    // Propeller aborts the child executions of a run that is aborted or fails; a child that
+    // already ended answers "already terminated", which is fine here.
     for child in children {
-        let _ = super::terminate(shared, Some(&child), "parent execution aborted", "");
+        let _ = super::terminate(shared, Some(&child), "parent execution ended", "");
     }
 }
 

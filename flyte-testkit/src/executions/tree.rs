@@ -46,7 +46,8 @@ pub(super) enum Kind {
         task_type: String,
     },
     Array {
-        task: Identifier,
+        /// The mapped task; none when the array maps a launch plan or sub-workflow.
+        task: Option<Identifier>,
         size: usize,
     },
     Dynamic {
@@ -91,6 +92,10 @@ type Scope = HashMap<String, LiteralMap>;
 /// cycle must not recurse forever).
 const MAX_DEPTH: usize = 16;
 
+/// A run records at most this many node executions: a sub-workflow whose nodes each run it
+/// again (or a dynamic task yielding itself) would otherwise grow exponentially with depth.
+pub(super) const MAX_NODES: usize = 10_000;
+
 impl<'a> Planner<'a> {
     pub(super) fn new(
         db: &'a Db,
@@ -129,6 +134,9 @@ impl<'a> Planner<'a> {
         inputs: &LiteralMap,
         depth: usize,
     ) -> LiteralMap {
+        if self.out.len() >= MAX_NODES {
+            return LiteralMap::default();
+        }
         let mut scope = Scope::new();
         scope.insert("start-node".to_owned(), inputs.clone());
         self.push(parent, "start-node", Kind::Start, LiteralMap::default());
@@ -152,6 +160,9 @@ impl<'a> Planner<'a> {
         depth: usize,
     ) -> LiteralMap {
         use node::Target;
+        if self.out.len() >= MAX_NODES {
+            return LiteralMap::default();
+        }
         let id = unique_id(parent, &n.id);
         match &n.target {
             Some(Target::TaskNode(t)) => {
@@ -216,10 +227,7 @@ impl<'a> Planner<'a> {
                     .unwrap_or(0);
                 let interface = interface_of(task.as_ref().and_then(|t| self.task(t)).as_ref());
                 let outputs = self.array_outputs(&interface, size);
-                let kind = Kind::Array {
-                    task: task.unwrap_or_default(),
-                    size,
-                };
+                let kind = Kind::Array { task, size };
                 self.push(parent, &n.id, kind, inputs);
                 self.set_outputs(outputs.clone());
                 outputs
