@@ -12,7 +12,14 @@
 pub const UNIQUE_ID_MAX_LENGTH: usize = 50;
 
 /// Base32 with propeller's alphabet (note `1`-`6`, not RFC 4648's `2`-`7`), no padding.
-const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz123456";
+static PROPELLER_BASE32: std::sync::LazyLock<data_encoding::Encoding> =
+    std::sync::LazyLock::new(|| {
+        let mut spec = data_encoding::Specification::new();
+        spec.symbols.push_str("abcdefghijklmnopqrstuvwxyz123456");
+        // A constant, valid specification (32 distinct symbols); the tests encode with it.
+        spec.encoding()
+            .unwrap_or_else(|_| data_encoding::BASE32_NOPAD.clone())
+    });
 
 /// The 32-bit FNV-1a hash.
 fn fnv1a32(data: &[u8]) -> u32 {
@@ -22,20 +29,7 @@ fn fnv1a32(data: &[u8]) -> u32 {
 }
 
 fn base32(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for b in bytes {
-        buffer = (buffer << 8) | u32::from(*b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    PROPELLER_BASE32.encode(bytes)
 }
 
 /// Propeller's id for one attempt of a task node: `{execution}-{node}-{attempt}`, or, when that
@@ -126,7 +120,9 @@ mod tests {
         );
         assert_eq!(long.len(), 8);
         assert!(long.starts_with('f'));
-        assert!(long.chars().all(|c| ALPHABET.contains(&(c as u8))));
+        assert!(long
+            .chars()
+            .all(|c| "abcdefghijklmnopqrstuvwxyz123456".contains(c)));
         assert_ne!(
             long,
             task_unique_id(

@@ -49,28 +49,7 @@ fn random_token(len: usize) -> String {
 
 /// RFC 4648 base32 with padding, as Go's `base32.StdEncoding`.
 pub(crate) fn base32_std(data: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::new();
-    for chunk in data.chunks(5) {
-        let mut buf = [0u8; 5];
-        buf[..chunk.len()].copy_from_slice(chunk);
-        let bits = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
-        let chars = match chunk.len() {
-            1 => 2,
-            2 => 4,
-            3 => 5,
-            4 => 7,
-            _ => 8,
-        };
-        for i in 0..8 {
-            if i < chars {
-                out.push(char::from(ALPHABET[((bits >> (35 - i * 5)) & 31) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    data_encoding::BASE32.encode(data)
 }
 
 fn expiry(expires_in: Option<&prost_types::Duration>) -> Result<Duration> {

@@ -362,15 +362,9 @@ impl<'a> Planner<'a> {
     /// Each declared output: the input of the same name when its type fits, else what a task
     /// would write for the type.
     fn echo(&mut self, interface: &TypedInterface, inputs: &LiteralMap) -> LiteralMap {
-        let declared = interface
-            .outputs
-            .as_ref()
-            .map(|o| o.variables.clone())
-            .unwrap_or_default();
-        let literals = declared
+        let literals = declared_outputs(interface)
             .into_iter()
-            .map(|(name, var)| {
-                let want = var.r#type.unwrap_or_default();
+            .map(|(name, want)| {
                 let value = match inputs.literals.get(&name) {
                     Some(lit) if castable(&type_of(lit), &want) => lit.clone(),
                     _ => self.sampler.value(&want, &name),
@@ -385,15 +379,9 @@ impl<'a> Planner<'a> {
     /// task's interface) holds one value per element.
     fn array_outputs(&mut self, interface: &TypedInterface, size: usize) -> LiteralMap {
         use core::literal_type::Type as T;
-        let declared = interface
-            .outputs
-            .as_ref()
-            .map(|o| o.variables.clone())
-            .unwrap_or_default();
-        let literals = declared
+        let literals = declared_outputs(interface)
             .into_iter()
-            .map(|(name, var)| {
-                let want = var.r#type.unwrap_or_default();
+            .map(|(name, want)| {
                 let element = match &want.r#type {
                     Some(T::CollectionType(inner)) => (**inner).clone(),
                     _ => want,
@@ -573,6 +561,16 @@ fn literal_binding(lit: &Literal) -> binding_data::Value {
         Some(literal::Value::Scalar(s)) => binding_data::Value::Scalar((**s).clone()),
         _ => binding_data::Value::Scalar(core::Scalar::default()),
     }
+}
+
+/// An interface's outputs with their types.
+fn declared_outputs(interface: &TypedInterface) -> Vec<(String, core::LiteralType)> {
+    interface
+        .outputs
+        .iter()
+        .flat_map(|o| &o.variables)
+        .map(|(name, var)| (name.clone(), var.r#type.clone().unwrap_or_default()))
+        .collect()
 }
 
 fn interface_of(task: Option<&CompiledTask>) -> TypedInterface {
@@ -832,21 +830,15 @@ fn fnv1a64(s: &str) -> u64 {
 
 /// Base 32 without padding in propeller's alphabet (RFC 4648's, lower case, digits 1-6).
 fn base32_lower(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz123456";
-    let mut out = String::new();
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    static ENCODING: std::sync::LazyLock<data_encoding::Encoding> =
+        std::sync::LazyLock::new(|| {
+            let mut spec = data_encoding::Specification::new();
+            spec.symbols.push_str("abcdefghijklmnopqrstuvwxyz123456");
+            // A constant, valid specification (32 distinct symbols); the tests encode with it.
+            spec.encoding()
+                .unwrap_or_else(|_| data_encoding::BASE32_NOPAD.clone())
+        });
+    ENCODING.encode(bytes)
 }
 
 #[cfg(test)]
