@@ -9,7 +9,7 @@ use flyteidl::flyteidl::core::{
     ConnectionSet, Identifier, Node, ResourceType,
 };
 
-use super::bindings::{binding_errors, collected};
+use super::bindings::{binding_errors, collected, Known};
 use super::{different_structure, short_description};
 use crate::db::{id_col, now, same_id, time_col, validate_identifier, Db, Record};
 use crate::errors::{already_exists, id_text, invalid, missing, missing_entity, Result};
@@ -95,13 +95,27 @@ impl Db {
                 tasks.push(compiled);
             }
         }
+        let mut launch_plans = Vec::new();
         for lp_id in &refs.launch_plans {
-            if self.find_launch_plan(lp_id).is_none() {
+            let Some(lp) = self.find_launch_plan(lp_id) else {
                 return Err(format!(
                     "missing entity of type LAUNCH_PLAN with identifier {}",
                     id_text(lp_id)
                 ));
-            }
+            };
+            let closure = lp.value.closure.clone().unwrap_or_default();
+            let inputs = closure.expected_inputs.map(|p| core::VariableMap {
+                variables: p
+                    .parameters
+                    .into_iter()
+                    .filter_map(|(name, param)| Some((name, param.var?)))
+                    .collect(),
+            });
+            let interface = core::TypedInterface {
+                inputs,
+                outputs: closure.expected_outputs,
+            };
+            launch_plans.push((lp_id.clone(), interface));
         }
         for (node_id, wf_id) in &refs.sub_workflows {
             let known = sub_workflows
@@ -116,7 +130,14 @@ impl Db {
         }
         let errors: Vec<String> = std::iter::once(template)
             .chain(sub_workflows)
-            .flat_map(|t| binding_errors(t, &tasks))
+            .flat_map(|t| {
+                let known = Known {
+                    tasks: &tasks,
+                    sub_workflows,
+                    launch_plans: &launch_plans,
+                };
+                binding_errors(t, &known)
+            })
             .collect();
         if !errors.is_empty() {
             return Err(collected(&errors));
