@@ -255,6 +255,22 @@ mod tests {
             "--fault-rate expects a number from 0 to 1, got \"2\""
         );
         assert_eq!(err("serve --bogus"), "unknown flag \"--bogus\"");
+        assert_eq!(
+            err("serve --dynamic fan"),
+            "--dynamic takes TASK=CHILD,CHILD..., got \"fan\""
+        );
+        let o =
+            parse(&args("serve --dynamic m.fan=m.sq,m.sq --dynamic m.none=")).unwrap_or_default();
+        assert_eq!(
+            o.dynamic,
+            [
+                (
+                    "m.fan".to_owned(),
+                    vec!["m.sq".to_owned(), "m.sq".to_owned()]
+                ),
+                ("m.none".to_owned(), Vec::new())
+            ]
+        );
         assert_eq!(err("serve --port"), "--port needs a value");
         assert_eq!(
             err("serve --auth external"),
