@@ -16,10 +16,12 @@
 
 use flyteidl::flyteidl::core::{
     literal, literal_type, primitive, scalar, Binary, Blob, BlobMetadata, Literal,
-    LiteralCollection, LiteralMap, LiteralType, Primitive, Scalar, Schema, SimpleType,
-    StructuredDataset, StructuredDatasetMetadata, Union, Void,
+    LiteralCollection, LiteralMap, LiteralType, Schema, SimpleType, StructuredDataset,
+    StructuredDatasetMetadata, Union, Void,
 };
 use rmpv::Value as Pack;
+
+use crate::literals::{prim, scalar_lit};
 use serde_json::Value as Json;
 
 /// flytekit's `Binary` tag for msgpack-encoded dataclasses, pydantic models and dicts.
@@ -423,19 +425,8 @@ pub(crate) fn blob_objects(literals: &LiteralMap) -> Vec<(String, bool)> {
     out
 }
 
-fn prim(v: primitive::Value) -> Literal {
-    scalar_lit(scalar::Value::Primitive(Primitive { value: Some(v) }))
-}
-
 fn none() -> Literal {
     scalar_lit(scalar::Value::NoneType(Void {}))
-}
-
-fn scalar_lit(v: scalar::Value) -> Literal {
-    Literal {
-        value: Some(literal::Value::Scalar(Box::new(Scalar { value: Some(v) }))),
-        ..Literal::default()
-    }
 }
 
 #[cfg(test)]

@@ -40,11 +40,13 @@ pub(crate) fn boolean(b: bool) -> Literal {
     prim(primitive::Value::Boolean(b))
 }
 
-fn prim(v: primitive::Value) -> Literal {
+/// A primitive literal.
+pub(crate) fn prim(v: primitive::Value) -> Literal {
     scalar_lit(scalar::Value::Primitive(Primitive { value: Some(v) }))
 }
 
-fn scalar_lit(v: scalar::Value) -> Literal {
+/// A scalar literal.
+pub(crate) fn scalar_lit(v: scalar::Value) -> Literal {
     Literal {
         value: Some(literal::Value::Scalar(Box::new(Scalar { value: Some(v) }))),
         ..Literal::default()
