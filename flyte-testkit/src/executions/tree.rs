@@ -32,7 +32,7 @@ use flyteidl::flyteidl::core::{
     WorkflowExecutionIdentifier, WorkflowTemplate,
 };
 
-use crate::db::Db;
+use crate::db::{same_id, Db};
 use crate::literals::{castable, type_of};
 use crate::outputs::Sampler;
 
@@ -239,7 +239,7 @@ impl<'a> Planner<'a> {
                         .sub_workflows
                         .iter()
                         .filter_map(|s| s.template.as_ref())
-                        .find(|t| t.id.as_ref().is_some_and(|i| same(i, wf)))
+                        .find(|t| t.id.as_ref().is_some_and(|i| same_id(Some(i), wf)))
                         .cloned();
                     self.push(parent, &n.id, Kind::Workflow, inputs.clone());
                     let at = self.out.len() - 1;
@@ -348,7 +348,7 @@ impl<'a> Planner<'a> {
                 t.template
                     .as_ref()
                     .and_then(|t| t.id.as_ref())
-                    .is_some_and(|i| same(i, id))
+                    .is_some_and(|i| same_id(Some(i), id))
             })
             .cloned()
             .or_else(|| {
@@ -577,15 +577,6 @@ fn interface_of(task: Option<&CompiledTask>) -> TypedInterface {
     task.and_then(|c| c.template.as_ref())
         .and_then(|t| t.interface.clone())
         .unwrap_or_default()
-}
-
-/// Identifiers equal up to the org (flytekit leaves it empty in references).
-fn same(a: &Identifier, b: &Identifier) -> bool {
-    a.resource_type == b.resource_type
-        && a.project == b.project
-        && a.domain == b.domain
-        && a.name == b.name
-        && a.version == b.version
 }
 
 /// Nodes in an order where each comes after the nodes it reads from (the template's own order
