@@ -83,6 +83,32 @@ check "PKCE: signed in and consented by a scripted browser" \
 check "PKCE: the cached refresh token is used instead of a new login" \
   env HOME="$work/pkce" BROWSER=/bin/false "$login" --config "$work/pkce/config.yaml" "subject: alice"
 
+# A person who takes 20 s to sign in, through the admin client (not the login example): longer
+# than the RPC's per-attempt timeout (15 s by default), which must not bound an interactive
+# login, and discovered over gRPC; one browser opened, then the call goes through.
+config "$work/pkce-slow" Pkce
+cat > "$work/pkce-slow/browser.sh" <<SH
+#!/bin/sh
+echo opened >> "$work/pkce-slow/opened"
+(sleep 20; FLYTE_RS_REDIRECT_URI="$redirect" node "$node_dir/browser.mjs" "\$1") > /dev/null 2>&1 &
+SH
+chmod +x "$work/pkce-slow/browser.sh"
+check "PKCE through the admin client: a person who signs in after 20 s is not cut off" \
+  env HOME="$work/pkce-slow" BROWSER="$work/pkce-slow/browser.sh" "$root/target/debug/examples/projects" \
+  --config "$work/pkce-slow/config.yaml" list "flytesnacks"
+if [ "$(wc -l < "$work/pkce-slow/opened" 2>/dev/null || echo 0)" -eq 1 ]; then
+  echo "ok   PKCE: the slow login opened the browser once"; passed=$((passed + 1))
+else
+  echo "FAIL PKCE: the slow login opened the browser $(wc -l < "$work/pkce-slow/opened" 2>/dev/null || echo 0) times"; failed=$((failed + 1))
+fi
+
+# The admin client built from a config alone, on a gRPC endpoint whose port serves no HTTP:
+# it must discover the authorization server through FlyteAdmin's AuthMetadataService, as flytectl does.
+mkdir -p "$work/cc-admin"
+check "client credentials through the admin client, discovered over gRPC" \
+  env HOME="$work/cc-admin" ROBOT_SECRET=robot-secret "$root/target/debug/examples/projects" \
+  --config "$work/cc/config.yaml" list "flytesnacks"
+
 config "$work/device" DeviceFlow
 env HOME="$work/device" "$login" --config "$work/device/config.yaml" --no-browser > "$work/device/out" 2> "$work/device/err" &
 login_pid=$!
