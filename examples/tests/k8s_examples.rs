@@ -132,6 +132,64 @@ async fn secrets_create_list_delete_never_show_values() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn secrets_errors_name_the_argument_never_the_value() -> TestResult {
+    let kube = MockKube::start().await?;
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml-team-development"}}));
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+    let create = |extra: &[&str]| {
+        let mut all = args(&[
+            "--kubeconfig",
+            &kc,
+            "create",
+            "--namespace",
+            "ml-team-development",
+            "--name",
+            "aws",
+        ]);
+        all.extend(args(extra));
+        all
+    };
+    // A value given without its key.
+    let out = run(
+        "secrets",
+        &create(&["--from-literal", "user=me", "--from-literal", "hunter2"]),
+    )
+    .await?;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--from-literal number 2 has no '='"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stdout}{stderr}"
+    );
+
+    // A file larger than a secret may hold is refused before anything is sent.
+    let big = dir.path().join("big");
+    std::fs::write(&big, "hunter2-".repeat(131_073))?;
+    let out = run(
+        "secrets",
+        &create(&["--from-file", &format!("key={}", big.display())]),
+    )
+    .await?;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("larger than 1048576 bytes"), "{stderr}");
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(kube.writes(), 0, "nothing was sent");
+    assert!(kube
+        .object("Secret", "ml-team-development", "aws")
+        .is_none());
+    Ok(())
+}
+
 fn rfc3339_ago(ago: Duration) -> String {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
