@@ -1,22 +1,27 @@
 //! Checks a Flyte deployment on Kubernetes: the health of its components (flyte-binary or
 //! flyte-core) with one verdict and its reasons, the FlyteWorkflows that look stuck in any
-//! namespace, and with `--execution` why one execution is stuck or failing (its pods, their
-//! containers and events, in words).
+//! namespace, the task pods stuck in Terminating on propeller's finalizer although their
+//! execution ended, and with `--execution` why one execution is stuck or failing (its pods,
+//! their containers and events, in words).
+//!
+//! With `--free`, it also removes propeller's finalizers (and only those) from the finished
+//! FlyteWorkflows that keep them and from those task pods, so Kubernetes can delete them; an
+//! object that changed after it was read is reported and left alone (run again to look anew).
 //!
 //! ```text
 //! cargo run --example doctor -- [--kubeconfig FILE] [--context C] [--namespace flyte] \
 //!     [--stuck-after 30m] [--execution PROJECT/DOMAIN/NAME [--logs N]] [--namespace-template T] \
-//!     [-o json]
+//!     [--free [--dry-run]] [-o json]
 //! ```
-//! Exit code 0 when healthy, nothing is stuck and the execution (if any) shows no error; 1
-//! otherwise.
+//! Exit code 0 when healthy, nothing is stuck (or everything stuck was freed) and the execution
+//! (if any) shows no error; 1 otherwise.
 
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::Parser;
 use flyte_examples::{fail, KubeArgs};
-use flyte_k8s::{namespace_for, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
+use flyte_k8s::{namespace_for, Change, StuckReason, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +47,14 @@ struct Cli {
     /// propeller pod are searched).
     #[arg(long, value_name = "N")]
     logs: Option<i64>,
+    /// Remove propeller's finalizers from finished FlyteWorkflows that keep them and from task
+    /// pods held in Terminating after their execution ended (other finalizers stay; an object
+    /// that changed after it was read is left alone and reported).
+    #[arg(long)]
+    free: bool,
+    /// With --free: have the API server check each change without keeping it.
+    #[arg(long, requires = "free")]
+    dry_run: bool,
     /// Output: text or json.
     #[arg(short = 'o', long, default_value = "text", value_parser = ["text", "json"])]
     output: String,
@@ -82,6 +95,28 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         .iter()
         .filter_map(|w| w.stuck(now, stuck_after).map(|r| (w, r)))
         .collect();
+    let held = k8s.held_task_pods(None).await?;
+    // What --free does, object by object: the change, or why not.
+    let mut freed: Vec<(String, Result<Change, flyte_k8s::Error>)> = Vec::new();
+    if cli.free {
+        let k8s = k8s.clone().dry_run(cli.dry_run);
+        for (w, r) in &stuck {
+            if *r == StuckReason::FinalizerNotReleased {
+                let subject = format!("flyteworkflow {}/{}", w.namespace, w.name);
+                freed.push((subject, k8s.remove_finalizers(&w.namespace, &w.name).await));
+            }
+        }
+        for p in &held {
+            let subject = format!("pod {}/{}", p.namespace, p.name);
+            freed.push((subject, k8s.free_task_pod(&p.namespace, &p.name).await));
+        }
+    }
+    let is_freed = |subject: &str| {
+        !cli.dry_run
+            && freed
+                .iter()
+                .any(|(s, r)| s.as_str() == subject && r.is_ok())
+    };
     let diagnosis = match &execution {
         // Judged at the same moment as the stuck list above.
         Some((ns, name)) => Some(
@@ -95,7 +130,12 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         _ => Vec::new(),
     };
     let ok = health.verdict == Verdict::Healthy
-        && stuck.is_empty()
+        && stuck
+            .iter()
+            .all(|(w, _)| is_freed(&format!("flyteworkflow {}/{}", w.namespace, w.name)))
+        && held
+            .iter()
+            .all(|p| is_freed(&format!("pod {}/{}", p.namespace, p.name)))
         && !diagnosis.as_ref().is_some_and(|d| d.has_errors());
 
     if cli.output == "json" {
@@ -112,6 +152,16 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
                 "namespace": w.namespace, "name": w.name, "reason": r.to_string(),
                 "phase": w.phase.map(|p| p.to_string()), "finalizers": w.finalizers,
             })).collect::<Vec<_>>(),
+            "held_task_pods": held.iter().map(|p| serde_json::json!({
+                "namespace": p.namespace, "name": p.name, "execution": p.execution, "node": p.node,
+                "finalizers": p.finalizers,
+                "workflow_phase": p.workflow_phase.map(|ph| ph.to_string()),
+            })).collect::<Vec<_>>(),
+            "freed": freed.iter().map(|(subject, r)| match r {
+                Ok(c) => serde_json::json!({"object": subject, "result": c.to_string()}),
+                Err(e) => serde_json::json!({"object": subject, "error": e.to_string(),
+                                             "conflict": e.is_conflict()}),
+            }).collect::<Vec<_>>(),
             "execution": diagnosis.as_ref().map(|d| serde_json::json!({
                 "namespace": d.namespace, "name": d.execution,
                 "pods": d.pods.iter().map(|p| serde_json::json!({"name": p.name, "phase": p.phase, "node": p.node})).collect::<Vec<_>>(),
@@ -148,6 +198,38 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         println!("Stuck FlyteWorkflows (threshold {}):", cli.stuck_after);
         for (w, r) in &stuck {
             println!("  {}/{}: {r}", w.namespace, w.name);
+        }
+    }
+    if held.is_empty() {
+        println!("No task pods held in Terminating by propeller's finalizer.");
+    } else {
+        println!(
+            "Task pods held in Terminating by propeller's finalizer after their execution ended:"
+        );
+        for p in &held {
+            let end = p.workflow_phase.map_or_else(
+                || "its FlyteWorkflow is gone".to_owned(),
+                |ph| ph.to_string(),
+            );
+            println!(
+                "  {}/{} (execution {}, {end}): {}",
+                p.namespace,
+                p.name,
+                p.execution,
+                p.finalizers.join(", ")
+            );
+        }
+    }
+    if cli.free {
+        println!("Freeing (propeller's finalizers only):");
+        if freed.is_empty() {
+            println!("  nothing to free");
+        }
+        for (subject, r) in &freed {
+            match r {
+                Ok(c) => println!("  {c}"),
+                Err(e) => println!("  {subject}: not freed: {e}"),
+            }
         }
     }
     if let Some(d) = &diagnosis {

@@ -97,13 +97,15 @@ enum Command {
     },
 }
 
-fn split(kind: &str, pair: &str) -> Result<(String, String), String> {
+/// `KEY=...` of the `position`-th (from 1) `--from-{kind}`. Without an `=` the argument may be
+/// a bare secret value, so the error names the flag and its position, never the text.
+fn split(kind: &str, position: usize, pair: &str) -> Result<(String, String), String> {
     pair.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| {
             format!(
-                "--from-{kind} takes KEY=..., got {:?}",
-                pair.split('=').next().unwrap_or_default()
+                "--from-{kind} number {position} has no '=': it takes KEY=... \
+                 (the argument is not shown, as it may be a secret)"
             )
         })
 }
@@ -125,16 +127,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let ns = at.namespace()?;
             let mut data = BTreeMap::new();
-            for l in &literals {
-                let (k, v) = split("literal", l)?;
+            for (i, l) in literals.iter().enumerate() {
+                let (k, v) = split("literal", i + 1, l)?;
                 data.insert(k, SecretValue::new(v));
             }
-            for f in &files {
-                let (k, path) = split("file", f)?;
+            for (i, f) in files.iter().enumerate() {
+                let (k, path) = split("file", i + 1, f)?;
                 data.insert(k, SecretValue::from_file(path)?);
             }
-            for e in &envs {
-                let (k, var) = split("env", e)?;
+            for (i, e) in envs.iter().enumerate() {
+                let (k, var) = split("env", i + 1, e)?;
                 data.insert(k, SecretValue::from_env(&var)?);
             }
             let keys: Vec<&String> = data.keys().collect();

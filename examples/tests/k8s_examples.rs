@@ -132,6 +132,64 @@ async fn secrets_create_list_delete_never_show_values() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn secrets_errors_name_the_argument_never_the_value() -> TestResult {
+    let kube = MockKube::start().await?;
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml-team-development"}}));
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+    let create = |extra: &[&str]| {
+        let mut all = args(&[
+            "--kubeconfig",
+            &kc,
+            "create",
+            "--namespace",
+            "ml-team-development",
+            "--name",
+            "aws",
+        ]);
+        all.extend(args(extra));
+        all
+    };
+    // A value given without its key.
+    let out = run(
+        "secrets",
+        &create(&["--from-literal", "user=me", "--from-literal", "hunter2"]),
+    )
+    .await?;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--from-literal number 2 has no '='"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stdout}{stderr}"
+    );
+
+    // A file larger than a secret may hold is refused before anything is sent.
+    let big = dir.path().join("big");
+    std::fs::write(&big, "hunter2-".repeat(131_073))?;
+    let out = run(
+        "secrets",
+        &create(&["--from-file", &format!("key={}", big.display())]),
+    )
+    .await?;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("larger than 1048576 bytes"), "{stderr}");
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(kube.writes(), 0, "nothing was sent");
+    assert!(kube
+        .object("Secret", "ml-team-development", "aws")
+        .is_none());
+    Ok(())
+}
+
 fn rfc3339_ago(ago: Duration) -> String {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -224,6 +282,107 @@ async fn doctor_says_healthy_or_why_not() -> TestResult {
     .await?;
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("expected PROJECT/DOMAIN/NAME"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn doctor_reports_task_pods_held_in_terminating_and_frees_them() -> TestResult {
+    let kube = MockKube::start().await?;
+    binary(&kube, 1);
+    let ns = "flytesnacks-development";
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    kube.insert(json!({"apiVersion": "flyte.lyft.com/v1alpha1", "kind": "FlyteWorkflow",
+        "metadata": {"name": "abc", "namespace": ns, "creationTimestamp": rfc3339_ago(Duration::from_secs(7200)),
+                     "finalizers": ["example.com/backup", "flyte.org/finalizer"]},
+        "status": {"phase": 3, "lastUpdatedAt": rfc3339_ago(Duration::from_secs(5400))}}));
+    let deleted = rfc3339_ago(Duration::from_secs(3600));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "abc-n0-0", "namespace": ns, "deletionTimestamp": deleted,
+                     "labels": {"execution-id": "abc", "node-id": "n0"},
+                     "finalizers": ["flyte.org/finalizer-k8s", "example.com/keep"]},
+        "status": {"phase": "Succeeded"}}));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "old-n1-0", "namespace": ns, "deletionTimestamp": deleted,
+                     "labels": {"execution-id": "old", "node-id": "n1"}, "finalizers": ["flyte/flytek8s"]},
+        "status": {"phase": "Failed"}}));
+    let dir = tempfile::tempdir()?;
+    let kc = kubeconfig(&kube, dir.path())?;
+
+    let out = run("doctor", &args(&["--kubeconfig", &kc])).await?;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "Task pods held in Terminating by propeller's finalizer after their execution ended:\n  \
+             {ns}/abc-n0-0 (execution abc, Success): flyte.org/finalizer-k8s\n  \
+             {ns}/old-n1-0 (execution old, its FlyteWorkflow is gone): flyte/flytek8s\n"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "  {ns}/abc: finished but its finalizer is not released"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(kube.writes(), 0, "reporting writes nothing");
+
+    let out = run(
+        "doctor",
+        &args(&["--kubeconfig", &kc, "--free", "--dry-run", "-o", "json"]),
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1), "a dry run frees nothing");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(
+        report["held_task_pods"]
+            .as_array()
+            .map(|a| a.iter().map(|p| p["name"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("abc-n0-0"), json!("old-n1-0")])
+    );
+    assert_eq!(report["held_task_pods"][1]["workflow_phase"], json!(null));
+    assert_eq!(
+        report["freed"],
+        json!([
+            {"object": format!("flyteworkflow {ns}/abc"), "result": format!("flyteworkflow {ns}/abc: would update")},
+            {"object": format!("pod {ns}/abc-n0-0"), "result": format!("pod {ns}/abc-n0-0: would update")},
+            {"object": format!("pod {ns}/old-n1-0"), "result": format!("pod {ns}/old-n1-0: would update")},
+        ])
+    );
+    assert!(kube.object("Pod", ns, "old-n1-0").is_some());
+
+    let out = run("doctor", &args(&["--kubeconfig", &kc, "--free"])).await?;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "Freeing (propeller's finalizers only):\n  flyteworkflow {ns}/abc: updated\n  \
+             pod {ns}/abc-n0-0: updated\n  pod {ns}/old-n1-0: updated\n"
+        )),
+        "{stdout}"
+    );
+    let finalizers = |kind: &str, name: &str| {
+        kube.object(kind, ns, name)
+            .map(|o| o["metadata"]["finalizers"].clone())
+    };
+    assert_eq!(
+        finalizers("FlyteWorkflow", "abc"),
+        Some(json!(["example.com/backup"]))
+    );
+    assert_eq!(
+        finalizers("Pod", "abc-n0-0"),
+        Some(json!(["example.com/keep"]))
+    );
+    assert_eq!(finalizers("Pod", "old-n1-0"), None, "deleted once freed");
+
+    let out = run("doctor", &args(&["--kubeconfig", &kc])).await?;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("No task pods held in Terminating by propeller's finalizer."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("No stuck FlyteWorkflows"), "{stdout}");
     Ok(())
 }
 

@@ -10,7 +10,8 @@ use kube::api::{Api, ListParams, LogParams};
 
 use crate::client::K8s;
 use crate::error::{ObjectRef, Result};
-use crate::propeller::FlyteWorkflowInfo;
+use crate::finalizers::{among, TASK_FINALIZERS};
+use crate::propeller::{FlyteWorkflowInfo, WorkflowPhase};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -221,6 +222,23 @@ impl K8s {
                     .cloned()
                     .unwrap_or_default(),
             });
+            let held = among(
+                pod.metadata.finalizers.as_deref().unwrap_or_default(),
+                &TASK_FINALIZERS,
+            );
+            let ended = workflow
+                .as_ref()
+                .is_none_or(|w| w.phase.is_some_and(WorkflowPhase::is_terminal));
+            if pod.metadata.deletion_timestamp.is_some() && !held.is_empty() && ended {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    subject: subject.clone(),
+                    message: format!(
+                        "stuck in Terminating: propeller's finalizer {} holds it although the execution ended (free it: K8s::free_task_pod, or the doctor example's --free)",
+                        held.join(", ")
+                    ),
+                });
+            }
             if status.reason.as_deref() == Some("Evicted") {
                 findings.push(Finding {
                     severity: Severity::Error,

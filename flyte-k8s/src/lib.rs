@@ -3,8 +3,10 @@
 //!
 //! What it does: tenancy (namespaces as flyteadmin names them, quotas, limit ranges, service
 //! accounts with cloud identity), task secrets, the health of a Flyte deployment, stuck
-//! FlyteWorkflows (and freeing a stuck finalizer), propeller's log for one execution, and a
-//! diagnosis of one execution's pods and events.
+//! FlyteWorkflows and task pods held in Terminating by propeller's finalizer (and freeing them,
+//! removing only propeller's finalizers and only from an object that did not change since it
+//! was read), propeller's log for one execution, and a diagnosis of one execution's pods and
+//! events.
 //!
 //! Every write is a server-side apply with field manager `flyte-rs`: idempotent (an object that
 //! already says what we want is not written at all), and with [`K8s::dry_run`] the API server
@@ -16,7 +18,9 @@
 //! - [`Tenant`], [`Quota`], [`LimitDefaults`], [`ServiceAccountSpec`]: what a team gets.
 //! - [`SecretValue`] and [`SecretInfo`]: task secrets, whose values are never shown.
 //! - [`Health`]: [`K8s::deployment_health`], a verdict with reasons.
-//! - [`FlyteWorkflowInfo`]: [`K8s::flyteworkflows`], with [`FlyteWorkflowInfo::stuck`].
+//! - [`FlyteWorkflowInfo`]: [`K8s::flyteworkflows`], with [`FlyteWorkflowInfo::stuck`]; freed
+//!   with [`K8s::remove_finalizers`].
+//! - [`HeldTaskPod`]: [`K8s::held_task_pods`], freed with [`K8s::free_task_pod`].
 //! - [`Diagnosis`]: [`K8s::diagnose_execution`], findings a person understands.
 //! - [`Change`]: what a call changed (or, in a dry run, would change).
 //! - [`Error`]: which object, and whether access was denied, it was missing or in conflict;
@@ -47,17 +51,21 @@
 mod client;
 mod diagnose;
 mod error;
+mod finalizers;
 mod health;
 mod propeller;
 mod secrets;
+mod task_pods;
 mod tenancy;
 
 pub use client::{Action, Change, K8s, FIELD_MANAGER, MANAGED_BY};
 pub use diagnose::{Diagnosis, Finding, PodSummary, Severity};
 pub use error::{Error, ObjectRef, Result};
+pub use finalizers::{TASK_FINALIZERS, WORKFLOW_FINALIZERS};
 pub use health::{ComponentHealth, Health, Layout, Verdict};
 pub use propeller::{FlyteWorkflowInfo, StuckReason, WorkflowPhase};
 pub use secrets::{task_secret_name, SecretInfo, SecretValue};
+pub use task_pods::HeldTaskPod;
 pub use tenancy::{
     namespace_for, LimitDefaults, Quota, ServiceAccountSpec, Tenant, TenantNamespace,
     DEFAULT_NAMESPACE_TEMPLATE,

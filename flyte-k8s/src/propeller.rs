@@ -6,13 +6,15 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, LogParams, Patch, PatchParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, LogParams};
 use kube::core::GroupVersionKind;
+use kube::Resource as _;
 
-use crate::client::{Action, Change, K8s, FIELD_MANAGER};
+use crate::client::{Change, K8s};
 use crate::error::{Error, ObjectRef, Result};
+use crate::finalizers::{among, WORKFLOW_FINALIZERS};
 
-fn resource() -> ApiResource {
+pub(crate) fn resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("flyte.lyft.com", "v1alpha1", "FlyteWorkflow"),
         "flyteworkflows",
@@ -96,7 +98,7 @@ pub struct FlyteWorkflowInfo {
     pub created: Option<SystemTime>,
     /// When propeller last updated its status.
     pub last_updated: Option<SystemTime>,
-    /// Its finalizers (propeller's is `flyte-finalizer`).
+    /// Its finalizers (propeller's are [`WORKFLOW_FINALIZERS`](crate::WORKFLOW_FINALIZERS)).
     pub finalizers: Vec<String>,
     /// Propeller's status message, if any.
     pub message: String,
@@ -108,7 +110,7 @@ pub struct FlyteWorkflowInfo {
 pub enum StuckReason {
     /// Not terminal, and its status has not changed for longer than the threshold.
     NotProgressing,
-    /// Terminal, yet still holding a finalizer longer than the threshold (it cannot be
+    /// Terminal, yet still holding propeller's finalizer longer than the threshold (it cannot be
     /// deleted; propeller may be down or the finalizer orphaned).
     FinalizerNotReleased,
     /// Created longer than the threshold ago and never picked up by propeller.
@@ -155,7 +157,8 @@ impl FlyteWorkflowInfo {
         };
         match self.phase {
             None if older(self.created) => Some(StuckReason::NeverPickedUp),
-            Some(p) if p.is_terminal() => (!self.finalizers.is_empty()
+            Some(p) if p.is_terminal() => (!among(&self.finalizers, &WORKFLOW_FINALIZERS)
+                .is_empty()
                 && older(self.last_updated.or(self.created)))
             .then_some(StuckReason::FinalizerNotReleased),
             Some(WorkflowPhase::Ready) if self.last_updated.is_none() && older(self.created) => {
@@ -205,15 +208,29 @@ impl K8s {
         Ok(FlyteWorkflowInfo::from_object(&o))
     }
 
-    /// Removes the finalizers of a FlyteWorkflow so Kubernetes can delete it: for one that
-    /// propeller will never release (see [`StuckReason::FinalizerNotReleased`]). Refuses one that
-    /// is not terminal, which propeller may still be working on.
+    /// Removes propeller's finalizers ([`WORKFLOW_FINALIZERS`](crate::WORKFLOW_FINALIZERS):
+    /// `flyte.org/finalizer` and the older `flyte-finalizer`) from a FlyteWorkflow so
+    /// Kubernetes can delete it: for one that propeller will never release (see
+    /// [`StuckReason::FinalizerNotReleased`]). Other controllers' finalizers stay. Refuses one
+    /// that is not terminal, which propeller may still be working on.
+    ///
+    /// The write is one JSON patch guarded by the resourceVersion read: if the FlyteWorkflow
+    /// changed in between, nothing is written and the answer is [`Error::Conflict`]. With none
+    /// of propeller's finalizers on it, nothing is written and the change is
+    /// [`Action::Unchanged`](crate::Action::Unchanged).
     ///
     /// # Errors
-    /// [`Error::Invalid`] for a FlyteWorkflow that is still running; the API's errors.
+    /// [`Error::Invalid`] for a FlyteWorkflow that is still running; [`Error::Conflict`] when
+    /// it changed after it was read; the API's errors.
     pub async fn remove_finalizers(&self, namespace: &str, name: &str) -> Result<Change> {
         let object = ObjectRef::new("flyteworkflow", Some(namespace), name);
-        let wf = self.flyteworkflow(namespace, name).await?;
+        let ar = resource();
+        let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), namespace, &ar);
+        let o = api
+            .get(name)
+            .await
+            .map_err(|e| Error::from_kube(object.clone(), e))?;
+        let wf = FlyteWorkflowInfo::from_object(&o);
         if !wf.phase.is_some_and(WorkflowPhase::is_terminal) {
             return Err(Error::invalid(format!(
                 "{object} is {}: only a finished FlyteWorkflow's finalizer may be removed",
@@ -221,30 +238,13 @@ impl K8s {
                     .map_or_else(|| "not started".to_owned(), |p| p.to_string())
             )));
         }
-        if wf.finalizers.is_empty() {
-            return Ok(Change {
-                object,
-                action: Action::Unchanged,
-                dry_run: self.dry_run,
-            });
-        }
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), namespace, &resource());
-        let mut params = PatchParams {
-            field_manager: Some(FIELD_MANAGER.to_owned()),
-            ..PatchParams::default()
-        };
-        params.dry_run = self.dry_run;
-        let patch = serde_json::json!({"metadata": {"finalizers": null}});
-        api.patch(name, &params, &Patch::Merge(&patch))
-            .await
-            .map_err(|e| Error::from_kube(object.clone(), e))?;
-        tracing::warn!(object = %object, dry_run = self.dry_run, "finalizers removed");
-        Ok(Change {
+        self.remove_finalizers_guarded(
             object,
-            action: Action::Updated,
-            dry_run: self.dry_run,
-        })
+            &DynamicObject::url_path(&ar, Some(namespace)),
+            &o.metadata,
+            &WORKFLOW_FINALIZERS,
+        )
+        .await
     }
 
     /// The lines of propeller's log that mention `execution` (its name), from the

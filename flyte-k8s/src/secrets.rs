@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Read;
 
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -31,18 +32,46 @@ impl SecretValue {
         SecretValue(bytes.into())
     }
 
-    /// The content of a file.
+    /// The most a file may hold for [`SecretValue::from_file`]: 1 MiB, the most a whole
+    /// Kubernetes secret may hold (the API server refuses a larger one).
+    pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+    /// The content of a file of at most [`SecretValue::MAX_FILE_BYTES`].
     ///
     /// # Errors
-    /// [`Error::Invalid`] naming the file when it cannot be read.
+    /// [`Error::Invalid`] naming the file when it cannot be read or is larger.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<SecretValue> {
+        SecretValue::from_file_limited(path, SecretValue::MAX_FILE_BYTES)
+    }
+
+    /// The content of a file of at most `max_bytes`. Never reads more than that (plus one
+    /// byte, to tell), so a device or a huge file costs no more memory than the limit.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the file when it cannot be read or is larger than `max_bytes`
+    /// (the message gives the limit, never the content).
+    pub fn from_file_limited(
+        path: impl AsRef<std::path::Path>,
+        max_bytes: u64,
+    ) -> Result<SecretValue> {
         let path = path.as_ref();
-        std::fs::read(path)
-            .map(SecretValue)
-            .map_err(|e| Error::Invalid {
-                message: path.display().to_string(),
-                source: Some(Box::new(e)),
-            })
+        let unreadable = |e: std::io::Error| Error::Invalid {
+            message: path.display().to_string(),
+            source: Some(Box::new(e)),
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(unreadable)?
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max_bytes {
+            return Err(Error::invalid(format!(
+                "{}: larger than {max_bytes} bytes, the most a secret value may hold here",
+                path.display()
+            )));
+        }
+        Ok(SecretValue(bytes))
     }
 
     /// The value of an environment variable.
@@ -210,5 +239,42 @@ impl K8s {
                 object,
                 source: None,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn a_file_larger_than_a_secret_may_hold_is_refused_without_its_content() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("big");
+        let limit = usize::try_from(SecretValue::MAX_FILE_BYTES)?;
+        let content = "hunter2-".repeat(limit / 8 + 1);
+        std::fs::write(&path, &content)?;
+        let e = SecretValue::from_file(&path).expect_err("over 1 MiB");
+        let text = format!("{e} {e:?}");
+        assert!(e.is_invalid(), "{e:?}");
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("larger than 1048576 bytes"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+
+        std::fs::write(&path, &content[..limit])?;
+        let v = SecretValue::from_file(&path)?;
+        assert_eq!(v.0.len(), limit, "exactly the limit is accepted");
+
+        let e = SecretValue::from_file_limited(&path, 10).expect_err("over 10 bytes");
+        assert!(e.to_string().contains("larger than 10 bytes"), "{e}");
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_device_is_refused_after_the_limit() {
+        let e = SecretValue::from_file("/dev/zero").expect_err("endless");
+        assert!(e.to_string().starts_with("/dev/zero: larger than"), "{e}");
     }
 }

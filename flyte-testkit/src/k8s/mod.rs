@@ -38,7 +38,11 @@ use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
 mod bodies;
+mod deletion;
+mod fuzz;
 mod list;
+
+pub(crate) use fuzz::fuzz_request;
 
 /// Where an object lives: its resource (plural), namespace ("" for cluster-wide) and name.
 type Key = (String, String, String);
@@ -53,6 +57,8 @@ struct Store {
     conflicts: HashMap<String, usize>,
     requests: Vec<(String, String)>,
     logs: HashMap<(String, String, String), String>,
+    /// Merge patches to apply to an object right after its next GET is answered.
+    after_get: HashMap<Key, Value>,
 }
 
 /// The kinds the mock names, with their plurals (the resource in API paths).
@@ -161,6 +167,11 @@ fn parse_path(path: &str) -> Option<Target> {
 }
 
 /// An in-process Kubernetes API server. Stops when dropped.
+///
+/// Deletion is graceful as on a cluster: a DELETE of an object with finalizers marks it
+/// (`metadata.deletionTimestamp`, a new resourceVersion) and the write that removes its last
+/// finalizer removes it; a marked object takes no new finalizer (422). Every write that changes
+/// an object gives it a new resourceVersion.
 ///
 /// Writes are read as the API server reads them, and refused with its `Status` (code, reason,
 /// message) when it would refuse them: a body that is not a JSON object (400), over 3 MiB
@@ -291,6 +302,23 @@ impl MockKube {
         self.store()
             .denied
             .insert((verb.to_owned(), resource.to_owned()));
+    }
+
+    /// Another client's write, racing the next read: right after the next GET of the object of
+    /// `kind` named `name` in `namespace` is answered, `merge_patch` (RFC 7386) is applied to
+    /// it, which gives it a new resourceVersion. For testing that a read-modify-write notices
+    /// the object changed in between.
+    pub fn write_after_next_get(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        merge_patch: Value,
+    ) {
+        self.store().after_get.insert(
+            (resource_of(kind), namespace.to_owned(), name.to_owned()),
+            merge_patch,
+        );
     }
 
     /// Answers the next `times` writes to `resource` with 409 (a field manager conflict).
@@ -451,17 +479,19 @@ fn answer(
         }
         ("get", _) => {
             let name = t.name.clone().unwrap_or_default();
-            match store
-                .objects
-                .get(&(t.resource.clone(), t.namespace.clone(), name.clone()))
-            {
+            let key = (t.resource.clone(), t.namespace.clone(), name.clone());
+            let answer = match store.objects.get(&key) {
                 Some(v) => respond(StatusCode::OK, v),
                 None => status(
                     StatusCode::NOT_FOUND,
                     "NotFound",
                     format!("{} \"{name}\" not found", t.resource),
                 ),
+            };
+            if let Some(patch) = store.after_get.remove(&key) {
+                racing_write(store, &key, &kind, &patch);
             }
+            answer
         }
         (verb, _) => {
             let options = WriteOptions {
@@ -530,13 +560,7 @@ fn write(
                 format!("{} \"{name}\" not found", t.resource),
             );
         };
-        if !dry_run {
-            store.objects.remove(&key);
-            if t.resource == "namespaces" {
-                store.objects.retain(|(_, ns, _), _| *ns != name);
-            }
-        }
-        return respond(StatusCode::OK, &old);
+        return deletion::delete(store, &key, old, dry_run);
     }
     if !t.namespace.is_empty()
         && t.resource != "namespaces"
@@ -575,6 +599,10 @@ fn write(
                 verb.to_owned(),
             )
         }
+    };
+    let fate = match deletion::settle(kind, &name, existing.as_ref(), &mut next) {
+        Ok(fate) => fate,
+        Err(answer) => return answer,
     };
     // The server owns these fields.
     let unchanged = existing.as_ref().is_some_and(|old| {
@@ -615,7 +643,10 @@ fn write(
     }
     if !dry_run && !unchanged {
         store.resource_version += 1;
-        store.objects.insert(key, next.clone());
+        match fate {
+            deletion::Fate::Kept => store.objects.insert(key, next.clone()),
+            deletion::Fate::Removed => store.objects.remove(&key),
+        };
     }
     respond(
         if created {
@@ -625,6 +656,29 @@ fn write(
         },
         &next,
     )
+}
+
+/// Another client's merge patch of the object at `key`, if it exists, with a new resourceVersion.
+fn racing_write(store: &mut Store, key: &Key, kind: &str, patch: &Value) {
+    let Some(old) = store.objects.get(key).cloned() else {
+        return;
+    };
+    let mut next = old.clone();
+    json_patch::merge(&mut next, patch);
+    let Ok(fate) = deletion::settle(kind, &key.2, Some(&old), &mut next) else {
+        return;
+    };
+    store.resource_version += 1;
+    if let Some(m) = next["metadata"].as_object_mut() {
+        m.insert(
+            "resourceVersion".into(),
+            Value::String(store.resource_version.to_string()),
+        );
+    }
+    match fate {
+        deletion::Fate::Kept => store.objects.insert(key.clone(), next),
+        deletion::Fate::Removed => store.objects.remove(key),
+    };
 }
 
 /// A PATCH of the object `name` (`current`, if it exists) with `body`, read by its content type:
@@ -724,46 +778,4 @@ fn patch(
     }
     json_patch::merge(&mut obj, &config);
     Ok((obj, created))
-}
-
-/// One request to a fresh mock holding the namespace `ns` and the secret `ns/s`, as the fuzz
-/// targets send it: the answer's status code. The objects it leaves must serialize.
-pub(crate) fn fuzz_request(
-    method: &str,
-    path: &str,
-    query: &str,
-    content_type: &str,
-    body: &[u8],
-) -> u16 {
-    let mut store = Store::default();
-    for (key, object) in [
-        (
-            ("namespaces", "", "ns"),
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}),
-        ),
-        (
-            ("secrets", "ns", "s"),
-            json!({"apiVersion": "v1", "kind": "Secret",
-                   "metadata": {"name": "s", "namespace": "ns", "labels": {"a": "1"},
-                                "finalizers": ["f"], "managedFields": [{"manager": "m",
-                                "operation": "Apply", "fieldsV1": {"f:data": {"f:k": {}}}}]},
-                   "data": {"k": "dg=="}}),
-        ),
-    ] {
-        let (r, ns, name) = key;
-        store
-            .objects
-            .insert((r.to_owned(), ns.to_owned(), name.to_owned()), object);
-    }
-    let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::PATCH);
-    let body = if body.len() > bodies::MAX_BODY_BYTES {
-        Err(bodies::Refusal::too_large("the fuzz target's body"))
-    } else {
-        Ok(body.to_vec())
-    };
-    let code = answer(&mut store, &method, path, query, content_type, body).status();
-    for object in store.objects.values() {
-        let _ = serde_json::to_vec(object);
-    }
-    code.as_u16()
 }
