@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin;
 use flyte_admin_client::ListOptions;
-use flyte_examples::{exit, Connection};
+use flyte_examples::{exit, outln, Connection};
 use futures::TryStreamExt;
 
 #[derive(Parser, Debug)]
@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     ..admin::Project::default()
                 })
                 .await?;
-            println!("project {id} created");
+            outln!("project {id} created");
         }
         Command::List { output } => {
             let projects: Vec<admin::Project> = client
@@ -112,21 +112,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                outln!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                println!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
+                outln!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
                 for p in projects {
-                    println!("{:<24} {:<32} {}", p.id, p.name, p.description);
+                    outln!("{:<24} {:<32} {}", p.id, p.name, p.description);
                 }
             }
         }
         Command::Archive { id } => {
             client.archive_project(&id).await?;
-            println!("project {id} archived");
+            outln!("project {id} archived");
         }
         Command::Activate { id } => {
             client.activate_project(&id).await?;
-            println!("project {id} activated");
+            outln!("project {id} activated");
         }
     }
     Ok(())
