@@ -24,7 +24,7 @@ use flyte_admin_client::pb::admin::{self, execution_closure, node_execution_clos
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::core::{self, execution_error, node_execution};
 use flyte_admin_client::{literals, ExecutionId, Filters, ListOptions, NodeTree, WaitOptions};
-use flyte_examples::{fail, follow, outln, print_document, Connection, Format};
+use flyte_examples::{fail, follow, outln, print_document, short_time, Connection, Format};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
@@ -159,7 +159,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             let mut stream = client.list_executions(&project, &domain, &opts);
             if output != "json" {
                 outln!(
-                    "{:<24} {:<12} {:<40} STARTED",
+                    "{:<22} {:<10} {:<24} STARTED",
                     "NAME",
                     "PHASE",
                     "LAUNCH PLAN"
@@ -182,6 +182,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     .unwrap_or_default();
                 let started = closure
                     .started_at
+                    .as_ref()
                     .map(|t| flyte_config::format_rfc3339(t.seconds, 0))
                     .unwrap_or_default();
                 if output == "json" {
@@ -191,8 +192,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     );
                 } else {
                     outln!(
-                        "{name:<24} {:<12} {lp:<40} {started}",
-                        phase_name(closure.phase)
+                        "{name:<22} {:<10} {lp:<24} {}",
+                        phase_name(closure.phase),
+                        short_time(closure.started_at.as_ref().map(|t| t.seconds))
                     );
                 }
             }

@@ -48,7 +48,7 @@ enum Command {
     },
     /// List active projects.
     List {
-        /// Output format: table or json.
+        /// Output format: table or json (one project per line).
         #[arg(short, long, default_value = "table")]
         output: String,
     },
@@ -103,16 +103,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .try_collect()
                 .await?;
             if output == "json" {
-                let rows: Vec<serde_json::Value> = projects
-                    .iter()
-                    .map(|p| {
+                // A listing is JSON lines: one project per line, as every example's listings.
+                for p in &projects {
+                    outln!(
+                        "{}",
                         serde_json::json!({
                             "id": p.id, "name": p.name, "description": p.description,
                             "domains": p.domains.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
                         })
-                    })
-                    .collect();
-                outln!("{}", serde_json::to_string_pretty(&rows)?);
+                    );
+                }
             } else {
                 outln!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
                 for p in projects {

@@ -40,13 +40,11 @@ async fn projects_create_and_list() -> TestResult {
     .await?;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&admin, "projects", &["list", "-o", "json"]).await?;
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let ids: Vec<&str> = list
-        .as_array()
-        .ok_or("array")?
-        .iter()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
+    let list: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let ids: Vec<&str> = list.iter().filter_map(|p| p["id"].as_str()).collect();
     assert_eq!(ids, ["flytesnacks", "ml"]);
     let out = run(
         &admin,

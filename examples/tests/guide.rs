@@ -1,7 +1,7 @@
 //! The lines of a typical Flyte operations guide, each run with the example that replaces it
-//! (`examples/README.md` has the table), against the test kit. The guide's rows that need
-//! Kubernetes (secrets, pods, propeller logs) are in `k8s_examples.rs`; `config init` in
-//! `config_example.rs`; `register files` in `register_example.rs`.
+//! (`examples/README.md` has the table), against the test kit and, for the kubectl lines, the
+//! mock Kubernetes API. `config init` is tested in `config_example.rs`, `register files` in
+//! `register_example.rs`, `create project`/`get project` in `admin_examples.rs`.
 
 use std::process::Output;
 use std::time::Duration;
@@ -10,7 +10,7 @@ mod common;
 
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::{AdminClient, LaunchPlanId, WorkflowId};
-use flyte_testkit::{Executors, TestAdmin};
+use flyte_testkit::{Executors, MockKube, TestAdmin};
 use serde_json::{json, Value};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -100,6 +100,16 @@ async fn create_execution_from_an_exec_spec() -> TestResult {
     );
     let last: Value = serde_json::from_str(stdout.lines().last().ok_or("no lines")?)?;
     assert_eq!(last, json!({"x": 3}));
+    let table = ok(&admin, "executions", &with(&["list"], &PD)).await?;
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(" SUCCEEDED ") && l.contains(" wf:v1 ")),
+        "{table}"
+    );
+    assert!(table.lines().all(|l| l.len() <= 80), "{table}");
     Ok(())
 }
 
@@ -594,4 +604,105 @@ async fn get_relaunch_and_recover_an_execution() -> TestResult {
     let err = fails(&admin, "executions", &with(&["get", "nope"], &PD)).await?;
     assert!(err.contains("NOT_FOUND"), "{err}");
     Ok(())
+}
+
+/// `kubectl create secret generic`, `kubectl get pods` (Flyte's, and an execution's) and
+/// `kubectl logs` of propeller, against the mock Kubernetes API.
+#[tokio::test]
+async fn kubectl_secret_pods_and_propeller_logs() -> TestResult {
+    let kube = MockKube::start().await?;
+    let dir = tempfile::tempdir()?;
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, kube.kubeconfig_yaml())?;
+    let kc = kc.to_str().ok_or("path")?;
+    let ns = "ml-team-production";
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flyte"}}));
+    kube.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "flyte-flyte-binary", "namespace": "flyte", "labels": {"app.kubernetes.io/name": "flyte-binary"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "flyte-binary"}},
+                 "template": {"spec": {"containers": [{"name": "flyte", "image": "cr.flyte.org/flyteorg/flyte-binary:v1.16.8"}]}}},
+        "status": {"readyReplicas": 1}
+    }));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "flyte-flyte-binary-7c9", "namespace": "flyte", "labels": {"app.kubernetes.io/name": "flyte-binary"}}, "status": {"phase": "Running"}}));
+    kube.insert(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "abc-n0-0", "namespace": ns, "labels": {"execution-id": "abc", "node-id": "n0"}}, "status": {"phase": "Running"}}));
+    kube.set_log(
+        "flyte",
+        "flyte-flyte-binary-7c9",
+        "flyte",
+        "Handling abc\nunrelated\nabc: node n0 running",
+    );
+
+    // kubectl create secret generic aws --from-literal=access-key=... -n ml-team-production
+    let out = common::run_example(
+        "secrets",
+        strings(&[
+            "--kubeconfig",
+            kc,
+            "create",
+            "--project",
+            "ml-team",
+            "--domain",
+            "production",
+            "--name",
+            "aws",
+            "--from-literal",
+            "access-key=s3cret",
+        ]),
+    )
+    .await?;
+    assert_eq!(
+        text(&out.stdout),
+        "secret ml-team-production/aws: created (keys: access-key)\n",
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("s3cret") && !text(&out.stderr).contains("s3cret"));
+
+    // kubectl get pods -n flyte
+    let out = common::run_example("doctor", strings(&["--kubeconfig", kc])).await?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("flyte-binary    1/1 ready"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // kubectl get pods -n ml-team-production -l execution-id=abc; kubectl logs -n flyte flyte-flyte-binary-7c9 | grep abc
+    let out = common::run_example(
+        "doctor",
+        strings(&[
+            "--kubeconfig",
+            kc,
+            "--execution",
+            "ml-team/production/abc",
+            "--logs",
+            "50",
+            "-o",
+            "json",
+        ]),
+    )
+    .await?;
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(
+        report["execution"]["pods"],
+        json!([{"name": "abc-n0-0", "phase": "Running", "node": "n0"}]),
+        "{report}"
+    );
+    assert_eq!(
+        report["propeller_log"],
+        json!(["Handling abc", "abc: node n0 running"])
+    );
+    Ok(())
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
 }
