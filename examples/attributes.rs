@@ -265,6 +265,8 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }
 
+// Parsed once per run: the size of `Update`'s flags costs nothing worth boxing them for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Print the attributes that apply at a scope, as an attribute file.

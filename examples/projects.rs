@@ -98,13 +98,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             outln!("project {id} created");
         }
         Command::List { output } => {
-            let projects: Vec<admin::Project> = client
-                .list_projects(&ListOptions::new())
-                .try_collect()
-                .await?;
-            if output == "json" {
-                // A listing is JSON lines: one project per line, as every example's listings.
-                for p in &projects {
+            // Rows are printed as the pages arrive; -o json is JSON lines, one project a line.
+            let mut projects = client.list_projects(&ListOptions::new());
+            if output != "json" {
+                outln!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
+            }
+            while let Some(p) = projects.try_next().await? {
+                if output == "json" {
                     outln!(
                         "{}",
                         serde_json::json!({
@@ -112,10 +112,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             "domains": p.domains.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
                         })
                     );
-                }
-            } else {
-                outln!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
-                for p in projects {
+                } else {
                     outln!("{:<24} {:<32} {}", p.id, p.name, p.description);
                 }
             }
