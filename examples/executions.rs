@@ -24,7 +24,9 @@ use flyte_admin_client::pb::admin::{self, execution_closure, node_execution_clos
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::core::{self, execution_error, node_execution};
 use flyte_admin_client::{literals, ExecutionId, Filters, ListOptions, NodeTree, WaitOptions};
-use flyte_examples::{fail, follow, outln, print_document, short_time, Connection, Format};
+use flyte_examples::{
+    fail, follow, outln, print_document, short_time, Connection, Format, ProjectDomain,
+};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
@@ -36,12 +38,8 @@ use serde_json::{json, Value};
 struct Cli {
     #[command(flatten)]
     connection: Connection,
-    /// Project.
-    #[arg(short, long, global = true)]
-    project: Option<String>,
-    /// Domain.
-    #[arg(short, long, global = true)]
-    domain: Option<String>,
+    #[command(flatten)]
+    scope: ProjectDomain,
     #[command(subcommand)]
     command: Command,
 }
@@ -136,16 +134,7 @@ fn phase_name(p: i32) -> &'static str {
 
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let (client, config) = cli.connection.client()?;
-    let project = cli
-        .project
-        .clone()
-        .or_else(|| config.project().map(str::to_owned))
-        .ok_or("no project: pass --project")?;
-    let domain = cli
-        .domain
-        .clone()
-        .or_else(|| config.domain().map(str::to_owned))
-        .ok_or("no domain: pass --domain")?;
+    let (project, domain) = cli.scope.resolve(&config)?;
     match cli.command {
         Command::List {
             filters,

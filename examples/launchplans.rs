@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin::{self, notification, schedule};
 use flyte_admin_client::pb::core::{self, literal_type, parameter, workflow_execution};
 use flyte_admin_client::{literals, AdminClient, LaunchPlanId, ListOptions, Listing};
-use flyte_examples::{exit, outln, print_document, short_time, Connection, Format};
+use flyte_examples::{exit, outln, print_document, short_time, Connection, Format, ProjectDomain};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 
@@ -31,12 +31,8 @@ use serde_json::{json, Value};
 struct Cli {
     #[command(flatten)]
     connection: Connection,
-    /// Project (default: the config's root.project).
-    #[arg(short, long, global = true)]
-    project: Option<String>,
-    /// Domain (default: the config's root.domain).
-    #[arg(short, long, global = true)]
-    domain: Option<String>,
+    #[command(flatten)]
+    scope: ProjectDomain,
     #[command(subcommand)]
     command: Command,
 }
@@ -314,16 +310,7 @@ async fn active_version(
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let (client, config) = cli.connection.client()?;
-    let project = cli
-        .project
-        .clone()
-        .or_else(|| config.project().map(str::to_owned))
-        .ok_or("missing project: pass --project")?;
-    let domain = cli
-        .domain
-        .clone()
-        .or_else(|| config.domain().map(str::to_owned))
-        .ok_or("missing domain: pass --domain")?;
+    let (project, domain) = cli.scope.resolve(&config)?;
     match cli.command {
         Command::List {
             name,

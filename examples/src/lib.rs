@@ -55,6 +55,38 @@ impl Connection {
     }
 }
 
+/// `-p/--project` and `-d/--domain`, defaulting to the config's `project` and `domain` as
+/// flytectl's do.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProjectDomain {
+    /// Project (default: the config's root.project).
+    #[arg(short, long, global = true)]
+    pub project: Option<String>,
+    /// Domain (default: the config's root.domain).
+    #[arg(short, long, global = true)]
+    pub domain: Option<String>,
+}
+
+impl ProjectDomain {
+    /// The project and domain: the flags, else the config's.
+    ///
+    /// # Errors
+    /// Which of the two is set in neither place.
+    pub fn resolve(&self, config: &Config) -> Result<(String, String), String> {
+        let project = self
+            .project
+            .clone()
+            .or_else(|| config.project().map(str::to_owned))
+            .ok_or("missing project: pass --project or set project in the config")?;
+        let domain = self
+            .domain
+            .clone()
+            .or_else(|| config.domain().map(str::to_owned))
+            .ok_or("missing domain: pass --domain or set domain in the config")?;
+        Ok((project, domain))
+    }
+}
+
 /// The Kubernetes flags of the examples that talk to a cluster: the kubeconfig as kubectl
 /// finds it (`$KUBECONFIG`, `~/.kube/config`, or in-cluster), `--kubeconfig` and `--context`
 /// as kubectl takes them.

@@ -27,37 +27,39 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Runs and expects `status`; returns stdout and stderr.
+async fn expect(
+    status: i32,
+    admin: &TestAdmin,
+    name: &str,
+    args: &[&str],
+) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let out = run(admin, name, args).await?;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "{name} {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    Ok((stdout, stderr))
+}
+
 /// Runs and expects status 0; returns stdout.
 async fn ok(
     admin: &TestAdmin,
     name: &str,
     args: &[&str],
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let out = run(admin, name, args).await?;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{name} {args:?}\nstdout: {stdout}\nstderr: {}",
-        text(&out.stderr)
-    );
-    Ok(stdout)
+    Ok(expect(0, admin, name, args).await?.0)
 }
 
-/// Runs and expects status 1; returns stderr.
+/// Runs and expects status 1 with one line on stderr; returns it.
 async fn fails(
     admin: &TestAdmin,
     name: &str,
     args: &[&str],
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let out = run(admin, name, args).await?;
-    let stderr = text(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{name} {args:?}\nstdout: {}\nstderr: {stderr}",
-        text(&out.stdout)
-    );
+    let stderr = expect(1, admin, name, args).await?.1;
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     Ok(stderr)
 }
