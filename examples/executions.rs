@@ -17,7 +17,6 @@
 //! SUCCEEDED).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin::{self, execution_closure, node_execution_closure};
@@ -25,7 +24,7 @@ use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::core::{self, execution_error, node_execution};
 use flyte_admin_client::{literals, ExecutionId, Filters, ListOptions, NodeTree, WaitOptions};
 use flyte_examples::{
-    fail, follow, outln, print_document, short_time, Connection, Format, ProjectDomain,
+    fail, follow, outln, print_document, short_time, wait_secs, Connection, Format, ProjectDomain,
 };
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -244,7 +243,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Watch { name, timeout } => {
             let id = ExecutionId::new(&project, &domain, &name);
             let done = client
-                .wait_for_execution(&id, WaitOptions::timeout(Duration::from_secs(timeout)))
+                .wait_for_execution(&id, WaitOptions::timeout(wait_secs(timeout)))
                 .await?;
             let phase = done.closure.map_or(0, |c| c.phase);
             outln!("{id}: {}", phase_name(phase));
@@ -271,7 +270,7 @@ async fn follow_if(
     if !wait.wait {
         return Ok(ExitCode::SUCCESS);
     }
-    follow(client, id, Duration::from_secs(wait.timeout)).await
+    follow(client, id, wait_secs(wait.timeout)).await
 }
 
 /// A protobuf duration's seconds and nanos as seconds.

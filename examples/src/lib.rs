@@ -215,13 +215,21 @@ pub fn short_time(seconds: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
+/// The longest wait the examples' `--timeout` gives: a year, as good as none, and small enough
+/// that adding it to the clock cannot overflow (which panics).
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+
+/// `--timeout SECS` as a wait, at most [`MAX_WAIT`].
+pub fn wait_secs(secs: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(secs).min(MAX_WAIT)
+}
+
 /// Follows an execution to its end as `launch --wait` does: each phase change on stderr, the
 /// error when it failed, then the outputs as one JSON object on the last line of stdout.
 /// Returns status 0 only when it SUCCEEDED.
 ///
 /// # Errors
-/// The polls' failures, and DEADLINE_EXCEEDED after `timeout` (capped at a year, which keeps
-/// the deadline from overflowing).
+/// The polls' failures, and DEADLINE_EXCEEDED after `timeout` (at most [`MAX_WAIT`]).
 pub async fn follow(
     client: &AdminClient,
     id: &flyte_admin_client::ExecutionId,
@@ -231,7 +239,7 @@ pub async fn follow(
     use flyte_admin_client::pb::core::workflow_execution::Phase;
     use futures::TryStreamExt as _;
 
-    let timeout = timeout.min(std::time::Duration::from_secs(365 * 24 * 3600));
+    let timeout = timeout.min(MAX_WAIT);
     let options = flyte_admin_client::WaitOptions::timeout(timeout);
     let mut changes = client.watch_execution(id, options);
     let mut last = Phase::Undefined;

@@ -563,7 +563,17 @@ async fn get_relaunch_and_recover_an_execution() -> TestResult {
     let out = run(
         &admin,
         "executions",
-        &with(&["relaunch", "first", "--name", "second", "--wait"], &PD),
+        &with(
+            &["relaunch", "first", "--name", "second", "--wait"],
+            &[
+                "--timeout",
+                "18446744073709551615",
+                "-p",
+                "flytesnacks",
+                "-d",
+                "development",
+            ],
+        ),
     )
     .await?;
     let stdout = text(&out.stdout);
@@ -603,6 +613,31 @@ async fn get_relaunch_and_recover_an_execution() -> TestResult {
     )
     .await?;
     assert_eq!(said, "execution flytesnacks:development:third\n");
+    // A --timeout past any clock (u64::MAX seconds) waits as long as it takes, no panic.
+    let (stdout, stderr) = expect(
+        1,
+        &admin,
+        "executions",
+        &with(
+            &["watch", "third", "--timeout", "18446744073709551615"],
+            &PD,
+        ),
+    )
+    .await?;
+    assert_eq!(
+        stdout, "flytesnacks:development:third: FAILED\n",
+        "{stderr}"
+    );
+    let yaml = ok(
+        &admin,
+        "executions",
+        &with(&["get", "first", "-o", "yaml"], &PD),
+    )
+    .await?;
+    assert!(
+        yaml.contains("phase: FAILED\n") && yaml.contains("kind: USER\n"),
+        "{yaml}"
+    );
     let err = fails(&admin, "executions", &with(&["get", "nope"], &PD)).await?;
     assert!(err.contains("NOT_FOUND"), "{err}");
     Ok(())
