@@ -483,6 +483,41 @@ async fn update_one_value_attributes_with_flags() -> TestResult {
     )
     .await?;
     assert!(err.contains("pass --value LABEL"), "{err}");
+    // Without a domain the label is project-wide, and the command says so.
+    let said = ok(
+        &admin,
+        "attributes",
+        &[
+            "update",
+            "execution-cluster-label",
+            "-p",
+            "ml-team",
+            "--value",
+            "cpu-pool",
+        ],
+    )
+    .await?;
+    assert_eq!(
+        said,
+        "updated execution-cluster-label for ml-team (all domains)\n"
+    );
+    let got = ok(
+        &admin,
+        "attributes",
+        &[
+            "get",
+            "execution-cluster-label",
+            "-p",
+            "ml-team",
+            "-d",
+            "development",
+        ],
+    )
+    .await?;
+    assert!(
+        got.contains("value: cpu-pool"),
+        "development inherits it: {got}"
+    );
     let err = fails(
         &admin,
         "attributes",
