@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use flyte_config::{Config, ConfigLoader, Diagnostic, Error, InitOptions};
-use flyte_examples::fail;
+use flyte_examples::{fail, out, outln};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -103,8 +103,8 @@ fn show(path: Option<PathBuf>, format: Format) -> ExitCode {
     let value = config.to_value_redacted();
     match format {
         Format::Yaml => {
-            println!("# source: {}", config.source());
-            print!("{}", value.to_yaml_string());
+            outln!("# source: {}", config.source());
+            out!("{}", value.to_yaml_string());
         }
         Format::Json => {
             let out = serde_json::json!({
@@ -112,7 +112,7 @@ fn show(path: Option<PathBuf>, format: Format) -> ExitCode {
                 "config": value.to_json(),
             });
             match serde_json::to_string_pretty(&out) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => outln!("{text}"),
                 Err(e) => return fail(e),
             }
         }
@@ -127,7 +127,7 @@ fn validate(path: Option<PathBuf>, strict: bool) -> ExitCode {
     };
     problems.extend(config.validate());
     for p in &problems {
-        println!("{p}");
+        outln!("{p}");
     }
     let failing = problems.iter().filter(|p| strict || p.is_error()).count();
     if failing > 0 {
@@ -142,10 +142,10 @@ fn validate(path: Option<PathBuf>, strict: bool) -> ExitCode {
 fn report_load_error(e: &Error) -> ExitCode {
     let diagnostics: &[Diagnostic] = e.diagnostics();
     if diagnostics.is_empty() {
-        println!("{e}");
+        outln!("{e}");
     } else {
         for d in diagnostics {
-            println!("{d}");
+            outln!("{d}");
         }
     }
     ExitCode::FAILURE
@@ -170,7 +170,7 @@ fn init(
     }
     match options.write(&path) {
         Ok(()) => {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
             ExitCode::SUCCESS
         }
         Err(Error::Exists { path }) => fail(format!(
@@ -182,10 +182,10 @@ fn init(
 }
 
 fn env() -> ExitCode {
-    println!("{:<44} {:<48} PYFLYTE", "KEY", "VARIABLE");
+    outln!("{:<44} {:<48} PYFLYTE", "KEY", "VARIABLE");
     for key in Config::keys() {
         let secret = if key.secret { " (secret)" } else { "" };
-        println!(
+        outln!(
             "{:<44} {:<48} {}{secret}",
             key.path,
             key.env_var,

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::Parser;
-use flyte_examples::{fail, KubeArgs};
+use flyte_examples::{fail, outln, KubeArgs};
 use flyte_k8s::{namespace_for, Change, StuckReason, Verdict, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
@@ -172,15 +172,16 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
             "propeller_log": log,
             "ok": ok,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ok);
     }
-    println!(
+    outln!(
         "Flyte in namespace {}: {}",
-        health.namespace, health.verdict
+        health.namespace,
+        health.verdict
     );
     for c in &health.components {
-        println!(
+        outln!(
             "  {:<15} {}/{} ready, {} restarts  {}",
             c.component,
             c.ready,
@@ -190,20 +191,20 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         );
     }
     for r in &health.reasons {
-        println!("  - {r}");
+        outln!("  - {r}");
     }
     if stuck.is_empty() {
-        println!("No stuck FlyteWorkflows (threshold {}).", cli.stuck_after);
+        outln!("No stuck FlyteWorkflows (threshold {}).", cli.stuck_after);
     } else {
-        println!("Stuck FlyteWorkflows (threshold {}):", cli.stuck_after);
+        outln!("Stuck FlyteWorkflows (threshold {}):", cli.stuck_after);
         for (w, r) in &stuck {
-            println!("  {}/{}: {r}", w.namespace, w.name);
+            outln!("  {}/{}: {r}", w.namespace, w.name);
         }
     }
     if held.is_empty() {
-        println!("No task pods held in Terminating by propeller's finalizer.");
+        outln!("No task pods held in Terminating by propeller's finalizer.");
     } else {
-        println!(
+        outln!(
             "Task pods held in Terminating by propeller's finalizer after their execution ended:"
         );
         for p in &held {
@@ -211,7 +212,7 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
                 || "its FlyteWorkflow is gone".to_owned(),
                 |ph| ph.to_string(),
             );
-            println!(
+            outln!(
                 "  {}/{} (execution {}, {end}): {}",
                 p.namespace,
                 p.name,
@@ -221,32 +222,32 @@ async fn run(cli: Cli) -> Result<bool, Box<dyn std::error::Error>> {
         }
     }
     if cli.free {
-        println!("Freeing (propeller's finalizers only):");
+        outln!("Freeing (propeller's finalizers only):");
         if freed.is_empty() {
-            println!("  nothing to free");
+            outln!("  nothing to free");
         }
         for (subject, r) in &freed {
             match r {
-                Ok(c) => println!("  {c}"),
-                Err(e) => println!("  {subject}: not freed: {e}"),
+                Ok(c) => outln!("  {c}"),
+                Err(e) => outln!("  {subject}: not freed: {e}"),
             }
         }
     }
     if let Some(d) = &diagnosis {
-        println!(
+        outln!(
             "Execution {}/{}: {} pods",
             d.namespace,
             d.execution,
             d.pods.len()
         );
         for f in &d.findings {
-            println!("  {f}");
+            outln!("  {f}");
         }
     }
     if !log.is_empty() {
-        println!("Propeller's log about it:");
+        outln!("Propeller's log about it:");
         for l in &log {
-            println!("  {l}");
+            outln!("  {l}");
         }
     }
     Ok(ok)

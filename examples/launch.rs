@@ -19,7 +19,7 @@ use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::{
     is_terminal, literals, AdminClient, ExecutionId, LaunchPlanId, ListOptions, TaskId,
 };
-use flyte_examples::{fail, Connection};
+use flyte_examples::{fail, outln, Connection};
 use futures::TryStreamExt;
 
 #[derive(Parser, Debug)]
@@ -129,14 +129,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         return Err("pass --exec-file, --launch-plan or --task".into());
     };
-    println!("execution {id}");
+    outln!("execution {id}");
     eprintln!("console: {}", client.console_url(&id));
     if !cli.wait {
         return Ok(ExitCode::SUCCESS);
     }
     let phase = watch(&client, &id, Duration::from_secs(cli.timeout)).await?;
     let (_, outputs) = client.execution_data(&id).await?;
-    println!("{}", literals::literal_map_to_json(&outputs));
+    outln!("{}", literals::literal_map_to_json(&outputs));
     Ok(if phase == Phase::Succeeded as i32 {
         ExitCode::SUCCESS
     } else {

@@ -17,7 +17,7 @@ use std::time::SystemTime;
 use clap::Parser;
 use flyte_auth::{CredentialsBuilder, Terminal};
 use flyte_config::ConfigLoader;
-use flyte_examples::exit;
+use flyte_examples::{exit, outln};
 use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
 use flyteidl::flyteidl::service::UserInfoRequest;
 
@@ -94,7 +94,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|s| format!("UserInfo failed: {} {}", s.code(), s.message()))?
         .into_inner();
-    println!(
+    outln!(
         "subject: {}",
         if me.subject.is_empty() {
             "(anonymous)"
@@ -103,12 +103,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     );
     if !me.name.is_empty() {
-        println!("name: {}", me.name);
+        outln!("name: {}", me.name);
     }
     match expiry.and_then(|at| at.duration_since(SystemTime::now()).ok()) {
-        Some(left) => println!("token expires in {}s", left.as_secs()),
-        None if expiry.is_some() => println!("token has expired"),
-        None => println!("token expiry: unknown"),
+        Some(left) => outln!("token expires in {}s", left.as_secs()),
+        None if expiry.is_some() => outln!("token has expired"),
+        None => outln!("token expiry: unknown"),
     }
     Ok(())
 }

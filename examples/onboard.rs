@@ -27,7 +27,7 @@ use flyte_admin_client::attributes;
 use flyte_admin_client::pb::admin;
 use flyte_config::files::MatchableResource;
 use flyte_config::Value;
-use flyte_examples::{exit, Connection, KubeArgs};
+use flyte_examples::{exit, outln, Connection, KubeArgs};
 use flyte_k8s::{LimitDefaults, Quota, ServiceAccountSpec, Tenant};
 
 #[derive(Parser, Debug)]
@@ -269,7 +269,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if !cli.dry_run {
                 client.register_project(wanted.clone()).await?;
             }
-            println!(
+            outln!(
                 "project {}: {}",
                 o.id,
                 would("registered", "would register")
@@ -282,9 +282,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 updated.description.clone_from(&wanted.description);
                 client.update_project(updated).await?;
             }
-            println!("project {}: {}", o.id, would("updated", "would update"));
+            outln!("project {}: {}", o.id, would("updated", "would update"));
         }
-        Some(_) => println!("project {}: unchanged", o.id),
+        Some(_) => outln!("project {}: unchanged", o.id),
     }
     let domains = if o.domains.is_empty() {
         match client.get_project(&o.id).await {
@@ -320,7 +320,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .dry_run(cli.dry_run)
         .force_conflicts(cli.force_conflicts);
     for change in k8s.ensure_tenant(&tenant).await? {
-        println!("{change}");
+        outln!("{change}");
     }
 
     // 3. Task resource defaults and limits, per domain.
@@ -344,13 +344,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let what = format!("task resource attributes {}/{d}", o.id);
             if current.as_ref() == Some(&attrs) {
-                println!("{what}: unchanged");
+                outln!("{what}: unchanged");
                 continue;
             }
             if !cli.dry_run {
                 client.update_attributes(&target, attrs).await?;
             }
-            println!(
+            outln!(
                 "{what}: {}",
                 match (current.is_some(), cli.dry_run) {
                     (false, false) => "set",

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin;
 use flyte_admin_client::ListOptions;
-use flyte_examples::{exit, Connection};
+use flyte_examples::{exit, outln, Connection};
 use futures::TryStreamExt;
 
 #[derive(Parser, Debug)]
@@ -48,7 +48,7 @@ enum Command {
     },
     /// List active projects.
     List {
-        /// Output format: table or json.
+        /// Output format: table or json (one project per line).
         #[arg(short, long, default_value = "table")]
         output: String,
     },
@@ -95,38 +95,35 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     ..admin::Project::default()
                 })
                 .await?;
-            println!("project {id} created");
+            outln!("project {id} created");
         }
         Command::List { output } => {
-            let projects: Vec<admin::Project> = client
-                .list_projects(&ListOptions::new())
-                .try_collect()
-                .await?;
-            if output == "json" {
-                let rows: Vec<serde_json::Value> = projects
-                    .iter()
-                    .map(|p| {
+            // Rows are printed as the pages arrive; -o json is JSON lines, one project a line.
+            let mut projects = client.list_projects(&ListOptions::new());
+            if output != "json" {
+                outln!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
+            }
+            while let Some(p) = projects.try_next().await? {
+                if output == "json" {
+                    outln!(
+                        "{}",
                         serde_json::json!({
                             "id": p.id, "name": p.name, "description": p.description,
                             "domains": p.domains.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
                         })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                println!("{:<24} {:<32} DESCRIPTION", "ID", "NAME");
-                for p in projects {
-                    println!("{:<24} {:<32} {}", p.id, p.name, p.description);
+                    );
+                } else {
+                    outln!("{:<24} {:<32} {}", p.id, p.name, p.description);
                 }
             }
         }
         Command::Archive { id } => {
             client.archive_project(&id).await?;
-            println!("project {id} archived");
+            outln!("project {id} archived");
         }
         Command::Activate { id } => {
             client.activate_project(&id).await?;
-            println!("project {id} activated");
+            outln!("project {id} activated");
         }
     }
     Ok(())

@@ -22,7 +22,7 @@ use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::register::{Package, RegisterOptions};
 use flyte_admin_client::{is_terminal, literals, AdminClient, ExecutionId, LaunchPlanId};
-use flyte_examples::{fail, Connection};
+use flyte_examples::{fail, outln, Connection};
 use flyte_testkit::{ExecutionRun, Executors, Plan, TestAdmin};
 
 const VERSION: &str = "quickstart-v1";
@@ -100,7 +100,7 @@ async fn register(
     let options = RegisterOptions::new(project, domain).version(VERSION);
     let report = client.register(package()?, &options).await?;
     for row in &report.entities {
-        println!(
+        outln!(
             "  {:<11} {:<17} {:?}",
             row.kind.as_str(),
             row.id.name,
@@ -143,11 +143,11 @@ fn real_flyte_configured(cli: &Cli) -> bool {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    println!("flyte-rs quickstart");
+    outln!("flyte-rs quickstart");
     let mut embedded = None;
     let (client, project, domain) = if real_flyte_configured(&cli) {
         let (client, config) = cli.connection.client()?;
-        println!(
+        outln!(
             "Using FlyteAdmin at {} (config: {})",
             client.endpoint(),
             config.source()
@@ -168,11 +168,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .executor(Executors::custom(simulate))
             .start()
             .await?;
-        println!(
+        outln!(
             "No Flyte configured: using the embedded test kit, an in-process FlyteAdmin on {}.",
             admin.addr()
         );
-        println!("(It checks and stores what you register and simulates executions; pass --config or --endpoint for a real Flyte.)");
+        outln!("(It checks and stores what you register and simulates executions; pass --config or --endpoint for a real Flyte.)");
         let client = AdminClient::builder()
             .endpoint(admin.addr().to_string())
             .insecure(true)
@@ -186,24 +186,24 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         )
     };
 
-    println!("Registering tasks quickstart.greet and quickstart.shout, workflow and launch plan quickstart.hello ({VERSION}) in {project}/{domain}");
+    outln!("Registering tasks quickstart.greet and quickstart.shout, workflow and launch plan quickstart.hello ({VERSION}) in {project}/{domain}");
     let lp = register(&client, &project, &domain).await?;
     let inputs = serde_json::json!({"name": cli.name});
-    println!("Launching {} with {inputs}", lp.name);
+    outln!("Launching {} with {inputs}", lp.name);
     let id = client
         .execute_launch_plan(&lp, None, inputs.as_object().ok_or("inputs")?)
         .await?;
-    println!("Execution {id}");
+    outln!("Execution {id}");
     let phase = watch(&client, &id).await?;
     let (_, outputs) = client.execution_data(&id).await?;
-    println!("Outputs: {}", literals::literal_map_to_json(&outputs));
+    outln!("Outputs: {}", literals::literal_map_to_json(&outputs));
     if embedded.is_some() {
-        println!(
+        outln!(
             "Console URL on a real Flyte (the test kit serves no console): {}",
             client.console_url(&id)
         );
     } else {
-        println!("Console: {}", client.console_url(&id));
+        outln!("Console: {}", client.console_url(&id));
     }
     drop(embedded);
     Ok(if phase == Phase::Succeeded as i32 {
@@ -220,7 +220,7 @@ async fn watch(client: &AdminClient, id: &ExecutionId) -> Result<i32, Box<dyn st
     loop {
         let closure = client.get_execution(id).await?.closure.unwrap_or_default();
         if last != Some(closure.phase) {
-            println!(
+            outln!(
                 "  {}",
                 Phase::try_from(closure.phase).map_or("UNKNOWN", |p| p.as_str_name())
             );
@@ -228,7 +228,7 @@ async fn watch(client: &AdminClient, id: &ExecutionId) -> Result<i32, Box<dyn st
         }
         if is_terminal(Phase::try_from(closure.phase).unwrap_or(Phase::Undefined)) {
             if let Some(admin::execution_closure::OutputResult::Error(e)) = closure.output_result {
-                println!("  {}: {}", e.code, e.message);
+                outln!("  {}: {}", e.code, e.message);
             }
             return Ok(closure.phase);
         }

@@ -18,7 +18,7 @@ use clap::Parser;
 use flyte_admin_client::register::{
     display_id, Outcome, Package, RegisterEvent, RegisterOptions, Report, DEFAULT_CONCURRENCY,
 };
-use flyte_examples::{fail, Connection};
+use flyte_examples::{fail, outln, Connection};
 
 #[derive(Parser, Debug)]
 #[command(name = "register", about = "Register pyflyte packages, concurrently")]
@@ -155,7 +155,7 @@ async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
     if cli.json {
         let mut json = to_json(&report);
         json["seconds"] = serde_json::json!(seconds);
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_table(&report);
     }
@@ -181,21 +181,21 @@ fn print_table(report: &Report) {
         .max()
         .unwrap_or(0);
     if let Some(uri) = &report.fast_bundle_uri {
-        println!("code bundle: {uri}");
+        outln!("code bundle: {uri}");
     }
     for r in &report.entities {
         let detail = match r.outcome {
             Outcome::Failed | Outcome::Skipped => format!("  {}", r.message),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "{:<11}  {:<width$}  {}{detail}",
             r.kind.as_str(),
             display_id(&r.id),
             outcome_text(r.outcome)
         );
     }
-    println!(
+    outln!(
         "{} registered, {} already registered, {} failed, {} not registered",
         report.count(Outcome::Registered) + report.count(Outcome::DryRun),
         report.count(Outcome::AlreadyExisted),

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use flyte_examples::{exit, KubeArgs};
+use flyte_examples::{exit, outln, KubeArgs};
 use flyte_k8s::{namespace_for, task_secret_name, SecretValue, DEFAULT_NAMESPACE_TEMPLATE};
 
 #[derive(Parser, Debug)]
@@ -144,7 +144,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let change = k8s
                 .apply_secret(&ns, &task_secret_name(&at.name_prefix, &name), &data)
                 .await?;
-            println!(
+            outln!(
                 "{change} (keys: {})",
                 keys.iter()
                     .map(|k| k.as_str())
@@ -157,13 +157,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let k8s = cli.kube.client().await?;
             for s in k8s.list_secrets(&ns).await? {
                 let managed = if s.managed { "  (flyte-rs)" } else { "" };
-                println!("{}: {}{managed}", s.name, s.keys.join(", "));
+                outln!("{}: {}{managed}", s.name, s.keys.join(", "));
             }
         }
         Command::Delete { at, name, dry_run } => {
             let ns = at.namespace()?;
             let k8s = cli.kube.client().await?.dry_run(dry_run);
-            println!(
+            outln!(
                 "{}",
                 k8s.delete_secret(&ns, &task_secret_name(&at.name_prefix, &name))
                     .await?

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use flyte_config::ConfigLoader;
-use flyte_examples::exit;
+use flyte_examples::{exit, out, outln};
 use flyte_storage::FlyteStorage;
 use futures::TryStreamExt;
 
@@ -79,26 +79,26 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Ls { uri } => {
             let mut objects = storage.list(&uri);
             while let Some(o) = objects.try_next().await? {
-                println!("{:>12}  {}", o.size, o.uri);
+                outln!("{:>12}  {}", o.size, o.uri);
             }
         }
         Command::Get { uri, path } => {
             let n = storage.get_file(&uri, &path).await?;
-            println!("{n} bytes to {}", path.display());
+            outln!("{n} bytes to {}", path.display());
         }
         Command::Put { path, uri } => {
             let n = storage.put_file(&uri, &path).await?;
-            println!("{n} bytes to {uri}");
+            outln!("{n} bytes to {uri}");
         }
         Command::Cat { uri } => {
             if uri.ends_with(".pb") {
                 let map = storage.read_literal_map(&uri).await?;
                 let json = flyte_admin_client::literals::literal_map_to_json(&map);
-                println!("{}", serde_json::to_string_pretty(&json)?);
+                outln!("{}", serde_json::to_string_pretty(&json)?);
             } else {
                 let bytes = storage.get(&uri).await?;
                 match std::str::from_utf8(&bytes) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(_) => {
                         return Err(
                             format!("{uri}: {} bytes of binary data; use get", bytes.len()).into(),
@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Rm { uri } => {
             storage.delete(&uri).await?;
-            println!("removed {uri}");
+            outln!("removed {uri}");
         }
     }
     Ok(())

@@ -5,8 +5,6 @@ use std::time::Duration;
 
 mod common;
 
-use flyte_admin_client::pb::{admin, core};
-use flyte_admin_client::{AdminClient, LaunchPlanId, TaskId, WorkflowId};
 use flyte_testkit::{Executors, TestAdmin};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -21,81 +19,6 @@ async fn run(
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-async fn register(admin: &TestAdmin) -> Result<(), Box<dyn std::error::Error>> {
-    let c = AdminClient::builder()
-        .endpoint(admin.addr().to_string())
-        .insecure(true)
-        .build()?;
-    let int_t = core::LiteralType {
-        r#type: Some(core::literal_type::Type::Simple(
-            core::SimpleType::Integer as i32,
-        )),
-        ..Default::default()
-    };
-    let vars = core::VariableMap {
-        variables: [(
-            "x".to_owned(),
-            core::Variable {
-                r#type: Some(int_t),
-                ..Default::default()
-            },
-        )]
-        .into_iter()
-        .collect(),
-    };
-    let iface = core::TypedInterface {
-        inputs: Some(vars.clone()),
-        outputs: Some(vars),
-    };
-    let task = TaskId::new("flytesnacks", "development", "t", "v1");
-    c.create_task(
-        &task,
-        admin::TaskSpec {
-            template: Some(core::TaskTemplate {
-                r#type: "python-task".into(),
-                metadata: Some(Default::default()),
-                interface: Some(iface.clone()),
-                target: Some(core::task_template::Target::Container(core::Container {
-                    image: "img".into(),
-                    ..Default::default()
-                })),
-                ..Default::default()
-            }),
-            description: None,
-        },
-    )
-    .await?;
-    let wf = WorkflowId::new("flytesnacks", "development", "wf", "v1");
-    c.create_workflow(
-        &wf,
-        admin::WorkflowSpec {
-            template: Some(core::WorkflowTemplate {
-                interface: Some(iface),
-                nodes: vec![core::Node {
-                    id: "n0".into(),
-                    target: Some(core::node::Target::TaskNode(core::TaskNode {
-                        reference: Some(core::task_node::Reference::ReferenceId(task.to_pb())),
-                        overrides: None,
-                    })),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-    )
-    .await?;
-    c.create_launch_plan(
-        &LaunchPlanId::new("flytesnacks", "development", "wf", "v1"),
-        admin::LaunchPlanSpec {
-            workflow_id: Some(wf.to_pb()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 #[tokio::test]
@@ -117,13 +40,11 @@ async fn projects_create_and_list() -> TestResult {
     .await?;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&admin, "projects", &["list", "-o", "json"]).await?;
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let ids: Vec<&str> = list
-        .as_array()
-        .ok_or("array")?
-        .iter()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
+    let list: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let ids: Vec<&str> = list.iter().filter_map(|p| p["id"].as_str()).collect();
     assert_eq!(ids, ["flytesnacks", "ml"]);
     let out = run(
         &admin,
@@ -144,7 +65,7 @@ async fn launch_waits_and_prints_outputs_last() -> TestResult {
         .executor(Executors::succeed_after(Duration::from_millis(200)))
         .start()
         .await?;
-    register(&admin).await?;
+    common::register_wf(&admin).await?;
     let out = run(
         &admin,
         "launch",
@@ -224,7 +145,7 @@ async fn launch_exits_1_when_the_execution_fails() -> TestResult {
         .executor(Executors::fail(Duration::ZERO, "USER:Boom", "it broke"))
         .start()
         .await?;
-    register(&admin).await?;
+    common::register_wf(&admin).await?;
     let out = run(
         &admin,
         "launch",

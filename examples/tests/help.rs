@@ -2,13 +2,14 @@
 
 mod common;
 
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 13] = [
     "quickstart",
     "config",
     "login",
     "projects",
     "register",
     "launch",
+    "launchplans",
     "executions",
     "attributes",
     "storage",
