@@ -401,22 +401,21 @@ where
         }
         service.call(request?).await.map_err(Into::into)
     };
-    let limit = Limit::of(policy, started);
-    let deadline = limit.map(|l| tokio::time::Instant::now() + l.left);
-    let result = match (limit, deadline) {
-        (Some(limit), Some(deadline)) => match tokio::time::timeout_at(deadline, attempt).await {
+    // A deadline beyond what the clock can hold (`Duration::MAX`) is no deadline.
+    let now = tokio::time::Instant::now();
+    let limit = Limit::of(policy, started).and_then(|l| Some((l, now.checked_add(l.left)?)));
+    let result = match limit {
+        Some((limit, deadline)) => match tokio::time::timeout_at(deadline, attempt).await {
             Ok(r) => r,
             Err(_) => return Outcome::Failed(limit.exceeded()),
         },
-        _ => attempt.await,
+        None => attempt.await,
     };
     match result {
         Ok(resp) => Outcome::Answer(resp.map(|body| {
             DeadlineBody {
                 inner: body,
-                deadline: limit
-                    .zip(deadline)
-                    .map(|(l, at)| (l, Box::pin(tokio::time::sleep_until(at)))),
+                deadline: limit.map(|(l, at)| (l, Box::pin(tokio::time::sleep_until(at)))),
             }
             .boxed_unsync()
         })),
@@ -728,6 +727,32 @@ mod tests {
         // and the last is cut when the second ends.
         assert!((9..=10).contains(&attempts), "{attempts} attempts");
         assert_eq!(started.elapsed(), ms(1000));
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_too_far_to_reach_mean_no_deadline() -> Result<(), BoxError> {
+        let max = std::time::Duration::MAX;
+        for policy in [
+            RetryPolicy::none().per_attempt_timeout(max),
+            RetryPolicy::none().overall_timeout(max),
+            RetryPolicy::none()
+                .max_retries(1)
+                .per_attempt_timeout(max)
+                .overall_timeout(max),
+        ] {
+            let (calls, svc) = flaky(1, false);
+            let mut retry = RetryLayer::new(policy).layer(svc);
+            let resp = retry.call(get_version()).await?;
+            let ok = policy.max_attempts() > 1;
+            assert_eq!(status(&resp), (!ok).then_some(&b"14"[..]), "{policy:?}");
+            let body = hyper::body::to_bytes(resp.into_body()).await?;
+            assert!(body.is_empty());
+            assert_eq!(
+                calls.lock().map_err(|_| "poisoned")?.len(),
+                if ok { 2 } else { 1 }
+            );
+        }
         Ok(())
     }
 
