@@ -154,9 +154,17 @@ pub fn is_idempotent(path: &str) -> bool {
         .any(|(s, methods)| *s == service && methods.contains(&method))
 }
 
-/// The gRPC code a transient failure has: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED.
-fn transient(code: tonic::Code) -> bool {
-    crate::error::Code::from(code).is_transient()
+/// Whether a failed attempt is worth repeating: a transient code ([`crate::Error::is_transient`]:
+/// RESOURCE_EXHAUSTED only when it does not say a message is too large), and not a TLS refusal.
+fn transient(outcome: &Outcome, code: tonic::Code) -> bool {
+    let message = match outcome {
+        Outcome::Answer(resp) => tonic::Status::from_header_map(resp.headers())
+            .map(|s| s.message().to_owned())
+            .unwrap_or_default(),
+        Outcome::Failed(status) if tls_rejected(status) => return false,
+        Outcome::Failed(status) => status.message().to_owned(),
+    };
+    crate::error::transient(code.into(), &message)
 }
 
 /// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
@@ -315,9 +323,7 @@ where
             return into_result(outcome);
         };
         tracing::debug!(rpc = rpc.as_str(), attempt, code = ?code, "failed");
-        let worth_it = transient(code)
-            && !matches!(&outcome, Outcome::Failed(s) if tls_rejected(s))
-            && attempt < max_attempts;
+        let worth_it = transient(&outcome, code) && attempt < max_attempts;
         let wait = policy.backoff(attempt);
         if !worth_it || !policy.within_overall(started.elapsed(), wait) {
             return into_result(outcome);
@@ -727,6 +733,46 @@ mod tests {
         // and the last is cut when the second ends.
         assert!((9..=10).contains(&attempts), "{attempts} attempts");
         assert_eq!(started.elapsed(), ms(1000));
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_message_too_large_is_sent_once_other_resource_exhausted_again(
+    ) -> Result<(), BoxError> {
+        for (message, attempts) in [
+            (
+                "grpc: received message larger than max (5242880 vs. 4194304)",
+                1,
+            ),
+            (
+                "grpc: trying to send message larger than max (5242880 vs. 4194304)",
+                1,
+            ),
+            (
+                "Output data size exceeds platform configured threshold (2 > 1)",
+                1,
+            ),
+            ("rate limited", 4),
+        ] {
+            let calls = Arc::new(AtomicU32::new(0));
+            let seen = Arc::clone(&calls);
+            let svc = tower::service_fn(move |_: http::Request<BoxBody>| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                let mut headers = http::HeaderMap::new();
+                let status = tonic::Status::resource_exhausted(message);
+                let added = status.add_header(&mut headers);
+                async move {
+                    added?;
+                    let mut resp = http::Response::new(tonic::body::empty_body());
+                    *resp.headers_mut() = headers;
+                    Ok::<_, BoxError>(resp)
+                }
+            });
+            let mut retry = RetryLayer::new(RetryPolicy::none().max_retries(3)).layer(svc);
+            let resp = retry.call(get_version()).await?;
+            assert_eq!(status(&resp), Some(&b"8"[..]), "{message}");
+            assert_eq!(calls.load(Ordering::SeqCst), attempts, "{message}");
+        }
         Ok(())
     }
 
