@@ -73,7 +73,10 @@ pub use client::{
     AdminClient, AdminClientBuilder, Transport, DEFAULT_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use error::{Code, Error, Result};
-pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
+pub use ids::{
+    generate_execution_name, validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId,
+    WorkflowId,
+};
 pub use list::{Filters, ListOptions, Listing};
 pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions};
 pub use retry::{is_idempotent, Idempotent};

@@ -22,18 +22,19 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Marks a request as safe to send again, for a call the retry table does not already retry
 /// ([`is_idempotent`]): put it in the request's extensions.
 ///
-/// The client marks `CreateExecution`, `RelaunchExecution` and `RecoverExecution` this way when
-/// they name the execution (a repeat then meets ALREADY_EXISTS instead of starting a second
-/// execution). With a raw service client:
+/// The client's own `CreateExecution`, `RelaunchExecution` and `RecoverExecution` always name
+/// the execution (making a name when none is given) and are marked this way: a repeat then
+/// meets ALREADY_EXISTS instead of starting a second execution. With a raw service client:
 ///
 /// ```no_run
 /// # async fn run(client: flyte_admin_client::AdminClient) -> Result<(), tonic::Status> {
-/// use flyte_admin_client::{pb::admin, Idempotent};
+/// use flyte_admin_client::{generate_execution_name, pb::admin, Idempotent};
 ///
 /// let mut request = tonic::Request::new(admin::ExecutionCreateRequest {
 ///     project: "flytesnacks".into(),
 ///     domain: "development".into(),
-///     name: "nightly-7".into(), // named, so a repeat cannot start a second one
+///     // Named, so a repeat cannot start a second one.
+///     name: generate_execution_name().unwrap_or_else(|| "nightly-7".into()),
 ///     ..Default::default()
 /// });
 /// request.extensions_mut().insert(Idempotent);
@@ -43,8 +44,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Idempotent;
 
-/// Counts the attempts of one call (crate-private: `create_execution` needs to know whether an
-/// ALREADY_EXISTS answered a repeat of its own call).
+/// Counts the attempts of one call (crate-private: the creates need to know whether an
+/// ALREADY_EXISTS answered a repeat of their own call).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Attempts(pub(crate) Arc<AtomicU32>);
 
@@ -55,13 +56,14 @@ impl Attempts {
 }
 
 /// The methods whose repeat changes nothing, by gRPC method name. Reads; creates of tasks,
-/// workflows, launch plans and projects, and `SetSignal` (a repeat changes nothing, but when the
-/// first attempt's answer was lost it answers ALREADY_EXISTS: registration takes that as
-/// success, a caller of `create_task`, `register_project` or `set_signal` sees the error);
-/// updates and deletes that set a state; signed-URL requests. Not here, so never repeated unless marked
-/// [`Idempotent`]: `CreateExecution`, `RelaunchExecution`, `RecoverExecution` (a repeat of an
-/// unnamed one starts a second execution), propeller's `Create*Event` calls, and every method
-/// this table does not know.
+/// workflows, launch plans and projects (when the first attempt's answer was lost, a repeat
+/// answers ALREADY_EXISTS: registration, `register_project` and `set_signal` compare what is
+/// stored and succeed when it is what they sent; a caller of `create_task` sees the error),
+/// `SetSignal` (FlyteAdmin overwrites); updates and deletes that set a state; signed-URL
+/// requests. Not here, so never repeated unless marked [`Idempotent`]: `CreateExecution`,
+/// `RelaunchExecution`, `RecoverExecution` (a repeat of an unnamed one starts a second
+/// execution; the client's own name them and are marked), propeller's `Create*Event` calls,
+/// and every method this table does not know.
 const IDEMPOTENT: &[(&str, &[&str])] = &[
     (
         "flyteidl.service.AdminService",
