@@ -242,13 +242,12 @@ async fn unnamed_creates_are_named_by_the_client_so_a_repeat_cannot_double() -> 
         .await?;
     assert_eq!(id.name.len(), 20, "named as FlyteAdmin names: {id}");
     assert_eq!(admin.calls("CreateExecution"), 2, "retried under that name");
-    let mut raw = admin::ExecutionCreateRequest {
+    let raw = admin::ExecutionCreateRequest {
         project: lp.project.clone(),
         domain: lp.domain.clone(),
         spec: c.get_execution(&id).await?.spec,
         ..Default::default()
     };
-    raw.spec.get_or_insert_with(Default::default).inputs = None;
     admin.fail_next("CreateExecution", Fault::Unavailable, 1);
     let err = c
         .admin_service()
