@@ -128,13 +128,22 @@ impl AdminClient {
         }
     }
 
-    /// Whether `existing` is a relaunch or recovery (`mode`) of `source`.
-    fn derived_from(
-        existing: &admin::Execution,
+    /// The result of a relaunch or recovery (`mode`) of `source` as `new`: its answer's id, or,
+    /// when a repeat met ALREADY_EXISTS, `new` if it is a `mode` of `source`.
+    async fn derived(
+        &self,
+        rpc: &'static str,
+        answer: Result<admin::ExecutionCreateResponse>,
+        attempts: &Attempts,
+        new: ExecutionId,
         mode: admin::execution_metadata::ExecutionMode,
         source: &ExecutionId,
-    ) -> bool {
-        existing
+    ) -> Result<ExecutionId> {
+        let (e, existing) = match answer {
+            Ok(resp) => return self.created_id(rpc, resp.id),
+            Err(e) => self.made_earlier(e, attempts, &new).await?,
+        };
+        let same = existing
             .spec
             .as_ref()
             .and_then(|s| s.metadata.as_ref())
@@ -145,7 +154,12 @@ impl AdminClient {
                         .map(ExecutionId::from_pb)
                         .as_ref()
                         == Some(source)
-            })
+            });
+        if same {
+            Ok(new)
+        } else {
+            Err(e)
+        }
     }
 
     /// Launches `launch_plan` with `inputs` (launch plan defaults fill the rest).
@@ -356,19 +370,11 @@ impl AdminClient {
             name: new.name.clone(),
             overwrite_cache,
         });
-        let (e, existing) = match self
+        let answer = self
             .unary(RPC, self.admin().relaunch_execution(request))
-            .await
-        {
-            Ok(resp) => return self.created_id(RPC, resp.id),
-            Err(e) => self.made_earlier(e, &attempts, &new).await?,
-        };
+            .await;
         let mode = admin::execution_metadata::ExecutionMode::Relaunch;
-        if Self::derived_from(&existing, mode, id) {
-            Ok(new)
-        } else {
-            Err(e)
-        }
+        self.derived(RPC, answer, &attempts, new, mode, id).await
     }
 
     /// Recovers a failed execution: successful nodes are copied, the rest re-run (mode
@@ -389,19 +395,11 @@ impl AdminClient {
             name: new.name.clone(),
             metadata: None,
         });
-        let (e, existing) = match self
+        let answer = self
             .unary(RPC, self.admin().recover_execution(request))
-            .await
-        {
-            Ok(resp) => return self.created_id(RPC, resp.id),
-            Err(e) => self.made_earlier(e, &attempts, &new).await?,
-        };
+            .await;
         let mode = admin::execution_metadata::ExecutionMode::Recovered;
-        if Self::derived_from(&existing, mode, id) {
-            Ok(new)
-        } else {
-            Err(e)
-        }
+        self.derived(RPC, answer, &attempts, new, mode, id).await
     }
 
     /// The id a relaunch or recovery of `source` gets: its project, domain and organization,
