@@ -86,9 +86,9 @@ pub use retry::{is_idempotent, Idempotent};
 /// one vocabulary describes every retry of flyte-rs. Here: UNAVAILABLE, RESOURCE_EXHAUSTED (unless
 /// it says a message is too large, which no repeat changes) and a DEADLINE_EXCEEDED (of one
 /// attempt) are retried, for methods [`is_idempotent`] names or requests marked [`Idempotent`]
-/// (the client's own execution creates, always named); the defaults are [`RetryPolicy::default`]'s. flytectl's
-/// `admin.maxRetries` is read as `max_retries` and `admin.perRetryTimeout` as
-/// `per_attempt_timeout`.
+/// (the client's own execution creates, always named); the defaults are
+/// [`RetryPolicy::default`]'s. flytectl's `admin.maxRetries` is read as `max_retries` and
+/// `admin.perRetryTimeout` as `per_attempt_timeout`.
 pub use flyte_config::RetryPolicy;
 
 /// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.

@@ -132,8 +132,9 @@
 //! Then make it fail the way production does: [`TestAdmin::fail_next`] and
 //! [`TestAdminBuilder::random_faults`] for flaky networks, [`Fault::LoseResponse`] and
 //! [`RandomFaults::lose_answers`] for answers lost after the server stored what a call made (so
-//! a retry meets ALREADY_EXISTS), [`TestAdminBuilder::latency`] for slow ones, an executor returning a failed [`Plan`] for a task that breaks, and
-//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Access tokens, device codes and
+//! a retry meets ALREADY_EXISTS), [`TestAdminBuilder::latency`] for slow ones, an executor
+//! returning a failed [`Plan`] for a task that breaks, and [`TestAdminBuilder::auth`] for a
+//! cluster that wants a login. Access tokens, device codes and
 //! signed URLs expire on tokio's clock, so under `#[tokio::test(start_paused = true)]`
 //! `tokio::time::advance` past [`AuthSettings::token_lifetime`] expires a token with no real
 //! wait ([`TestAdmin::expire_tokens`] does it at once). Then see what arrived:
