@@ -462,3 +462,29 @@ async fn a_message_too_large_is_sent_once_and_other_resource_exhausted_is_retrie
     );
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_later_than_the_attempts_deadline_is_not_doubled() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(RetryPolicy::default().per_attempt_timeout(Duration::from_secs(1)))
+        .build()?;
+    let lp = register(&c, "v1").await?;
+    admin.fail_next(
+        "CreateExecution",
+        Fault::LateResponse(Duration::from_secs(5)),
+        1,
+    );
+    let id = c.launch(&lp, None, x(1)).await?;
+    assert_eq!(
+        admin.calls("CreateExecution"),
+        2,
+        "given up on once, then repeated"
+    );
+    let all = executions(&c).await?;
+    assert_eq!(all.len(), 1, "one execution");
+    assert_eq!(all[0].id.as_ref().map(ExecutionId::from_pb), Some(id));
+    Ok(())
+}

@@ -1,11 +1,11 @@
 //! Fault injection for client tests and benchmarks: scripted faults per RPC, random faults at a
 //! seeded rate, added latency, and a count of calls per RPC.
 //!
-//! Most faults answer before the call is handled, so nothing changed on the server. Two come
+//! Most faults answer before the call is handled, so nothing changed on the server. Three come
 //! after it was handled and what it creates is stored ([`Fault::LoseResponse`],
-//! [`Fault::DropConnectionAfterCommit`]): a client then sees a failure although the call took
-//! effect, as when FlyteAdmin's answer is lost on the way back, and a repeat of the call meets
-//! what the first one made.
+//! [`Fault::DropConnectionAfterCommit`], [`Fault::LateResponse`]): a client then sees a failure
+//! (or gives up) although the call took effect, as when FlyteAdmin's answer is lost on the way
+//! back, and a repeat of the call meets what the first one made.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -41,6 +41,9 @@ pub enum Fault {
     LoseResponse,
     /// The call is handled, then the connection is dropped instead of the answer.
     DropConnectionAfterCommit,
+    /// The call is handled, then its answer is held this long: a client whose per-attempt
+    /// deadline passes first gives up on a call that took effect.
+    LateResponse(Duration),
 }
 
 /// Faults drawn at random for gRPC calls (after any scripted ones), reproducibly from a seed:
@@ -132,13 +135,18 @@ impl Fault {
             Fault::LoseResponse => Status::unavailable(
                 "flyte-testkit: injected UNAVAILABLE after the call was handled (its answer was lost)",
             ),
-            Fault::DropConnection | Fault::DropConnectionAfterCommit => return None,
+            Fault::DropConnection | Fault::DropConnectionAfterCommit | Fault::LateResponse(_) => {
+                return None
+            }
         })
     }
 
     /// Whether the call is handled before this fault answers it.
     fn after_commit(&self) -> bool {
-        matches!(self, Fault::LoseResponse | Fault::DropConnectionAfterCommit)
+        matches!(
+            self,
+            Fault::LoseResponse | Fault::DropConnectionAfterCommit | Fault::LateResponse(_)
+        )
     }
 }
 
@@ -354,6 +362,10 @@ where
                     // A unary handler has run to its end (stored what it makes) once its
                     // response is here; only the answer is lost.
                     let answer = handle(&mut inner, &faults, &rpc, req).await?;
+                    if let Fault::LateResponse(wait) = after {
+                        crate::clock::sleep(wait).await;
+                        return Ok(answer);
+                    }
                     drop(answer);
                     match after.status() {
                         Some(status) => Ok(status.to_http()),
