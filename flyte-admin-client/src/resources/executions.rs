@@ -20,7 +20,7 @@ impl AdminClient {
     /// meets ALREADY_EXISTS, the execution under the name is the result if it runs the same
     /// launch plan in the same mode (and, for a name you gave, with the same inputs), else the
     /// error stands. A launch plan's concurrency limit (also ALREADY_EXISTS) is never taken for
-    /// success: there is then no execution under the name.
+    /// success by its code: only an execution found under the name is.
     ///
     /// # Errors
     /// A bad name (before sending), FlyteAdmin's input checks, NOT_FOUND, ALREADY_EXISTS (the
