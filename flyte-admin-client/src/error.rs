@@ -55,6 +55,24 @@ impl Code {
     }
 }
 
+/// The words of a RESOURCE_EXHAUSTED that no retry can change: grpc's size limits (`grpc:
+/// received message larger than max (N vs. M)`, `trying to send message larger than max`,
+/// `message after decompression larger than max`, `grpc: message too large`) and FlyteAdmin's
+/// own output limit (`... exceeds platform configured threshold`). Any other RESOURCE_EXHAUSTED
+/// (a rate limit, a quota, a flow-control reset) is worth retrying.
+const TOO_LARGE: [&str; 3] = [
+    "larger than max",
+    "message too large",
+    "exceeds platform configured threshold",
+];
+
+/// Whether a failure with this code and message is worth retrying: UNAVAILABLE,
+/// DEADLINE_EXCEEDED, and RESOURCE_EXHAUSTED unless it says the message is too large.
+pub(crate) fn transient(code: Code, message: &str) -> bool {
+    code.is_transient()
+        && !(code == Code::ResourceExhausted && TOO_LARGE.iter().any(|t| message.contains(t)))
+}
+
 impl From<tonic::Code> for Code {
     fn from(c: tonic::Code) -> Self {
         use tonic::Code as T;
@@ -237,11 +255,12 @@ impl Error {
         self.0.code == Code::DeadlineExceeded
     }
 
-    /// Worth retrying: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, but not a TLS
+    /// Worth retrying: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED; but not a TLS
     /// handshake that refused the server's certificate (which tonic also reports as
-    /// UNAVAILABLE).
+    /// UNAVAILABLE), nor a RESOURCE_EXHAUSTED that says a message is too large (grpc's `larger
+    /// than max`, `message too large`, FlyteAdmin's `exceeds platform configured threshold`).
     pub fn is_transient(&self) -> bool {
-        self.0.code.is_transient() && !self.0.tls_rejected
+        transient(self.0.code, &self.0.message) && !self.0.tls_rejected
     }
 }
 
@@ -272,5 +291,47 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_exhausted_is_transient_unless_a_message_is_too_large() {
+        for permanent in [
+            "grpc: received message larger than max (5242880 vs. 4194304)",
+            "grpc: received message larger than max length allowed on current machine (1 vs. 0)",
+            "grpc: message after decompression larger than max (5242880 vs. 4194304)",
+            "grpc: received message after decompression larger than max 4194304",
+            "grpc: trying to send message larger than max (5242880 vs. 4194304)",
+            "trying to send message larger than max (5242880 vs. 4194304)",
+            "grpc: message too large (4294967296 bytes)",
+            "Output data size exceeds platform configured threshold (20000000 > 10000000)",
+        ] {
+            let e = Error::new(Code::ResourceExhausted, "CreateTask", "x", permanent);
+            assert!(!e.is_transient(), "{permanent}");
+        }
+        for passing in [
+            "flyte-testkit: injected RESOURCE_EXHAUSTED",
+            "Quota exceeded for quota metric 'Requests'",
+            "",
+        ] {
+            let e = Error::new(Code::ResourceExhausted, "CreateTask", "x", passing);
+            assert!(e.is_transient(), "{passing}");
+        }
+        let other = Error::new(
+            Code::InvalidArgument,
+            "CreateTask",
+            "x",
+            "message too large",
+        );
+        assert!(!other.is_transient());
+        let unavailable = Error::new(Code::Unavailable, "CreateTask", "x", "larger than max");
+        assert!(
+            unavailable.is_transient(),
+            "only RESOURCE_EXHAUSTED is read"
+        );
     }
 }

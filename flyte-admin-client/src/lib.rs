@@ -8,7 +8,8 @@
 //! - [`Error`] and [`Code`]: failures with the RPC, the endpoint and predicates.
 //! - [`RetryPolicy`], [`is_idempotent`] and [`Idempotent`]: which calls the retry layer on the
 //!   channel repeats, how often, with what deadlines.
-//! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers.
+//! - [`TaskId`], [`WorkflowId`], [`LaunchPlanId`], [`ExecutionId`]: typed identifiers;
+//!   [`generate_execution_name`] for a name shaped as FlyteAdmin's.
 //! - [`Listing`], [`ListOptions`] and [`Filters`]: every `list_*` returns a `Stream` of items
 //!   that follows the pages ([`Listing::pages`] for the pages themselves).
 //! - [`register`]: pyflyte packages (and built entities) hydrated as flytectl does and
@@ -73,17 +74,21 @@ pub use client::{
     AdminClient, AdminClientBuilder, Transport, DEFAULT_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use error::{Code, Error, Result};
-pub use ids::{validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId, WorkflowId};
+pub use ids::{
+    generate_execution_name, validate_execution_name, ExecutionId, IdError, LaunchPlanId, TaskId,
+    WorkflowId,
+};
 pub use list::{Filters, ListOptions, Listing};
 pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions};
 pub use retry::{is_idempotent, Idempotent};
 
 /// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that
-/// one vocabulary describes every retry of flyte-rs. Here: UNAVAILABLE, RESOURCE_EXHAUSTED and a
-/// DEADLINE_EXCEEDED (of one attempt) are retried, for methods [`is_idempotent`] names or requests
-/// marked [`Idempotent`]; the defaults are [`RetryPolicy::default`]'s. flytectl's
-/// `admin.maxRetries` is read as `max_retries` and `admin.perRetryTimeout` as
-/// `per_attempt_timeout`.
+/// one vocabulary describes every retry of flyte-rs. Here: UNAVAILABLE, RESOURCE_EXHAUSTED (unless
+/// it says a message is too large, which no repeat changes) and a DEADLINE_EXCEEDED (of one
+/// attempt) are retried, for methods [`is_idempotent`] names or requests marked [`Idempotent`]
+/// (the client's own execution creates, always named); the defaults are
+/// [`RetryPolicy::default`]'s. flytectl's `admin.maxRetries` is read as `max_retries` and
+/// `admin.perRetryTimeout` as `per_attempt_timeout`.
 pub use flyte_config::RetryPolicy;
 
 /// The wire types: the `flyteidl` crate, re-exported so users need no direct dependency.

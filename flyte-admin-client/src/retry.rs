@@ -22,18 +22,19 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Marks a request as safe to send again, for a call the retry table does not already retry
 /// ([`is_idempotent`]): put it in the request's extensions.
 ///
-/// The client marks `CreateExecution`, `RelaunchExecution` and `RecoverExecution` this way when
-/// they name the execution (a repeat then meets ALREADY_EXISTS instead of starting a second
-/// execution). With a raw service client:
+/// The client's own `CreateExecution`, `RelaunchExecution` and `RecoverExecution` always name
+/// the execution (making a name when none is given) and are marked this way: a repeat then
+/// meets ALREADY_EXISTS instead of starting a second execution. With a raw service client:
 ///
 /// ```no_run
 /// # async fn run(client: flyte_admin_client::AdminClient) -> Result<(), tonic::Status> {
-/// use flyte_admin_client::{pb::admin, Idempotent};
+/// use flyte_admin_client::{generate_execution_name, pb::admin, Idempotent};
 ///
 /// let mut request = tonic::Request::new(admin::ExecutionCreateRequest {
 ///     project: "flytesnacks".into(),
 ///     domain: "development".into(),
-///     name: "nightly-7".into(), // named, so a repeat cannot start a second one
+///     // Named, so a repeat cannot start a second one.
+///     name: generate_execution_name().unwrap_or_else(|| "nightly-7".into()),
 ///     ..Default::default()
 /// });
 /// request.extensions_mut().insert(Idempotent);
@@ -43,8 +44,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Idempotent;
 
-/// Counts the attempts of one call (crate-private: `create_execution` needs to know whether an
-/// ALREADY_EXISTS answered a repeat of its own call).
+/// Counts the attempts of one call (crate-private: the creates need to know whether an
+/// ALREADY_EXISTS answered a repeat of their own call).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Attempts(pub(crate) Arc<AtomicU32>);
 
@@ -55,13 +56,14 @@ impl Attempts {
 }
 
 /// The methods whose repeat changes nothing, by gRPC method name. Reads; creates of tasks,
-/// workflows, launch plans and projects, and `SetSignal` (a repeat changes nothing, but when the
-/// first attempt's answer was lost it answers ALREADY_EXISTS: registration takes that as
-/// success, a caller of `create_task`, `register_project` or `set_signal` sees the error);
-/// updates and deletes that set a state; signed-URL requests. Not here, so never repeated unless marked
-/// [`Idempotent`]: `CreateExecution`, `RelaunchExecution`, `RecoverExecution` (a repeat of an
-/// unnamed one starts a second execution), propeller's `Create*Event` calls, and every method
-/// this table does not know.
+/// workflows, launch plans and projects (when the first attempt's answer was lost, a repeat
+/// answers ALREADY_EXISTS: registration, `register_project` and `set_signal` compare what is
+/// stored and succeed when it is what they sent; a caller of `create_task` sees the error),
+/// `SetSignal` (FlyteAdmin overwrites); updates and deletes that set a state; signed-URL
+/// requests. Not here, so never repeated unless marked [`Idempotent`]: `CreateExecution`,
+/// `RelaunchExecution`, `RecoverExecution` (a repeat of an unnamed one starts a second
+/// execution; the client's own name them and are marked), propeller's `Create*Event` calls,
+/// and every method this table does not know.
 const IDEMPOTENT: &[(&str, &[&str])] = &[
     (
         "flyteidl.service.AdminService",
@@ -154,9 +156,17 @@ pub fn is_idempotent(path: &str) -> bool {
         .any(|(s, methods)| *s == service && methods.contains(&method))
 }
 
-/// The gRPC code a transient failure has: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED.
-fn transient(code: tonic::Code) -> bool {
-    crate::error::Code::from(code).is_transient()
+/// Whether a failed attempt is worth repeating: a transient code ([`crate::Error::is_transient`]:
+/// RESOURCE_EXHAUSTED only when it does not say a message is too large), and not a TLS refusal.
+fn transient(outcome: &Outcome, code: tonic::Code) -> bool {
+    let message = match outcome {
+        Outcome::Answer(resp) => tonic::Status::from_header_map(resp.headers())
+            .map(|s| s.message().to_owned())
+            .unwrap_or_default(),
+        Outcome::Failed(status) if tls_rejected(status) => return false,
+        Outcome::Failed(status) => status.message().to_owned(),
+    };
+    crate::error::transient(code.into(), &message)
 }
 
 /// Whether the call failed because TLS refused the server (an unknown CA, a wrong name): tonic
@@ -315,9 +325,7 @@ where
             return into_result(outcome);
         };
         tracing::debug!(rpc = rpc.as_str(), attempt, code = ?code, "failed");
-        let worth_it = transient(code)
-            && !matches!(&outcome, Outcome::Failed(s) if tls_rejected(s))
-            && attempt < max_attempts;
+        let worth_it = transient(&outcome, code) && attempt < max_attempts;
         let wait = policy.backoff(attempt);
         if !worth_it || !policy.within_overall(started.elapsed(), wait) {
             return into_result(outcome);
@@ -401,22 +409,21 @@ where
         }
         service.call(request?).await.map_err(Into::into)
     };
-    let limit = Limit::of(policy, started);
-    let deadline = limit.map(|l| tokio::time::Instant::now() + l.left);
-    let result = match (limit, deadline) {
-        (Some(limit), Some(deadline)) => match tokio::time::timeout_at(deadline, attempt).await {
+    // A deadline beyond what the clock can hold (`Duration::MAX`) is no deadline.
+    let now = tokio::time::Instant::now();
+    let limit = Limit::of(policy, started).and_then(|l| Some((l, now.checked_add(l.left)?)));
+    let result = match limit {
+        Some((limit, deadline)) => match tokio::time::timeout_at(deadline, attempt).await {
             Ok(r) => r,
             Err(_) => return Outcome::Failed(limit.exceeded()),
         },
-        _ => attempt.await,
+        None => attempt.await,
     };
     match result {
         Ok(resp) => Outcome::Answer(resp.map(|body| {
             DeadlineBody {
                 inner: body,
-                deadline: limit
-                    .zip(deadline)
-                    .map(|(l, at)| (l, Box::pin(tokio::time::sleep_until(at)))),
+                deadline: limit.map(|(l, at)| (l, Box::pin(tokio::time::sleep_until(at)))),
             }
             .boxed_unsync()
         })),
@@ -728,6 +735,72 @@ mod tests {
         // and the last is cut when the second ends.
         assert!((9..=10).contains(&attempts), "{attempts} attempts");
         assert_eq!(started.elapsed(), ms(1000));
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_message_too_large_is_sent_once_other_resource_exhausted_again(
+    ) -> Result<(), BoxError> {
+        for (message, attempts) in [
+            (
+                "grpc: received message larger than max (5242880 vs. 4194304)",
+                1,
+            ),
+            (
+                "grpc: trying to send message larger than max (5242880 vs. 4194304)",
+                1,
+            ),
+            (
+                "Output data size exceeds platform configured threshold (2 > 1)",
+                1,
+            ),
+            ("rate limited", 4),
+        ] {
+            let calls = Arc::new(AtomicU32::new(0));
+            let seen = Arc::clone(&calls);
+            let svc = tower::service_fn(move |_: http::Request<BoxBody>| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                let mut headers = http::HeaderMap::new();
+                let status = tonic::Status::resource_exhausted(message);
+                let added = status.add_header(&mut headers);
+                async move {
+                    added?;
+                    let mut resp = http::Response::new(tonic::body::empty_body());
+                    *resp.headers_mut() = headers;
+                    Ok::<_, BoxError>(resp)
+                }
+            });
+            let mut retry = RetryLayer::new(RetryPolicy::none().max_retries(3)).layer(svc);
+            let resp = retry.call(get_version()).await?;
+            assert_eq!(status(&resp), Some(&b"8"[..]), "{message}");
+            assert_eq!(calls.load(Ordering::SeqCst), attempts, "{message}");
+        }
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_too_far_to_reach_mean_no_deadline() -> Result<(), BoxError> {
+        let max = std::time::Duration::MAX;
+        for policy in [
+            RetryPolicy::none().per_attempt_timeout(max),
+            RetryPolicy::none().overall_timeout(max),
+            RetryPolicy::none()
+                .max_retries(1)
+                .per_attempt_timeout(max)
+                .overall_timeout(max),
+        ] {
+            let (calls, svc) = flaky(1, false);
+            let mut retry = RetryLayer::new(policy).layer(svc);
+            let resp = retry.call(get_version()).await?;
+            let ok = policy.max_attempts() > 1;
+            assert_eq!(status(&resp), (!ok).then_some(&b"14"[..]), "{policy:?}");
+            let body = hyper::body::to_bytes(resp.into_body()).await?;
+            assert!(body.is_empty());
+            assert_eq!(
+                calls.lock().map_err(|_| "poisoned")?.len(),
+                if ok { 2 } else { 1 }
+            );
+        }
         Ok(())
     }
 

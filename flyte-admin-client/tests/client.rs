@@ -232,17 +232,30 @@ async fn transient_errors_are_retried_and_others_are_not() -> TestResult {
 }
 
 #[tokio::test]
-async fn unnamed_creates_are_never_repeated() -> TestResult {
+async fn unnamed_creates_are_named_by_the_client_so_a_repeat_cannot_double() -> TestResult {
     let admin = TestAdmin::start().await?;
     let c = client(&admin)?;
     let lp = register(&c, "v1").await?;
     admin.fail_next("CreateExecution", Fault::Unavailable, 1);
-    let err = c
+    let id = c
         .launch(&lp, None, HashMap::from([("x".to_owned(), int(1))]))
+        .await?;
+    assert_eq!(id.name.len(), 20, "named as FlyteAdmin names: {id}");
+    assert_eq!(admin.calls("CreateExecution"), 2, "retried under that name");
+    let raw = admin::ExecutionCreateRequest {
+        project: lp.project.clone(),
+        domain: lp.domain.clone(),
+        spec: c.get_execution(&id).await?.spec,
+        ..Default::default()
+    };
+    admin.fail_next("CreateExecution", Fault::Unavailable, 1);
+    let err = c
+        .admin_service()
+        .create_execution(raw)
         .await
-        .expect_err("no retry");
-    assert!(err.is_transient());
-    assert_eq!(admin.calls("CreateExecution"), 1);
+        .expect_err("an unnamed raw create is not repeated");
+    assert_eq!(err.code(), tonic::Code::Unavailable);
+    assert_eq!(admin.calls("CreateExecution"), 3);
     admin.fail_next("CreateExecution", Fault::Unavailable, 1);
     c.launch(
         &lp,
@@ -252,7 +265,7 @@ async fn unnamed_creates_are_never_repeated() -> TestResult {
     .await?;
     assert_eq!(
         admin.calls("CreateExecution"),
-        3,
+        5,
         "a named create is retried"
     );
     Ok(())

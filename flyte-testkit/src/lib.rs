@@ -14,7 +14,7 @@
 //! - [`Executor`], [`Executors`], [`Plan`], [`Outcome`], [`ExecutionRun`]: what executions do,
 //!   the part flytepropeller plays in a deployment.
 //! - [`AuthSettings`], [`ExternalAuth`], [`DeviceDecision`]: authentication, off by default.
-//! - [`Fault`]: injected errors, dropped connections and delays.
+//! - [`Fault`], [`RandomFaults`]: injected errors, dropped connections, lost answers and delays.
 //! - [`MockKube`]: an in-process Kubernetes API server, for code that manages Flyte on Kubernetes.
 //! - [`flyteidl`]: the wire types, re-exported.
 //!
@@ -130,9 +130,11 @@
 //! ```
 //!
 //! Then make it fail the way production does: [`TestAdmin::fail_next`] and
-//! [`TestAdminBuilder::random_faults`] for flaky networks, [`TestAdminBuilder::latency`] for
-//! slow ones, an executor returning a failed [`Plan`] for a task that breaks, and
-//! [`TestAdminBuilder::auth`] for a cluster that wants a login. Access tokens, device codes and
+//! [`TestAdminBuilder::random_faults`] for flaky networks, [`Fault::LoseResponse`] and
+//! [`RandomFaults::lose_answers`] for answers lost after the server stored what a call made (so
+//! a retry meets ALREADY_EXISTS), [`TestAdminBuilder::latency`] for slow ones, an executor
+//! returning a failed [`Plan`] for a task that breaks, and [`TestAdminBuilder::auth`] for a
+//! cluster that wants a login. Access tokens, device codes and
 //! signed URLs expire on tokio's clock, so under `#[tokio::test(start_paused = true)]`
 //! `tokio::time::advance` past [`AuthSettings::token_lifetime`] expires a token with no real
 //! wait ([`TestAdmin::expire_tokens`] does it at once). Then see what arrived:
@@ -191,7 +193,7 @@ pub use auth::{
 };
 pub use executor::{ExecutionRun, Executor, Executors, Outcome, Plan};
 pub use external::ExternalAuth;
-pub use faults::Fault;
+pub use faults::{Fault, RandomFaults};
 pub use flyteidl;
 pub use k8s::MockKube;
 
@@ -245,7 +247,7 @@ pub struct TestAdminBuilder {
     auth: Option<AuthSettings>,
     external_auth: Option<ExternalAuth>,
     latency: std::time::Duration,
-    random_faults: Option<(f64, u64)>,
+    random_faults: Option<RandomFaults>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
     remote_data: RemoteData,
     agents: Vec<flyteidl::flyteidl::admin::Agent>,
@@ -360,8 +362,13 @@ impl TestAdminBuilder {
     }
 
     /// Answers this fraction of gRPC calls with UNAVAILABLE, drawn from a generator seeded with `seed`.
-    pub fn random_faults(mut self, rate: f64, seed: u64) -> Self {
-        self.random_faults = Some((rate, seed));
+    pub fn random_faults(self, rate: f64, seed: u64) -> Self {
+        self.random_fault_mix(RandomFaults::new(seed).unavailable(rate))
+    }
+
+    /// Random faults before and after calls are handled, in the proportions `faults` gives.
+    pub fn random_fault_mix(mut self, faults: RandomFaults) -> Self {
+        self.random_faults = Some(faults);
         self
     }
 
@@ -436,8 +443,8 @@ impl TestAdminBuilder {
             .latency
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = self.latency;
-        if let Some((rate, seed)) = self.random_faults {
-            faults.set_random(rate, seed);
+        if let Some(random) = self.random_faults {
+            faults.set_random(random);
         }
         let clock = clock::Clock::start();
         let shared = Arc::new(executions::Shared {
@@ -626,6 +633,12 @@ impl TestAdmin {
     /// Answers the next `times` calls of `rpc` (e.g. `"CreateTask"`) with `fault`.
     pub fn fail_next(&self, rpc: &str, fault: Fault, times: usize) {
         self.shared.faults.script(rpc, fault, times);
+    }
+
+    /// Replaces the random faults from the next call on (`RandomFaults::new(0)` turns them off),
+    /// e.g. after a test's setup.
+    pub fn set_random_faults(&self, faults: RandomFaults) {
+        self.shared.faults.set_random(faults);
     }
 
     /// How many calls `rpc` (e.g. `"GetExecution"`) has received, faults included.

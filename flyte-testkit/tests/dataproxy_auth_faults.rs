@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::*;
-use flyte_testkit::flyteidl::flyteidl::admin::{ProjectListRequest, WorkflowExecutionGetRequest};
+use flyte_testkit::flyteidl::flyteidl::admin::{
+    ProjectGetRequest, ProjectListRequest, WorkflowExecutionGetRequest,
+};
 use flyte_testkit::flyteidl::flyteidl::core::ResourceType;
 use flyte_testkit::flyteidl::flyteidl::service::{
     auth_metadata_service_client::AuthMetadataServiceClient,
@@ -15,7 +17,7 @@ use flyte_testkit::flyteidl::flyteidl::service::{
     CreateUploadLocationRequest, GetDataRequest, OAuth2MetadataRequest,
     PublicClientAuthConfigRequest, UserInfoRequest,
 };
-use flyte_testkit::{AuthSettings, DeviceDecision, Executors, Fault, TestAdmin};
+use flyte_testkit::{AuthSettings, DeviceDecision, Executors, Fault, RandomFaults, TestAdmin};
 use hyper::{Body, Client as HttpClient, Method, Request, StatusCode};
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
@@ -613,13 +615,7 @@ async fn scripted_faults_then_success_and_call_counts() -> TestResult {
         .list_projects(ProjectListRequest::default())
         .await
         .expect_err("dropped");
-    assert!(
-        matches!(
-            err.code(),
-            Code::Unavailable | Code::Unknown | Code::Internal
-        ),
-        "{err:?}"
-    );
+    assert!(dropped(&err), "{err:?}");
     Ok(())
 }
 
@@ -640,6 +636,115 @@ async fn random_faults_are_reproducible_from_the_seed() -> TestResult {
     assert!(
         (8..=32).contains(&failures),
         "about half of 40 fail: {failures}"
+    );
+    Ok(())
+}
+
+/// How tonic reports a connection dropped mid-call.
+fn dropped(err: &tonic::Status) -> bool {
+    matches!(
+        err.code(),
+        Code::Unavailable | Code::Unknown | Code::Internal
+    )
+}
+
+async fn project_exists(c: &mut Client, id: &str) -> Result<bool, tonic::Status> {
+    match c
+        .get_project(ProjectGetRequest {
+            id: id.into(),
+            org: String::new(),
+        })
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Code::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_comes_after_the_call_took_effect() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let mut c = connect(&admin).await?;
+    admin.fail_next("RegisterProject", Fault::Unavailable, 1);
+    let err = register_project(&mut c, "before")
+        .await
+        .expect_err("injected");
+    assert_eq!(err.code(), Code::Unavailable);
+    assert!(!project_exists(&mut c, "before").await?, "not handled");
+
+    admin.fail_next("RegisterProject", Fault::LoseResponse, 1);
+    let err = register_project(&mut c, "lost").await.expect_err("lost");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(
+        err.message().contains("after the call was handled"),
+        "{err:?}"
+    );
+    assert!(project_exists(&mut c, "lost").await?, "handled and stored");
+    let again = register_project(&mut c, "lost")
+        .await
+        .expect_err("a repeat");
+    assert_eq!(again.code(), Code::AlreadyExists, "{again:?}");
+
+    admin.fail_next("RegisterProject", Fault::DropConnectionAfterCommit, 1);
+    let err = register_project(&mut c, "dropped")
+        .await
+        .expect_err("dropped");
+    assert!(dropped(&err), "{err:?}");
+    assert!(
+        project_exists(&mut c, "dropped").await?,
+        "handled and stored"
+    );
+    assert_eq!(admin.calls("RegisterProject"), 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn random_faults_mix_failures_before_and_lost_answers_after() -> TestResult {
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let admin = TestAdmin::start().await?;
+        let mut c = connect(&admin).await?;
+        admin.set_random_faults(RandomFaults::new(42).unavailable(0.2).lose_answers(0.3));
+        let mut outcomes = Vec::new();
+        for n in 0..200 {
+            outcomes.push(register_project(&mut c, &format!("p{n}")).await.is_ok());
+        }
+        admin.set_random_faults(RandomFaults::new(0));
+        let mut stored = Vec::new();
+        for n in 0..200 {
+            stored.push(project_exists(&mut c, &format!("p{n}")).await?);
+        }
+        runs.push((outcomes, stored));
+    }
+    assert_eq!(runs[0], runs[1], "the seed decides");
+    let (outcomes, stored) = &runs[0];
+    let ok = outcomes.iter().filter(|ok| **ok).count();
+    let lost = outcomes
+        .iter()
+        .zip(stored)
+        .filter(|(ok, stored)| !**ok && **stored)
+        .count();
+    let refused = outcomes
+        .iter()
+        .zip(stored)
+        .filter(|(ok, stored)| !**ok && !**stored)
+        .count();
+    assert!(
+        outcomes
+            .iter()
+            .zip(stored)
+            .all(|(ok, stored)| !ok || *stored),
+        "every success is stored"
+    );
+    assert!((75..=125).contains(&ok), "about half succeed: {ok}");
+    assert!(
+        (40..=80).contains(&lost),
+        "about 3 in 10 lose their answer: {lost}"
+    );
+    assert!(
+        (20..=60).contains(&refused),
+        "about 2 in 10 are refused: {refused}"
     );
     Ok(())
 }

@@ -5,21 +5,26 @@ use std::collections::HashMap;
 use flyteidl::flyteidl::admin::{self};
 use flyteidl::flyteidl::core::{self, Literal, LiteralMap};
 
-use super::{named, scope};
+use super::{repeatable, scope};
 use crate::client::AdminClient;
-use crate::error::Result;
+use crate::error::{Code, Error, Result};
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
 use crate::list::{ListOptions, Listing};
 use crate::retry::Attempts;
 
 impl AdminClient {
     /// Launches a launch plan or a task. A `name`, when given, is checked with FlyteAdmin's rule
-    /// first. The call is retried only when a name was given (so a retry cannot start a second
-    /// execution); a retry that meets ALREADY_EXISTS returns the existing execution if it runs
-    /// the same launch plan with the same inputs, else the error.
+    /// first; without one the client makes one as FlyteAdmin would
+    /// ([`generate_execution_name`](crate::generate_execution_name)). Named either way, the call
+    /// is retried on transient failures without starting a second execution: when a repeat
+    /// meets ALREADY_EXISTS, the execution under the name is the result if it runs the same
+    /// launch plan in the same mode (and, for a name you gave, with the same inputs), else the
+    /// error stands. A launch plan's concurrency limit (also ALREADY_EXISTS) is never taken for
+    /// success by its code: only an execution found under the name is.
     ///
     /// # Errors
-    /// A bad name (before sending), FlyteAdmin's input checks, NOT_FOUND, ALREADY_EXISTS.
+    /// A bad name (before sending), FlyteAdmin's input checks, NOT_FOUND, ALREADY_EXISTS (the
+    /// name is taken by a different execution, or the concurrency limit was reached).
     pub async fn create_execution(
         &self,
         project: &str,
@@ -28,12 +33,11 @@ impl AdminClient {
         spec: admin::ExecutionSpec,
         inputs: LiteralMap,
     ) -> Result<ExecutionId> {
+        let given = name.is_some();
         let name = match name {
-            Some(n) => Some(
-                validate_execution_name(n)
-                    .map_err(|e| self.invalid("CreateExecution", e.to_string()))?,
-            ),
-            None => None,
+            Some(n) => validate_execution_name(n)
+                .map_err(|e| self.invalid("CreateExecution", e.to_string()))?,
+            None => self.new_execution_name("CreateExecution")?,
         };
         // The execution lives in the organization of what it runs.
         let org = spec
@@ -44,40 +48,117 @@ impl AdminClient {
         let req = admin::ExecutionCreateRequest {
             project: project.to_owned(),
             domain: domain.to_owned(),
-            name: name.clone().unwrap_or_default(),
+            name: name.clone(),
             spec: Some(spec.clone()),
             inputs: Some(inputs.clone()),
             org: org.clone(),
         };
-        let attempts = Attempts::default();
-        let mut request = named(req, name.is_some());
-        request.extensions_mut().insert(attempts.clone());
+        let (request, attempts) = repeatable(req);
         let result = self
             .unary("CreateExecution", self.admin().create_execution(request))
             .await;
-        match (result, name) {
-            (Ok(resp), _) => resp
-                .id
-                .map(|id| ExecutionId::from_pb(&id))
-                .ok_or_else(|| self.invalid("CreateExecution", "the answer has no execution id")),
-            // Our own earlier attempt may have created it before its answer was lost.
-            (Err(e), Some(name)) if e.is_already_exists() && attempts.get() > 1 => {
-                let id = ExecutionId::new(project, domain, name).with_org(org);
-                let existing = self.get_execution(&id).await?;
-                let data = self.execution_data(&id).await?;
-                let same_lp = existing.spec.as_ref().and_then(|s| s.launch_plan.as_ref())
-                    == spec.launch_plan.as_ref();
-                let same_inputs = inputs
+        let id = ExecutionId::new(project, domain, name).with_org(org);
+        let (e, existing) = match result {
+            Ok(resp) => return self.created_id("CreateExecution", resp.id),
+            Err(e) => self.made_earlier(e, &attempts, &id).await?,
+        };
+        let mode = |s: Option<&admin::ExecutionSpec>| {
+            s.and_then(|s| s.metadata.as_ref()).map_or(0, |m| m.mode)
+        };
+        let same = existing.spec.as_ref().and_then(|s| s.launch_plan.as_ref())
+            == spec.launch_plan.as_ref()
+            && mode(existing.spec.as_ref()) == mode(Some(&spec));
+        // A generated name is this call's own; a given one may have been used by another
+        // launch of the same plan, which the inputs tell apart.
+        let same = same
+            && (!given || {
+                let (stored, _) = self.execution_data(&id).await?;
+                inputs
                     .literals
                     .iter()
-                    .all(|(k, v)| data.0.literals.get(k) == Some(v));
-                if same_lp && same_inputs {
-                    Ok(id)
-                } else {
-                    Err(e)
-                }
-            }
-            (Err(e), _) => Err(e),
+                    .all(|(k, v)| stored.literals.get(k) == Some(v))
+            });
+        if same {
+            Ok(id)
+        } else {
+            Err(e)
+        }
+    }
+
+    /// A new execution name, or an error naming `rpc` when the system has no random numbers.
+    fn new_execution_name(&self, rpc: &'static str) -> Result<String> {
+        crate::ids::generate_execution_name().ok_or_else(|| {
+            Error::new(
+                Code::Internal,
+                rpc,
+                &self.inner.endpoint,
+                "no execution name given and the system's random number generator failed to make one",
+            )
+        })
+    }
+
+    /// The id in a create's answer.
+    fn created_id(
+        &self,
+        rpc: &'static str,
+        id: Option<core::WorkflowExecutionIdentifier>,
+    ) -> Result<ExecutionId> {
+        id.map(|id| ExecutionId::from_pb(&id))
+            .ok_or_else(|| self.invalid(rpc, "the answer has no execution id"))
+    }
+
+    /// When a repeated create meets ALREADY_EXISTS, an earlier attempt of the same call may
+    /// have made the execution before its answer was lost: the execution under `id`, with the
+    /// error to return if it turns out to be another's. Any other failure, a first attempt's
+    /// ALREADY_EXISTS (the name was taken before this call), and ALREADY_EXISTS with nothing
+    /// under the name (a launch plan's concurrency limit) stay the error.
+    async fn made_earlier(
+        &self,
+        e: Error,
+        attempts: &Attempts,
+        id: &ExecutionId,
+    ) -> Result<(Error, admin::Execution)> {
+        if !e.is_already_exists() || attempts.get() < 2 {
+            return Err(e);
+        }
+        match self.get_execution(id).await {
+            Ok(existing) => Ok((e, existing)),
+            Err(not_found) if not_found.is_not_found() => Err(e),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The result of a relaunch or recovery (`mode`) of `source` as `new`: its answer's id, or,
+    /// when a repeat met ALREADY_EXISTS, `new` if it is a `mode` of `source`.
+    async fn derived(
+        &self,
+        rpc: &'static str,
+        answer: Result<admin::ExecutionCreateResponse>,
+        attempts: &Attempts,
+        new: ExecutionId,
+        mode: admin::execution_metadata::ExecutionMode,
+        source: &ExecutionId,
+    ) -> Result<ExecutionId> {
+        let (e, existing) = match answer {
+            Ok(resp) => return self.created_id(rpc, resp.id),
+            Err(e) => self.made_earlier(e, attempts, &new).await?,
+        };
+        let same = existing
+            .spec
+            .as_ref()
+            .and_then(|s| s.metadata.as_ref())
+            .is_some_and(|m| {
+                m.mode == mode as i32
+                    && m.reference_execution
+                        .as_ref()
+                        .map(ExecutionId::from_pb)
+                        .as_ref()
+                        == Some(source)
+            });
+        if same {
+            Ok(new)
+        } else {
+            Err(e)
         }
     }
 
@@ -270,59 +351,70 @@ impl AdminClient {
         .map(|_| ())
     }
 
-    /// Runs an execution again with its inputs (mode RELAUNCH). Not retried unless named.
+    /// Runs an execution again with its inputs (mode RELAUNCH), under `name` or one the client
+    /// makes. Retried as [`AdminClient::create_execution`]: a repeat that meets ALREADY_EXISTS
+    /// returns the execution under the name if it is a relaunch of `id`.
     ///
     /// # Errors
-    /// NOT_FOUND and the create path's failures.
+    /// A bad name (before sending), NOT_FOUND and the create path's failures.
     pub async fn relaunch_execution(
         &self,
         id: &ExecutionId,
         name: Option<&str>,
         overwrite_cache: bool,
     ) -> Result<ExecutionId> {
-        let resp = self
-            .unary(
-                "RelaunchExecution",
-                self.admin().relaunch_execution(named(
-                    admin::ExecutionRelaunchRequest {
-                        id: Some(id.to_pb()),
-                        name: name.unwrap_or_default().to_owned(),
-                        overwrite_cache,
-                    },
-                    name.is_some(),
-                )),
-            )
-            .await?;
-        resp.id
-            .map(|i| ExecutionId::from_pb(&i))
-            .ok_or_else(|| self.invalid("RelaunchExecution", "the answer has no execution id"))
+        const RPC: &str = "RelaunchExecution";
+        let new = self.derived_id(RPC, id, name)?;
+        let (request, attempts) = repeatable(admin::ExecutionRelaunchRequest {
+            id: Some(id.to_pb()),
+            name: new.name.clone(),
+            overwrite_cache,
+        });
+        let answer = self
+            .unary(RPC, self.admin().relaunch_execution(request))
+            .await;
+        let mode = admin::execution_metadata::ExecutionMode::Relaunch;
+        self.derived(RPC, answer, &attempts, new, mode, id).await
     }
 
-    /// Recovers a failed execution: successful nodes are copied, the rest re-run (mode RECOVERED).
+    /// Recovers a failed execution: successful nodes are copied, the rest re-run (mode
+    /// RECOVERED), under `name` or one the client makes. Retried as
+    /// [`AdminClient::relaunch_execution`].
     ///
     /// # Errors
-    /// NOT_FOUND and the create path's failures.
+    /// A bad name (before sending), NOT_FOUND and the create path's failures.
     pub async fn recover_execution(
         &self,
         id: &ExecutionId,
         name: Option<&str>,
     ) -> Result<ExecutionId> {
-        let resp = self
-            .unary(
-                "RecoverExecution",
-                self.admin().recover_execution(named(
-                    admin::ExecutionRecoverRequest {
-                        id: Some(id.to_pb()),
-                        name: name.unwrap_or_default().to_owned(),
-                        metadata: None,
-                    },
-                    name.is_some(),
-                )),
-            )
-            .await?;
-        resp.id
-            .map(|i| ExecutionId::from_pb(&i))
-            .ok_or_else(|| self.invalid("RecoverExecution", "the answer has no execution id"))
+        const RPC: &str = "RecoverExecution";
+        let new = self.derived_id(RPC, id, name)?;
+        let (request, attempts) = repeatable(admin::ExecutionRecoverRequest {
+            id: Some(id.to_pb()),
+            name: new.name.clone(),
+            metadata: None,
+        });
+        let answer = self
+            .unary(RPC, self.admin().recover_execution(request))
+            .await;
+        let mode = admin::execution_metadata::ExecutionMode::Recovered;
+        self.derived(RPC, answer, &attempts, new, mode, id).await
+    }
+
+    /// The id a relaunch or recovery of `source` gets: its project, domain and organization,
+    /// under `name` (checked) or a new one.
+    fn derived_id(
+        &self,
+        rpc: &'static str,
+        source: &ExecutionId,
+        name: Option<&str>,
+    ) -> Result<ExecutionId> {
+        let name = match name {
+            Some(n) => validate_execution_name(n).map_err(|e| self.invalid(rpc, e.to_string()))?,
+            None => self.new_execution_name(rpc)?,
+        };
+        Ok(ExecutionId::new(&source.project, &source.domain, name).with_org(&source.org))
     }
 
     /// Archives (or, with `false`, un-archives) an execution.

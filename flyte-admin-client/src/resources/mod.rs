@@ -7,16 +7,17 @@
 
 use flyteidl::flyteidl::admin;
 
-use crate::retry::Idempotent;
+use crate::retry::{Attempts, Idempotent};
 
-/// A request the retry layer may repeat when it names what it creates: a repeat then meets
-/// ALREADY_EXISTS instead of starting a second execution.
-fn named<T>(message: T, has_name: bool) -> tonic::Request<T> {
+/// A request the retry layer may repeat, because it names what it creates (a repeat then
+/// meets ALREADY_EXISTS instead of creating a second one), with the count of its attempts (an
+/// ALREADY_EXISTS answering a repeat may be what the first attempt made).
+fn repeatable<T>(message: T) -> (tonic::Request<T>, Attempts) {
     let mut request = tonic::Request::new(message);
-    if has_name {
-        request.extensions_mut().insert(Idempotent);
-    }
-    request
+    let attempts = Attempts::default();
+    request.extensions_mut().insert(Idempotent);
+    request.extensions_mut().insert(attempts.clone());
+    (request, attempts)
 }
 
 fn scope(project: &str, domain: &str, name: Option<&str>) -> admin::NamedEntityIdentifier {

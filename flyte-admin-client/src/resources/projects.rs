@@ -3,6 +3,7 @@
 use flyteidl::flyteidl::admin::{self, project::ProjectState};
 use flyteidl::flyteidl::service;
 
+use super::repeatable;
 use crate::client::AdminClient;
 use crate::error::Result;
 use crate::list::{ListOptions, Listing};
@@ -40,20 +41,35 @@ impl AdminClient {
     // -----------------------------------------------------------------------------------------
     // Projects
 
-    /// Registers a project.
+    /// Registers a project. Retried on transient failures: when a repeat meets ALREADY_EXISTS
+    /// and the project as stored has the same name, description and labels, an earlier attempt
+    /// registered it and its answer was lost, so the call succeeds.
     ///
     /// # Errors
-    /// FlyteAdmin's validation (id a DNS-1123 label, name required, ...), ALREADY_EXISTS.
+    /// FlyteAdmin's validation (id a DNS-1123 label, name required, ...), ALREADY_EXISTS (the
+    /// project existed before this call, or exists with a different name, description or labels).
     pub async fn register_project(&self, project: admin::Project) -> Result<()> {
-        self.unary("RegisterProject", {
-            let mut svc = self.inner.admin.clone();
-            let req = admin::ProjectRegisterRequest {
-                project: Some(project),
-            };
-            async move { svc.register_project(req).await }
-        })
-        .await
-        .map(|_| ())
+        let (request, attempts) = repeatable(admin::ProjectRegisterRequest {
+            project: Some(project.clone()),
+        });
+        let e = match self
+            .unary("RegisterProject", self.admin().register_project(request))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_already_exists() && attempts.get() > 1 => e,
+            Err(e) => return Err(e),
+        };
+        let stored = self.get_project(&project.id).await?;
+        let same = stored.name == project.name
+            && stored.description == project.description
+            && stored.labels.unwrap_or_default().values
+                == project.labels.unwrap_or_default().values;
+        if same {
+            Ok(())
+        } else {
+            Err(e)
+        }
     }
 
     /// One project, with the server's domains.

@@ -4,6 +4,9 @@ use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{self, Literal};
 use flyteidl::flyteidl::service;
 
+use futures::TryStreamExt as _;
+
+use super::repeatable;
 use crate::client::AdminClient;
 use crate::error::Result;
 use crate::ids::ExecutionId;
@@ -30,29 +33,52 @@ impl AdminClient {
         )
     }
 
-    /// Sets a signal's value; for approvals, a boolean.
+    /// Sets a signal's value; for approvals, a boolean. Retried on transient failures:
+    /// FlyteAdmin overwrites a value set before, so a repeat is harmless; a server that
+    /// refuses a second value with ALREADY_EXISTS is taken at its word only when the value it
+    /// holds differs from `value`.
     ///
     /// # Errors
-    /// A value of the wrong type, ALREADY_EXISTS when already set, NOT_FOUND.
+    /// A value of the wrong type, NOT_FOUND (or FlyteAdmin's INVALID_ARGUMENT "failed to
+    /// validate that signal ... exists"), ALREADY_EXISTS from a server that keeps a different
+    /// first value.
     pub async fn set_signal(
         &self,
         id: &ExecutionId,
         signal_id: &str,
         value: Literal,
     ) -> Result<()> {
-        self.unary("SetSignal", {
-            let mut svc = self.inner.signals.clone();
-            let req = admin::SignalSetRequest {
-                id: Some(core::SignalIdentifier {
-                    signal_id: signal_id.to_owned(),
-                    execution_id: Some(id.to_pb()),
-                }),
-                value: Some(value.clone()),
-            };
-            async move { svc.set_signal(req).await }
-        })
-        .await
-        .map(|_| ())
+        let sid = core::SignalIdentifier {
+            signal_id: signal_id.to_owned(),
+            execution_id: Some(id.to_pb()),
+        };
+        let (request, attempts) = repeatable(admin::SignalSetRequest {
+            id: Some(sid.clone()),
+            value: Some(value.clone()),
+        });
+        let e = match self
+            .unary("SetSignal", {
+                let mut svc = self.inner.signals.clone();
+                async move { svc.set_signal(request).await }
+            })
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_already_exists() && attempts.get() > 1 => e,
+            Err(e) => return Err(e),
+        };
+        // An earlier attempt may have set it before its answer was lost.
+        let mut signals = std::pin::pin!(self.list_signals(id, &ListOptions::default()));
+        while let Some(signal) = signals.try_next().await? {
+            if signal.id.as_ref() == Some(&sid) {
+                return if signal.value.as_ref() == Some(&value) {
+                    Ok(())
+                } else {
+                    Err(e)
+                };
+            }
+        }
+        Err(e)
     }
 
     /// Approves (`true`) or rejects an approval gate.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use flyteidl::flyteidl::admin::*;
 use flyteidl::flyteidl::service::signal_service_server::SignalService;
-use tonic::{Request, Status};
+use tonic::Request;
 
 use crate::db::Record;
 use crate::errors::{invalid, missing, not_found};
@@ -77,9 +77,8 @@ impl SignalService for Signals {
             .iter_mut()
             .find(|s| s.value.id.as_ref() == Some(&id))
             .ok_or_else(|| not_found("missing entity of type signal"))?;
-        if signal.value.value.is_some() {
-            return Err(Status::already_exists("signal value already set"));
-        }
+        // Setting again overwrites, as FlyteAdmin's `UPDATE ... SET value` does: the last write
+        // wins and a repeat is no error.
         let want = signal.value.r#type.clone().unwrap_or_default();
         let got = literals::require_type("", literals::infer(&value)).map_err(invalid)?;
         // FlyteAdmin asks whether the signal's type casts to the value's, and prints the value
