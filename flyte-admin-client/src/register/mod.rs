@@ -40,7 +40,10 @@ use std::collections::{BinaryHeap, HashMap};
 use flyteidl::flyteidl::core::{self, Identifier};
 use futures::stream::{FuturesUnordered, StreamExt as _};
 
-pub use options::{RegisterOptions, DEFAULT_CONCURRENCY};
+pub use options::{
+    ArchiveLimit, ArchiveLimits, RegisterOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TOTAL_BYTES,
+};
 pub use package::{Entity, EntityKind, FastBundle, Package, PackageEntry, PackageError};
 pub use report::{display_id, EntityReport, Outcome, RegisterEvent, Report};
 
