@@ -92,8 +92,9 @@ impl fmt::Display for ConfigSource {
     }
 }
 
-/// What a [`Config`] knows about itself beyond its values. Not part of equality.
-#[derive(Debug, Clone, Default)]
+/// What a [`Config`] knows about itself beyond its values. Not part of equality. `Debug` names
+/// the environment's variables without their values, which may be secrets.
+#[derive(Clone, Default)]
 pub(crate) struct Meta {
     pub(crate) source: ConfigSource,
     pub(crate) positions: Positions,
@@ -102,6 +103,21 @@ pub(crate) struct Meta {
     pub(crate) explicit: BTreeSet<String>,
     /// The environment seen at load time; `None` means the process environment.
     pub(crate) env: Option<BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for Meta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Meta")
+            .field("source", &self.source)
+            .field("positions", &self.positions)
+            .field("warnings", &self.warnings)
+            .field("explicit", &self.explicit)
+            .field(
+                "env",
+                &self.env.as_ref().map(|env| env.keys().collect::<Vec<_>>()),
+            )
+            .finish()
+    }
 }
 
 impl PartialEq for Meta {

@@ -203,9 +203,16 @@ impl Field for BTreeMap<String, String> {
     }
     fn parse_text(&mut self, text: &str) -> Result<(), String> {
         self.clear();
-        for pair in split_list(text) {
+        let pairs = split_list(text);
+        for (i, pair) in pairs.iter().enumerate() {
+            // The entry is named by its position, never shown: it may be part of a
+            // credential (a GCS `json=` key holds commas and splits into such entries).
             let (k, v) = pair.split_once('=').ok_or_else(|| {
-                format!("expected key=value pairs separated by commas, found {pair:?}")
+                format!(
+                    "entry {} of {} has no '=' (expected key=value pairs separated by commas)",
+                    i + 1,
+                    pairs.len()
+                )
             })?;
             self.insert(k.trim().to_owned(), v.trim().to_owned());
         }
@@ -275,5 +282,43 @@ impl<T: Field + Default> Field for Option<T> {
     }
     fn encode(&self) -> Value {
         self.as_ref().map_or(Value::Null, Field::encode)
+    }
+}
+
+/// Header values, which may be credentials: read and written as the map they are, shown
+/// (`config show`) with every value `[redacted]`.
+pub(crate) struct SecretValues<'a>(pub(crate) &'a mut BTreeMap<String, Vec<String>>);
+
+impl Field for SecretValues<'_> {
+    fn decode(&mut self, node: &Node, w: &mut Vec<String>) -> Result<(), String> {
+        self.0.decode(node, w)
+    }
+    fn parse_text(&mut self, text: &str) -> Result<(), String> {
+        self.0.parse_text(text)
+    }
+    fn encode(&self) -> Value {
+        self.0.encode()
+    }
+    fn encode_redacted(&self) -> Value {
+        crate::secret::redact_values(self.0).encode()
+    }
+}
+
+/// A command line whose arguments may hold tokens: read and written as the list it is, shown
+/// (`config show`) as its program and `[redacted]` for each argument.
+pub(crate) struct SecretArgs<'a>(pub(crate) &'a mut Vec<String>);
+
+impl Field for SecretArgs<'_> {
+    fn decode(&mut self, node: &Node, w: &mut Vec<String>) -> Result<(), String> {
+        self.0.decode(node, w)
+    }
+    fn parse_text(&mut self, text: &str) -> Result<(), String> {
+        self.0.parse_text(text)
+    }
+    fn encode(&self) -> Value {
+        self.0.encode()
+    }
+    fn encode_redacted(&self) -> Value {
+        crate::secret::redact_args(self.0).encode()
     }
 }
