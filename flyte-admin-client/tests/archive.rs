@@ -114,12 +114,17 @@ fn every_limit_applies_to_all_paths_of_one_read_together() -> TestResult {
     Ok(())
 }
 
+/// A task as pyflyte writes it.
+fn task_bytes() -> Result<Vec<u8>, PackageError> {
+    Ok(Package::open([fixture("demo.tgz")])?.entries[0]
+        .entity
+        .encode())
+}
+
 #[test]
 fn directories_are_checked_by_name_and_size_before_any_file_is_read() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let task = Package::open([fixture("demo.tgz")])?.entries[0]
-        .entity
-        .encode();
+    let task = task_bytes()?;
     std::fs::write(dir.path().join("00_t_1.pb"), &task)?;
     // A sparse file of 1 TiB: reading it would take the time and memory of 1 TiB.
     let huge = std::fs::File::create(dir.path().join("01_huge_1.pb"))?;
@@ -147,9 +152,7 @@ fn directories_are_checked_by_name_and_size_before_any_file_is_read() -> TestRes
 #[test]
 fn total_size_is_limited_across_a_directory() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let task = Package::open([fixture("demo.tgz")])?.entries[0]
-        .entity
-        .encode();
+    let task = task_bytes()?;
     for i in 0..4 {
         std::fs::write(dir.path().join(format!("0{i}_t{i}_1.pb")), &task)?;
     }

@@ -26,6 +26,9 @@
 //!   Azure's 201 and `x-ms-blob-type` are handled; a dry run uploads nothing;
 //! - the report has one row per entity and the caller decides the exit status from all of
 //!   them (flytectl returns the last file's).
+//! - archives, directories and downloads are read within [`ArchiveLimits`] (file size, total
+//!   size, entry count, download size), checked against the sizes they declare before the
+//!   bytes are read; flytectl has no limits.
 
 mod archive;
 mod hydrate;

@@ -285,40 +285,24 @@ impl<T: Field + Default> Field for Option<T> {
     }
 }
 
-/// Header values, which may be credentials: read and written as the map they are, shown
-/// (`config show`) with every value `[redacted]`.
-pub(crate) struct SecretValues<'a>(pub(crate) &'a mut BTreeMap<String, Vec<String>>);
-
-impl Field for SecretValues<'_> {
-    fn decode(&mut self, node: &Node, w: &mut Vec<String>) -> Result<(), String> {
-        self.0.decode(node, w)
-    }
-    fn parse_text(&mut self, text: &str) -> Result<(), String> {
-        self.0.parse_text(text)
-    }
-    fn encode(&self) -> Value {
-        self.0.encode()
-    }
-    fn encode_redacted(&self) -> Value {
-        crate::secret::redact_values(self.0).encode()
-    }
+/// A value that may hold credentials (header values, a command's arguments): read and written
+/// as it is, shown (`config show`) as `redact` makes it.
+pub(crate) struct ShownAs<'a, T> {
+    pub(crate) value: &'a mut T,
+    pub(crate) redact: fn(&T) -> T,
 }
 
-/// A command line whose arguments may hold tokens: read and written as the list it is, shown
-/// (`config show`) as its program and `[redacted]` for each argument.
-pub(crate) struct SecretArgs<'a>(pub(crate) &'a mut Vec<String>);
-
-impl Field for SecretArgs<'_> {
+impl<T: Field> Field for ShownAs<'_, T> {
     fn decode(&mut self, node: &Node, w: &mut Vec<String>) -> Result<(), String> {
-        self.0.decode(node, w)
+        self.value.decode(node, w)
     }
     fn parse_text(&mut self, text: &str) -> Result<(), String> {
-        self.0.parse_text(text)
+        self.value.parse_text(text)
     }
     fn encode(&self) -> Value {
-        self.0.encode()
+        self.value.encode()
     }
     fn encode_redacted(&self) -> Value {
-        crate::secret::redact_args(self.0).encode()
+        (self.redact)(self.value).encode()
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::fields::{enum_field, ConfigEnum, SecretArgs, Section, Visitor};
+use crate::fields::{enum_field, ConfigEnum, Section, ShownAs, Visitor};
 use crate::secret::Secret;
 
 /// How the client logs in to FlyteAdmin (`admin.authType`).
@@ -219,8 +219,12 @@ impl Section for AdminConfig {
         v.field("authorizationHeader", &mut self.authorization_header);
         v.section("pkceConfig", &mut self.pkce_config);
         v.section("deviceFlowConfig", &mut self.device_flow_config);
-        v.field("command", &mut SecretArgs(&mut self.command));
-        v.field("proxyCommand", &mut SecretArgs(&mut self.proxy_command));
+        // Arguments may hold tokens: `config show` prints the program only.
+        let redact = |argv: &Vec<String>| crate::secret::redact_args(argv);
+        let value = &mut self.command;
+        v.field("command", &mut ShownAs { value, redact });
+        let value = &mut self.proxy_command;
+        v.field("proxyCommand", &mut ShownAs { value, redact });
         v.field("defaultServiceConfig", &mut self.default_service_config);
         v.field("httpProxyURL", &mut self.http_proxy_url);
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::fields::{enum_field, ConfigEnum, Field, SecretValues, Section, Visitor};
+use crate::fields::{enum_field, ConfigEnum, Field, Section, ShownAs, Visitor};
 use crate::secret::Secret;
 use crate::value::Value;
 
@@ -333,7 +333,14 @@ pub struct HttpClientConfig {
 impl Section for HttpClientConfig {
     fn visit(&mut self, v: &mut dyn Visitor) {
         v.field("timeout", &mut self.timeout);
-        v.field("headers", &mut SecretValues(&mut self.headers));
+        let value = &mut self.headers;
+        v.field(
+            "headers",
+            &mut ShownAs {
+                value,
+                redact: crate::secret::redact_values,
+            },
+        );
     }
 }
 
