@@ -164,3 +164,46 @@ fn total_size_is_limited_across_a_directory() -> TestResult {
     assert_eq!(got, ArchiveLimit::TotalBytes(limit));
     Ok(())
 }
+
+#[tokio::test]
+async fn downloads_are_limited_as_sent_and_as_read() -> TestResult {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let archive = std::fs::read(fixture("demo.tgz"))?;
+    let size = archive.len() as u64;
+    Mock::given(method("GET"))
+        .and(path("/demo.tgz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(archive))
+        .mount(&server)
+        .await;
+    let bomb = bomb::gzip_bomb("fast.tar.gz", 1024 * 1024, 64)?;
+    Mock::given(method("GET"))
+        .and(path("/bomb.tgz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(bomb))
+        .mount(&server)
+        .await;
+    let url = format!("{}/demo.tgz?token=s3cr3t", server.uri());
+
+    let limits = ArchiveLimits::new().max_download_bytes(size - 1);
+    let e = Package::download_with(&url, &limits)
+        .await
+        .expect_err("too large");
+    assert!(!e.to_string().contains("s3cr3t"), "{e}");
+    let (package, file, limit) = over_limit(e)?;
+    assert_eq!(package, format!("{}/demo.tgz", server.uri()));
+    assert_eq!((file, limit), (None, ArchiveLimit::DownloadBytes(size - 1)));
+    let limits = ArchiveLimits::new().max_download_bytes(size);
+    assert_eq!(
+        Package::download_with(&url, &limits).await?.entries.len(),
+        11
+    );
+
+    // What the download holds is limited as a file's is.
+    let limits = ArchiveLimits::new().max_total_bytes(16 * 1024 * 1024);
+    let e = Package::download_with(&format!("{}/bomb.tgz", server.uri()), &limits)
+        .await
+        .expect_err("a bomb");
+    assert_eq!(over_limit(e)?.2, ArchiveLimit::TotalBytes(16 * 1024 * 1024));
+    Ok(())
+}
