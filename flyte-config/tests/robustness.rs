@@ -172,3 +172,36 @@ fn files_that_never_end_are_refused_by_size_not_read_without_end() -> TestResult
     );
     Ok(())
 }
+
+#[test]
+fn a_fifo_that_never_ends_is_refused_once_past_the_limit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let fifo = dir.path().join("config.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+    assert!(made.success(), "mkfifo");
+    // A writer that writes until the reader goes away (then its write fails).
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || -> std::io::Result<()> {
+            let mut out = std::fs::OpenOptions::new().write(true).open(fifo)?;
+            let line = b"# a comment, forever\n".repeat(4096);
+            loop {
+                std::io::Write::write_all(&mut out, &line)?;
+            }
+        })
+    };
+    let loaded = flyte_config::ConfigLoader::new()
+        .env_vars([("FLYTECTL_CONFIG", fifo.display().to_string())])
+        .load();
+    let (path, limit) = too_large(loaded)?;
+    assert_eq!(
+        (path, limit),
+        (
+            fifo.display().to_string(),
+            flyte_config::MAX_CONFIG_FILE_BYTES
+        )
+    );
+    let ended = writer.join().map_err(|_| "the writer panicked")?;
+    assert!(ended.is_err(), "the writer ends when the reader stops");
+    Ok(())
+}
