@@ -105,7 +105,8 @@ fn duration(v: &Json, path: &str) -> Result<prost_types::Duration, LiteralError>
                     format!("expected a non-negative duration, found {n}"),
                 ));
             }
-            std::time::Duration::from_secs_f64(secs)
+            std::time::Duration::try_from_secs_f64(secs)
+                .map_err(|_| err(path, format!("{n} seconds is too large for a duration")))?
         }
         Json::String(s) => flyte_config::parse_duration(s).map_err(|e| err(path, e.to_string()))?,
         other => {
@@ -462,6 +463,22 @@ mod tests {
             r#type: Some(literal_type::Type::CollectionType(Box::new(t))),
             ..LiteralType::default()
         }
+    }
+
+    #[test]
+    fn durations_too_large_for_a_duration_are_errors_not_panics() {
+        let t = simple_t(SimpleType::Duration);
+        for secs in [1e300, 1.9e19, f64::MAX] {
+            let e = json_to_literal(&serde_json::json!(secs), &t, "inputs.timeout")
+                .expect_err("too large");
+            let shown = e.to_string();
+            assert!(
+                shown.contains("inputs.timeout") && shown.contains("too large"),
+                "{shown}"
+            );
+        }
+        // The largest a Duration holds still reads.
+        assert!(json_to_literal(&serde_json::json!(1e15), &t, "inputs.timeout").is_ok());
     }
 
     #[test]

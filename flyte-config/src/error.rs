@@ -140,6 +140,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file larger than is read for its purpose (see
+    /// [`MAX_CONFIG_FILE_BYTES`](crate::MAX_CONFIG_FILE_BYTES) and
+    /// [`MAX_SECRET_FILE_BYTES`](crate::MAX_SECRET_FILE_BYTES)), found before or while reading
+    /// it, never after reading it all.
+    #[error("cannot {action} {}: it is larger than {limit} bytes", path.display())]
+    TooLarge {
+        /// What was being done: `read`, `read the client secret file`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The most that is read.
+        limit: u64,
+    },
     /// A config file named explicitly (argument or `$FLYTECTL_CONFIG`) does not exist.
     #[error("config file {} (from {origin}) does not exist", path.display())]
     NotFound {

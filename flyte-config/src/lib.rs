@@ -89,7 +89,10 @@ pub use endpoint::{Endpoint, DEFAULT_PORT};
 pub use env::{env_var_name, ConfigKey};
 pub use error::{Diagnostic, Error, Location, Result, Severity};
 pub use files::{AttributeFile, ExecSpec, ProjectFile};
-pub use load::{ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV, SYSTEM_CONFIG_PATH};
+pub use load::{
+    ConfigLoader, ConfigSource, FoundBy, CONFIG_PATH_ENV, MAX_CONFIG_FILE_BYTES,
+    MAX_SECRET_FILE_BYTES, SYSTEM_CONFIG_PATH,
+};
 pub use model::{
     AdminConfig, AuthType, CacheConfig, Config, ConnectionConfig, ConsoleConfig, DeviceFlowConfig,
     FilesConfig, HttpClientConfig, LimitsConfig, LoggerConfig, PkceConfig, RootConfig,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::env::apply_env;
 use crate::error::{Diagnostic, Location, Result, Severity};
 use crate::fields::{prune, DecodeCx, Encoder, Positions, Setter};
+use crate::files::codec::{read_bounded, read_text};
 use crate::secret::Secret;
 use crate::value::Value;
 use crate::{yaml, Config, Endpoint, Error};
@@ -16,6 +17,12 @@ use crate::{yaml, Config, Endpoint, Error};
 pub const SYSTEM_CONFIG_PATH: &str = "/etc/flyte/config/config.yaml";
 /// The variable flytectl reads the config path from.
 pub const CONFIG_PATH_ENV: &str = "FLYTECTL_CONFIG";
+/// The largest config file (and exec-spec, project or attribute file) read: 4 MiB. A file's
+/// size is checked before it is read and the read stops past this, so a device or a FIFO
+/// named as the config (`FLYTECTL_CONFIG=/dev/zero`) is refused rather than read without end.
+pub const MAX_CONFIG_FILE_BYTES: u64 = yaml::MAX_BYTES as u64;
+/// The largest client secret file read (`admin.clientSecretLocation`): 64 KiB.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// How the config file was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +92,9 @@ impl fmt::Display for ConfigSource {
     }
 }
 
-/// What a [`Config`] knows about itself beyond its values. Not part of equality.
-#[derive(Debug, Clone, Default)]
+/// What a [`Config`] knows about itself beyond its values. Not part of equality. `Debug` names
+/// the environment's variables without their values, which may be secrets.
+#[derive(Clone, Default)]
 pub(crate) struct Meta {
     pub(crate) source: ConfigSource,
     pub(crate) positions: Positions,
@@ -95,6 +103,21 @@ pub(crate) struct Meta {
     pub(crate) explicit: BTreeSet<String>,
     /// The environment seen at load time; `None` means the process environment.
     pub(crate) env: Option<BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for Meta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Meta")
+            .field("source", &self.source)
+            .field("positions", &self.positions)
+            .field("warnings", &self.warnings)
+            .field("explicit", &self.explicit)
+            .field(
+                "env",
+                &self.env.as_ref().map(|env| env.keys().collect::<Vec<_>>()),
+            )
+            .finish()
+    }
 }
 
 impl PartialEq for Meta {
@@ -233,14 +256,14 @@ impl Config {
             return Ok(None);
         }
         let path = Path::new(&self.admin.client_secret_location);
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Some(Secret::new(text.trim()))),
-            Err(source) => Err(Error::Io {
-                action: "read the client secret file",
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
+        let action = "read the client secret file";
+        let bytes = read_bounded(path, action, MAX_SECRET_FILE_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        })?;
+        Ok(Some(Secret::new(text.trim())))
     }
 
     /// Every key with its effective value in flytectl's spelling, secrets shown as `[redacted]`:
@@ -306,39 +329,6 @@ fn decode_text(
     config.meta.positions = cx.positions;
     config.meta.source = source;
     Ok((config, cx.diagnostics))
-}
-
-fn read_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if bytes.len() > yaml::MAX_BYTES {
-        return Err(Error::Syntax {
-            file: Some(path.to_path_buf()),
-            line: 1,
-            column: 1,
-            message: format!(
-                "the file is {} bytes; config files larger than {} bytes are refused",
-                bytes.len(),
-                yaml::MAX_BYTES
-            ),
-            source: None,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        Error::Syntax {
-            file: Some(path.to_path_buf()),
-            line,
-            column,
-            message: "the file is not UTF-8 text".to_owned(),
-            source: Some(Box::new(e.utf8_error())),
-        }
-    })
 }
 
 /// Finds and loads the config, with every step replaceable for tests and tools.
@@ -536,7 +526,7 @@ impl ConfigLoader {
         let source = self.find_in(&env)?;
         let (mut config, mut diagnostics) = match &source {
             ConfigSource::File { path, .. } => {
-                let text = read_file(path)?;
+                let text = read_text(path)?;
                 decode_text(&text, Some(path), source.clone())?
             }
             _ => (Config::default(), Vec::new()),

@@ -1,5 +1,6 @@
 //! A string that never shows itself.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -11,6 +12,28 @@ impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
     }
+}
+
+/// A command line shown without its arguments, which may hold tokens: the program, then
+/// `[redacted]` for each argument.
+pub(crate) fn redact_args(argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == 0 {
+                a.clone()
+            } else {
+                REDACTED.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// Header values shown as `[redacted]` (an `Authorization` value is a credential), names kept.
+pub(crate) fn redact_values(map: &BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.iter().map(|_| REDACTED.to_owned()).collect()))
+        .collect()
 }
 
 /// A secret value (client secret, storage secret key). `Debug` and `Display` print

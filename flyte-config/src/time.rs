@@ -42,7 +42,10 @@ pub fn format_rfc3339(secs: i64, nanos: u32) -> String {
 /// Seconds and nanoseconds since the epoch from RFC 3339 (`Z` or an offset, any fraction).
 pub fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
     let b = text.as_bytes();
-    if b.len() < 20
+    // Every valid timestamp is ASCII; checking that first makes every byte offset below a
+    // character boundary.
+    if !text.is_ascii()
+        || b.len() < 20
         || b[4] != b'-'
         || b[7] != b'-'
         || !matches!(b[10], b'T' | b't' | b' ')
@@ -102,6 +105,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn extreme_seconds_from_a_server_format_without_panicking() {
+        for secs in [i64::MAX, i64::MIN, i64::MAX - 86_399] {
+            assert!(!format_rfc3339(secs, u32::MAX).is_empty());
+        }
+    }
+
+    #[test]
     fn round_trips() {
         assert_eq!(format_rfc3339(0, 0), "1970-01-01T00:00:00Z");
         assert_eq!(
@@ -121,6 +131,11 @@ mod tests {
             "2024-01-01T00:00:00",
             "2024-01-01T00:00:00.Z",
             "2024-01-01T00:00:00+0100",
+            // Multi-byte characters where the digits and separators are: no panic on slicing.
+            "2024-01-01T00:00:0é+01:00",
+            "2024-01-01T00:00:00+é:00",
+            "2024-01-01T00:00:00Zé",
+            "é024-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

@@ -121,3 +121,87 @@ fn mutated_fixtures_never_panic() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The path and limit of a [`flyte_config::Error::TooLarge`], whose message names the path.
+fn too_large<T: std::fmt::Debug>(
+    result: Result<T, flyte_config::Error>,
+) -> Result<(String, u64), String> {
+    let e = match result {
+        Ok(v) => return Err(format!("expected TooLarge, got {v:?}")),
+        Err(e) => e,
+    };
+    let shown = e.to_string();
+    match e {
+        flyte_config::Error::TooLarge { path, limit, .. }
+            if shown.contains(&path.display().to_string()) =>
+        {
+            Ok((path.display().to_string(), limit))
+        }
+        other => Err(format!("expected TooLarge naming its file, got {other:?}")),
+    }
+}
+
+#[test]
+fn files_that_never_end_are_refused_by_size_not_read_without_end() -> TestResult {
+    // /dev/zero says it is empty and never ends; it is refused once past the limit.
+    let limit = flyte_config::MAX_CONFIG_FILE_BYTES;
+    let loaded = flyte_config::ConfigLoader::new()
+        .env_vars([("FLYTECTL_CONFIG", "/dev/zero")])
+        .load();
+    assert_eq!(too_large(loaded)?, ("/dev/zero".to_owned(), limit));
+    assert_eq!(too_large(ExecSpec::from_path("/dev/zero"))?.1, limit);
+    assert_eq!(too_large(ProjectFile::from_path("/dev/zero"))?.1, limit);
+    assert_eq!(
+        too_large(TaskResourceAttributesFile::from_path("/dev/zero"))?.1,
+        limit
+    );
+
+    // A sparse file of 1 TiB is refused by its size, before a byte is read.
+    let dir = tempfile::tempdir()?;
+    let huge = dir.path().join("config.yaml");
+    std::fs::File::create(&huge)?.set_len(1 << 40)?;
+    assert_eq!(too_large(Config::from_path(&huge))?.1, limit);
+
+    // The client secret file has a limit of its own.
+    let config = Config::from_yaml_str("admin:\n  clientSecretLocation: /dev/zero\n")?;
+    assert_eq!(
+        too_large(config.client_secret())?,
+        ("/dev/zero".to_owned(), flyte_config::MAX_SECRET_FILE_BYTES)
+    );
+    Ok(())
+}
+
+#[test]
+fn a_fifo_that_never_ends_is_refused_once_past_the_limit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let fifo = dir.path().join("config.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+    assert!(made.success(), "mkfifo");
+    // A writer that writes until the reader goes away (then its write fails).
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || -> std::io::Result<()> {
+            let mut out = std::fs::OpenOptions::new().write(true).open(fifo)?;
+            let line = b"# a comment, forever\n".repeat(4096);
+            loop {
+                std::io::Write::write_all(&mut out, &line)?;
+            }
+        })
+    };
+    let loaded = flyte_config::ConfigLoader::new()
+        .env_vars([("FLYTECTL_CONFIG", fifo.display().to_string())])
+        .load();
+    let (path, limit) = too_large(loaded)?;
+    assert_eq!(
+        (path, limit),
+        (
+            fifo.display().to_string(),
+            flyte_config::MAX_CONFIG_FILE_BYTES
+        )
+    );
+    let ended = writer.join().map_err(|_| "the writer panicked")?;
+    assert!(ended.is_err(), "the writer ends when the reader stops");
+    Ok(())
+}

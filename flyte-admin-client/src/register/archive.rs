@@ -3,8 +3,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
+use bytes::Bytes;
+
+use super::options::{ArchiveLimit, ArchiveLimits};
 use super::package::{Entity, EntityKind, FastBundle, Package, PackageEntry, PackageError};
 
 /// The entity kind a pyflyte file name promises: `..._1.pb` task, `_2` workflow, `_3` launch
@@ -19,43 +21,156 @@ fn kind_from_name(name: &str) -> Option<EntityKind> {
     }
 }
 
-/// Largest file taken from a package (entities are kilobytes; code bundles can be large).
-const MAX_FILE: u64 = 2 * 1024 * 1024 * 1024;
+/// What one read has taken of its [`ArchiveLimits`] so far: every path or URL of one call
+/// counts against the same totals.
+struct Budget<'a> {
+    limits: &'a ArchiveLimits,
+    entries: usize,
+    bytes: u64,
+}
+
+impl<'a> Budget<'a> {
+    fn new(limits: &'a ArchiveLimits) -> Self {
+        Budget {
+            limits,
+            entries: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Counts one entry, refused when there are too many.
+    fn count(&mut self, package: &Path) -> Result<(), PackageError> {
+        self.entries += 1;
+        if self.entries > self.limits.entries() {
+            return Err(over(
+                package,
+                None,
+                ArchiveLimit::Entries(self.limits.entries()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Takes `size` bytes for the file `name`, before it is read.
+    fn take(&mut self, package: &Path, name: &str, size: u64) -> Result<(), PackageError> {
+        if size > self.limits.entry_bytes() {
+            let limit = ArchiveLimit::EntryBytes(self.limits.entry_bytes());
+            return Err(over(package, Some(name), limit));
+        }
+        self.bytes = self.bytes.saturating_add(size);
+        if self.bytes > self.limits.total_bytes() {
+            let limit = ArchiveLimit::TotalBytes(self.limits.total_bytes());
+            return Err(over(package, Some(name), limit));
+        }
+        Ok(())
+    }
+}
+
+fn over(package: &Path, file: Option<&str>, limit: ArchiveLimit) -> PackageError {
+    PackageError::OverLimit {
+        package: package.to_owned(),
+        file: file.map(str::to_owned),
+        limit,
+    }
+}
+
+/// What a package file is, from its name alone, so that nothing else is read.
+enum FileKind {
+    Entity,
+    FastBundle,
+}
+
+fn file_kind(package: &Path, name: &str) -> Result<FileKind, PackageError> {
+    if name.starts_with("fast") && name.ends_with(".tar.gz") {
+        Ok(FileKind::FastBundle)
+    } else if name.ends_with(".pb") {
+        Ok(FileKind::Entity)
+    } else {
+        Err(PackageError::UnexpectedFile {
+            package: package.to_owned(),
+            file: name.to_owned(),
+        })
+    }
+}
+
+/// Reads a file whose size is known (and admitted) into a buffer of exactly that size, so that
+/// it is never reallocated nor copied again; one byte more is read, to tell a file that grew.
+fn read_sized(reader: impl Read, size: u64) -> std::io::Result<Vec<u8>> {
+    // Over `usize` cannot pass the limits on a 32-bit target either; the buffer then grows.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    reader
+        .take(size.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 impl Package {
     /// Reads `.tgz`, `.tar.gz` and `.tar` archives and directories of `.pb` files; several
-    /// paths make one package.
+    /// paths make one package. Within the default [`ArchiveLimits`]; see [`Package::open_with`].
     ///
     /// # Errors
     /// [`PackageError`], naming the path and the file inside it.
     pub fn open<P: AsRef<Path>>(
         paths: impl IntoIterator<Item = P>,
     ) -> Result<Package, PackageError> {
+        Package::open_with(paths, &ArchiveLimits::default())
+    }
+
+    /// [`Package::open`] within `limits`, which all paths share.
+    ///
+    /// # Errors
+    /// As [`Package::open`]; [`PackageError::OverLimit`] for a package over a limit, found
+    /// before the file over it is read.
+    pub fn open_with<P: AsRef<Path>>(
+        paths: impl IntoIterator<Item = P>,
+        limits: &ArchiveLimits,
+    ) -> Result<Package, PackageError> {
         let mut package = Package::default();
+        let mut budget = Budget::new(limits);
         for path in paths {
-            package.add_path(path.as_ref())?;
+            package.add_path(path.as_ref(), &mut budget)?;
         }
         package.entries.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(package)
     }
 
-    fn add_path(&mut self, path: &Path) -> Result<(), PackageError> {
+    fn add_path(&mut self, path: &Path, budget: &mut Budget<'_>) -> Result<(), PackageError> {
         let io = |source| PackageError::Io {
             path: path.to_owned(),
             source,
         };
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_dir() {
-            let mut names = Vec::new();
+            // Every name and size is checked before any file is read.
+            let mut files = Vec::new();
             for entry in std::fs::read_dir(path).map_err(io)? {
                 let entry = entry.map_err(io)?;
                 if entry.file_type().map_err(io)?.is_file() {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    file_kind(path, &name)?;
+                    budget.count(path)?;
+                    let size = entry.metadata().map_err(io)?.len();
+                    files.push((name, size));
                 }
             }
-            names.sort();
-            for name in names {
-                let bytes = std::fs::read(path.join(&name)).map_err(io)?;
+            files.sort();
+            for (name, size) in &files {
+                budget.take(path, name, *size)?;
+            }
+            for (name, size) in files {
+                let file_path = path.join(&name);
+                let file_io = |source| PackageError::Io {
+                    path: file_path.clone(),
+                    source,
+                };
+                let file = std::fs::File::open(&file_path).map_err(file_io)?;
+                let bytes = read_sized(file, size).map_err(file_io)?;
+                if bytes.len() as u64 != size {
+                    return Err(file_io(std::io::Error::other(format!(
+                        "{} bytes where its size was {size}: it changed while being read",
+                        bytes.len()
+                    ))));
+                }
                 self.add_file(path, &name, bytes)?;
             }
             return Ok(());
@@ -78,11 +193,17 @@ impl Package {
         } else {
             Box::new(std::io::BufReader::new(file))
         };
-        self.add_tar(path, reader)
+        self.add_tar(path, reader, budget)
     }
 
-    /// Reads a tar stream (already decompressed).
-    fn add_tar(&mut self, path: &Path, reader: impl Read) -> Result<(), PackageError> {
+    /// Reads a tar stream (already decompressed), each entry's name and declared size checked
+    /// before its data is read.
+    fn add_tar(
+        &mut self,
+        path: &Path,
+        reader: impl Read,
+        budget: &mut Budget<'_>,
+    ) -> Result<(), PackageError> {
         let corrupt = |e: std::io::Error| PackageError::CorruptArchive {
             path: path.to_owned(),
             message: e.to_string(),
@@ -91,6 +212,7 @@ impl Package {
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries().map_err(corrupt)? {
             let mut entry = entry.map_err(corrupt)?;
+            budget.count(path)?;
             // Directories and links are skipped, as flytectl keeps only regular files.
             if !entry.header().entry_type().is_file() {
                 continue;
@@ -100,16 +222,10 @@ impl Package {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            file_kind(path, &name)?;
             let size = entry.header().size().map_err(corrupt)?;
-            if size > MAX_FILE {
-                return Err(PackageError::CorruptArchive {
-                    path: path.to_owned(),
-                    message: format!("{name}: {size} bytes is more than a package file may hold"),
-                    source: None,
-                });
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
-            entry.read_to_end(&mut bytes).map_err(corrupt)?;
+            budget.take(path, &name, size)?;
+            let bytes = read_sized(&mut entry, size).map_err(corrupt)?;
             if bytes.len() as u64 != size {
                 return Err(PackageError::CorruptArchive {
                     path: path.to_owned(),
@@ -123,18 +239,12 @@ impl Package {
     }
 
     fn add_file(&mut self, package: &Path, name: &str, bytes: Vec<u8>) -> Result<(), PackageError> {
-        if name.starts_with("fast") && name.ends_with(".tar.gz") {
+        if let FileKind::FastBundle = file_kind(package, name)? {
             self.fast_bundle = Some(FastBundle {
                 name: name.to_owned(),
                 bytes,
             });
             return Ok(());
-        }
-        if !name.ends_with(".pb") {
-            return Err(PackageError::UnexpectedFile {
-                package: package.to_owned(),
-                file: name.to_owned(),
-            });
         }
         let mut failures = Vec::new();
         for kind in EntityKind::attempts(kind_from_name(name)) {
@@ -143,7 +253,8 @@ impl Package {
                     self.entries.push(PackageEntry {
                         file: name.to_owned(),
                         entity,
-                        raw: Some(Arc::from(bytes)),
+                        // The read buffer itself: `Bytes` takes the `Vec` without a copy.
+                        raw: Some(Bytes::from(bytes)),
                     });
                     return Ok(());
                 }
@@ -161,12 +272,22 @@ impl Package {
     /// Downloads an archive from an `http://` or `https://` URL (a release asset, an artifact
     /// store), as `flytectl register files --archive URL` does, and reads it like
     /// [`Package::from_archive_bytes`]. Redirects are followed; the URL's query (where a
-    /// signature or token may be) never appears in errors.
+    /// signature or token may be) never appears in errors. Within the default
+    /// [`ArchiveLimits`]; see [`Package::download_with`].
     ///
     /// # Errors
     /// [`PackageError::Unsupported`] for another scheme; [`PackageError::Download`] for a failed
     /// download or an answer other than 2xx; then as [`Package::from_archive_bytes`].
     pub async fn download(url: &str) -> Result<Package, PackageError> {
+        Package::download_with(url, &ArchiveLimits::default()).await
+    }
+
+    /// [`Package::download`] within `limits`: the archive as sent may hold at most
+    /// [`ArchiveLimits::max_download_bytes`], and what it holds the other limits.
+    ///
+    /// # Errors
+    /// As [`Package::download`]; [`PackageError::OverLimit`] for an archive over a limit.
+    pub async fn download_with(url: &str, limits: &ArchiveLimits) -> Result<Package, PackageError> {
         let shown = flyte_storage::redact_url(url);
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(PackageError::Unsupported {
@@ -174,32 +295,36 @@ impl Package {
                 reason: "expected an http:// or https:// URL".to_owned(),
             });
         }
-        let bytes = flyte_storage::SignedUrls::new()
-            .get(url)
-            .await
-            .map_err(|e| PackageError::Download {
-                url: shown.clone(),
-                message: match &e {
-                    flyte_storage::Error::Transfer { message, .. } => message.clone(),
-                    other => other.to_string(),
-                },
-                source: Some(Box::new(e)),
-            })?;
-        Package::from_archive_bytes(&shown, &bytes)
+        let bytes = fetch_limited(url, &shown, limits.download_bytes()).await?;
+        Package::from_archive_bytes_with(&shown, &bytes, limits)
     }
 
     /// Reads a package from bytes: a `.tar` stream, gzipped or not (told apart by the gzip
-    /// magic number). `name` is used in errors.
+    /// magic number). `name` is used in errors. Within the default [`ArchiveLimits`]; see
+    /// [`Package::from_archive_bytes_with`].
     ///
     /// # Errors
     /// As [`Package::open`].
     pub fn from_archive_bytes(name: &str, bytes: &[u8]) -> Result<Package, PackageError> {
+        Package::from_archive_bytes_with(name, bytes, &ArchiveLimits::default())
+    }
+
+    /// [`Package::from_archive_bytes`] within `limits`.
+    ///
+    /// # Errors
+    /// As [`Package::open_with`].
+    pub fn from_archive_bytes_with(
+        name: &str,
+        bytes: &[u8],
+        limits: &ArchiveLimits,
+    ) -> Result<Package, PackageError> {
         let mut package = Package::default();
+        let mut budget = Budget::new(limits);
         let path = PathBuf::from(name);
         if bytes.starts_with(&[0x1f, 0x8b]) {
-            package.add_tar(&path, flate2::read::GzDecoder::new(bytes))?;
+            package.add_tar(&path, flate2::read::GzDecoder::new(bytes), &mut budget)?;
         } else {
-            package.add_tar(&path, bytes)?;
+            package.add_tar(&path, bytes, &mut budget)?;
         }
         package.entries.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(package)
@@ -235,11 +360,11 @@ impl Package {
                 EntityKind::LaunchPlan => 3,
             };
             let name = format!("{i:0width$}_{}_{suffix}.pb", entry.entity.id().name);
-            let bytes = match &entry.raw {
-                Some(raw) => raw.to_vec(),
-                None => entry.entity.encode(),
-            };
-            add(&name, &bytes).map_err(io)?;
+            match &entry.raw {
+                Some(raw) => add(&name, raw),
+                None => add(&name, &entry.entity.encode()),
+            }
+            .map_err(io)?;
         }
         if let Some(bundle) = &self.fast_bundle {
             add(&bundle.name, &bundle.bytes).map_err(io)?;
@@ -249,4 +374,31 @@ impl Package {
             .map(|_| ())
             .map_err(io)
     }
+}
+
+/// Fetches `url` whole, refused when it is over `max` bytes.
+///
+/// `flyte_storage::SignedUrls::get` buffers the answer before its size is known, so the limit
+/// is checked on what arrived; a streamed get with a limit replaces this call when flyte-storage
+/// has one, and the answer is then refused before more than `max` bytes are held.
+async fn fetch_limited(url: &str, shown: &str, max: u64) -> Result<Bytes, PackageError> {
+    let bytes = flyte_storage::SignedUrls::new()
+        .get(url)
+        .await
+        .map_err(|e| PackageError::Download {
+            url: shown.to_owned(),
+            message: match &e {
+                flyte_storage::Error::Transfer { message, .. } => message.clone(),
+                other => other.to_string(),
+            },
+            source: Some(Box::new(e)),
+        })?;
+    if bytes.len() as u64 > max {
+        return Err(over(
+            Path::new(shown),
+            None,
+            ArchiveLimit::DownloadBytes(max),
+        ));
+    }
+    Ok(bytes)
 }

@@ -26,6 +26,9 @@
 //!   Azure's 201 and `x-ms-blob-type` are handled; a dry run uploads nothing;
 //! - the report has one row per entity and the caller decides the exit status from all of
 //!   them (flytectl returns the last file's).
+//! - archives, directories and downloads are read within [`ArchiveLimits`] (file size, total
+//!   size, entry count, download size), checked against the sizes they declare before the
+//!   bytes are read; flytectl has no limits.
 
 mod archive;
 mod hydrate;
@@ -40,7 +43,10 @@ use std::collections::{BinaryHeap, HashMap};
 use flyteidl::flyteidl::core::{self, Identifier};
 use futures::stream::{FuturesUnordered, StreamExt as _};
 
-pub use options::{RegisterOptions, DEFAULT_CONCURRENCY};
+pub use options::{
+    ArchiveLimit, ArchiveLimits, RegisterOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TOTAL_BYTES,
+};
 pub use package::{Entity, EntityKind, FastBundle, Package, PackageEntry, PackageError};
 pub use report::{display_id, EntityReport, Outcome, RegisterEvent, Report};
 

@@ -112,3 +112,134 @@ impl RegisterOptions {
         self
     }
 }
+
+/// The default [`ArchiveLimits::max_entry_bytes`]: 512 MiB, more than any code bundle worth
+/// uploading (entities are kilobytes).
+pub const DEFAULT_MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The default [`ArchiveLimits::max_total_bytes`]: 1 GiB, about half of what 2 MB of gzip can
+/// expand to.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The default [`ArchiveLimits::max_entries`]: 10 000 (pyflyte writes three files for a task,
+/// a workflow and its launch plan).
+pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
+
+/// The default [`ArchiveLimits::max_download_bytes`]: 1 GiB.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// How much a package may hold when it is read ([`Package::open_with`] and the other `_with`
+/// readers); the plain readers use [`ArchiveLimits::default`].
+///
+/// Archives come from wherever a URL or path points, and a few megabytes of gzip can expand to
+/// gigabytes: every limit is checked against the sizes the archive declares before anything is
+/// read, so an archive over a limit costs neither the memory nor the time of reading it. A
+/// package read within these limits holds each file once, so its memory is bounded by
+/// [`Self::max_total_bytes`] (plus the decoded entities, which are smaller than their files).
+///
+/// [`Package::open_with`]: super::Package::open_with
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub struct ArchiveLimits {
+    max_entry_bytes: u64,
+    max_total_bytes: u64,
+    max_entries: usize,
+    max_download_bytes: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        ArchiveLimits {
+            max_entry_bytes: DEFAULT_MAX_ENTRY_BYTES,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
+            max_entries: DEFAULT_MAX_ENTRIES,
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+        }
+    }
+}
+
+impl ArchiveLimits {
+    /// The defaults ([`DEFAULT_MAX_ENTRY_BYTES`], [`DEFAULT_MAX_TOTAL_BYTES`],
+    /// [`DEFAULT_MAX_ENTRIES`], [`DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The largest file a package may hold, uncompressed.
+    pub fn max_entry_bytes(mut self, bytes: u64) -> Self {
+        self.max_entry_bytes = bytes;
+        self
+    }
+
+    /// The most all files of one read (every path or URL given to it) may hold together,
+    /// uncompressed.
+    pub fn max_total_bytes(mut self, bytes: u64) -> Self {
+        self.max_total_bytes = bytes;
+        self
+    }
+
+    /// The most entries one read may hold (every tar entry counts, directories and links
+    /// included, and every file of a directory).
+    pub fn max_entries(mut self, entries: usize) -> Self {
+        self.max_entries = entries;
+        self
+    }
+
+    /// The largest archive a download may fetch, as sent (compressed).
+    pub fn max_download_bytes(mut self, bytes: u64) -> Self {
+        self.max_download_bytes = bytes;
+        self
+    }
+
+    /// See [`Self::max_entry_bytes`].
+    pub fn entry_bytes(&self) -> u64 {
+        self.max_entry_bytes
+    }
+
+    /// See [`Self::max_total_bytes`].
+    pub fn total_bytes(&self) -> u64 {
+        self.max_total_bytes
+    }
+
+    /// See [`Self::max_entries`].
+    pub fn entries(&self) -> usize {
+        self.max_entries
+    }
+
+    /// See [`Self::max_download_bytes`].
+    pub fn download_bytes(&self) -> u64 {
+        self.max_download_bytes
+    }
+}
+
+/// Which of the [`ArchiveLimits`] a package went over, with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArchiveLimit {
+    /// [`ArchiveLimits::max_entry_bytes`].
+    EntryBytes(u64),
+    /// [`ArchiveLimits::max_total_bytes`].
+    TotalBytes(u64),
+    /// [`ArchiveLimits::max_entries`].
+    Entries(usize),
+    /// [`ArchiveLimits::max_download_bytes`].
+    DownloadBytes(u64),
+}
+
+impl std::fmt::Display for ArchiveLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArchiveLimit::EntryBytes(n) => {
+                write!(f, "the limit of {n} bytes a file (max_entry_bytes)")
+            }
+            ArchiveLimit::TotalBytes(n) => {
+                write!(f, "the limit of {n} bytes in all (max_total_bytes)")
+            }
+            ArchiveLimit::Entries(n) => write!(f, "the limit of {n} entries (max_entries)"),
+            ArchiveLimit::DownloadBytes(n) => {
+                write!(f, "the limit of {n} bytes a download (max_download_bytes)")
+            }
+        }
+    }
+}

@@ -3,8 +3,8 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use bytes::Bytes;
 use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{Identifier, ResourceType};
 use prost::Message as _;
@@ -118,7 +118,7 @@ pub struct PackageEntry {
     pub entity: Entity,
     /// The file's bytes, sent (hydrated on the wire) instead of `entity` re-encoded, so that
     /// fields newer than the `flyteidl` crate are kept. `None` for entities built in code.
-    pub(crate) raw: Option<Arc<[u8]>>,
+    pub(crate) raw: Option<Bytes>,
 }
 
 impl PackageEntry {
@@ -214,6 +214,18 @@ pub enum PackageError {
         /// The transfer's error (from flyte-storage, boxed so that its type stays out of this
         /// API); like this error, it never shows the URL's query.
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A package over one of its [`ArchiveLimits`](super::ArchiveLimits), found from the sizes
+    /// it declares before the file is read.
+    #[error("{package}: {}over {limit}", file.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    #[non_exhaustive]
+    OverLimit {
+        /// The archive, directory or URL (without its query).
+        package: PathBuf,
+        /// The file inside it that went over, when the limit is about files.
+        file: Option<String>,
+        /// The limit and its value.
+        limit: super::ArchiveLimit,
     },
     /// A `.pb` file that is no task, workflow or launch plan.
     #[error("{package}: {file}: not a task, workflow or launch plan: {message}")]

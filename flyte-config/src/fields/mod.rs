@@ -12,6 +12,7 @@ mod visitors;
 
 pub(crate) use decode::{DecodeCx, Positions};
 pub(crate) use enums::{enum_field, int_enum_field, ConfigEnum, IntEnum};
+pub(crate) use values::ShownAs;
 pub(crate) use visitors::{prune, Encoder, Lister, Setter};
 
 use crate::value::Value;

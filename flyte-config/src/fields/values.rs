@@ -203,9 +203,16 @@ impl Field for BTreeMap<String, String> {
     }
     fn parse_text(&mut self, text: &str) -> Result<(), String> {
         self.clear();
-        for pair in split_list(text) {
+        let pairs = split_list(text);
+        for (i, pair) in pairs.iter().enumerate() {
+            // The entry is named by its position, never shown: it may be part of a
+            // credential (a GCS `json=` key holds commas and splits into such entries).
             let (k, v) = pair.split_once('=').ok_or_else(|| {
-                format!("expected key=value pairs separated by commas, found {pair:?}")
+                format!(
+                    "entry {} of {} has no '=' (expected key=value pairs separated by commas)",
+                    i + 1,
+                    pairs.len()
+                )
             })?;
             self.insert(k.trim().to_owned(), v.trim().to_owned());
         }
@@ -275,5 +282,27 @@ impl<T: Field + Default> Field for Option<T> {
     }
     fn encode(&self) -> Value {
         self.as_ref().map_or(Value::Null, Field::encode)
+    }
+}
+
+/// A value that may hold credentials (header values, a command's arguments): read and written
+/// as it is, shown (`config show`) as `redact` makes it.
+pub(crate) struct ShownAs<'a, T> {
+    pub(crate) value: &'a mut T,
+    pub(crate) redact: fn(&T) -> T,
+}
+
+impl<T: Field> Field for ShownAs<'_, T> {
+    fn decode(&mut self, node: &Node, w: &mut Vec<String>) -> Result<(), String> {
+        self.value.decode(node, w)
+    }
+    fn parse_text(&mut self, text: &str) -> Result<(), String> {
+        self.value.parse_text(text)
+    }
+    fn encode(&self) -> Value {
+        self.value.encode()
+    }
+    fn encode_redacted(&self) -> Value {
+        (self.redact)(self.value).encode()
     }
 }

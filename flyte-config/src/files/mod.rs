@@ -5,7 +5,7 @@
 //! which all implement [`AttributeFile`] and name their scope with an [`AttributeTarget`].
 
 mod attributes;
-mod codec;
+pub(crate) mod codec;
 mod exec_spec;
 mod key_values;
 mod project;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::fields::{enum_field, ConfigEnum, Section, Visitor};
+use crate::fields::{enum_field, ConfigEnum, Section, ShownAs, Visitor};
 use crate::secret::Secret;
 
 /// How the client logs in to FlyteAdmin (`admin.authType`).
@@ -59,8 +59,10 @@ impl AuthType {
     }
 }
 
-/// The `admin` section (the Go admin client's `Config`).
-#[derive(Debug, Clone, PartialEq)]
+/// The `admin` section (the Go admin client's `Config`). `Debug` and `config show` print
+/// `command` and `proxyCommand` as their program and `[redacted]` for each argument, and the
+/// client secret as `[redacted]`.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AdminConfig {
     /// `endpoint`: the gRPC target, e.g. `dns:///flyte.example.com`. Empty: none configured.
@@ -119,6 +121,43 @@ pub struct AdminConfig {
     pub default_service_config: String,
     /// `httpProxyURL`: proxy for the OAuth HTTP calls.
     pub http_proxy_url: String,
+}
+
+impl std::fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("endpoint", &self.endpoint)
+            .field("insecure", &self.insecure)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .field("ca_cert_file_path", &self.ca_cert_file_path)
+            .field("max_backoff_delay", &self.max_backoff_delay)
+            .field("per_retry_timeout", &self.per_retry_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("max_message_size_bytes", &self.max_message_size_bytes)
+            .field("auth_type", &self.auth_type)
+            .field("token_refresh_window", &self.token_refresh_window)
+            .field("use_auth", &self.use_auth)
+            .field("client_id", &self.client_id)
+            .field("client_secret_location", &self.client_secret_location)
+            .field("client_secret_env_var", &self.client_secret_env_var)
+            .field("client_secret", &self.client_secret)
+            .field("scopes", &self.scopes)
+            .field("use_audience_from_admin", &self.use_audience_from_admin)
+            .field("audience", &self.audience)
+            .field("authorization_server_url", &self.authorization_server_url)
+            .field("token_url", &self.token_url)
+            .field("authorization_header", &self.authorization_header)
+            .field("pkce_config", &self.pkce_config)
+            .field("device_flow_config", &self.device_flow_config)
+            .field("command", &crate::secret::redact_args(&self.command))
+            .field(
+                "proxy_command",
+                &crate::secret::redact_args(&self.proxy_command),
+            )
+            .field("default_service_config", &self.default_service_config)
+            .field("http_proxy_url", &self.http_proxy_url)
+            .finish()
+    }
 }
 
 impl Default for AdminConfig {
@@ -180,8 +219,12 @@ impl Section for AdminConfig {
         v.field("authorizationHeader", &mut self.authorization_header);
         v.section("pkceConfig", &mut self.pkce_config);
         v.section("deviceFlowConfig", &mut self.device_flow_config);
-        v.field("command", &mut self.command);
-        v.field("proxyCommand", &mut self.proxy_command);
+        // Arguments may hold tokens: `config show` prints the program only.
+        let redact = |argv: &Vec<String>| crate::secret::redact_args(argv);
+        let value = &mut self.command;
+        v.field("command", &mut ShownAs { value, redact });
+        let value = &mut self.proxy_command;
+        v.field("proxyCommand", &mut ShownAs { value, redact });
         v.field("defaultServiceConfig", &mut self.default_service_config);
         v.field("httpProxyURL", &mut self.http_proxy_url);
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::fields::{enum_field, ConfigEnum, Field, Section, Visitor};
+use crate::fields::{enum_field, ConfigEnum, Field, Section, ShownAs, Visitor};
 use crate::secret::Secret;
 use crate::value::Value;
 
@@ -319,8 +319,9 @@ impl Section for LimitsConfig {
     }
 }
 
-/// `storage.defaultHttpClient`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// `storage.defaultHttpClient`. `Debug` and `config show` print the header names, their values
+/// `[redacted]`.
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct HttpClientConfig {
     /// `timeout`: 0 means none.
@@ -332,7 +333,23 @@ pub struct HttpClientConfig {
 impl Section for HttpClientConfig {
     fn visit(&mut self, v: &mut dyn Visitor) {
         v.field("timeout", &mut self.timeout);
-        v.field("headers", &mut self.headers);
+        let value = &mut self.headers;
+        v.field(
+            "headers",
+            &mut ShownAs {
+                value,
+                redact: crate::secret::redact_values,
+            },
+        );
+    }
+}
+
+impl std::fmt::Debug for HttpClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClientConfig")
+            .field("timeout", &self.timeout)
+            .field("headers", &crate::secret::redact_values(&self.headers))
+            .finish()
     }
 }
 
