@@ -23,14 +23,7 @@ async fn state_is_kept_across_a_stop_and_start_on_the_same_ports() -> TestResult
     let admin = TestAdmin::start().await?;
     let (addr, http) = (admin.addr(), admin.http_endpoint());
     let mut c = connect(&admin).await?;
-    c.register_project(ProjectRegisterRequest {
-        project: Some(Project {
-            id: "ml".into(),
-            name: "ML".into(),
-            ..Project::default()
-        }),
-    })
-    .await?;
+    common::register_project(&mut c, "ml").await?;
 
     admin.stop().await;
     let err = c
@@ -141,14 +134,7 @@ async fn a_state_file_brings_back_what_was_written_generated_names_included() ->
     let state = dir.path().join("state");
     let first = TestAdmin::builder().state_file(&state).start().await?;
     let mut c = connect(&first).await?;
-    c.register_project(ProjectRegisterRequest {
-        project: Some(Project {
-            id: "ml".into(),
-            name: "ML".into(),
-            ..Project::default()
-        }),
-    })
-    .await?;
+    common::register_project(&mut c, "ml").await?;
     common::register_basic(&mut c, "v1").await?;
     let lp = common::id(ResourceType::LaunchPlan, "wf", "v1");
     // No name: the test kit generates one, and the journal keeps it.
