@@ -95,22 +95,24 @@ pub(crate) async fn serve(
 ) -> io::Result<(Serving, SocketAddr, SocketAddr)> {
     let (cutter, cut) = futures::channel::oneshot::channel::<()>();
     let cut = cut.shared();
+    // Both ports bound and the gRPC server built before anything is spawned: a failure leaves
+    // no server behind holding a port.
     let http_listener = bind(http_port).await?;
     let http_addr = http_listener.local_addr()?;
+    let listener = bind(grpc_port).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = serve_grpc(state, settings, listener, cut.clone(), rx)?;
     let (http_tx, http_rx) = oneshot::channel::<()>();
     let http_handle = crate::http::serve(
         Arc::clone(state),
         Accepted {
             listener: http_listener,
-            cut: cut.clone(),
+            cut,
             state: None,
         },
         http_rx,
     );
-    let listener = bind(grpc_port).await?;
-    let addr = listener.local_addr()?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let handle = serve_grpc(state, settings, listener, cut, rx)?;
     let serving = Serving {
         cutter: Some(cutter),
         shutdown: vec![tx, http_tx],
