@@ -234,3 +234,19 @@ async fn a_torn_last_entry_is_dropped_and_the_journal_goes_on_after_the_rest() -
     assert_eq!(ids, ["cv", "flytesnacks", "ml"], "sorted by id");
     Ok(())
 }
+
+#[tokio::test]
+async fn starting_again_on_a_port_taken_meanwhile_is_an_error_naming_it() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    admin.stop().await;
+    let squatter = std::net::TcpListener::bind(admin.addr())?;
+    let err = admin.start_again().await.expect_err("the port is taken");
+    assert!(err.to_string().contains(&admin.addr().to_string()), "{err}");
+    drop(squatter);
+    admin.start_again().await?;
+    connect(&admin)
+        .await?
+        .get_version(GetVersionRequest::default())
+        .await?;
+    Ok(())
+}
