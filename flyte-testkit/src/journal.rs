@@ -12,7 +12,8 @@
 //! creates and updates at the time of the replay), the progress of executions (they are
 //! created again and run again from the start, with the outcome the executor decides from the
 //! same inputs), access tokens and pending logins (log in again), and signed URLs issued before
-//! (ask for new ones). Blobs are kept by `--storage DIR`.
+//! (ask for new ones), and with auth on the principal of executions (a replay runs without a
+//! login, so it is empty). Blobs are kept by `--storage DIR`.
 
 use std::future::Future;
 use std::io::Write as _;

@@ -173,7 +173,8 @@
 //! read as before and a client carries on. What a replay does not bring back: timestamps (the
 //! replay's own), the progress of executions (each is created again and runs again from the
 //! start, to the outcome the executor decides from the same inputs), access tokens and pending
-//! logins (clients log in again), and signed URLs issued before (clients ask again). Blobs
+//! logins (clients log in again), signed URLs issued before (clients ask again), and with auth
+//! on the principal of executions (replayed without a login, so empty). Blobs
 //! survive in the `--storage` directory. A file that is not a journal is refused, never
 //! overwritten; a torn last entry (killed while writing it, so never answered) is dropped.
 //!
