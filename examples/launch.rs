@@ -150,7 +150,9 @@ async fn watch(
     id: &ExecutionId,
     timeout: Duration,
 ) -> Result<i32, Box<dyn std::error::Error>> {
-    let deadline = tokio::time::Instant::now() + timeout;
+    // A timeout too long to add to the clock (`--timeout 18446744073709551615`) means no
+    // deadline, not a panic.
+    let deadline = tokio::time::Instant::now().checked_add(timeout);
     let mut last = None;
     let mut interval = Duration::from_millis(100);
     loop {
@@ -171,7 +173,7 @@ async fn watch(
             }
             return Ok(closure.phase);
         }
-        if tokio::time::Instant::now() >= deadline {
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
             return Err(format!("{id} did not end within {}s", timeout.as_secs()).into());
         }
         tokio::time::sleep(interval).await;

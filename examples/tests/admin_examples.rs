@@ -140,6 +140,38 @@ async fn launch_waits_and_prints_outputs_last() -> TestResult {
 }
 
 #[tokio::test]
+async fn launch_takes_the_longest_timeout_without_panicking() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_millis(100)))
+        .start()
+        .await?;
+    register(&admin).await?;
+    let out = run(
+        &admin,
+        "launch",
+        &[
+            "-p",
+            "flytesnacks",
+            "-d",
+            "development",
+            "--launch-plan",
+            "wf",
+            "--input",
+            "x=3",
+            "--wait",
+            "--timeout",
+            "18446744073709551615",
+        ],
+    )
+    .await?;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("SUCCEEDED"), "{stderr}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn launch_exits_1_when_the_execution_fails() -> TestResult {
     let admin = TestAdmin::builder()
         .executor(Executors::fail(Duration::ZERO, "USER:Boom", "it broke"))

@@ -427,8 +427,31 @@ where
             }
             .boxed_unsync()
         })),
-        Err(e) => Outcome::Failed(tonic::Status::from_error(e)),
+        Err(e) => Outcome::Failed(failure(e)),
     }
+}
+
+/// The status of an attempt that got no answer. tonic calls a connection that broke before the
+/// answer (the server restarted, a proxy dropped it) UNKNOWN "transport error"; grpc-go, and
+/// this client, call it UNAVAILABLE, transient, with what broke in the message: the retry
+/// table then decides whether the call may be sent again on a new connection.
+fn failure(e: BoxError) -> tonic::Status {
+    let mut broken = false;
+    let mut what = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&*e);
+    while let Some(err) = cur {
+        broken |= err.downcast_ref::<hyper::Error>().is_some();
+        what.push(err.to_string());
+        cur = err.source();
+    }
+    let status = tonic::Status::from_error(e);
+    if status.code() != tonic::Code::Unknown || !broken {
+        return status;
+    }
+    what.dedup();
+    let mut lost = tonic::Status::unavailable(format!("connection lost: {}", what.join(": ")));
+    lost.set_source(Arc::new(status));
+    lost
 }
 
 /// An answer's body that ends with DEADLINE_EXCEEDED when its attempt's deadline passes before

@@ -211,6 +211,25 @@ async fn wait_gives_up_at_its_timeout() -> TestResult {
     Ok(())
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_wait_with_no_practical_limit_does_not_panic() -> TestResult {
+    let admin = TestAdmin::builder()
+        .executor(Executors::succeed_after(Duration::from_secs(90)))
+        .start()
+        .await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let id = c
+        .launch(&lp, None, HashMap::from([("x".to_owned(), int(1))]))
+        .await?;
+    // `Duration::MAX` cannot be added to the clock: it means "no deadline", not a panic.
+    let done = c
+        .wait_for_execution(&id, WaitOptions::timeout(Duration::MAX))
+        .await?;
+    assert_eq!(done.closure.map(|c| c.phase), Some(Phase::Succeeded as i32));
+    Ok(())
+}
+
 #[tokio::test]
 async fn transient_errors_are_retried_and_others_are_not() -> TestResult {
     let admin = TestAdmin::start().await?;

@@ -49,10 +49,9 @@ pub(crate) async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
 /// Serves HTTP on an already bound listener until `shutdown` fires.
 pub(crate) fn serve(
     shared: Arc<Shared>,
-    listener: std::net::TcpListener,
+    listener: crate::listeners::Accepted,
     shutdown: oneshot::Receiver<()>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    listener.set_nonblocking(true)?;
+) -> tokio::task::JoinHandle<()> {
     let make = make_service_fn(move |_| {
         let shared = Arc::clone(&shared);
         async move {
@@ -62,16 +61,14 @@ pub(crate) fn serve(
             }))
         }
     });
-    let server = hyper::Server::from_tcp(listener)
-        .map_err(std::io::Error::other)?
-        .tcp_nodelay(true)
+    let server = hyper::Server::builder(listener)
         .serve(make)
         .with_graceful_shutdown(async {
             let _ = shutdown.await;
         });
-    Ok(tokio::spawn(async move {
+    tokio::spawn(async move {
         let _ = server.await;
-    }))
+    })
 }
 
 async fn route(shared: Arc<Shared>, req: Request<Body>) -> Response<Body> {

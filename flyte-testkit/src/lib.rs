@@ -15,6 +15,8 @@
 //!   the part flytepropeller plays in a deployment.
 //! - [`AuthSettings`], [`ExternalAuth`], [`DeviceDecision`]: authentication, off by default.
 //! - [`Fault`], [`RandomFaults`]: injected errors, dropped connections, lost answers and delays.
+//! - [`TestAdmin::stop`], [`TestAdmin::start_again`], [`TestAdmin::restart`] and
+//!   [`TestAdminBuilder::state_file`]: restarts on the same ports, with the state kept.
 //! - [`MockKube`]: an in-process Kubernetes API server, for code that manages Flyte on Kubernetes.
 //! - [`flyteidl`]: the wire types, re-exported.
 //!
@@ -71,7 +73,9 @@
 //! - Schedules never fire; notifications, the cloud event publisher, the artifact service,
 //!   DataCatalog and the cluster resource controller do not exist; `ListWorkflows` returns the
 //!   whole closure where FlyteAdmin returns only the interface.
-//! - One process, memory only (blobs may go to a directory): nothing survives a restart.
+//! - One process, memory only (blobs may go to a directory), unless a state file keeps the
+//!   writes ([`TestAdminBuilder::state_file`], `serve --state`); see "Restarts" below for what
+//!   a restart keeps.
 //!
 //! # Example
 //! ```no_run
@@ -142,6 +146,40 @@
 //! create requests as encoded (with fields the `flyteidl` crate does not know). For code that
 //! manages Flyte's Kubernetes objects, [`MockKube`] is the same idea for the Kubernetes API.
 //!
+//! # Guide: restarts
+//! Every FlyteAdmin upgrade rolls its pods: the server a client talks to goes away and comes
+//! back on the same address. [`TestAdmin::stop`] goes down as a pod does (both ports close,
+//! every open connection is cut, calls in flight included) and [`TestAdmin::start_again`]
+//! serves the same state on the same ports; [`TestAdmin::restart`] does both with a pause on
+//! tokio's clock, to run beside the client work it interrupts:
+//!
+//! ```no_run
+//! # async fn run(admin: flyte_testkit::TestAdmin) -> Result<(), Box<dyn std::error::Error>> {
+//! # let client_work = async {};
+//! use std::time::Duration;
+//! // The client lists, watches or registers while the server is down for 10 s.
+//! let ((), restarted) = tokio::join!(client_work, admin.restart(Duration::from_secs(10)));
+//! restarted?;
+//! # Ok(()) }
+//! ```
+//!
+//! Executions go on through their phases while the server is down, as flytepropeller runs them
+//! while FlyteAdmin is away. `flyte-admin-client/tests/restart.rs` shows a list stream, a watch
+//! and a registration carrying on across a restart.
+//!
+//! A standalone test kit that is killed keeps its state only with a state file
+//! ([`TestAdminBuilder::state_file`], `serve --state FILE --storage DIR`): every write that
+//! succeeds (creates, updates, terminations, attributes, events, signals) is appended to the
+//! file before its answer leaves, with the names the test kit generated, and the file is
+//! replayed at start, so a test kit killed and started again on the same port answers every
+//! read as before and a client carries on. What a replay does not bring back: timestamps (the
+//! replay's own), the progress of executions (each is created again and runs again from the
+//! start, to the outcome the executor decides from the same inputs), access tokens and pending
+//! logins (clients log in again), signed URLs issued before (clients ask again), and with auth
+//! on the principal of executions (replayed without a login, so empty). Blobs
+//! survive in the `--storage` directory. A file that is not a journal is refused, never
+//! overwritten; a torn last entry (killed while writing it, so never answered) is dropped.
+//!
 //! # Feature flags
 //! None: every part is always present.
 
@@ -163,7 +201,9 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod journal;
 mod k8s;
+mod listeners;
 mod lists;
 mod literals;
 mod message_size;
@@ -178,15 +218,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use flyteidl::flyteidl::admin::{Domain, Project};
-use flyteidl::flyteidl::service::{
-    admin_service_server::AdminServiceServer,
-    agent_metadata_service_server::AgentMetadataServiceServer,
-    auth_metadata_service_server::AuthMetadataServiceServer,
-    data_proxy_service_server::DataProxyServiceServer,
-    identity_service_server::IdentityServiceServer, signal_service_server::SignalServiceServer,
-};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use auth::{
     AuthSettings, DeviceDecision, DEFAULT_AUTH_HEADER, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI,
@@ -252,6 +283,7 @@ pub struct TestAdminBuilder {
     remote_data: RemoteData,
     agents: Vec<flyteidl::flyteidl::admin::Agent>,
     dynamic: std::collections::HashMap<String, Vec<String>>,
+    state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for TestAdminBuilder {
@@ -272,6 +304,7 @@ impl Default for TestAdminBuilder {
             remote_data: RemoteData::default(),
             agents: Vec::new(),
             dynamic: std::collections::HashMap::new(),
+            state_file: None,
         }
     }
 }
@@ -400,6 +433,16 @@ impl TestAdminBuilder {
         self.tls(tls::SERVER_CERT_PEM, tls::SERVER_KEY_PEM)
     }
 
+    /// Keeps every write that succeeds in the file at `path` (appended before the answer
+    /// leaves) and replays the file at start, so a test kit killed and started again with the
+    /// same file serves what it served before: `serve --state FILE`. See "Restarts" in the
+    /// crate docs for what is kept and what is not; pair it with
+    /// [`TestAdminBuilder::storage_dir`] to keep blobs too.
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     ///
     /// # Errors
@@ -467,92 +510,27 @@ impl TestAdminBuilder {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .external = external;
-        let http_listener = std::net::TcpListener::bind(("127.0.0.1", self.http_port))?;
-        let http_addr = http_listener.local_addr()?;
-        let _ = shared.http_base.set(http::base_url(http_addr));
-        let (http_tx, http_rx) = oneshot::channel::<()>();
-        let http_handle = http::serve(Arc::clone(&shared), http_listener, http_rx)?;
-
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
-        let addr = listener.local_addr()?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let check = {
-            let shared = Arc::clone(&shared);
-            move |req| auth::intercept(&shared, req)
+        let journal = match &self.state_file {
+            Some(path) => {
+                let replayed = journal::replay(&shared, path).await?;
+                Some(Arc::new(journal::Journal::open(path, replayed)?))
+            }
+            None => None,
         };
-        let tls = self.tls.is_some();
-        let mut server = tonic::transport::Server::builder();
-        if let Some((cert, key)) = &self.tls {
-            server = server
-                .tls_config(
-                    tonic::transport::ServerTlsConfig::new()
-                        .identity(tonic::transport::Identity::from_pem(cert, key)),
-                )
-                .map_err(std::io::Error::other)?;
-        }
-        let router = server
-            .layer(faults::FaultLayer(faults))
-            .layer(sent::SentLayer)
-            .add_service(AdminServiceServer::with_interceptor(
-                service::Admin {
-                    shared: Arc::clone(&shared),
-                },
-                check.clone(),
-            ))
-            .add_service(AuthMetadataServiceServer::new(auth::Metadata {
-                shared: Arc::clone(&shared),
-            }))
-            .add_service(IdentityServiceServer::with_interceptor(
-                service::Identity,
-                check.clone(),
-            ))
-            .add_service(SignalServiceServer::with_interceptor(
-                service::Signals {
-                    shared: Arc::clone(&shared),
-                },
-                check.clone(),
-            ))
-            .add_service(AgentMetadataServiceServer::with_interceptor(
-                agents::Agents {
-                    agents: self.agents.clone(),
-                },
-                check.clone(),
-            ))
-            .add_service(DataProxyServiceServer::with_interceptor(
-                dataproxy::DataProxy {
-                    shared: Arc::clone(&shared),
-                },
-                check,
-            ));
-        // Like FlyteAdmin's gRPC server (and tonic's own listener), without Nagle's algorithm:
-        // small HTTP/2 frames are sent at once rather than held for the peer's acknowledgement.
-        let accepted = Arc::clone(&shared);
-        let incoming = tokio_stream::StreamExt::map(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            move |stream| {
-                let stream = stream?;
-                stream.set_nodelay(true)?;
-                accepted
-                    .faults
-                    .connections
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok::<_, std::io::Error>(stream)
-            },
-        );
-        let handle = tokio::spawn(async move {
-            let _ = router
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let settings = listeners::GrpcSettings {
+            tls: self.tls,
+            agents: self.agents,
+            journal,
+        };
+        let (serving, addr, http_addr) =
+            listeners::serve(&shared, &settings, self.port, self.http_port).await?;
+        let _ = shared.http_base.set(http::base_url(http_addr));
         Ok(TestAdmin {
             addr,
             http_addr,
-            tls,
+            settings,
             shared,
-            shutdown: vec![tx, http_tx],
-            handles: vec![handle, http_handle],
+            serving: tokio::sync::Mutex::new(Some(serving)),
         })
     }
 }
@@ -562,10 +540,10 @@ impl TestAdminBuilder {
 pub struct TestAdmin {
     addr: SocketAddr,
     http_addr: SocketAddr,
-    tls: bool,
+    settings: listeners::GrpcSettings,
     shared: Arc<executions::Shared>,
-    shutdown: Vec<oneshot::Sender<()>>,
-    handles: Vec<JoinHandle<()>>,
+    /// `None` while stopped ([`TestAdmin::stop`]).
+    serving: tokio::sync::Mutex<Option<listeners::Serving>>,
 }
 
 impl TestAdmin {
@@ -585,7 +563,7 @@ impl TestAdmin {
     /// `http://127.0.0.1:PORT`: the gRPC endpoint (`https://localhost:PORT` when serving TLS,
     /// the name the test certificate is for).
     pub fn endpoint(&self) -> String {
-        if self.tls {
+        if self.settings.tls.is_some() {
             format!("https://localhost:{}", self.addr.port())
         } else {
             format!("http://{}", self.addr)
@@ -599,7 +577,7 @@ impl TestAdmin {
 
     /// A flytectl config file pointing at this server.
     pub fn config_yaml(&self) -> String {
-        if self.tls {
+        if self.settings.tls.is_some() {
             format!(
                 "admin:\n  endpoint: dns:///localhost:{}\n  insecure: false\n  authType: Pkce\n",
                 self.addr.port()
@@ -747,24 +725,56 @@ impl TestAdmin {
         }
     }
 
-    /// Stops serving and waits for the server task to end.
-    pub async fn shutdown(mut self) {
-        for tx in self.shutdown.drain(..) {
-            let _ = tx.send(());
-        }
-        for handle in self.handles.drain(..) {
-            let _ = handle.await;
+    /// Goes down as a FlyteAdmin pod does when a rolling upgrade replaces it: both ports (gRPC
+    /// and HTTP) close, and every open connection is cut at once, calls in flight included, so
+    /// clients see the connection drop and new connections refused. The state stays: start
+    /// serving it again on the same ports with [`TestAdmin::start_again`]. Executions go on
+    /// moving through their phases meanwhile, as flytepropeller runs them while FlyteAdmin is
+    /// down. Stopping a stopped server does nothing.
+    pub async fn stop(&self) {
+        if let Some(serving) = self.serving.lock().await.take() {
+            serving.cut().await;
         }
     }
-}
 
-impl Drop for TestAdmin {
-    fn drop(&mut self) {
-        for tx in self.shutdown.drain(..) {
-            let _ = tx.send(());
+    /// Serves the same state again on the same ports ([`TestAdmin::addr`] and
+    /// [`TestAdmin::http_endpoint`] do not change) after [`TestAdmin::stop`]; does nothing
+    /// while serving.
+    ///
+    /// # Errors
+    /// When a port cannot be bound again (another process took it meanwhile); the error names
+    /// the port.
+    pub async fn start_again(&self) -> std::io::Result<()> {
+        let mut serving = self.serving.lock().await;
+        if serving.is_none() {
+            let (again, _, _) = listeners::serve(
+                &self.shared,
+                &self.settings,
+                self.addr.port(),
+                self.http_addr.port(),
+            )
+            .await?;
+            *serving = Some(again);
         }
-        for handle in self.handles.drain(..) {
-            handle.abort();
+        Ok(())
+    }
+
+    /// [`TestAdmin::stop`], `down_for` on tokio's clock (no real wait under `start_paused`),
+    /// then [`TestAdmin::start_again`]: a restart while clients are using the server, run
+    /// beside them (`tokio::join!(client_work, admin.restart(d))`).
+    ///
+    /// # Errors
+    /// As [`TestAdmin::start_again`].
+    pub async fn restart(&self, down_for: std::time::Duration) -> std::io::Result<()> {
+        self.stop().await;
+        tokio::time::sleep(down_for).await;
+        self.start_again().await
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(self) {
+        if let Some(serving) = self.serving.lock().await.take() {
+            serving.shut_down().await;
         }
     }
 }

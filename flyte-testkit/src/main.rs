@@ -5,15 +5,18 @@
 //! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N]
 //!     [--auth self | --auth external --issuer URL [--audience A]]
 //!     [--client ID:SECRET] [--latency-ms N] [--fault-rate R --seed S] [--storage DIR] [--run-ms N]
-//!     [--dynamic TASK=CHILD,CHILD...]
+//!     [--dynamic TASK=CHILD,CHILD...] [--state FILE --storage DIR]
 //! ```
+//!
+//! With `--state FILE` (and `--storage DIR` for blobs) it can be killed and started again on the
+//! same ports with nothing a client wrote lost: see "Guide: restarts" in the crate docs.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use flyte_testkit::{AuthSettings, Executors, TestAdmin};
 
-const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--dynamic TASK=CHILD,...]
+const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--dynamic TASK=CHILD,...] [--state FILE]
 
 Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --port P          gRPC port (default: a free one)
@@ -29,7 +32,11 @@ Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --run-ms N        executions run N ms before succeeding (default 0)
   --dynamic TASK=CHILD,CHILD
                     run task TASK as a @dynamic task whose generated workflow calls the
-                    tasks CHILD, ... (names in TASK's project, domain and version); repeatable";
+                    tasks CHILD, ... (names in TASK's project, domain and version); repeatable
+  --state FILE      keep every write that succeeds in FILE and replay it at start, so the
+                    server can be killed and started again (same --port) with its state;
+                    needs --storage DIR for blobs; timestamps, tokens and signed URLs are
+                    new after a restart and executions run again from their start";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -48,6 +55,7 @@ struct Options {
     storage: Option<String>,
     run_ms: u64,
     dynamic: Vec<(String, Vec<String>)>,
+    state: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -113,6 +121,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--seed" => o.seed = number(value()?)?,
             "--storage" => o.storage = Some(value()?),
             "--run-ms" => o.run_ms = number(value()?)?,
+            "--state" => o.state = Some(value()?),
             "--dynamic" => {
                 let v = value()?;
                 let (task, children) = v
@@ -134,6 +143,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.auth && o.issuer.is_some() {
         return Err("choose one of --auth self and --auth external".into());
+    }
+    if o.state.is_some() && o.storage.is_none() {
+        // Blobs in memory would vanish with the process while the state that names them stays.
+        return Err("--state needs --storage DIR, so that blobs survive a restart too".into());
     }
     Ok(o)
 }
@@ -188,6 +201,9 @@ async fn main() -> ExitCode {
     }
     if let Some(dir) = options.storage {
         builder = builder.storage_dir(dir);
+    }
+    if let Some(file) = options.state {
+        builder = builder.state_file(file);
     }
     for (task, children) in options.dynamic {
         builder = builder.dynamic_task(task, children);
@@ -289,5 +305,11 @@ mod tests {
             (Some("http://127.0.0.1:9"), Some("flyte"))
         );
         assert_eq!(err("launch"), "unknown command \"launch\"; expected serve");
+        assert_eq!(
+            err("serve --state s.journal"),
+            "--state needs --storage DIR, so that blobs survive a restart too"
+        );
+        let o = parse(&args("serve --state s.journal --storage blobs")).unwrap_or_default();
+        assert_eq!(o.state.as_deref(), Some("s.journal"));
     }
 }

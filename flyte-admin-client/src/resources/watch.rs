@@ -99,7 +99,8 @@ impl AdminClient {
         struct Watch {
             client: AdminClient,
             id: ExecutionId,
-            deadline: tokio::time::Instant,
+            /// `None` when the timeout is too long to add to the clock: no deadline.
+            deadline: Option<tokio::time::Instant>,
             interval: Duration,
             max_interval: Duration,
             timeout: Duration,
@@ -110,7 +111,7 @@ impl AdminClient {
         let state = Watch {
             client: self.clone(),
             id: id.clone(),
-            deadline: tokio::time::Instant::now() + options.timeout,
+            deadline: tokio::time::Instant::now().checked_add(options.timeout),
             interval: options.initial_interval,
             max_interval: options.max_interval,
             timeout: options.timeout,
@@ -133,7 +134,8 @@ impl AdminClient {
                     return Ok(Some((execution, w)));
                 }
                 let now = tokio::time::Instant::now();
-                if now >= w.deadline {
+                let left = w.deadline.map(|d| d.saturating_duration_since(now));
+                if left == Some(Duration::ZERO) {
                     return Err(crate::Error::new(
                         crate::Code::DeadlineExceeded,
                         "GetExecution",
@@ -146,7 +148,7 @@ impl AdminClient {
                         ),
                     ));
                 }
-                w.sleep = Some(w.interval.min(w.deadline - now));
+                w.sleep = Some(left.map_or(w.interval, |left| w.interval.min(left)));
                 w.interval = (w.interval + w.interval / 2).min(w.max_interval);
                 if w.last_phase.replace(phase) != Some(phase) {
                     return Ok(Some((execution, w)));

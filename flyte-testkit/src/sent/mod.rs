@@ -138,7 +138,7 @@ pub(crate) fn respond<T>(message: T, splices: Splices) -> tonic::Response<T> {
 }
 
 /// The message of a body holding exactly one uncompressed gRPC frame.
-fn single_message(body: &[u8]) -> Option<&[u8]> {
+pub(crate) fn single_message(body: &[u8]) -> Option<&[u8]> {
     let [0, a, b, c, d, rest @ ..] = body else {
         return None;
     };
@@ -146,7 +146,7 @@ fn single_message(body: &[u8]) -> Option<&[u8]> {
     (rest.len() == len).then_some(rest)
 }
 
-fn frame(message: &[u8]) -> Option<Bytes> {
+pub(crate) fn frame(message: &[u8]) -> Option<Bytes> {
     let len = u32::try_from(message.len()).ok()?;
     let mut out = Vec::with_capacity(message.len() + 5);
     out.push(0);
@@ -223,12 +223,8 @@ async fn spliced(
     response: http::Response<BoxBody>,
     splices: &Splices,
 ) -> Result<http::Response<BoxBody>, BoxError> {
-    let (parts, mut body) = response.into_parts();
-    let mut data = Vec::new();
-    while let Some(chunk) = body.data().await {
-        data.extend_from_slice(&chunk?);
-    }
-    let trailers = body.trailers().await?;
+    let (parts, body) = response.into_parts();
+    let (data, trailers) = whole(body).await?;
     let mut out = None;
     if let Some(message) = single_message(&data) {
         let paths: Vec<(wire::Path<'_>, &Kept)> = splices
@@ -238,12 +234,29 @@ async fn spliced(
             .collect();
         out = wire::splice(message, &paths).and_then(|m| frame(&m));
     }
-    let data = out.unwrap_or_else(|| data.into());
-    let body = Whole {
+    let data = out.unwrap_or(data);
+    Ok(http::Response::from_parts(
+        parts,
+        whole_body(data, trailers),
+    ))
+}
+
+/// An answer's body read whole: its data and its trailers (where gRPC puts the status).
+pub(crate) async fn whole(mut body: BoxBody) -> Result<(Bytes, Option<http::HeaderMap>), BoxError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = body.data().await {
+        data.extend_from_slice(&chunk?);
+    }
+    let trailers = body.trailers().await?;
+    Ok((data.into(), trailers))
+}
+
+/// A body of `data` then `trailers`, as [`whole`] read them.
+pub(crate) fn whole_body(data: Bytes, trailers: Option<http::HeaderMap>) -> BoxBody {
+    BoxBody::new(Whole {
         data: Some(data),
         trailers,
-    };
-    Ok(http::Response::from_parts(parts, BoxBody::new(body)))
+    })
 }
 
 /// A body already read whole: its data, then its trailers (where gRPC puts the status).
