@@ -392,6 +392,7 @@ impl AdminClientBuilder {
                 retry: self.retry,
                 console: self.console,
                 auth_problem: self.auth_problem,
+                credentials: self.credentials,
                 storage_source: self.storage,
                 storage: std::sync::OnceLock::new(),
                 signed: SignedUrls::with_client(http),
@@ -434,6 +435,8 @@ pub(crate) struct Inner {
     pub(crate) console: Option<String>,
     /// Why the config cannot log in, kept to explain an UNAUTHENTICATED answer.
     pub(crate) auth_problem: Option<Arc<flyte_auth::Error>>,
+    /// How the client logs in, when it can.
+    pub(crate) credentials: Option<Credentials>,
     /// Where the blob store behind execution data comes from ...
     pub(crate) storage_source: StorageSource,
     /// ... and the store, or why there is none, once first needed.
@@ -492,6 +495,13 @@ impl AdminClient {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The credentials the client logs in with (`None` without a usable login): to log in
+    /// ahead of the first call, see the token's expiry, or call other services with Flyte's
+    /// tokens. They discover over this client's channel and share its token.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.inner.credentials.as_ref()
     }
 
     /// AdminService, for any RPC without a typed helper. Its calls go through the same layers as

@@ -131,14 +131,15 @@ impl Interaction for Browser {
     fn device_code(&self, _: &str, _: &str, _: Option<&str>) {}
 }
 
-/// A PKCE login whose person takes `delay`, through a client whose attempts may take 15 s.
+/// A PKCE login whose person takes `delay`, through a client whose calls get one attempt of
+/// 15 s: the login must not be inside it.
 async fn pkce(delay: Duration) -> TestResult {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let redirect = format!("http://{}/callback", listener.local_addr()?);
     let admin = authed(AuthSettings::default().redirect_uri(redirect)).await?;
     let config = config(
         &admin,
-        "  authType: Pkce\n  perRetryTimeout: 15s\n  pkceConfig:\n    timeout: 2m\n",
+        "  authType: Pkce\n  perRetryTimeout: 15s\n  maxRetries: 0\n  pkceConfig:\n    timeout: 2m\n",
     )?;
     let browser = Arc::new(Browser {
         delay,
@@ -192,7 +193,7 @@ async fn device(delay: Duration) -> TestResult {
     let admin = Arc::new(authed(AuthSettings::default()).await?);
     let config = config(
         &admin,
-        "  authType: DeviceFlow\n  perRetryTimeout: 15s\n  deviceFlowConfig:\n    timeout: 5m\n",
+        "  authType: DeviceFlow\n  perRetryTimeout: 15s\n  maxRetries: 0\n  deviceFlowConfig:\n    timeout: 5m\n",
     )?;
     let codes = Arc::new(Codes::default());
     let login = CredentialsBuilder::from_config(&config)?

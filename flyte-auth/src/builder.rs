@@ -328,4 +328,76 @@ mod tests {
         assert_eq!(b.retry.per_attempt_timeout, Duration::from_secs(3));
         Ok(())
     }
+
+    /// A `config.yaml` in a working directory (with an empty home), loaded by the search.
+    fn found_in(
+        dir: &std::path::Path,
+        yaml: &str,
+    ) -> std::result::Result<Config, Box<dyn std::error::Error>> {
+        std::fs::write(dir.join("config.yaml"), yaml)?;
+        let home = tempfile::tempdir()?;
+        Ok(flyte_config::ConfigLoader::new()
+            .without_env()
+            .home_dir(home.path())
+            .working_dir(dir)
+            .system_path(dir.join("no-system-config.yaml"))
+            .load()?)
+    }
+
+    #[test]
+    fn commands_from_a_working_directory_config_are_refused_with_the_way_to_opt_in(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        for (key, yaml) in [
+            (
+                "admin.command",
+                "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo planted]\n",
+            ),
+            (
+                "admin.proxyCommand",
+                "admin:\n  endpoint: dns:///x:1\n  authType: Pkce\n  proxyCommand: [sh, -c, echo planted]\n",
+            ),
+        ] {
+            let config = found_in(dir.path(), yaml)?;
+            assert!(matches!(
+                config.source(),
+                ConfigSource::File {
+                    found_by: FoundBy::WorkingDir,
+                    ..
+                }
+            ));
+            let err = CredentialsBuilder::from_config(&config).expect_err("refused");
+            let text = err.to_string();
+            assert!(err.is_config(), "{text}");
+            assert!(text.contains(key), "names the key: {text}");
+            assert!(text.contains("working directory"), "says why: {text}");
+            assert!(
+                text.contains("--config") && text.contains("$FLYTECTL_CONFIG"),
+                "says how to opt in: {text}"
+            );
+            // The same file given explicitly is trusted.
+            let explicit = flyte_config::Config::from_path(dir.path().join("config.yaml"))?;
+            CredentialsBuilder::from_config(&explicit)?.build()?;
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_proxy_command_runs_once_and_only_when_needed(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let count = dir.path().join("runs");
+        let config = flyte_config::Config::from_yaml_str(&format!(
+            "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo tok]\n  proxyCommand: [sh, -c, 'echo run >> {}; echo Bearer p']\n",
+            count.display()
+        ))?;
+        let creds = CredentialsBuilder::from_config(&config)?.build()?;
+        assert!(!count.exists(), "building the handle runs nothing");
+        for _ in 0..3 {
+            let p = creds.proxy_authorization().await?.ok_or("a proxy header")?;
+            assert_eq!(p.expose(), "Bearer p");
+        }
+        assert_eq!(std::fs::read_to_string(&count)?.lines().count(), 1);
+        Ok(())
+    }
 }
