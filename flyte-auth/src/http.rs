@@ -264,6 +264,32 @@ mod tests {
         Ok(())
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_server_is_given_up_after_the_read_timeout() -> TestResult {
+        // Accepts connections and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/outputs.pb", listener.local_addr()?);
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((conn, _)) = listener.accept().await {
+                open.push(conn);
+            }
+        });
+        let client = HttpSettings::new()
+            .read_timeout(Duration::from_secs(30))
+            .build()?;
+        let start = tokio::time::Instant::now();
+        let err = client.get(&url).send().await.expect_err("no answer");
+        assert!(err.is_timeout(), "{err}");
+        assert!(
+            start.elapsed() >= Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+        held.abort();
+        Ok(())
+    }
+
     #[test]
     fn a_huge_ca_bundle_is_refused_without_reading_it() {
         // /dev/zero never ends: only a bounded read returns.

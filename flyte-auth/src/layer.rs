@@ -312,4 +312,49 @@ mod tests {
         );
         Ok(())
     }
+
+    #[tokio::test]
+    async fn carried_extensions_reach_the_repeat_after_unauthenticated() -> Result<(), BoxError> {
+        #[derive(Clone, Debug, PartialEq)]
+        struct Marker(u8);
+        #[derive(Clone, Debug)]
+        struct NotCarried;
+        let config = flyte_config::Config::from_yaml_str(
+            "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo tok]\n  authorizationHeader: authorization\n",
+        )?;
+        let creds = Credentials::from_config(&config)?;
+        let seen: Arc<Mutex<Vec<(Option<Marker>, bool)>>> = Arc::default();
+        let record = Arc::clone(&seen);
+        let inner = tower::service_fn(move |req: http::Request<BoxBody>| {
+            let record = Arc::clone(&record);
+            async move {
+                let mut seen = record.lock().map_err(|_| "poisoned")?;
+                seen.push((
+                    req.extensions().get::<Marker>().cloned(),
+                    req.extensions().get::<NotCarried>().is_some(),
+                ));
+                // Refuse the first sending, as a server wanting a login does.
+                let mut resp = http::Response::new(());
+                if seen.len() == 1 {
+                    resp.headers_mut()
+                        .insert("grpc-status", http::HeaderValue::from_static("16"));
+                }
+                Ok::<_, BoxError>(resp)
+            }
+        });
+        let mut svc = AuthLayer::new(creds).carry::<Marker>().layer(inner);
+        let mut req = http::Request::builder()
+            .uri("http://x/flyteidl.service.AdminService/ListProjects")
+            .body(body(Bytes::from_static(b"abc")))?;
+        req.extensions_mut().insert(Marker(7));
+        req.extensions_mut().insert(NotCarried);
+        svc.call(req).await?;
+        let seen = seen.lock().map_err(|_| "poisoned")?.clone();
+        assert_eq!(
+            seen,
+            vec![(Some(Marker(7)), true), (Some(Marker(7)), false)],
+            "the first sending keeps every extension, the repeat the carried ones"
+        );
+        Ok(())
+    }
 }

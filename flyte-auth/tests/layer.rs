@@ -117,3 +117,26 @@ async fn with_auth_off_nothing_is_discovered_or_requested() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failed_login_is_unauthenticated_saying_why() -> TestResult {
+    let (admin, _, channel) = setup(true).await?;
+    let creds = Credentials::builder(
+        flyte_auth::ExternalCommand::new(["sh", "-c", "echo no login here >&2; exit 3"]),
+        admin.endpoint(),
+    )
+    .grpc_channel(channel.clone())
+    .build()?;
+    let svc = tower::ServiceBuilder::new()
+        .layer(AuthLayer::new(creds))
+        .service(channel);
+    let mut client = AdminServiceClient::new(svc);
+    let err = client
+        .list_projects(ProjectListRequest::default())
+        .await
+        .expect_err("the command fails");
+    assert_eq!(err.code(), tonic::Code::Unauthenticated, "{err}");
+    assert!(err.message().contains("external command"), "{err}");
+    assert!(err.message().contains("no login here"), "{err}");
+    Ok(())
+}
