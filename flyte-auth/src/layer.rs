@@ -323,7 +323,9 @@ mod tests {
             "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo tok]\n  authorizationHeader: authorization\n",
         )?;
         let creds = Credentials::from_config(&config)?;
-        let seen: Arc<Mutex<Vec<(Option<Marker>, bool)>>> = Arc::default();
+        // Per sending: the carried marker, and whether the other extension came along.
+        type Seen = Vec<(Option<Marker>, bool)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
         let record = Arc::clone(&seen);
         let inner = tower::service_fn(move |req: http::Request<BoxBody>| {
             let record = Arc::clone(&record);
