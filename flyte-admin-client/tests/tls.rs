@@ -31,6 +31,21 @@ async fn the_ca_from_ca_cert_file_is_trusted() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_ca_bundle_is_read_bounded() -> TestResult {
+    // An endless file: an unbounded read would never return.
+    let config = flyte_config::Config::from_yaml_str(
+        "admin:\n  endpoint: dns:///localhost:1\n  insecure: false\n  caCertFilePath: /dev/zero\n",
+    )?;
+    let err = AdminClient::from_config(&config).expect_err("too large");
+    let text = err.to_string();
+    assert!(
+        text.contains("/dev/zero") && text.contains("larger than"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn an_unknown_ca_is_refused() -> TestResult {
     let admin = tls_admin().await?;
     let c = AdminClient::builder().endpoint(host(&admin)).build()?;
