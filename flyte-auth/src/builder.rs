@@ -65,7 +65,8 @@ impl CredentialsBuilder {
     /// Everything from flytectl's `admin` section: the flow by `authType`, the client secret from
     /// `clientSecretEnvVar` or `clientSecretLocation`, scopes, audience, token URL, header,
     /// timeouts, proxy and TLS settings. Discovery goes over HTTP to the admin endpoint unless a
-    /// gRPC channel or another base URL is given.
+    /// gRPC channel (tried first) or another base URL is given; `flyte_admin_client`'s
+    /// `AdminClientBuilder::login` gives its own channel, as flytectl discovers.
     ///
     /// `admin.command` and `admin.proxyCommand` are refused when the config is
     /// `./config.yaml` found in the working directory (the search's fallback): a checkout of

@@ -229,7 +229,7 @@ impl Credentials {
         let task = tokio::spawn(async move {
             let outcome = this.acquire().await;
             if let Ok(mut ended) = this.inner.ended.lock() {
-                ended.0 += 1;
+                ended.0 = ended.0.wrapping_add(1);
                 ended.1 = outcome.as_ref().err().map(Error::duplicate);
             }
             drop(gate);
