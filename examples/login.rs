@@ -15,11 +15,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::Parser;
+use flyte_admin_client::AdminClient;
 use flyte_auth::{CredentialsBuilder, Terminal};
 use flyte_config::ConfigLoader;
 use flyte_examples::{exit, outln};
-use flyteidl::flyteidl::service::identity_service_client::IdentityServiceClient;
-use flyteidl::flyteidl::service::UserInfoRequest;
 
 #[derive(Parser, Debug)]
 #[command(name = "login", about = "Log in to FlyteAdmin and show who you are")]
@@ -55,45 +54,35 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let endpoint = config
         .endpoint()?
         .ok_or("no FlyteAdmin endpoint: pass --endpoint or set admin.endpoint")?;
-    eprintln!("FlyteAdmin: {endpoint} (config: {})", config.source());
-    let mut channel = tonic::transport::Channel::from_shared(endpoint.uri())?;
-    if endpoint.tls {
-        channel = channel.tls_config(
-            tonic::transport::ClientTlsConfig::new().domain_name(endpoint.host.clone()),
-        )?;
-    }
-    let channel = channel
-        .connect()
-        .await
-        .map_err(|e| format!("cannot reach {endpoint}: {e}"))?;
+    eoutln!("FlyteAdmin: {endpoint} (config: {})", config.source());
     let interaction = if cli.no_browser {
         Terminal::no_browser()
     } else {
         Terminal::new()
     };
-    let credentials = CredentialsBuilder::from_config(&config)?
-        .grpc_channel(channel.clone())
-        .interaction(Arc::new(interaction))
+    // The admin client discovers the authorization server over its own channel (then HTTP),
+    // as flytectl does; a config whose login cannot work is reported here.
+    let login = CredentialsBuilder::from_config(&config)?.interaction(Arc::new(interaction));
+    let client = AdminClient::builder()
+        .config(&config)
+        .login(login)
         .build()?;
-    let mut identity = IdentityServiceClient::new(channel);
-    let mut request = tonic::Request::new(UserInfoRequest {});
-    let mut expiry = None;
-    match credentials.header().await {
-        Ok((name, value)) => {
-            request.metadata_mut().insert(
-                tonic::metadata::MetadataKey::from_bytes(name.as_bytes())?,
-                value.parse()?,
-            );
-            expiry = credentials.token().await?.expires_at();
+    let credentials = client
+        .credentials()
+        .ok_or("the config names no way to log in")?;
+    // Log in now rather than at the server's first refusal, to show the login's own error.
+    let expiry = match credentials.token().await {
+        Ok(token) => token.expires_at(),
+        Err(e) if e.is_disabled() => {
+            eoutln!("authentication is off on this FlyteAdmin");
+            None
         }
-        Err(e) if e.is_disabled() => eprintln!("authentication is off on this FlyteAdmin"),
         Err(e) => return Err(e.into()),
-    }
-    let me = identity
-        .user_info(request)
+    };
+    let me = client
+        .user_info()
         .await
-        .map_err(|s| format!("UserInfo failed: {} {}", s.code(), s.message()))?
-        .into_inner();
+        .map_err(|e| format!("UserInfo failed: {e}"))?;
     outln!(
         "subject: {}",
         if me.subject.is_empty() {

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use base64::Engine as _;
-use flyte_auth::{AuthLayer, AuthService, Credentials};
+use flyte_auth::{AuthLayer, AuthService, Credentials, CredentialsBuilder, HttpSettings};
 use flyte_config::{Config, Endpoint};
 use flyte_storage::{FlyteStorage, SignedUrls};
 use flyteidl::flyteidl::service::admin_service_client::AdminServiceClient;
@@ -25,16 +25,18 @@ use tower::Layer as _;
 
 use crate::error::{Code, Error, Result};
 use crate::retry::{Retry, RetryLayer};
-use crate::RetryPolicy;
+use crate::{Idempotent, RetryPolicy};
 
-/// The transport every service client uses: the channel to FlyteAdmin wearing the retry layer
-/// (outside) and flyte-auth's login layer (inside), so that each attempt carries a current token.
+/// The transport every service client uses: the channel to FlyteAdmin wearing flyte-auth's
+/// login layer (outside) and the retry layer (inside). A login, which may wait for a person, is
+/// bounded by its own timeout (`pkceConfig.timeout`, `deviceFlowConfig.timeout`), not by
+/// `perRetryTimeout`; the call's attempts then carry the token.
 ///
 /// Opaque on purpose: the channel and the layers are implementation details. It is a
 /// `tower::Service` over `http` requests because that is what tonic's generated clients
 /// ([`pb::service`](crate::pb::service)) take.
 #[derive(Clone)]
-pub struct Transport(Retry<AuthService<Channel>>);
+pub struct Transport(AuthService<Retry<Channel>>);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -78,7 +80,9 @@ pub struct AdminClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     credentials: Option<Credentials>,
+    login: Option<CredentialsBuilder>,
     auth_problem: Option<Arc<flyte_auth::Error>>,
+    http: HttpSettings,
     console: Option<String>,
     storage: StorageSource,
     connections: usize,
@@ -118,7 +122,9 @@ impl Default for AdminClientBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             credentials: None,
+            login: None,
             auth_problem: None,
+            http: HttpSettings::default(),
             console: None,
             storage: StorageSource::None,
             connections: DEFAULT_CONNECTIONS,
@@ -179,9 +185,32 @@ impl AdminClientBuilder {
         self
     }
 
-    /// How to log in when the server asks (calls go without a token until then).
+    /// How to log in when the server asks (calls go without a token until then), with
+    /// credentials built already: they discover the authorization server where they were told
+    /// to. Prefer [`AdminClientBuilder::login`], which discovers over this client's channel.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self.login = None;
+        self
+    }
+
+    /// How to log in when the server asks, as a credentials builder the client completes: it
+    /// discovers the authorization server as flytectl does, over this client's own gRPC channel
+    /// (beneath the login layer) and then over HTTP at the endpoint, and shares this client's
+    /// HTTP client. [`AdminClientBuilder::config`] sets one from the config; pass your own to
+    /// change part of it (a scripted [`Interaction`](flyte_auth::Interaction), a token cache).
+    pub fn login(mut self, login: CredentialsBuilder) -> Self {
+        self.login = Some(login);
+        self.credentials = None;
+        self.auth_problem = None;
+        self
+    }
+
+    /// How the HTTP client for signed URLs, downloads and OAuth2 connects (default:
+    /// [`HttpSettings::default`]; [`AdminClientBuilder::config`] takes the config's CA bundle,
+    /// proxy and `insecureSkipVerify`).
+    pub fn http(mut self, settings: HttpSettings) -> Self {
+        self.http = settings;
         self
     }
 
@@ -192,9 +221,10 @@ impl AdminClientBuilder {
     }
 
     /// Everything from flytectl's config: endpoint, TLS, retries (`maxRetries`,
-    /// `perRetryTimeout`), message size, console, and the login flow. A config whose login
-    /// cannot work (e.g. no client secret) still builds: auth is only needed if the server asks,
-    /// and then the reason is in the error.
+    /// `perRetryTimeout`), message size, console, the HTTP client's settings and the login flow.
+    /// A config whose login cannot work (e.g. no client secret, or a command in a
+    /// `./config.yaml` of the working directory) still builds: auth is only needed if the
+    /// server asks, and then the reason is in the error.
     pub fn config(mut self, config: &Config) -> Self {
         let a = &config.admin;
         self.endpoint = (!a.endpoint.is_empty()).then(|| a.endpoint.clone());
@@ -214,12 +244,17 @@ impl AdminClientBuilder {
         // Only needed when FlyteAdmin returns data neither inline nor as a signed URL: the
         // store is made (and a section this build cannot use reported) then, not now.
         self.storage = StorageSource::Config(Box::new(config.storage.clone()));
-        match flyte_auth::CredentialsBuilder::from_config(config) {
-            Ok(b) => match b.build() {
-                Ok(c) => self.credentials = Some(c),
-                Err(e) => self.auth_problem = Some(Arc::new(e)),
-            },
-            Err(e) => self.auth_problem = Some(Arc::new(e)),
+        self.http = HttpSettings::from_config(config);
+        self.credentials = None;
+        match CredentialsBuilder::from_config(config) {
+            Ok(b) => {
+                self.login = Some(b);
+                self.auth_problem = None;
+            }
+            Err(e) => {
+                self.login = None;
+                self.auth_problem = Some(Arc::new(e));
+            }
         }
         self
     }
@@ -245,8 +280,8 @@ impl AdminClientBuilder {
     /// Builds the client. No connection is made until the first call.
     ///
     /// # Errors
-    /// No or a malformed endpoint, or an unreadable CA bundle.
-    pub fn build(self) -> Result<AdminClient> {
+    /// No or a malformed endpoint, an unreadable CA bundle, or a malformed HTTP proxy URL.
+    pub fn build(mut self) -> Result<AdminClient> {
         let raw = self.endpoint.clone().ok_or_else(|| {
             Error::new(
                 Code::InvalidArgument,
@@ -289,12 +324,8 @@ impl AdminClientBuilder {
         } else {
             if endpoint.tls {
                 let pem = match &self.ca_cert_file {
-                    Some(path) => std::fs::read(path).map_err(|e| {
-                        config_error(
-                            format!("cannot read the CA bundle {}: {e}", path.display()),
-                            e.into(),
-                        )
-                    })?,
+                    Some(path) => flyte_auth::read_ca_bundle(path)
+                        .map_err(|e| config_error(e.to_string(), e.into()))?,
                     None => native_roots_pem(),
                 };
                 let tls = ClientTlsConfig::new()
@@ -312,12 +343,32 @@ impl AdminClientBuilder {
             None => ep.clone().connect_lazy(),
         };
         let channel = connect();
+        // One HTTP client for OAuth2, signed URLs and downloads, trusting what gRPC trusts.
+        let http = self
+            .http
+            .build()
+            .map_err(|e| config_error(e.to_string(), e.into()))?;
+        if let Some(login) = self.login.take() {
+            // Discovery goes over the bare channel: through the login layer it would wait on
+            // its own login.
+            match login
+                .grpc_channel(channel.clone())
+                .http_client(http.clone())
+                .build()
+            {
+                Ok(c) => self.credentials = Some(c),
+                Err(e) => self.auth_problem = Some(Arc::new(e)),
+            }
+        }
         let auth = match &self.credentials {
             Some(c) => AuthLayer::new(c.clone()),
             None => AuthLayer::none(),
-        };
+        }
+        // The repeat after UNAUTHENTICATED may be retried like the first sending. It does not
+        // count as an attempt of the call: the refused sending changed nothing on the server.
+        .carry::<Idempotent>();
         let retry = RetryLayer::new(self.retry);
-        let wear = |channel| Transport(retry.layer(auth.layer(channel)));
+        let wear = |channel| Transport(auth.layer(retry.layer(channel)));
         let transport = wear(channel);
         // Registration may spread its calls over more connections (see `connections`).
         let mut spread = vec![transport.clone()];
@@ -341,9 +392,10 @@ impl AdminClientBuilder {
                 retry: self.retry,
                 console: self.console,
                 auth_problem: self.auth_problem,
+                credentials: self.credentials,
                 storage_source: self.storage,
                 storage: std::sync::OnceLock::new(),
-                signed: SignedUrls::new(),
+                signed: SignedUrls::with_client(http),
             }),
         })
     }
@@ -383,11 +435,14 @@ pub(crate) struct Inner {
     pub(crate) console: Option<String>,
     /// Why the config cannot log in, kept to explain an UNAUTHENTICATED answer.
     pub(crate) auth_problem: Option<Arc<flyte_auth::Error>>,
+    /// How the client logs in, when it can.
+    pub(crate) credentials: Option<Credentials>,
     /// Where the blob store behind execution data comes from ...
     pub(crate) storage_source: StorageSource,
     /// ... and the store, or why there is none, once first needed.
     pub(crate) storage: std::sync::OnceLock<std::result::Result<FlyteStorage, String>>,
-    /// Transfers through the signed URLs FlyteAdmin hands out.
+    /// Transfers through the signed URLs FlyteAdmin hands out, and any other download
+    /// (archives by URL): the shared HTTP client, with the config's CA bundle, proxy and timeouts.
     pub(crate) signed: SignedUrls,
 }
 
@@ -440,6 +495,13 @@ impl AdminClient {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The credentials the client logs in with (`None` without a usable login): to log in
+    /// ahead of the first call, see the token's expiry, or call other services with Flyte's
+    /// tokens. They discover over this client's channel and share its token.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.inner.credentials.as_ref()
     }
 
     /// AdminService, for any RPC without a typed helper. Its calls go through the same layers as

@@ -65,6 +65,14 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// The host to resolve or parse: a URI writes an IPv6 address in brackets (`[::1]`), which no
+/// resolver takes.
+fn unbracketed(host: &str) -> &str {
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+}
+
 /// Opens TCP to the URI's authority and speaks TLS (ALPN h2) with `server_name`, accepting any
 /// certificate. A tower service, as tonic's `connect_with_connector` wants.
 #[derive(Clone)]
@@ -112,9 +120,24 @@ impl tower::Service<Uri> for SkipVerifyConnector {
                 )
             })?;
             let port = authority.port_u16().unwrap_or(443);
-            let tcp = TcpStream::connect((authority.host(), port)).await?;
+            let tcp = TcpStream::connect((unbracketed(authority.host()), port)).await?;
             tcp.set_nodelay(true)?;
             connector.connect(name, tcp).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_hosts_lose_their_brackets_and_others_stay() {
+        let uri: Uri = "http://[::1]:8089/x".parse().unwrap_or_default();
+        assert_eq!(uri.host(), Some("[::1]"), "what the URI gives");
+        assert_eq!(unbracketed("[::1]"), "::1");
+        assert_eq!(unbracketed("[fe80::1%25eth0]"), "fe80::1%25eth0");
+        assert_eq!(unbracketed("flyte.example.com"), "flyte.example.com");
+        assert_eq!(unbracketed("127.0.0.1"), "127.0.0.1");
     }
 }

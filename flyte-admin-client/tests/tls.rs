@@ -31,6 +31,21 @@ async fn the_ca_from_ca_cert_file_is_trusted() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_ca_bundle_is_read_bounded() -> TestResult {
+    // An endless file: an unbounded read would never return.
+    let config = flyte_config::Config::from_yaml_str(
+        "admin:\n  endpoint: dns:///localhost:1\n  insecure: false\n  caCertFilePath: /dev/zero\n",
+    )?;
+    let err = AdminClient::from_config(&config).expect_err("too large");
+    let text = err.to_string();
+    assert!(
+        text.contains("/dev/zero") && text.contains("larger than"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn an_unknown_ca_is_refused() -> TestResult {
     let admin = tls_admin().await?;
     let c = AdminClient::builder().endpoint(host(&admin)).build()?;
@@ -77,5 +92,37 @@ async fn plaintext_against_tls_fails() -> TestResult {
         .insecure(true)
         .build()?;
     assert!(c.version().await.is_err());
+    Ok(())
+}
+
+/// Forwards every connection from `[::1]:0` to `target`: the test kit (and its TLS) seen at an
+/// IPv6 address. `None` on a machine without IPv6 loopback.
+async fn ipv6_front(target: std::net::SocketAddr) -> Option<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("[::1]:0").await.ok()?;
+    let addr = listener.local_addr().ok()?;
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    Some(addr)
+}
+
+#[tokio::test]
+async fn insecure_skip_verify_connects_to_an_ipv6_endpoint() -> TestResult {
+    let admin = tls_admin().await?;
+    let addr = ipv6_front(admin.addr())
+        .await
+        .ok_or("this test needs IPv6 loopback ([::1])")?;
+    assert_eq!(addr.to_string(), format!("[::1]:{}", addr.port()));
+    let config = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///{addr}\n  insecureSkipVerify: true\n"
+    ))?;
+    let c = AdminClient::from_config(&config)?;
+    assert!(c.version().await?.starts_with("flyte-testkit"));
     Ok(())
 }

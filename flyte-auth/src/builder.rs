@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use flyte_config::{AuthType, Config, RetryPolicy, Secret};
+use flyte_config::{AuthType, Config, ConfigSource, FoundBy, RetryPolicy};
 use tokio::sync::OnceCell;
 use tonic::transport::Channel;
 
@@ -12,7 +12,8 @@ use crate::cache::{FileCache, MemoryCache, TokenCache};
 use crate::credentials::{Credentials, Inner};
 use crate::discovery::Source;
 use crate::error::{Error, Kind, Result};
-use crate::flows::{self, ClientSecret, DeviceFlow, ExternalCommand, Flow, Pkce};
+use crate::flows::{ClientSecret, DeviceFlow, ExternalCommand, Flow, Pkce};
+use crate::http::HttpSettings;
 use crate::interaction::{Interaction, Terminal};
 use crate::oauth::{self, Http};
 use crate::token::Clock;
@@ -31,9 +32,8 @@ pub struct CredentialsBuilder {
     header: Option<String>,
     retry: RetryPolicy,
     clock: Clock,
-    http_proxy: Option<String>,
-    ca_cert_file: Option<String>,
-    insecure_skip_verify: bool,
+    http: HttpSettings,
+    client: Option<reqwest::Client>,
     proxy_command: Vec<String>,
 }
 
@@ -56,9 +56,8 @@ impl CredentialsBuilder {
             header: None,
             retry: oauth::default_retry(),
             clock: Clock::system(),
-            http_proxy: None,
-            ca_cert_file: None,
-            insecure_skip_verify: false,
+            http: HttpSettings::default(),
+            client: None,
             proxy_command: Vec::new(),
         }
     }
@@ -66,13 +65,26 @@ impl CredentialsBuilder {
     /// Everything from flytectl's `admin` section: the flow by `authType`, the client secret from
     /// `clientSecretEnvVar` or `clientSecretLocation`, scopes, audience, token URL, header,
     /// timeouts, proxy and TLS settings. Discovery goes over HTTP to the admin endpoint unless a
-    /// gRPC channel or another base URL is given.
+    /// gRPC channel (tried first) or another base URL is given; `flyte_admin_client`'s
+    /// `AdminClientBuilder::login` gives its own channel, as flytectl discovers.
+    ///
+    /// `admin.command` and `admin.proxyCommand` are refused when the config is
+    /// `./config.yaml` found in the working directory (the search's fallback): a checkout of
+    /// someone else's repository must not run commands. Pass such a file explicitly
+    /// (`--config`, [`flyte_config::ConfigLoader::path`]) or name it in `$FLYTECTL_CONFIG` to use
+    /// its commands.
     ///
     /// # Errors
     /// A config that cannot log in: ClientSecret without a readable secret, ExternalCommand
-    /// without a command, a malformed endpoint.
+    /// without a command, a malformed endpoint, a command from a working-directory config.
     pub fn from_config(config: &Config) -> Result<Self> {
         let a = &config.admin;
+        for (key, command) in [
+            ("admin.command", &a.command),
+            ("admin.proxyCommand", &a.proxy_command),
+        ] {
+            refuse_untrusted_command(config, key, command)?;
+        }
         let flow: Flow = match a.auth_type {
             AuthType::ClientSecret => {
                 let secret = config
@@ -141,11 +153,19 @@ impl CredentialsBuilder {
         // Read as the admin client reads it (retries after the first attempt), and as
         // flytectl's own token fetch does (maxRetries + 1 steps).
         b.retry.max_retries = u32::try_from(a.max_retries.max(0)).unwrap_or(b.retry.max_retries);
-        b.http_proxy = (!a.http_proxy_url.is_empty()).then(|| a.http_proxy_url.clone());
-        b.ca_cert_file = (!a.ca_cert_file_path.is_empty()).then(|| a.ca_cert_file_path.clone());
-        b.insecure_skip_verify = a.insecure_skip_verify;
+        b.http = HttpSettings::from_config(config);
         b.proxy_command = a.proxy_command.clone();
         Ok(b)
+    }
+
+    /// The HTTP client for the identity provider (default: one built from the config's
+    /// settings, see [`HttpSettings`]): pass the one the rest of the program uses, so that
+    /// connections and settings are shared.
+    ///
+    /// reqwest's `Client` is in this signature on purpose: it is the shared client itself.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
     }
 
     /// Discover over this gRPC channel to FlyteAdmin (tried before HTTP).
@@ -177,6 +197,16 @@ impl CredentialsBuilder {
     /// How PKCE URLs and device codes reach the user (default: printed to stderr, browser opened).
     pub fn interaction(mut self, interaction: Arc<dyn Interaction>) -> Self {
         self.interaction = interaction;
+        self
+    }
+
+    /// Serves a PKCE login's callback on this listener instead of binding the redirect URI's
+    /// address (see [`Pkce::listener`]); other flows ignore it. For a flow from a config.
+    pub fn callback_listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.flow = match self.flow {
+            Flow::Pkce(p) => Flow::Pkce(p.listener(listener)),
+            other => other,
+        };
         self
     }
 
@@ -213,66 +243,14 @@ impl CredentialsBuilder {
         self
     }
 
-    /// Builds the handle. Nothing is contacted until a token is needed.
+    /// Builds the handle. Nothing is contacted, and no command run, until a token is needed.
     ///
     /// # Errors
-    /// An unreadable CA bundle, a bad proxy URL, or a failing `proxyCommand`.
+    /// An unreadable CA bundle or a bad proxy URL (see [`HttpSettings::build`]).
     pub fn build(self) -> Result<Credentials> {
-        let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::limited(5));
-        if !self.retry.per_attempt_timeout.is_zero() {
-            client = client.timeout(self.retry.per_attempt_timeout);
-        }
-        if let Some(proxy) = &self.http_proxy {
-            let p = reqwest::Proxy::all(proxy).map_err(|e| {
-                Error::new(
-                    Kind::Config,
-                    "auth",
-                    format!("admin.httpProxyURL {proxy:?}: {e}"),
-                )
-                .with_source(e)
-            })?;
-            client = client.proxy(p);
-        }
-        if let Some(path) = &self.ca_cert_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::new(
-                    Kind::Config,
-                    "auth",
-                    format!("cannot read the CA bundle {path}: {e}"),
-                )
-                .with_source(e)
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                Error::new(
-                    Kind::Config,
-                    "auth",
-                    format!("{path} is not a PEM certificate: {e}"),
-                )
-                .with_source(e)
-            })?;
-            client = client
-                .tls_built_in_root_certs(false)
-                .add_root_certificate(cert);
-        }
-        if self.insecure_skip_verify {
-            tracing::warn!("admin.insecureSkipVerify is set: the identity provider's certificate is not checked");
-            client = client.danger_accept_invalid_certs(true);
-        }
-        let client = client.build().map_err(|e| {
-            Error::new(
-                Kind::Config,
-                "auth",
-                format!("cannot build the HTTP client: {e}"),
-            )
-            .with_source(e)
-        })?;
-        let proxy_authorization = if self.proxy_command.is_empty() {
-            None
-        } else {
-            Some(Secret::new(flows::run_blocking(
-                &self.proxy_command,
-                "proxy command",
-            )?))
+        let client = match self.client {
+            Some(c) => c,
+            None => self.http.build()?,
         };
         let cache = match (self.cache, &self.flow) {
             (Some(c), _) => Some(c),
@@ -287,15 +265,18 @@ impl CredentialsBuilder {
                     grpc: self.grpc,
                     http_base: self.http_base,
                 },
-                http: Http {
+                plain: Http {
                     client,
                     retry: self.retry,
-                    proxy_authorization,
+                    proxy_authorization: None,
                     clock: self.clock,
                 },
+                http: OnceCell::new(),
+                proxy_command: self.proxy_command,
                 metadata: OnceCell::new(),
                 current: Mutex::new(None),
-                gate: tokio::sync::Mutex::new(()),
+                gate: Arc::default(),
+                ended: Mutex::new((0, None)),
                 cache,
                 interaction: self.interaction,
                 refresh_window: self.refresh_window,
@@ -305,6 +286,31 @@ impl CredentialsBuilder {
             }),
         })
     }
+}
+
+/// Refuses `command` (the value of `key`) when it was written in a `./config.yaml` the search
+/// found in the working directory.
+fn refuse_untrusted_command(config: &Config, key: &str, command: &[String]) -> Result<()> {
+    let ConfigSource::File {
+        path,
+        found_by: FoundBy::WorkingDir,
+    } = config.source()
+    else {
+        return Ok(());
+    };
+    if command.is_empty() || config.location(key).is_none() {
+        return Ok(());
+    }
+    let path = path.display();
+    Err(Error::new(
+        Kind::Config,
+        "auth",
+        format!(
+            "{key} is not run: it comes from {path}, found in the working directory, and a \
+             checkout of someone else's repository could plant one there. To trust this file, \
+             pass it explicitly (--config {path}) or set $FLYTECTL_CONFIG={path}"
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -321,6 +327,78 @@ mod tests {
         assert_eq!(b.retry.max_retries, 2, "two retries: three attempts");
         assert_eq!(b.retry.max_attempts(), 3);
         assert_eq!(b.retry.per_attempt_timeout, Duration::from_secs(3));
+        Ok(())
+    }
+
+    /// A `config.yaml` in a working directory (with an empty home), loaded by the search.
+    fn found_in(
+        dir: &std::path::Path,
+        yaml: &str,
+    ) -> std::result::Result<Config, Box<dyn std::error::Error>> {
+        std::fs::write(dir.join("config.yaml"), yaml)?;
+        let home = tempfile::tempdir()?;
+        Ok(flyte_config::ConfigLoader::new()
+            .without_env()
+            .home_dir(home.path())
+            .working_dir(dir)
+            .system_path(dir.join("no-system-config.yaml"))
+            .load()?)
+    }
+
+    #[test]
+    fn commands_from_a_working_directory_config_are_refused_with_the_way_to_opt_in(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        for (key, yaml) in [
+            (
+                "admin.command",
+                "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo planted]\n",
+            ),
+            (
+                "admin.proxyCommand",
+                "admin:\n  endpoint: dns:///x:1\n  authType: Pkce\n  proxyCommand: [sh, -c, echo planted]\n",
+            ),
+        ] {
+            let config = found_in(dir.path(), yaml)?;
+            assert!(matches!(
+                config.source(),
+                ConfigSource::File {
+                    found_by: FoundBy::WorkingDir,
+                    ..
+                }
+            ));
+            let err = CredentialsBuilder::from_config(&config).expect_err("refused");
+            let text = err.to_string();
+            assert!(err.is_config(), "{text}");
+            assert!(text.contains(key), "names the key: {text}");
+            assert!(text.contains("working directory"), "says why: {text}");
+            assert!(
+                text.contains("--config") && text.contains("$FLYTECTL_CONFIG"),
+                "says how to opt in: {text}"
+            );
+            // The same file given explicitly is trusted.
+            let explicit = flyte_config::Config::from_path(dir.path().join("config.yaml"))?;
+            CredentialsBuilder::from_config(&explicit)?.build()?;
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_proxy_command_runs_once_and_only_when_needed(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let count = dir.path().join("runs");
+        let config = flyte_config::Config::from_yaml_str(&format!(
+            "admin:\n  endpoint: dns:///x:1\n  authType: ExternalCommand\n  command: [sh, -c, echo tok]\n  proxyCommand: [sh, -c, 'echo run >> {}; echo Bearer p']\n",
+            count.display()
+        ))?;
+        let creds = CredentialsBuilder::from_config(&config)?.build()?;
+        assert!(!count.exists(), "building the handle runs nothing");
+        for _ in 0..3 {
+            let p = creds.proxy_authorization().await?.ok_or("a proxy header")?;
+            assert_eq!(p.expose(), "Bearer p");
+        }
+        assert_eq!(std::fs::read_to_string(&count)?.lines().count(), 1);
         Ok(())
     }
 }

@@ -11,9 +11,9 @@ use tokio::sync::OnceCell;
 
 use crate::builder::CredentialsBuilder;
 use crate::cache::{CacheKey, TokenCache};
-use crate::discovery::{self, AuthMetadata, Source};
+use crate::discovery::{self, Asking, AuthMetadata, Source};
 use crate::error::{Error, Kind, Result};
-use crate::flows::Flow;
+use crate::flows::{self, Flow};
 use crate::interaction::Interaction;
 use crate::oauth::Http;
 use crate::token::AccessToken;
@@ -26,11 +26,21 @@ pub(crate) struct Inner {
     pub(crate) flow: Flow,
     pub(crate) endpoint: String,
     pub(crate) source: Source,
-    pub(crate) http: Http,
+    /// The HTTP side before `admin.proxyCommand` has run ...
+    pub(crate) plain: Http,
+    /// ... and with the `proxy-authorization` it printed, once something is first needed (the
+    /// command runs then, not when the handle is built).
+    pub(crate) http: OnceCell<Http>,
+    /// `admin.proxyCommand`: empty for none.
+    pub(crate) proxy_command: Vec<String>,
     pub(crate) metadata: OnceCell<Option<AuthMetadata>>,
     pub(crate) current: Mutex<Option<AccessToken>>,
-    /// Held while a token is acquired, so concurrent callers wait for one request.
-    pub(crate) gate: tokio::sync::Mutex<()>,
+    /// Held while a token is acquired, so concurrent callers wait for one request. The task
+    /// that acquires owns it, so a caller that gives up does not end a login others wait for.
+    pub(crate) gate: Arc<tokio::sync::Mutex<()>>,
+    /// How many acquisitions have ended, and the failure of the last one if it failed: callers
+    /// that waited on it get that failure instead of starting another login each.
+    pub(crate) ended: Mutex<(u64, Option<Error>)>,
     pub(crate) cache: Option<Arc<dyn TokenCache>>,
     pub(crate) interaction: Arc<dyn Interaction>,
     pub(crate) refresh_window: Duration,
@@ -80,9 +90,37 @@ impl Credentials {
     pub async fn metadata(&self) -> Result<Option<AuthMetadata>> {
         self.inner
             .metadata
-            .get_or_try_init(|| discovery::discover(&self.inner.source, &self.inner.http.client))
+            .get_or_try_init(|| async {
+                let http = self.ready().await?;
+                let asking = Asking {
+                    http: &http.client,
+                    timeout: http.retry.per_attempt_timeout,
+                    proxy: http.proxy_authorization.as_ref(),
+                };
+                discovery::discover(&self.inner.source, asking).await
+            })
             .await
             .cloned()
+    }
+
+    /// The HTTP side with `admin.proxyCommand`'s header, running the command the first time.
+    async fn ready(&self) -> Result<&Http> {
+        self.inner
+            .http
+            .get_or_try_init(|| async {
+                let proxy_authorization = if self.inner.proxy_command.is_empty() {
+                    None
+                } else {
+                    let printed =
+                        flows::run_command(&self.inner.proxy_command, "proxy command").await?;
+                    Some(Secret::new(printed))
+                };
+                Ok(Http {
+                    proxy_authorization,
+                    ..self.inner.plain.clone()
+                })
+            })
+            .await
     }
 
     pub(crate) async fn require_metadata(&self, flow: &'static str) -> Result<AuthMetadata> {
@@ -118,13 +156,14 @@ impl Credentials {
         Ok((self.header_name().await, token.header_value()))
     }
 
-    /// The `proxy-authorization` value from `admin.proxyCommand`, for gRPC calls as well as OAuth.
-    pub fn proxy_authorization(&self) -> Option<&str> {
-        self.inner
-            .http
-            .proxy_authorization
-            .as_ref()
-            .map(Secret::expose)
+    /// The `proxy-authorization` value from `admin.proxyCommand`, for gRPC calls as well as
+    /// OAuth; `None` without one. The command runs (with `tokio::process`) the first time a
+    /// value is needed, once per handle.
+    ///
+    /// # Errors
+    /// The command could not run, failed, or printed nothing.
+    pub async fn proxy_authorization(&self) -> Result<Option<Secret>> {
+        Ok(self.ready().await?.proxy_authorization.clone())
     }
 
     /// How many times a token was obtained from the identity provider or the command (not from
@@ -139,7 +178,7 @@ impl Credentials {
             .lock()
             .ok()?
             .clone()
-            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.inner.http.clock.now()))
+            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.http().clock.now()))
     }
 
     /// Forgets `token` after the server refused it, so the next call gets a new one. A token
@@ -165,16 +204,57 @@ impl Credentials {
 
     /// A current access token: from memory, the cache, a refresh, or a new login.
     ///
+    /// One acquisition at a time, however many callers wait: it runs in a task of its own, so
+    /// it is bounded by the login's own timeout (`pkceConfig.timeout`,
+    /// `deviceFlowConfig.timeout`) and not by the deadline of whichever call asked first.
+    ///
     /// # Errors
-    /// The flow's failure, with what the identity provider answered.
+    /// The flow's failure, with what the identity provider answered. Callers that waited on a
+    /// failed acquisition get its failure too.
     pub async fn token(&self) -> Result<AccessToken> {
         if let Some(t) = self.current() {
             return Ok(t);
         }
-        let _gate = self.inner.gate.lock().await;
+        let seen = self.ended().0;
+        let gate = Arc::clone(&self.inner.gate).lock_owned().await;
         if let Some(t) = self.current() {
             return Ok(t);
         }
+        if let (ended, Some(failure)) = self.ended() {
+            if ended != seen {
+                return Err(failure);
+            }
+        }
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let outcome = this.acquire().await;
+            if let Ok(mut ended) = this.inner.ended.lock() {
+                ended.0 = ended.0.wrapping_add(1);
+                ended.1 = outcome.as_ref().err().map(Error::duplicate);
+            }
+            drop(gate);
+            outcome
+        });
+        task.await.unwrap_or_else(|e| {
+            Err(Error::new(
+                Kind::Protocol,
+                self.inner.flow.name(),
+                format!("the login task ended early: {e}"),
+            ))
+        })
+    }
+
+    /// How many acquisitions have ended, and a copy of the last one's failure.
+    fn ended(&self) -> (u64, Option<Error>) {
+        self.inner
+            .ended
+            .lock()
+            .map_or((0, None), |e| (e.0, e.1.as_ref().map(Error::duplicate)))
+    }
+
+    /// The cache, a refresh, or a new login; called with the gate held.
+    async fn acquire(&self) -> Result<AccessToken> {
+        self.ready().await?;
         let key = self.cache_key().await?;
         let stale = self.inner.current.lock().ok().and_then(|c| c.clone());
         let cached = match (&key, &self.inner.cache) {
@@ -183,7 +263,7 @@ impl Credentials {
         };
         if let Some(fresh) = cached
             .as_ref()
-            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.inner.http.clock.now()))
+            .filter(|t| t.is_fresh_at(self.inner.refresh_window, self.http().clock.now()))
         {
             return Ok(self.keep(fresh.clone(), key.as_ref(), false));
         }
@@ -239,8 +319,7 @@ impl Credentials {
             _ => m.client_id.clone(),
         };
         let mut token = self
-            .inner
-            .http
+            .http()
             .token(
                 flow,
                 &m.token_endpoint,
@@ -260,7 +339,7 @@ impl Credentials {
 
     /// The HTTP side the flows use.
     pub(crate) fn http(&self) -> &Http {
-        &self.inner.http
+        self.inner.http.get().unwrap_or(&self.inner.plain)
     }
 
     /// How interactive flows reach the user.

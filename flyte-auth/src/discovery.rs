@@ -2,6 +2,9 @@
 
 use flyteidl::flyteidl::service::auth_metadata_service_client::AuthMetadataServiceClient;
 use flyteidl::flyteidl::service::{OAuth2MetadataRequest, PublicClientAuthConfigRequest};
+use std::time::Duration;
+
+use flyte_config::Secret;
 use tonic::transport::Channel;
 
 use crate::error::{Error, Kind, Result};
@@ -43,15 +46,35 @@ fn unimplemented_means_disabled(s: &tonic::Status) -> bool {
     s.code() == tonic::Code::Unimplemented
 }
 
-/// `Ok(None)` when the server has auth turned off.
-async fn over_grpc(channel: Channel) -> Result<Option<AuthMetadata>> {
-    let mut client = AuthMetadataServiceClient::new(channel);
+/// `Ok(None)` when the server has auth turned off. `proxy` goes with both calls, as with every
+/// other call on the channel.
+// tonic's interceptors return its `Status` as their error: the size is not ours to choose.
+#[allow(clippy::result_large_err)]
+async fn over_grpc(channel: Channel, proxy: Option<&Secret>) -> Result<Option<AuthMetadata>> {
+    let proxy = match proxy.map(|p| tonic::metadata::MetadataValue::try_from(p.expose())) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => {
+            return Err(Error::new(
+                Kind::Config,
+                FLOW,
+                "admin.proxyCommand printed a value that cannot be a gRPC header",
+            ))
+        }
+    };
+    let mut client =
+        AuthMetadataServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+            if let Some(p) = &proxy {
+                req.metadata_mut().insert("proxy-authorization", p.clone());
+            }
+            Ok(req)
+        });
     let meta = match client.get_o_auth2_metadata(OAuth2MetadataRequest {}).await {
         Ok(m) => m.into_inner(),
         Err(s) if unimplemented_means_disabled(&s) => return Ok(None),
         Err(s) => {
             return Err(Error::new(
-                Kind::Protocol,
+                Kind::Discovery,
                 FLOW,
                 format!("GetOAuth2Metadata failed: {} {}", s.code(), s.message()),
             )
@@ -66,7 +89,7 @@ async fn over_grpc(channel: Channel) -> Result<Option<AuthMetadata>> {
         Err(s) if unimplemented_means_disabled(&s) => return Ok(None),
         Err(s) => {
             return Err(Error::new(
-                Kind::Protocol,
+                Kind::Discovery,
                 FLOW,
                 format!("GetPublicClientConfig failed: {} {}", s.code(), s.message()),
             )
@@ -86,8 +109,17 @@ async fn over_grpc(channel: Channel) -> Result<Option<AuthMetadata>> {
     }))
 }
 
-async fn get_json(http: &reqwest::Client, url: &str) -> Result<Option<serde_json::Value>> {
-    let resp = http.get(url).send().await.map_err(|e| {
+async fn get_json(
+    http: &reqwest::Client,
+    url: &str,
+    proxy: Option<&Secret>,
+) -> Result<Option<serde_json::Value>> {
+    let mut req = http.get(url);
+    if let Some(p) = proxy {
+        req = req.header("proxy-authorization", p.expose());
+    }
+    let resp = req.send().await.map_err(|e| {
+        let e = e.without_url();
         Error::new(Kind::Transient, FLOW, format!("GET {url} failed: {e}")).with_source(e)
     })?;
     let status = resp.status();
@@ -121,17 +153,23 @@ pub(crate) fn snippet(text: &str) -> String {
     t.trim().to_owned()
 }
 
-async fn over_http(http: &reqwest::Client, base: &str) -> Result<Option<AuthMetadata>> {
+async fn over_http(
+    http: &reqwest::Client,
+    base: &str,
+    proxy: Option<&Secret>,
+) -> Result<Option<AuthMetadata>> {
     let base = base.trim_end_matches('/');
     let Some(meta) = get_json(
         http,
         &format!("{base}/.well-known/oauth-authorization-server"),
+        proxy,
     )
     .await?
     else {
         return Ok(None);
     };
-    let Some(client) = get_json(http, &format!("{base}/config/v1/flyte_client")).await? else {
+    let Some(client) = get_json(http, &format!("{base}/config/v1/flyte_client"), proxy).await?
+    else {
         return Ok(None);
     };
     let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
@@ -155,27 +193,73 @@ async fn over_http(http: &reqwest::Client, base: &str) -> Result<Option<AuthMeta
     }))
 }
 
-/// Asks over gRPC, then over HTTP. `Ok(None)`: authentication is off.
-pub(crate) async fn discover(
-    source: &Source,
-    http: &reqwest::Client,
-) -> Result<Option<AuthMetadata>> {
-    let mut grpc_error = None;
+/// How to ask: the HTTP client, how long each attempt may take, and the `proxy-authorization`
+/// value from `admin.proxyCommand`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asking<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) timeout: Duration,
+    pub(crate) proxy: Option<&'a Secret>,
+}
+
+/// `attempt`, cut off after `timeout` (zero: no limit).
+async fn bounded<T>(
+    timeout: Duration,
+    what: &str,
+    attempt: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    if timeout.is_zero() {
+        return attempt.await;
+    }
+    tokio::time::timeout(timeout, attempt).await.map_err(|e| {
+        Error::new(
+            Kind::Timeout,
+            FLOW,
+            format!("{what}: no answer within {timeout:?}"),
+        )
+        .with_source(e)
+    })?
+}
+
+/// Asks FlyteAdmin's `AuthMetadataService` over its gRPC channel, then the HTTP discovery
+/// document at its HTTP base, as flytectl does. `Ok(None)`: authentication is off. When every
+/// place asked fails, the error ([`Error::is_discovery`]) names each and its answer.
+pub(crate) async fn discover(source: &Source, asking: Asking<'_>) -> Result<Option<AuthMetadata>> {
+    let mut failures = Vec::new();
     if let Some(channel) = &source.grpc {
-        match over_grpc(channel.clone()).await {
+        let attempt = over_grpc(channel.clone(), asking.proxy);
+        match bounded(asking.timeout, "GetOAuth2Metadata", attempt).await {
             Ok(found) => return Ok(found),
-            Err(e) => grpc_error = Some(e),
+            Err(e) => {
+                tracing::debug!("discovery over gRPC failed, trying HTTP: {e}");
+                failures.push(format!(
+                    "FlyteAdmin's AuthMetadataService over gRPC: {}",
+                    e.message()
+                ));
+            }
         }
     }
     if let Some(base) = &source.http_base {
-        return over_http(http, base).await;
+        let attempt = over_http(asking.http, base, asking.proxy);
+        match bounded(asking.timeout, "GET", attempt).await {
+            Ok(found) => return Ok(found),
+            Err(e) => failures.push(format!("HTTP discovery at {base}: {}", e.message())),
+        }
     }
-    match grpc_error {
-        Some(e) => Err(e),
-        None => Err(Error::new(
+    Err(if failures.is_empty() {
+        Error::new(
             Kind::Config,
             FLOW,
             "no FlyteAdmin endpoint to discover the authorization server from",
-        )),
-    }
+        )
+    } else {
+        Error::new(
+            Kind::Discovery,
+            FLOW,
+            format!(
+                "cannot find FlyteAdmin's authorization server: {}",
+                failures.join("; ")
+            ),
+        )
+    })
 }

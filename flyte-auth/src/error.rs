@@ -25,8 +25,11 @@ pub enum Kind {
     Config,
     /// The external command failed.
     Command,
-    /// Discovery failed, or the server's answer made no sense.
+    /// The server's answer made no sense.
     Protocol,
+    /// FlyteAdmin's authorization server could not be found: neither `AuthMetadataService`
+    /// over gRPC nor the HTTP discovery document answered.
+    Discovery,
     /// The server has authentication turned off, so there is no token to get.
     Disabled,
 }
@@ -57,6 +60,17 @@ impl Error {
     ) -> Self {
         self.0.source = Some(Box::new(source));
         self
+    }
+
+    /// A copy for another caller that waited on the same request (the source stays with the
+    /// first).
+    pub(crate) fn duplicate(&self) -> Self {
+        Error::new(self.0.kind, self.0.flow, self.0.message.clone())
+    }
+
+    /// The message without the flow's name.
+    pub(crate) fn message(&self) -> &str {
+        &self.0.message
     }
 
     /// The kind of failure.
@@ -97,6 +111,12 @@ impl Error {
     /// The configuration cannot work as written.
     pub fn is_config(&self) -> bool {
         self.0.kind == Kind::Config
+    }
+
+    /// FlyteAdmin's authorization server could not be discovered (the message names each place
+    /// asked and its answer).
+    pub fn is_discovery(&self) -> bool {
+        self.0.kind == Kind::Discovery
     }
 
     /// The server has authentication turned off.

@@ -16,6 +16,8 @@
 //! - [`Interaction`] and [`Terminal`]: how PKCE URLs and device codes reach a person or a script.
 //! - [`AuthLayer`]: the tower layer for a tonic channel: attaches the token, and after
 //!   UNAUTHENTICATED invalidates it and retries the call once.
+//! - [`http_client`] and [`HttpSettings`]: the one HTTP client setup (timeouts, CA bundle,
+//!   proxy, the system's roots as gRPC) for OAuth2, signed URLs and downloads.
 //! - [`Error`] with predicates ([`Error::is_invalid_client`], [`Error::is_transient`], ...).
 //!
 //! # Example
@@ -45,6 +47,7 @@ mod interaction;
 mod keyring_cache;
 // Without the keyring feature only the names are public; the format is still tested.
 mod flows;
+mod http;
 #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
 mod keyring_format;
 mod layer;
@@ -61,6 +64,7 @@ pub use flows::{ClientSecret, DeviceFlow, ExternalCommand, Flow, Pkce};
 /// the admin client and flyte-storage speak one retry vocabulary (and users need no direct
 /// flyte-config dependency to set it). See [`CredentialsBuilder::retry`] for flyte-auth's defaults.
 pub use flyte_config::RetryPolicy;
+pub use http::{http_client, read_ca_bundle, HttpSettings, MAX_CA_BUNDLE_BYTES};
 pub use interaction::{Interaction, Terminal};
 #[cfg(feature = "keyring")]
 pub use keyring_cache::KeyringCache;

@@ -40,6 +40,14 @@ impl SignedUrls {
         SignedUrls::default()
     }
 
+    /// Transfers with `http`: a client set up once for the program (timeouts, CA bundle,
+    /// proxy), such as `flyte_auth::http_client` builds from flytectl's config.
+    ///
+    /// reqwest's `Client` is in this signature on purpose: it is the shared client itself.
+    pub fn with_client(http: reqwest::Client) -> SignedUrls {
+        SignedUrls { http }
+    }
+
     /// Uploads `data` with PUT to a signed URL, sending `headers` (those `CreateUploadLocation`
     /// returned), `Content-MD5` when they do not set it, and `x-ms-blob-type: BlockBlob` for
     /// Azure blob URLs. 200 and 201 both succeed.

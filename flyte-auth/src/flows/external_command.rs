@@ -25,18 +25,10 @@ impl ExternalCommand {
     }
 
     pub(crate) async fn login(&self) -> Result<AccessToken> {
-        let (program, args) = self
-            .command
-            .split_first()
-            .ok_or_else(|| Error::new(Kind::Config, FLOW, "admin.command is empty"))?;
-        let out = tokio::process::Command::new(program)
-            .args(args)
-            .output()
-            .await
-            .map_err(|e| {
-                Error::new(Kind::Command, FLOW, format!("cannot run {program}: {e}")).with_source(e)
-            })?;
-        Ok(AccessToken::new(command_output(program, FLOW, out)?, None))
+        Ok(AccessToken::new(
+            run_command(&self.command, FLOW).await?,
+            None,
+        ))
     }
 }
 
@@ -49,14 +41,17 @@ impl fmt::Debug for ExternalCommand {
     }
 }
 
-/// Runs `argv` to completion (for `admin.proxyCommand`, once, when the handle is built).
-pub(crate) fn run_blocking(argv: &[String], what: &'static str) -> Result<String> {
+/// Runs `argv` to completion without blocking the runtime (`admin.command` at each login,
+/// `admin.proxyCommand` once per handle) and returns what it printed.
+pub(crate) async fn run_command(argv: &[String], what: &'static str) -> Result<String> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| Error::new(Kind::Config, what, "the command is empty"))?;
-    let out = std::process::Command::new(program)
+    let out = tokio::process::Command::new(program)
         .args(args)
+        .kill_on_drop(true)
         .output()
+        .await
         .map_err(|e| {
             Error::new(Kind::Command, what, format!("cannot run {program}: {e}")).with_source(e)
         })?;

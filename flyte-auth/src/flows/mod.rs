@@ -8,7 +8,7 @@ mod pkce;
 
 pub use client_secret::ClientSecret;
 pub use device::DeviceFlow;
-pub(crate) use external_command::run_blocking;
+pub(crate) use external_command::run_command;
 pub use external_command::ExternalCommand;
 pub use pkce::Pkce;
 

@@ -1,0 +1,300 @@
+//! The one HTTP client setup for everything a Flyte client fetches over HTTP: OAuth2 requests,
+//! signed-URL transfers and package downloads. It trusts what the gRPC channel trusts (the
+//! operating system's roots, or `admin.caCertFilePath` instead), goes through
+//! `admin.httpProxyURL`, and never waits forever on a stalled server.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::time::Duration;
+
+use flyte_config::Config;
+
+use crate::error::{Error, Kind, Result};
+
+const WHAT: &str = "HTTP client";
+
+/// The largest CA bundle read (4 MiB; the whole Mozilla root set is about 0.2 MiB).
+pub const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
+
+/// How the shared HTTP client connects, from flytectl's `admin` section or by hand.
+///
+/// Defaults: 10 s to connect, 60 s without a byte read before a transfer is given up, no
+/// overall limit (a large archive takes as long as it takes while bytes keep coming), the
+/// operating system's root certificates, no proxy beyond the `HTTPS_PROXY` family of variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpSettings {
+    /// How long to wait for a TCP and TLS connection.
+    pub connect_timeout: Duration,
+    /// How long a response may go without a byte arriving (headers or body).
+    pub read_timeout: Duration,
+    /// A PEM bundle whose certificates replace the system roots (`admin.caCertFilePath`).
+    pub ca_cert_file: Option<String>,
+    /// The proxy every request goes through (`admin.httpProxyURL`).
+    pub proxy: Option<String>,
+    /// Accept any certificate (`admin.insecureSkipVerify`), as the gRPC channel then does.
+    pub insecure_skip_verify: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            ca_cert_file: None,
+            proxy: None,
+            insecure_skip_verify: false,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// The defaults.
+    pub fn new() -> Self {
+        HttpSettings::default()
+    }
+
+    /// The defaults with `caCertFilePath`, `httpProxyURL` and `insecureSkipVerify` from the
+    /// config's `admin` section.
+    pub fn from_config(config: &Config) -> Self {
+        let a = &config.admin;
+        HttpSettings {
+            ca_cert_file: (!a.ca_cert_file_path.is_empty()).then(|| a.ca_cert_file_path.clone()),
+            proxy: (!a.http_proxy_url.is_empty()).then(|| a.http_proxy_url.clone()),
+            insecure_skip_verify: a.insecure_skip_verify,
+            ..HttpSettings::default()
+        }
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the read timeout.
+    #[must_use]
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// A CA bundle that cannot be read, is larger than [`MAX_CA_BUNDLE_BYTES`] or holds no
+    /// certificate; a malformed proxy URL (named without its `user:password@`).
+    pub fn build(&self) -> Result<reqwest::Client> {
+        let mut client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout);
+        if let Some(proxy) = &self.proxy {
+            let p = reqwest::Proxy::all(proxy).map_err(|e| {
+                let e = e.without_url();
+                Error::new(
+                    Kind::Config,
+                    WHAT,
+                    format!(
+                        "admin.httpProxyURL {} is not a usable proxy: {e}",
+                        without_userinfo(proxy)
+                    ),
+                )
+                .with_source(e)
+            })?;
+            client = client.proxy(p);
+        }
+        if let Some(path) = &self.ca_cert_file {
+            let pem = read_ca_bundle(Path::new(path))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::new(
+                    Kind::Config,
+                    WHAT,
+                    format!("{path} is not a PEM certificate bundle: {e}"),
+                )
+                .with_source(e)
+            })?;
+            if certs.is_empty() {
+                return Err(Error::new(
+                    Kind::Config,
+                    WHAT,
+                    format!("{path} holds no PEM certificate"),
+                ));
+            }
+            client = client.tls_built_in_root_certs(false);
+            for cert in certs {
+                client = client.add_root_certificate(cert);
+            }
+        }
+        if self.insecure_skip_verify {
+            tracing::warn!(
+                "admin.insecureSkipVerify is set: HTTPS certificates (identity provider, signed \
+                 URLs) are not checked"
+            );
+            client = client.danger_accept_invalid_certs(true);
+        }
+        client.build().map_err(|e| {
+            Error::new(
+                Kind::Config,
+                WHAT,
+                format!("cannot build the HTTP client: {e}"),
+            )
+            .with_source(e)
+        })
+    }
+}
+
+/// The shared HTTP client for OAuth2, signed URLs and downloads, from flytectl's config: see
+/// [`HttpSettings`] for what it takes from the `admin` section and its timeouts.
+///
+/// # Errors
+/// As [`HttpSettings::build`].
+pub fn http_client(config: &Config) -> Result<reqwest::Client> {
+    HttpSettings::from_config(config).build()
+}
+
+/// Reads a PEM CA bundle (`admin.caCertFilePath`), refusing one larger than
+/// [`MAX_CA_BUNDLE_BYTES`] before reading past that size (`/dev/zero` is an error, not a hang).
+///
+/// # Errors
+/// A file that cannot be opened or read, or is too large; the error names the file.
+pub fn read_ca_bundle(path: &Path) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| {
+        Error::new(
+            Kind::Config,
+            WHAT,
+            format!("cannot read the CA bundle {}: {e}", path.display()),
+        )
+        .with_source(e)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_BUNDLE_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(io)?;
+    if pem.len() as u64 > MAX_CA_BUNDLE_BYTES {
+        return Err(Error::new(
+            Kind::Config,
+            WHAT,
+            format!(
+                "the CA bundle {} is larger than {MAX_CA_BUNDLE_BYTES} bytes",
+                path.display()
+            ),
+        ));
+    }
+    Ok(pem)
+}
+
+/// `url` without the `user:password@` of its authority, for messages.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}[redacted]@{host}{path}"),
+        None => format!("{scheme}{authority}{path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn proxy_credentials_never_reach_an_error() {
+        let mut refused = 0;
+        for bad in [
+            "http://user:hunter2@proxy.example:notaport",
+            "user:hunter2@[::1",
+            "http://user:hunter2@pro xy/",
+        ] {
+            let settings = HttpSettings {
+                proxy: Some(bad.to_owned()),
+                ..HttpSettings::default()
+            };
+            let Err(err) = settings.build() else {
+                continue;
+            };
+            refused += 1;
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(err.is_config(), "{err}");
+        }
+        assert!(refused > 0, "some of these proxy URLs are refused");
+        assert_eq!(
+            without_userinfo("http://u:p@proxy:3128/x?y"),
+            "http://[redacted]@proxy:3128/x?y"
+        );
+        assert_eq!(without_userinfo("proxy:3128"), "proxy:3128");
+    }
+
+    #[test]
+    fn a_ca_bundle_with_every_certificate_is_taken_and_a_bad_one_is_named() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let bundle = dir.path().join("bundle.pem");
+        // Two certificates: both are roots of the client (from_pem would take the first only).
+        std::fs::write(
+            &bundle,
+            format!(
+                "{}{}",
+                flyte_testkit::tls::CA_PEM,
+                flyte_testkit::tls::SERVER_CERT_PEM
+            ),
+        )?;
+        let settings = HttpSettings {
+            ca_cert_file: Some(bundle.display().to_string()),
+            ..HttpSettings::default()
+        };
+        settings.build()?;
+        let not_pem = dir.path().join("not.pem");
+        std::fs::write(&not_pem, "hello")?;
+        let err = HttpSettings {
+            ca_cert_file: Some(not_pem.display().to_string()),
+            ..HttpSettings::default()
+        }
+        .build()
+        .expect_err("no certificate");
+        assert!(err.to_string().contains("not.pem"), "{err}");
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_server_is_given_up_after_the_read_timeout() -> TestResult {
+        // Accepts connections and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/outputs.pb", listener.local_addr()?);
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((conn, _)) = listener.accept().await {
+                open.push(conn);
+            }
+        });
+        let client = HttpSettings::new()
+            .read_timeout(Duration::from_secs(30))
+            .build()?;
+        let start = tokio::time::Instant::now();
+        let err = client.get(&url).send().await.expect_err("no answer");
+        assert!(err.is_timeout(), "{err}");
+        assert!(
+            start.elapsed() >= Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+        held.abort();
+        Ok(())
+    }
+
+    #[test]
+    fn a_huge_ca_bundle_is_refused_without_reading_it() {
+        // /dev/zero never ends: only a bounded read returns.
+        let err = read_ca_bundle(Path::new("/dev/zero")).expect_err("too large");
+        assert!(err.to_string().contains("larger than"), "{err}");
+        assert!(err.to_string().contains("/dev/zero"), "{err}");
+    }
+}
