@@ -44,13 +44,15 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// Not a URI this storage can reach.
+    /// Not a URI this storage can reach (or may reach: refused before any request).
     #[error("{uri:?}: {reason}")]
     #[non_exhaustive]
     InvalidUri {
         /// The URI as given.
         uri: String,
-        /// Why it cannot be used.
+        /// Which rule it breaks, for programs.
+        problem: UriProblem,
+        /// Why it cannot be used, for people.
         reason: String,
         /// The path or key parser's error, when one refused it.
         #[source]
@@ -105,6 +107,41 @@ pub enum Error {
     },
 }
 
+/// Which rule an [`Error::InvalidUri`] breaks. More may be added: match with a `_` arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UriProblem {
+    /// Nothing given.
+    Empty,
+    /// A scheme this crate does not know.
+    UnsupportedScheme,
+    /// A `file://` URI or path that is not an absolute, usable path.
+    Path,
+    /// No bucket or container.
+    NoBucket,
+    /// A bucket or container name that breaks its cloud's naming rules.
+    BucketName,
+    /// An Azure storage account name that is not 3 to 24 lowercase letters and digits.
+    AccountName,
+    /// An Azure host that is not `ACCOUNT.dfs.SUFFIX` or `ACCOUNT.blob.SUFFIX`, or whose
+    /// suffix is not the configured cloud's.
+    Host,
+    /// A port: the store's endpoint comes from the config, never from a URI.
+    Port,
+    /// `user@` before an S3 or GCS bucket.
+    UserInfo,
+    /// A `?` or `#` in a cloud URI.
+    QueryOrFragment,
+    /// A key the store cannot take (`..`, an empty segment the path parser refuses).
+    Key,
+    /// A bucket other than the configured container (`storage.enable-multicontainer` off).
+    OutsideContainer,
+    /// A scheme the configured store does not serve.
+    WrongStore,
+    /// An Azure account other than the configured one.
+    OtherAccount,
+}
+
 /// `Result` with this crate's [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -121,9 +158,14 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_uri(uri: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid_uri(
+        uri: impl Into<String>,
+        problem: UriProblem,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::InvalidUri {
             uri: uri.into(),
+            problem,
             reason: reason.into(),
             source: None,
         }

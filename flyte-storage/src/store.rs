@@ -15,7 +15,7 @@ use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UriProblem};
 use crate::options::CloudOptions;
 use crate::uri::{FlyteUri, Scheme};
 
@@ -222,10 +222,12 @@ impl FlyteStorage {
     /// The store and path behind a URI, after the container rule.
     fn locate(&self, uri: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, FlyteUri)> {
         let parsed = FlyteUri::parse(uri)?;
-        let invalid = |reason: String| Error::invalid_uri(uri, reason);
+        let invalid =
+            |problem: UriProblem, reason: String| Error::invalid_uri(uri, problem, reason);
         if parsed.scheme() == Scheme::File {
-            let path = StorePath::from_absolute_path(parsed.key())
-                .map_err(|e| invalid(format!("not a usable path: {e}")).with_source(e))?;
+            let path = StorePath::from_absolute_path(parsed.key()).map_err(|e| {
+                invalid(UriProblem::Path, format!("not a usable path: {e}")).with_source(e)
+            })?;
             return Ok((
                 Arc::clone(&self.inner.files) as Arc<dyn ObjectStore>,
                 path,
@@ -233,15 +235,19 @@ impl FlyteStorage {
             ));
         }
         if !self.inner.multicontainer && parsed.bucket() != self.inner.container {
-            return Err(invalid(format!(
-                "bucket {:?} is outside the configured container {:?} (storage.enable-multicontainer is off)",
-                parsed.bucket(),
-                self.inner.container
-            )));
+            return Err(invalid(
+                UriProblem::OutsideContainer,
+                format!(
+                    "bucket {:?} is outside the configured container {:?} (storage.enable-multicontainer is off)",
+                    parsed.bucket(),
+                    self.inner.container
+                ),
+            ));
         }
         let key = |k: String| {
-            StorePath::parse(k)
-                .map_err(|e| invalid(format!("not a valid object key: {e}")).with_source(e))
+            StorePath::parse(k).map_err(|e| {
+                invalid(UriProblem::Key, format!("not a valid object key: {e}")).with_source(e)
+            })
         };
         let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
@@ -519,7 +525,7 @@ async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
     };
     let dir = dest
         .parent()
-        .ok_or_else(|| Error::invalid_uri(uri, "no parent directory"))?;
+        .ok_or_else(|| Error::invalid_uri(uri, UriProblem::Path, "no parent directory"))?;
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| err(dir, e))?;

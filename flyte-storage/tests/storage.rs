@@ -67,16 +67,16 @@ async fn files_stream_in_and_out_in_parts() -> TestResult {
     let src = dir.path().join("src.bin");
     let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&src, &data)?;
-    assert_eq!(s.put_file("s3://b/big.bin", &src).await?, 10_000);
-    assert_eq!(s.get("s3://b/big.bin").await?, data);
+    assert_eq!(s.put_file("s3://bkt/big.bin", &src).await?, 10_000);
+    assert_eq!(s.get("s3://bkt/big.bin").await?, data);
     let dest = dir.path().join("back.bin");
-    assert_eq!(s.get_file("s3://b/big.bin", &dest).await?, 10_000);
+    assert_eq!(s.get_file("s3://bkt/big.bin", &dest).await?, 10_000);
     assert_eq!(std::fs::read(&dest)?, data);
 
     // Below the threshold: one put.
     std::fs::write(&src, b"small")?;
-    assert_eq!(s.put_file("s3://b/small", &src).await?, 5);
-    assert_eq!(s.get("s3://b/small").await?, "small");
+    assert_eq!(s.put_file("s3://bkt/small", &src).await?, 5);
+    assert_eq!(s.get("s3://bkt/small").await?, "small");
 
     // file:// URIs and plain paths reach the local disk directly.
     let plain = dir.path().join("plain.txt");
@@ -86,7 +86,7 @@ async fn files_stream_in_and_out_in_parts() -> TestResult {
     assert_eq!(s.get(&plain.display().to_string()).await?, "on disk");
 
     let err = s
-        .put_file("s3://b/x", dir.path().join("missing"))
+        .put_file("s3://bkt/x", dir.path().join("missing"))
         .await
         .expect_err("no such file");
     assert!(err.to_string().contains("missing"), "{err}");
@@ -100,28 +100,31 @@ async fn local_stores_transfer_files_by_copying() -> TestResult {
     let src = dir.path().join("src.bin");
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&src, &data)?;
-    assert_eq!(s.put_file("s3://b/deep/er/big.bin", &src).await?, 100_000);
+    assert_eq!(s.put_file("s3://bkt/deep/er/big.bin", &src).await?, 100_000);
     assert_eq!(
-        std::fs::read(dir.path().join("store/b/deep/er/big.bin"))?,
+        std::fs::read(dir.path().join("store/bkt/deep/er/big.bin"))?,
         data
     );
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("store/b/deep/er"))?
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("store/bkt/deep/er"))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
-    assert_eq!(s.head("s3://b/deep/er/big.bin").await?.size, 100_000);
+    assert_eq!(s.head("s3://bkt/deep/er/big.bin").await?.size, 100_000);
 
     let dest = dir.path().join("back.bin");
-    assert_eq!(s.get_file("s3://b/deep/er/big.bin", &dest).await?, 100_000);
+    assert_eq!(
+        s.get_file("s3://bkt/deep/er/big.bin", &dest).await?,
+        100_000
+    );
     assert_eq!(std::fs::read(&dest)?, data);
     let err = s
-        .get_file("s3://b/nothing", dir.path().join("x"))
+        .get_file("s3://bkt/nothing", dir.path().join("x"))
         .await
         .expect_err("absent");
     assert!(err.is_not_found(), "{err}");
     let err = s
-        .put_file("s3://b/y", dir.path().join("missing"))
+        .put_file("s3://bkt/y", dir.path().join("missing"))
         .await
         .expect_err("no source");
     assert!(err.to_string().contains("missing"), "{err}");
@@ -142,13 +145,14 @@ async fn literal_maps_round_trip_and_garbage_is_named() -> TestResult {
     let map = core::LiteralMap {
         literals: [("x".to_owned(), lit)].into_iter().collect(),
     };
-    s.write_proto("s3://b/exec/outputs.pb", &map).await?;
-    assert_eq!(s.read_literal_map("s3://b/exec/outputs.pb").await?, map);
+    s.write_proto("s3://bkt/exec/outputs.pb", &map).await?;
+    assert_eq!(s.read_literal_map("s3://bkt/exec/outputs.pb").await?, map);
 
-    s.put("s3://b/exec/bad.pb", vec![0xff, 0xff, 0xff]).await?;
-    match s.read_literal_map("s3://b/exec/bad.pb").await {
+    s.put("s3://bkt/exec/bad.pb", vec![0xff, 0xff, 0xff])
+        .await?;
+    match s.read_literal_map("s3://bkt/exec/bad.pb").await {
         Err(Error::Corrupt { uri, message, .. }) => {
-            assert_eq!(uri, "s3://b/exec/bad.pb");
+            assert_eq!(uri, "s3://bkt/exec/bad.pb");
             assert!(message.starts_with("not a LiteralMap"), "{message}");
         }
         other => return Err(format!("expected Corrupt, got {other:?}").into()),
@@ -254,13 +258,13 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
     use std::error::Error as _;
     let dir = tempfile::tempdir()?;
     let s = FlyteStorage::local(dir.path().join("store"))?;
-    s.put("s3://b/a.pb", vec![0xff, 0xff, 0xff]).await?;
+    s.put("s3://bkt/a.pb", vec![0xff, 0xff, 0xff]).await?;
 
-    let e = s.get("s3://b/missing").await.expect_err("absent");
+    let e = s.get("s3://bkt/missing").await.expect_err("absent");
     assert!(e.is_not_found() && e.source().is_some(), "{e:?}");
 
     let e = s
-        .read_proto::<core::LiteralMap>("s3://b/a.pb")
+        .read_proto::<core::LiteralMap>("s3://bkt/a.pb")
         .await
         .expect_err("not a LiteralMap");
     assert!(
@@ -270,7 +274,7 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
 
     // A destination in a directory that does not exist: the file system's error.
     let e = s
-        .get_file("s3://b/a.pb", dir.path().join("no/such/dir/a.pb"))
+        .get_file("s3://bkt/a.pb", dir.path().join("no/such/dir/a.pb"))
         .await
         .expect_err("no directory");
     assert!(matches!(e, Error::Other { .. }), "{e:?}");
