@@ -69,9 +69,11 @@ pub use error::{redact_url, Error, Result, UriProblem};
 pub use flyte_config::RetryPolicy;
 pub use literals::{offloaded_literal, offloaded_uris};
 pub use options::CloudOptions;
-pub use signed::{content_md5, SignedUrls};
+pub use signed::{
+    content_md5, SignedUrls, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_GET_BYTES, DEFAULT_READ_TIMEOUT,
+};
 pub use store::{
-    FlyteStorage, ObjectInfo, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_CONCURRENCY,
-    DEFAULT_PART_SIZE,
+    FlyteStorage, ObjectInfo, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MULTIPART_THRESHOLD,
+    DEFAULT_PART_CONCURRENCY, DEFAULT_PART_SIZE,
 };
 pub use uri::{FlyteUri, Scheme};

@@ -31,6 +31,10 @@ async fn put_sends_the_servers_headers_and_the_md5() -> TestResult {
     Ok(())
 }
 
+/// S3's answer to a PUT whose signature does not match: it names the access key id and the
+/// string the server signed.
+const S3_SIGNATURE_MISMATCH: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message><AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20261201T000000Z</StringToSign></Error>";
+
 #[tokio::test]
 async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
     let server = MockServer::start().await;
@@ -40,7 +44,7 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(403).set_body_string("SignatureDoesNotMatch"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(S3_SIGNATURE_MISMATCH))
         .mount(&server)
         .await;
     let s = SignedUrls::new();
@@ -75,6 +79,12 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
         "{text}"
     );
     assert!(!text.contains("s3cr3t"), "{text}");
+    for leak in ["AKIAIOSFODNN7EXAMPLE", "StringToSign", "AWS4-HMAC"] {
+        assert!(
+            !text.contains(leak) && !format!("{err:?}").contains(leak),
+            "{leak} in {err:?}"
+        );
+    }
 
     // Nothing listening: a transport error, still without the signature.
     let err = s
