@@ -1,7 +1,7 @@
 //! Every operation on the memory and local stores, protobuf files, the container rule and the
 //! config, as a user calls them.
 
-use flyte_storage::{Error, FlyteStorage};
+use flyte_storage::{Error, FlyteStorage, UriProblem};
 use flyteidl::flyteidl::core;
 use futures::TryStreamExt;
 
@@ -283,5 +283,124 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
         "{e:?}"
     );
 
+    Ok(())
+}
+
+#[tokio::test]
+async fn whole_reads_stop_at_max_download_mbs() -> TestResult {
+    let s = FlyteStorage::memory().max_download_bytes(10);
+    s.put("s3://bkt/ten", vec![1u8; 10]).await?;
+    s.put("s3://bkt/eleven", vec![1u8; 11]).await?;
+    assert_eq!(s.get("s3://bkt/ten").await?.len(), 10);
+    let e = s
+        .get("s3://bkt/eleven")
+        .await
+        .err()
+        .ok_or("over the limit")?;
+    assert!(
+        matches!(&e, Error::TooLarge { uri, size: Some(11), limit: 10, .. } if uri == "s3://bkt/eleven"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("maxDownloadMBs"), "{e}");
+    let e = s
+        .read_literal_map("s3://bkt/eleven")
+        .await
+        .err()
+        .ok_or("a literal over the limit")?;
+    assert!(e.is_too_large(), "{e:?}");
+    // Files stream, whatever their size.
+    let dir = tempfile::tempdir()?;
+    assert_eq!(
+        s.get_file("s3://bkt/eleven", dir.path().join("e")).await?,
+        11
+    );
+    // 0: no limit.
+    let s = s.max_download_bytes(0);
+    assert_eq!(s.get("s3://bkt/eleven").await?.len(), 11);
+
+    // From the config, in MiB; 2 MiB by default, as flytestdlib.
+    let config = |extra: &str| -> Result<FlyteStorage, Box<dyn std::error::Error>> {
+        let yaml = format!("storage:\n  type: mem\n{extra}");
+        let config = flyte_config::Config::from_yaml_str(&yaml)?;
+        Ok(FlyteStorage::from_config(&config.storage)?)
+    };
+    let mib = 1024 * 1024;
+    for (extra, fits, too_big) in [
+        ("", 2 * mib, 2 * mib + 1),
+        ("  limits:\n    maxDownloadMBs: 1\n", mib, mib + 1),
+    ] {
+        let s = config(extra)?;
+        s.put("s3://bkt/fits", vec![0u8; fits]).await?;
+        s.put("s3://bkt/big", vec![0u8; too_big]).await?;
+        assert_eq!(s.get("s3://bkt/fits").await?.len(), fits);
+        assert!(s
+            .get("s3://bkt/big")
+            .await
+            .err()
+            .is_some_and(|e| e.is_too_large()));
+    }
+    let s = config("  limits:\n    maxDownloadMBs: 0\n")?;
+    s.put("s3://bkt/big", vec![0u8; 3 * mib]).await?;
+    assert_eq!(s.get("s3://bkt/big").await?.len(), 3 * mib);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_download_onto_its_own_source_is_refused_and_the_file_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = FlyteStorage::local(dir.path().join("store"))?;
+    s.put("s3://bkt/a.pb", "the only copy").await?;
+    let stored = dir.path().join("store/bkt/a.pb");
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, "the only copy")?;
+    let link = dir.path().join("link.txt");
+    let hard = dir.path().join("hard.txt");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&plain, &link)?;
+    std::fs::hard_link(&plain, &hard)?;
+    let plain_uri = format!("file://{}", plain.display());
+    let mut cases = vec![
+        ("s3://bkt/a.pb".to_owned(), stored.clone()),
+        (plain_uri.clone(), plain.clone()),
+        (plain.display().to_string(), plain.clone()),
+        (plain_uri.clone(), dir.path().join(".").join("plain.txt")),
+        (plain_uri.clone(), hard.clone()),
+    ];
+    if cfg!(unix) {
+        cases.push((format!("file://{}", link.display()), plain.clone()));
+        cases.push((plain_uri.clone(), link.clone()));
+    }
+    for (uri, dest) in cases {
+        let e = s
+            .get_file(&uri, &dest)
+            .await
+            .err()
+            .ok_or("copied onto itself")?;
+        assert!(
+            matches!(
+                e,
+                Error::InvalidUri {
+                    problem: UriProblem::SameFile,
+                    ..
+                }
+            ),
+            "{uri} -> {}: {e:?}",
+            dest.display()
+        );
+        assert_eq!(std::fs::read_to_string(&dest)?, "the only copy");
+    }
+    assert_eq!(std::fs::read_to_string(&stored)?, "the only copy");
+    // Another file is fine, and a failed read leaves the destination alone.
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "old")?;
+    assert_eq!(s.get_file(&plain_uri, &other).await?, 13);
+    assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
+    let e = s
+        .get_file("s3://bkt/gone", &other)
+        .await
+        .err()
+        .ok_or("absent")?;
+    assert!(e.is_not_found(), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
     Ok(())
 }
