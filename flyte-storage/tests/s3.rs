@@ -2,7 +2,10 @@
 //! endpoint, signed with the configured keys, and errors without the secret.
 #![cfg(feature = "aws")]
 
+mod raw_server;
+
 use flyte_storage::FlyteStorage;
+use raw_server::serve_raw;
 use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -106,39 +109,12 @@ async fn the_builder_makes_the_same_minio_store_as_a_config() -> TestResult {
     Ok(())
 }
 
-/// A server that answers every request on `listener` with `head` and then `body`, and closes
-/// the connection: with a `Content-Length` above the body's size, a download cut mid-stream.
-fn serve_raw(listener: std::net::TcpListener, head: String, body: Vec<u8>) -> TestResult {
-    listener.set_nonblocking(true)?;
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let (head, body) = (head.clone(), body.clone());
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = conn.write_all(head.as_bytes()).await;
-                let _ = conn.write_all(&body).await;
-                let _ = conn.shutdown().await;
-            });
-        }
-    });
-    Ok(())
-}
-
 #[tokio::test]
 async fn a_download_cut_mid_stream_leaves_the_old_file_whole() -> TestResult {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nLast-Modified: Fri, 27 Nov 2026 10:00:00 GMT\r\nETag: \"e1\"\r\nConnection: close\r\n\r\n";
-    serve_raw(listener, head.to_owned(), vec![b'n'; 50_000])?;
+    serve_raw(listener, [head.as_bytes(), &[b'n'; 50_000]].concat())?;
     let s = minio(&endpoint)?.cloud_options(
         flyte_storage::CloudOptions::new().retry(flyte_storage::RetryPolicy::none()),
     );

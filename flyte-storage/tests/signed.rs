@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
+mod raw_server;
+
 use flyte_storage::{content_md5, Error, SignedUrls};
+use raw_server::serve_raw;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -103,29 +106,6 @@ async fn get_downloads_and_failures_hide_the_signature() -> TestResult {
     Ok(())
 }
 
-/// Answers one request on `listener` with `response` (head and body as given), then closes.
-fn answer_once(listener: std::net::TcpListener, response: Vec<u8>) -> TestResult {
-    listener.set_nonblocking(true)?;
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let Ok((mut conn, _)) = listener.accept().await else {
-            return;
-        };
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            match conn.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => request.extend_from_slice(&buf[..n]),
-            }
-        }
-        let _ = conn.write_all(&response).await;
-        let _ = conn.shutdown().await;
-    });
-    Ok(())
-}
-
 #[tokio::test]
 async fn gets_stop_at_the_size_limit() -> TestResult {
     let server = MockServer::start().await;
@@ -172,7 +152,7 @@ async fn gets_stop_at_the_size_limit() -> TestResult {
         response.extend_from_slice(chunk.as_bytes());
     }
     response.extend_from_slice(b"0\r\n\r\n");
-    answer_once(listener, response)?;
+    serve_raw(listener, response)?;
     let e = s
         .get_limited(&url, 10_000)
         .await
