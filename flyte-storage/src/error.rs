@@ -381,3 +381,26 @@ pub fn redact_url(url: &str) -> String {
         .map_or(authority, |(_, host)| host);
     format!("{scheme}://{host}{path}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_messages_lose_answer_bodies_and_url_queries() {
+        let text =
+            "Error performing GET https://acct.blob.core.windows.net/c/k?sv=1&sig=SAS-SECRET \
+                    in 1s: Server returned non-2xx status code: 403 Forbidden: <?xml?><Error>\
+                    <Code>AuthenticationFailed</Code><AuthenticationErrorDetail>BODY-SECRET\
+                    </AuthenticationErrorDetail></Error>";
+        let clean = sanitize(text);
+        assert_eq!(
+            clean,
+            "Error performing GET https://acct.blob.core.windows.net/c/k in 1s: Server returned \
+             non-2xx status code: 403 Forbidden (AuthenticationFailed)"
+        );
+        let clean = sanitize("Server returned error response: {\"token\": \"BODY-SECRET\"}");
+        assert!(!clean.contains("BODY-SECRET"), "{clean}");
+        assert_eq!(xml_error_code("<Code>a b</Code>"), None, "only plain codes");
+    }
+}
