@@ -205,6 +205,14 @@ async fn a_server_that_never_answers_times_out() -> TestResult {
         .err()
         .ok_or("an answer from nowhere")?;
     assert!(matches!(e, Error::Transfer { .. }), "{e:?}");
+    let mut chain = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        chain.push_str(&format!(" / {c}"));
+        cause = c.source();
+    }
+    assert!(chain.contains("timed out"), "{chain}");
+    assert!(!chain.contains("s3cr3t"), "{chain}");
     drop(listener);
     Ok(())
 }
