@@ -2,7 +2,15 @@
 //! shared key; without it, the usual `AZURE_*` variables, workload identity or managed
 //! identity) and `domain_suffix` (`base_url` is its old name) for clouds other than Azure's
 //! public one. flyte-rs adds `endpoint`, the full account URL of an emulator such as Azurite
-//! (`http://127.0.0.1:10000/devstoreaccount1`).
+//! (`http://127.0.0.1:10000/devstoreaccount1`), `anonymous: true` (requests without
+//! credentials: public containers, emulators) and `allow_other_accounts: true`.
+//!
+//! A URI may name its account (`abfs://container@account.dfs.core.windows.net/key`). Without
+//! `allow_other_accounts`, an account other than the configured one is refused before any
+//! request, whatever the credentials: a URI is often written by someone else (offloaded
+//! literals by task code), and the ambient bearer token or SAS must not go to an account of
+//! their choosing. A shared key signs for its own account only, so with one the option does
+//! not apply. Without a configured account, the URI's account is used.
 //!
 //! Flyte writes `abfs://container/key`; `abfs[s]://container@account.dfs.core.windows.net/key`
 //! and `az://container/key` name the same blobs.
@@ -14,8 +22,9 @@ use flyte_config::{Secret, StowSettings};
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::ObjectStore;
 
-use crate::cloud::build_error;
+use crate::cloud::{build_error, truthy};
 use crate::error::{Error, Result};
+use crate::hosts::AzureAccounts;
 use crate::options::CloudOptions;
 use crate::uri::FlyteUri;
 
@@ -26,6 +35,8 @@ pub(crate) struct AzureSettings {
     key: Option<Secret>,
     domain_suffix: String,
     endpoint: Option<String>,
+    anonymous: bool,
+    allow_other_accounts: bool,
 }
 
 impl fmt::Debug for AzureSettings {
@@ -35,6 +46,8 @@ impl fmt::Debug for AzureSettings {
             .field("key", &self.key.as_ref().map(|_| "<shared key>"))
             .field("domain_suffix", &self.domain_suffix)
             .field("endpoint", &self.endpoint)
+            .field("anonymous", &self.anonymous)
+            .field("allow_other_accounts", &self.allow_other_accounts)
             .finish()
     }
 }
@@ -52,6 +65,12 @@ impl AzureSettings {
                 "storage.stow.config has a key but no account; stow kind azure needs `account`",
             ));
         }
+        let anonymous = non_empty("anonymous").is_some_and(truthy);
+        if anonymous && key.is_some() {
+            return Err(Error::config(
+                "storage.stow.config: anonymous is true and key gives a shared key: choose one",
+            ));
+        }
         Ok(AzureSettings {
             account,
             key,
@@ -60,6 +79,8 @@ impl AzureSettings {
                 .unwrap_or("core.windows.net")
                 .to_owned(),
             endpoint: non_empty("endpoint").map(|e| e.trim_end_matches('/').to_owned()),
+            anonymous,
+            allow_other_accounts: non_empty("allow_other_accounts").is_some_and(truthy),
         })
     }
 
@@ -69,23 +90,18 @@ impl AzureSettings {
         uri: &FlyteUri,
         options: &CloudOptions,
     ) -> Result<Arc<dyn ObjectStore>> {
-        let account = match (uri.account(), self.account.as_deref()) {
-            (Some(theirs), Some(ours)) if theirs != ours && self.key.is_some() => {
-                return Err(Error::invalid_uri(
-                    uri.to_string(),
-                    format!(
-                        "storage account {theirs:?}, but the configured key is for account {ours:?}"
-                    ),
-                ))
-            }
-            (Some(account), _) | (None, Some(account)) => account.to_owned(),
-            (None, None) => return Err(Error::config(
-                "stow kind azure needs storage.stow.config.account (or AZURE_STORAGE_ACCOUNT_NAME)",
-            )),
+        let accounts = AzureAccounts {
+            configured: self.account.as_deref(),
+            domain_suffix: &self.domain_suffix,
+            shared_key: self.key.is_some(),
+            allow_other_accounts: self.allow_other_accounts,
         };
+        let account = accounts.account(uri)?;
         let mut b = match &self.key {
             // A shared key: nothing from the environment may override it.
             Some(key) => MicrosoftAzureBuilder::new().with_access_key(key.expose()),
+            // No credentials at all: never a token request (to the metadata service, say).
+            None if self.anonymous => MicrosoftAzureBuilder::new().with_skip_signature(true),
             None => MicrosoftAzureBuilder::from_env(),
         }
         .with_account(&account)
@@ -99,7 +115,7 @@ impl AzureSettings {
             {
                 e.clone()
             }
-            _ => format!("https://{account}.blob.{}", self.domain_suffix),
+            _ => accounts.account_url(&account),
         };
         let allow_http = endpoint.starts_with("http://");
         b = b

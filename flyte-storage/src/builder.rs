@@ -121,6 +121,14 @@ impl StorageBuilder {
         self.stow_set("key", key)
     }
 
+    /// Let URIs name Azure accounts other than [`Self::azure`]'s (stow config
+    /// `allow_other_accounts`): the ambient credentials then go to whichever account a URI
+    /// names. Off by default, because URIs are often written by others (offloaded literals by
+    /// task code). A shared key ([`Self::azure_key`]) signs for its own account only either way.
+    pub fn azure_allow_other_accounts(self, yes: bool) -> Self {
+        self.stow_set("allow_other_accounts", yes.to_string())
+    }
+
     /// The domain suffix of an Azure cloud other than the public one.
     pub fn azure_domain_suffix(self, suffix: impl Into<String>) -> Self {
         self.stow_set("domain_suffix", suffix)

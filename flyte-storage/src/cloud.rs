@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use flyte_config::{StorageConfig, StorageType};
 use object_store::ObjectStore;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UriProblem};
 use crate::options::CloudOptions;
 use crate::uri::{FlyteUri, Scheme};
 
@@ -114,6 +114,7 @@ impl CloudStores {
                 .collect();
             return Err(Error::invalid_uri(
                 uri,
+                UriProblem::WrongStore,
                 format!(
                     "a {}:// URI, but the configured store takes {}",
                     parsed.scheme().as_str(),

@@ -8,7 +8,12 @@
 //! - `gcp`: Google Cloud Storage (stow kind `google`: `json` service account key, else the
 //!   `GOOGLE_*` variables, application default credentials or workload identity).
 //! - `azure`: Azure Blob Storage (stow kind `azure`: `account`, `key`, `domain_suffix`, else
-//!   the `AZURE_*` variables, workload or managed identity).
+//!   the `AZURE_*` variables, workload or managed identity). A URI naming an account other
+//!   than the configured one is refused unless `allow_other_accounts: true` is set.
+//!
+//! URIs are checked before any request ([`FlyteUri::parse`]): no port, user info, query or
+//! fragment; bucket, container and account names by their cloud's rules; an Azure host only
+//! in the configured cloud. A refused URI is an [`Error::InvalidUri`] with a [`UriProblem`].
 //!
 //! Cloud requests are retried and bounded as [`CloudOptions`] says; its documentation gives the
 //! defaults and why they differ from object_store's.
@@ -43,8 +48,11 @@ mod builder;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 mod cloud;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "gcp")]
 mod gcs;
+mod hosts;
 pub mod layout;
 mod literals;
 mod options;
@@ -55,15 +63,17 @@ mod store;
 mod uri;
 
 pub use builder::StorageBuilder;
-pub use error::{redact_url, Error, Result};
+pub use error::{redact_url, Error, Result, UriProblem};
 /// The retry settings of [`CloudOptions`]: flyte-config's type, re-exported so that setting
 /// them needs no other import, and because every flyte-rs crate speaks of retries in its words.
 pub use flyte_config::RetryPolicy;
 pub use literals::{offloaded_literal, offloaded_uris};
 pub use options::CloudOptions;
-pub use signed::{content_md5, SignedUrls};
+pub use signed::{
+    content_md5, SignedUrls, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_GET_BYTES, DEFAULT_READ_TIMEOUT,
+};
 pub use store::{
-    FlyteStorage, ObjectInfo, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_CONCURRENCY,
-    DEFAULT_PART_SIZE,
+    FlyteStorage, ObjectInfo, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MULTIPART_THRESHOLD,
+    DEFAULT_PART_CONCURRENCY, DEFAULT_PART_SIZE,
 };
 pub use uri::{FlyteUri, Scheme};

@@ -19,6 +19,11 @@ use crate::store::FlyteStorage;
 /// followed before the chain is taken for a loop.
 const MAX_OFFLOAD_DEPTH: usize = 8;
 
+/// At most this many offloaded literals are read for one map or literal. A literal
+/// naming another ten times, which names another ten times, and so on, would otherwise take
+/// 10^8 reads within the depth limit.
+const MAX_OFFLOADED_READS: usize = 10_000;
+
 /// Where an offloaded literal lives (`flyteidl.core.LiteralOffloadedMetadata`).
 #[derive(Clone, PartialEq, prost::Message)]
 pub(crate) struct OffloadedMetadata {
@@ -142,8 +147,8 @@ impl FlyteStorage {
     ///
     /// # Errors
     /// As [`FlyteStorage::get`], for the file and for each offloaded literal;
-    /// [`Error::Corrupt`] when a file is not what it should be or offloaded literals nest deeper
-    /// than 8 levels.
+    /// [`Error::Corrupt`] when a file is not what it should be, offloaded literals nest deeper
+    /// than 8 levels, or more than 10,000 of them are to be read.
     pub async fn read_literal_map(&self, uri: &str) -> Result<LiteralMap> {
         let bytes = self.get(uri).await?;
         self.resolve_literal_map(bytes, uri).await
@@ -165,9 +170,10 @@ impl FlyteStorage {
             prost::Message::decode(bytes.clone()).map_err(|e| corrupt(source, "LiteralMap", e))?;
         let shadow: MapShadow =
             prost::Message::decode(bytes).map_err(|e| corrupt(source, "LiteralMap", e))?;
+        let mut budget = MAX_OFFLOADED_READS;
         for (name, item) in &shadow.literals {
             if let Some(lit) = map.literals.get_mut(name) {
-                self.resolve(lit, item, 0).await?;
+                self.resolve(lit, item, 0, &mut budget).await?;
             }
         }
         Ok(map)
@@ -178,21 +184,33 @@ impl FlyteStorage {
     /// # Errors
     /// As [`FlyteStorage::read_literal_map`].
     pub async fn read_literal(&self, uri: &str) -> Result<Literal> {
-        self.read_literal_at(uri, 0).await
+        let mut budget = MAX_OFFLOADED_READS;
+        self.read_literal_at(uri, 0, &mut budget).await
     }
 
-    async fn read_literal_at(&self, uri: &str, depth: usize) -> Result<Literal> {
+    async fn read_literal_at(
+        &self,
+        uri: &str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<Literal> {
         let bytes = self.get(uri).await?;
         let mut lit: Literal =
             prost::Message::decode(bytes.clone()).map_err(|e| corrupt(uri, "Literal", e))?;
         let shadow: LiteralShadow =
             prost::Message::decode(bytes).map_err(|e| corrupt(uri, "Literal", e))?;
-        self.resolve(&mut lit, &shadow, depth).await?;
+        self.resolve(&mut lit, &shadow, depth, budget).await?;
         Ok(lit)
     }
 
     /// Replaces every offloaded literal under `lit` (its `shadow` read from the same bytes).
-    async fn resolve(&self, lit: &mut Literal, shadow: &LiteralShadow, depth: usize) -> Result<()> {
+    async fn resolve(
+        &self,
+        lit: &mut Literal,
+        shadow: &LiteralShadow,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<()> {
         let mut found = Vec::new();
         offloaded_under(shadow, &mut Vec::new(), &mut found);
         for (path, meta) in found {
@@ -204,7 +222,14 @@ impl FlyteStorage {
                     ),
                 ));
             }
-            let stored = Box::pin(self.read_literal_at(&meta.uri, depth + 1)).await?;
+            if *budget == 0 {
+                return Err(Error::corrupt(
+                    meta.uri,
+                    format!("more than {MAX_OFFLOADED_READS} offloaded literals to read"),
+                ));
+            }
+            *budget -= 1;
+            let stored = Box::pin(self.read_literal_at(&meta.uri, depth + 1, budget)).await?;
             let Some(slot) = literal_at(lit, &path) else {
                 continue;
             };

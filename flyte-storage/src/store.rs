@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use flyte_config::{StorageConfig, StorageType};
 use futures::stream::BoxStream;
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -15,7 +15,7 @@ use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UriProblem};
 use crate::options::CloudOptions;
 use crate::uri::{FlyteUri, Scheme};
 
@@ -25,6 +25,13 @@ pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
 pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 /// How many parts are in flight at once.
 pub const DEFAULT_PART_CONCURRENCY: usize = 4;
+/// The largest object [`FlyteStorage::get`] reads into memory unless configured otherwise:
+/// 2 MiB, flytestdlib's default for `storage.limits.maxDownloadMBs`.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 2 * 1024 * 1024;
+
+/// What raises the limit, for [`Error::TooLarge`].
+const DOWNLOAD_LIMIT_SETTING: &str =
+    "storage.limits.maxDownloadMBs (0: no limit; FlyteStorage::max_download_bytes in code)";
 
 /// What [`FlyteStorage::head`] and [`FlyteStorage::list`] report of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +79,8 @@ struct Inner {
     multipart_threshold: u64,
     part_size: usize,
     part_concurrency: usize,
+    /// 0: no limit.
+    max_download_bytes: u64,
 }
 
 /// Flyte's blob storage. Cheap to clone; clones share the connections.
@@ -91,6 +100,7 @@ impl FlyteStorage {
                 multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
                 part_size: DEFAULT_PART_SIZE,
                 part_concurrency: DEFAULT_PART_CONCURRENCY,
+                max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             }),
         }
     }
@@ -137,8 +147,10 @@ impl FlyteStorage {
                 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
                 if let Some(provider) = crate::cloud::Provider::from_config(config, stow)? {
                     let stores = crate::cloud::CloudStores::new(provider, CloudOptions::default());
-                    return Ok(FlyteStorage::with_backend(Backend::Cloud(Box::new(stores)))
-                        .container(&config.container, config.enable_multicontainer));
+                    let store = FlyteStorage::with_backend(Backend::Cloud(Box::new(stores)));
+                    return Ok(store
+                        .container(&config.container, config.enable_multicontainer)
+                        .max_download_bytes(download_limit(config)));
                 }
                 let (name, feature) = match (kind, stow) {
                     (StorageType::S3, _) => ("s3".to_owned(), Some("aws")),
@@ -157,7 +169,18 @@ impl FlyteStorage {
                 )));
             }
         };
-        Ok(store.container(&config.container, config.enable_multicontainer))
+        Ok(store
+            .container(&config.container, config.enable_multicontainer)
+            .max_download_bytes(download_limit(config)))
+    }
+
+    /// The largest object [`FlyteStorage::get`] (and what reads through it: protobuf files,
+    /// literals) reads into memory, in bytes; 0 for no limit. From a config,
+    /// `storage.limits.maxDownloadMBs` MiB; [`DEFAULT_MAX_DOWNLOAD_BYTES`] otherwise.
+    /// [`FlyteStorage::get_file`] and [`FlyteStorage::get_range`] are not limited.
+    #[must_use]
+    pub fn max_download_bytes(self, limit: u64) -> FlyteStorage {
+        self.tune(|i| i.max_download_bytes = limit)
     }
 
     /// The configured bucket (`storage.container`) and whether other buckets may be used
@@ -222,10 +245,12 @@ impl FlyteStorage {
     /// The store and path behind a URI, after the container rule.
     fn locate(&self, uri: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, FlyteUri)> {
         let parsed = FlyteUri::parse(uri)?;
-        let invalid = |reason: String| Error::invalid_uri(uri, reason);
+        let invalid =
+            |problem: UriProblem, reason: String| Error::invalid_uri(uri, problem, reason);
         if parsed.scheme() == Scheme::File {
-            let path = StorePath::from_absolute_path(parsed.key())
-                .map_err(|e| invalid(format!("not a usable path: {e}")).with_source(e))?;
+            let path = StorePath::from_absolute_path(parsed.key()).map_err(|e| {
+                invalid(UriProblem::Path, format!("not a usable path: {e}")).with_source(e)
+            })?;
             return Ok((
                 Arc::clone(&self.inner.files) as Arc<dyn ObjectStore>,
                 path,
@@ -233,15 +258,19 @@ impl FlyteStorage {
             ));
         }
         if !self.inner.multicontainer && parsed.bucket() != self.inner.container {
-            return Err(invalid(format!(
-                "bucket {:?} is outside the configured container {:?} (storage.enable-multicontainer is off)",
-                parsed.bucket(),
-                self.inner.container
-            )));
+            return Err(invalid(
+                UriProblem::OutsideContainer,
+                format!(
+                    "bucket {:?} is outside the configured container {:?} (storage.enable-multicontainer is off)",
+                    parsed.bucket(),
+                    self.inner.container
+                ),
+            ));
         }
         let key = |k: String| {
-            StorePath::parse(k)
-                .map_err(|e| invalid(format!("not a valid object key: {e}")).with_source(e))
+            StorePath::parse(k).map_err(|e| {
+                invalid(UriProblem::Key, format!("not a valid object key: {e}")).with_source(e)
+            })
         };
         let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
@@ -267,17 +296,38 @@ impl FlyteStorage {
             .map_err(|e| Error::from_store(uri, e))
     }
 
-    /// The whole object.
+    /// The whole object, in memory: up to [`FlyteStorage::max_download_bytes`], checked from
+    /// the size the store reports before the body is read, and while reading it.
     ///
     /// # Errors
-    /// [`Error::NotFound`], a bad URI, the store's failures.
+    /// [`Error::NotFound`], [`Error::TooLarge`], a bad URI, the store's failures.
     pub async fn get(&self, uri: &str) -> Result<Bytes> {
         let (store, path, _) = self.locate(uri)?;
         let got = store
             .get(&path)
             .await
             .map_err(|e| Error::from_store(uri, e))?;
-        got.bytes().await.map_err(|e| Error::from_store(uri, e))
+        let limit = match self.inner.max_download_bytes {
+            0 => u64::MAX,
+            n => n,
+        };
+        let too_large = |size| Error::too_large(uri, size, limit, DOWNLOAD_LIMIT_SETTING);
+        if got.meta.size > limit {
+            return Err(too_large(Some(got.meta.size)));
+        }
+        let mut body = BytesMut::with_capacity(usize::try_from(got.meta.size).unwrap_or(0));
+        let mut chunks = got.into_stream();
+        while let Some(chunk) = chunks
+            .try_next()
+            .await
+            .map_err(|e| Error::from_store(uri, e))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(None));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     /// Bytes `range` of the object.
@@ -292,41 +342,75 @@ impl FlyteStorage {
             .map_err(|e| Error::from_store(uri, e))
     }
 
-    /// Streams the object into the file at `dest` (created or truncated), holding one chunk in
-    /// memory at a time; on the local disk, a file copy. Returns the number of bytes written.
+    /// Streams the object into the file at `dest`, holding one chunk in memory at a time; on
+    /// the local disk, a file copy. The data goes to a new file beside `dest` that is renamed
+    /// over it once complete: a failure leaves `dest` as it was (and no temporary file).
+    /// Returns the number of bytes written.
     ///
     /// # Errors
-    /// As [`FlyteStorage::get`]; the file's failures.
+    /// As [`FlyteStorage::get`] (without the size limit); [`Error::InvalidUri`] with
+    /// [`UriProblem::SameFile`] when `dest` is the file the URI names (through any symlink or
+    /// hard link); the file's failures.
     pub async fn get_file(&self, uri: &str, dest: impl AsRef<Path>) -> Result<u64> {
         let dest = dest.as_ref();
-        let file_err = |e: std::io::Error| {
-            Error::other(uri, format!("writing {}: {e}", dest.display())).with_source(e)
-        };
         if let Some(src) = self.local_file(uri)? {
-            return match tokio::fs::copy(&src, dest).await {
-                Ok(n) => Ok(n),
-                Err(e) if !src.exists() => Err(Error::not_found(uri).with_source(e)),
-                Err(e) => Err(file_err(e)),
+            let source = match tokio::fs::metadata(&src).await {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::not_found(uri).with_source(e))
+                }
+                Err(e) => {
+                    return Err(Error::other(uri, format!("{}: {e}", src.display())).with_source(e))
+                }
             };
+            if same_file(&src, &source, dest).await {
+                return Err(Error::invalid_uri(
+                    uri,
+                    UriProblem::SameFile,
+                    format!("{} is the file this would read", dest.display()),
+                ));
+            }
+            return write_beside(uri, dest, |mut file| async move {
+                let mut from = tokio::fs::File::open(&src).await?;
+                let n = tokio::io::copy(&mut from, &mut file).await?;
+                file.flush().await?;
+                Ok(n)
+            })
+            .await;
         }
         let (store, path, _) = self.locate(uri)?;
         let got = store
             .get(&path)
             .await
             .map_err(|e| Error::from_store(uri, e))?;
-        let mut file = tokio::fs::File::create(dest).await.map_err(file_err)?;
         let mut chunks = got.into_stream();
-        let mut written = 0u64;
-        while let Some(chunk) = chunks
-            .try_next()
-            .await
-            .map_err(|e| Error::from_store(uri, e))?
-        {
-            file.write_all(&chunk).await.map_err(file_err)?;
-            written += chunk.len() as u64;
+        let mut failed = None;
+        let written = write_beside(uri, dest, |mut file| {
+            let failed = &mut failed;
+            async move {
+                let mut written = 0u64;
+                loop {
+                    match chunks.try_next().await {
+                        Ok(Some(chunk)) => {
+                            file.write_all(&chunk).await?;
+                            written += chunk.len() as u64;
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            *failed = Some(e);
+                            return Err(std::io::Error::other("the download failed"));
+                        }
+                    }
+                }
+                file.flush().await?;
+                Ok(written)
+            }
+        })
+        .await;
+        match (written, failed) {
+            (_, Some(e)) => Err(Error::from_store(uri, e)),
+            (written, None) => written,
         }
-        file.flush().await.map_err(file_err)?;
-        Ok(written)
     }
 
     /// Writes the object whole.
@@ -444,9 +528,14 @@ impl FlyteStorage {
     pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
         let (store, src, from_uri) = self.locate(from)?;
         let (_, dst, to_uri) = self.locate(to)?;
-        if (from_uri.scheme() == Scheme::File) != (to_uri.scheme() == Scheme::File) {
-            let data = self.get(from).await?;
-            return self.put(to, data).await;
+        // Across the file/store boundary, a file transfer: no size limit, one chunk at a time.
+        match (
+            from_uri.scheme() == Scheme::File,
+            to_uri.scheme() == Scheme::File,
+        ) {
+            (true, false) => return self.put_file(to, from_uri.key()).await.map(|_| ()),
+            (false, true) => return self.get_file(from, to_uri.key()).await.map(|_| ()),
+            _ => {}
         }
         store
             .copy(&src, &dst)
@@ -512,31 +601,106 @@ impl FlyteStorage {
     }
 }
 
-/// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
-async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
-    let err = |what: &Path, e: std::io::Error| {
-        Error::other(uri, format!("{}: {e}", what.display())).with_source(e)
+/// The limit `storage.limits.maxDownloadMBs` sets, in bytes (0: none).
+fn download_limit(config: &StorageConfig) -> u64 {
+    // A negative value is a config error that flyte-config's validation reports; until then,
+    // the default stands.
+    u64::try_from(config.limits.max_download_mbs).map_or(DEFAULT_MAX_DOWNLOAD_BYTES, |mib| {
+        mib.saturating_mul(1024 * 1024)
+    })
+}
+
+/// Whether `dest` is the file `src` (whose metadata is `source`), by path or by identity.
+async fn same_file(src: &Path, source: &std::fs::Metadata, dest: &Path) -> bool {
+    let Ok(target) = tokio::fs::metadata(dest).await else {
+        return false;
     };
-    let dir = dest
-        .parent()
-        .ok_or_else(|| Error::invalid_uri(uri, "no parent directory"))?;
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| err(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if (source.dev(), source.ino()) == (target.dev(), target.ino()) {
+            return true;
+        }
+    }
+    let _ = (source, target);
+    match (
+        tokio::fs::canonicalize(src).await,
+        tokio::fs::canonicalize(dest).await,
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// A name for a temporary file that no one can guess ahead: the process id and 64 bits from
+/// the standard library's per-process random hash keys, mixed with a counter.
+fn temp_name(dest: &Path) -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let name = dest
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
-    let copied = match tokio::fs::copy(src, &tmp).await {
+    format!(".{name}.{}.{:016x}.part", std::process::id(), h.finish())
+}
+
+/// Runs `write` on a new file beside `dest` (a fresh name, created exclusively), then renames
+/// it over `dest`; on any failure the new file is removed and `dest` is left as it was.
+async fn write_beside<F, Fut>(uri: &str, dest: &Path, write: F) -> Result<u64>
+where
+    F: FnOnce(tokio::fs::File) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<u64>>,
+{
+    let err = |what: &Path, e: std::io::Error| {
+        Error::other(uri, format!("writing {}: {e}", what.display())).with_source(e)
+    };
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let (tmp, file) = loop {
+        let tmp = dir.join(temp_name(dest));
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .await
+        {
+            Ok(file) => break (tmp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(err(dest, e)),
+        }
+    };
+    let written = match write(file).await {
         Ok(n) => n,
         Err(e) => {
             let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(err(src, e));
+            return Err(err(dest, e));
         }
     };
     if let Err(e) = tokio::fs::rename(&tmp, dest).await {
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(err(dest, e));
     }
-    Ok(copied)
+    Ok(written)
+}
+
+/// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
+async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
+    let dir = dest
+        .parent()
+        .ok_or_else(|| Error::invalid_uri(uri, UriProblem::Path, "no parent directory"))?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| Error::other(uri, format!("{}: {e}", dir.display())).with_source(e))?;
+    let mut from = tokio::fs::File::open(src)
+        .await
+        .map_err(|e| Error::other(uri, format!("{}: {e}", src.display())).with_source(e))?;
+    write_beside(uri, dest, |mut file| async move {
+        let n = tokio::io::copy(&mut from, &mut file).await?;
+        file.flush().await?;
+        Ok(n)
+    })
+    .await
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UriProblem};
 
 /// Where a [`FlyteUri`] lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,32 +39,69 @@ impl Scheme {
 }
 
 /// A parsed storage URI.
+///
+/// Parsing checks what could send a request anywhere but the configured store, before any
+/// request is made: cloud URIs have no port, no query or fragment (`?`, `#`), no `user@` before
+/// an S3 or GCS bucket; bucket, container and Azure account names follow their cloud's rules
+/// (see [`FlyteUri::parse`]); an Azure host is `ACCOUNT.dfs.SUFFIX` or `ACCOUNT.blob.SUFFIX`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FlyteUri {
     scheme: Scheme,
     bucket: String,
     account: Option<String>,
+    /// The Azure host after the account (`dfs.core.windows.net`), when the URI names one.
+    domain: Option<String>,
     key: String,
+}
+
+/// Characters that end or reshape a URL's authority or path wherever they appear in one.
+fn url_changing(c: char) -> bool {
+    matches!(c, '/' | '?' | '#' | '@' | ':' | '%' | '\\' | '[' | ']')
+        || c.is_whitespace()
+        || c.is_control()
 }
 
 impl FlyteUri {
     /// Parses a URI or a local path.
     ///
+    /// Names are checked as each cloud documents them:
+    /// - S3 buckets: 3 to 63 characters of `a-z 0-9 . -`, starting and ending with a letter or
+    ///   digit, no `..`, not an IPv4 address, not starting with `xn--`, `sthree-` or
+    ///   `amzn-s3-demo-`. Legacy buckets (us-east-1 before 2018, and MinIO in its legacy
+    ///   mode) may also hold upper-case letters and `_`, up to 255 characters: they are
+    ///   accepted, because such buckets still exist and requests name them in the path, never
+    ///   in the host. Access point aliases (`-s3alias`, `--ol-s3`) and directory buckets
+    ///   (`--x-s3`) are accepted too: requests take them where a bucket goes.
+    /// - GCS buckets: `a-z 0-9 . _ -`, starting and ending with a letter or digit, 3 to 63
+    ///   characters (up to 222 with dots, each part at most 63), not an IPv4 address, not
+    ///   starting with `goog` nor containing `google`.
+    /// - Azure containers (`abfs`, `abfss`, `az`): 3 to 63 characters of `a-z 0-9 -`, starting
+    ///   and ending with a letter or digit, no `--`; or `$root`, `$web`, `$logs`. Accounts: 3 to
+    ///   24 lower-case letters and digits. The host after the account is `dfs.` or `blob.` and
+    ///   a domain suffix of lower-case DNS labels; an Azure store refuses any suffix but its
+    ///   configured one (`core.windows.net` unless `domain_suffix` says otherwise).
+    ///
+    /// `file://` URIs and plain paths are paths on this machine, taken as they are.
+    ///
     /// # Errors
-    /// [`Error::InvalidUri`]: empty, an unsupported scheme, no bucket, a malformed Azure host.
+    /// [`Error::InvalidUri`], its [`UriProblem`](crate::UriProblem) saying which rule the URI
+    /// breaks: empty, an unsupported scheme, no bucket, a name against its cloud's rules, a
+    /// port, user info, a query or fragment, a malformed Azure host, `..` in the key.
     pub fn parse(text: &str) -> Result<FlyteUri> {
-        let invalid = |reason: &str| Error::invalid_uri(text, reason);
+        let invalid = |problem: UriProblem, reason: &str| Error::invalid_uri(text, problem, reason);
         if text.trim().is_empty() {
-            return Err(invalid("empty URI"));
+            return Err(invalid(UriProblem::Empty, "empty URI"));
         }
         let Some((scheme, rest)) = text.split_once("://") else {
             // A plain path.
-            let path = std::path::absolute(text)
-                .map_err(|e| invalid(&format!("not a usable path: {e}")).with_source(e))?;
+            let path = std::path::absolute(text).map_err(|e| {
+                invalid(UriProblem::Path, &format!("not a usable path: {e}")).with_source(e)
+            })?;
             return Ok(FlyteUri {
                 scheme: Scheme::File,
                 bucket: String::new(),
                 account: None,
+                domain: None,
                 key: path.to_string_lossy().into_owned(),
             });
         };
@@ -77,46 +114,64 @@ impl FlyteUri {
             "abfss" => Scheme::Abfss,
             "file" => Scheme::File,
             other => {
-                return Err(invalid(&format!(
+                return Err(invalid(
+                    UriProblem::UnsupportedScheme,
+                    &format!(
                     "unsupported scheme {other:?}: expected s3, gs, az, abfs, abfss, afs or file"
-                )))
+                ),
+                ))
             }
         };
         if scheme == Scheme::File {
             if !rest.starts_with('/') {
-                return Err(invalid("file URIs need an absolute path: file:///path"));
+                return Err(invalid(
+                    UriProblem::Path,
+                    "file URIs need an absolute path: file:///path",
+                ));
             }
             return Ok(FlyteUri {
                 scheme,
                 bucket: String::new(),
                 account: None,
+                domain: None,
                 key: rest.to_owned(),
             });
         }
-        let (host, key) = rest.split_once('/').unwrap_or((rest, ""));
-        let (bucket, account) = match scheme {
-            // Flyte writes `abfs://container/key`; Azure's own form names the account too.
-            Scheme::Abfs | Scheme::Abfss if host.contains('@') => {
-                let (container, host) = host.split_once('@').unwrap_or_default();
-                let account = host
-                    .split('.')
-                    .next()
-                    .filter(|a| !a.is_empty())
-                    .ok_or_else(|| invalid("no storage account after '@'"))?;
-                (container.to_owned(), Some(account.to_owned()))
-            }
-            _ => (host.to_owned(), None),
-        };
-        if bucket.is_empty() {
-            return Err(invalid("no bucket or container"));
+        if rest.contains(['?', '#']) {
+            return Err(invalid(
+                UriProblem::QueryOrFragment,
+                "a storage URI has no query or fragment ('?' or '#')",
+            ));
         }
+        let (host, key) = rest.split_once('/').unwrap_or((rest, ""));
+        let (bucket, account, domain) = match scheme {
+            // Flyte writes `abfs://container/key`; Azure's own form names the account too.
+            Scheme::Abfs | Scheme::Abfss | Scheme::Az => {
+                let (container, account) = match host.split_once('@') {
+                    Some((container, host)) => {
+                        let (account, domain) =
+                            azure_host(host).map_err(|(p, r)| invalid(p, &r))?;
+                        (container, Some((account, domain)))
+                    }
+                    None => (host, None),
+                };
+                check_azure_container(container).map_err(|(p, r)| invalid(p, &r))?;
+                let (account, domain) = account.unzip();
+                (container.to_owned(), account, domain)
+            }
+            Scheme::S3 | Scheme::Gs | Scheme::File => {
+                check_bucket(scheme, host).map_err(|(p, r)| invalid(p, &r))?;
+                (host.to_owned(), None, None)
+            }
+        };
         if key.split('/').any(|s| s == "..") {
-            return Err(invalid("'..' is not allowed in a key"));
+            return Err(invalid(UriProblem::Key, "'..' is not allowed in a key"));
         }
         Ok(FlyteUri {
             scheme,
             bucket,
             account,
+            domain,
             key: key.trim_end_matches('/').to_owned(),
         })
     }
@@ -136,12 +191,19 @@ impl FlyteUri {
         self.account.as_deref()
     }
 
+    /// The domain suffix of the Azure host the URI names (`core.windows.net` in
+    /// `abfs://c@acct.dfs.core.windows.net/k`); `None` when it names no host.
+    pub fn azure_domain_suffix(&self) -> Option<&str> {
+        let domain = self.domain.as_deref()?;
+        domain.split_once('.').map(|(_, suffix)| suffix)
+    }
+
     /// The key inside the bucket (for local files, the absolute path).
     pub fn key(&self) -> &str {
         &self.key
     }
 
-    /// The URI of the bucket itself (the key emptied): `s3://b/`.
+    /// The URI of the bucket itself (the key emptied): `s3://bkt/`.
     pub(crate) fn root(&self) -> FlyteUri {
         FlyteUri {
             key: String::new(),
@@ -149,7 +211,7 @@ impl FlyteUri {
         }
     }
 
-    /// The URI of `name` under this one (`s3://b/a` joined with `x.pb` is `s3://b/a/x.pb`).
+    /// The URI of `name` under this one (`s3://bkt/a` joined with `x.pb` is `s3://bkt/a/x.pb`).
     pub fn join(&self, name: &str) -> FlyteUri {
         let mut out = self.clone();
         let name = name.trim_start_matches('/');
@@ -168,9 +230,10 @@ impl fmt::Display for FlyteUri {
             (Scheme::File, _) => write!(f, "file://{}", self.key),
             (s, Some(account)) => write!(
                 f,
-                "{}://{}@{account}.dfs.core.windows.net/{}",
+                "{}://{}@{account}.{}/{}",
                 s.as_str(),
                 self.bucket,
+                self.domain.as_deref().unwrap_or("dfs.core.windows.net"),
                 self.key
             ),
             (s, None) => write!(f, "{}://{}/{}", s.as_str(), self.bucket, self.key),
@@ -183,6 +246,181 @@ impl FromStr for FlyteUri {
 
     fn from_str(s: &str) -> Result<FlyteUri> {
         FlyteUri::parse(s)
+    }
+}
+
+/// Why a name was refused.
+type Refusal = (UriProblem, String);
+
+/// The account and the domain (`dfs.core.windows.net`) of an Azure host.
+fn azure_host(host: &str) -> Result<(String, String), Refusal> {
+    let refuse = |p: UriProblem, why: String| Err((p, why));
+    if host.contains('@') {
+        return refuse(
+            UriProblem::UserInfo,
+            "user info after the container: an Azure URI names only container@account".to_owned(),
+        );
+    }
+    if host.contains(':') {
+        return refuse(
+            UriProblem::Port,
+            "a port after the Azure host: the endpoint comes from the config".to_owned(),
+        );
+    }
+    let (account, domain) = host.split_once('.').unwrap_or((host, ""));
+    if account.is_empty() {
+        return refuse(
+            UriProblem::AccountName,
+            "no storage account after '@'".to_owned(),
+        );
+    }
+    check_azure_account(account)?;
+    let suffix = domain
+        .strip_prefix("dfs.")
+        .or_else(|| domain.strip_prefix("blob."));
+    let well_formed = suffix.is_some_and(|s| {
+        s.split('.').count() >= 2
+            && s.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+    });
+    if !well_formed {
+        return refuse(
+            UriProblem::Host,
+            format!(
+                "Azure host {host:?} is not ACCOUNT.dfs.SUFFIX or ACCOUNT.blob.SUFFIX \
+                 (such as {account}.dfs.core.windows.net)"
+            ),
+        );
+    }
+    Ok((account.to_owned(), domain.to_owned()))
+}
+
+/// Azure's rule for storage account names: 3 to 24 lower-case letters and digits.
+pub(crate) fn check_azure_account(account: &str) -> Result<(), Refusal> {
+    let ok = (3..=24).contains(&account.len())
+        && account
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            UriProblem::AccountName,
+            format!(
+                "storage account {account:?}: Azure account names are 3 to 24 lower-case \
+                 letters and digits"
+            ),
+        ))
+    }
+}
+
+/// Azure's rule for container names (`$root`, `$web` and `$logs` are the system containers).
+fn check_azure_container(name: &str) -> Result<(), Refusal> {
+    if name.is_empty() {
+        return Err((UriProblem::NoBucket, "no bucket or container".to_owned()));
+    }
+    if name.contains(url_changing) {
+        return Err(url_refusal("container", name));
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let ok = matches!(name, "$root" | "$web" | "$logs")
+        || ((3..=63).contains(&name.len())
+            && name.bytes().all(|b| alnum(b) || b == b'-')
+            && name.bytes().next().is_some_and(alnum)
+            && name.bytes().last().is_some_and(alnum)
+            && !name.contains("--"));
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            UriProblem::BucketName,
+            format!(
+                "container {name:?}: Azure container names are 3 to 63 lower-case letters, \
+                 digits and single hyphens, starting and ending with a letter or digit"
+            ),
+        ))
+    }
+}
+
+/// The refusal of a name holding a character that would change the request's URL.
+fn url_refusal(what: &str, name: &str) -> Refusal {
+    let (problem, why) = if name.contains('@') {
+        (UriProblem::UserInfo, "user info ('@') before it")
+    } else if name.contains('[') {
+        (UriProblem::BucketName, "an IP address, not a name")
+    } else if name.contains(':') {
+        (
+            UriProblem::Port,
+            "a port: the endpoint comes from the config",
+        )
+    } else {
+        (
+            UriProblem::BucketName,
+            "a character that would change the request's URL",
+        )
+    };
+    (problem, format!("{what} {name:?}: {why}"))
+}
+
+/// S3's or GCS's rules for bucket names, as [`FlyteUri::parse`] documents them.
+fn check_bucket(scheme: Scheme, name: &str) -> Result<(), Refusal> {
+    if name.is_empty() {
+        return Err((UriProblem::NoBucket, "no bucket or container".to_owned()));
+    }
+    if name.contains(url_changing) {
+        return Err(url_refusal("bucket", name));
+    }
+    let alnum = |b: u8| b.is_ascii_alphanumeric();
+    let is_ipv4 = name.parse::<std::net::Ipv4Addr>().is_ok();
+    let ends_ok = name.bytes().next().is_some_and(alnum) && name.bytes().last().is_some_and(alnum);
+    let (ok, rule) = if scheme == Scheme::Gs {
+        let lower = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let max = if name.contains('.') { 222 } else { 63 };
+        (
+            (3..=max).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| lower(b) || matches!(b, b'.' | b'_' | b'-'))
+                && ends_ok
+                && name.split('.').all(|part| (1..=63).contains(&part.len()))
+                && !is_ipv4
+                && !name.starts_with("goog")
+                && !name.contains("google"),
+            "GCS bucket names are 3 to 63 lower-case letters, digits, '.', '_' and '-' (222 \
+             with dots, 63 between them), start and end with a letter or digit, are no IP \
+             address, and neither start with \"goog\" nor contain \"google\"",
+        )
+    } else {
+        let legacy = name.bytes().any(|b| b.is_ascii_uppercase() || b == b'_');
+        let max = if legacy { 255 } else { 63 };
+        (
+            (3..=max).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| alnum(b) || matches!(b, b'.' | b'-' | b'_'))
+                && ends_ok
+                && !name.contains("..")
+                && !is_ipv4
+                && !["xn--", "sthree-", "amzn-s3-demo-"]
+                    .iter()
+                    .any(|p| name.starts_with(p)),
+            "S3 bucket names are 3 to 63 lower-case letters, digits, '.' and '-' (legacy names \
+             also upper-case letters and '_', up to 255), start and end with a letter or digit, \
+             have no '..', are no IP address, and do not start with \"xn--\", \"sthree-\" or \
+             \"amzn-s3-demo-\"",
+        )
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err((UriProblem::BucketName, format!("bucket {name:?}: {rule}")))
     }
 }
 
@@ -201,8 +439,8 @@ mod tests {
                 "metadata/propeller/x/outputs.pb"
             )
         );
-        let u = FlyteUri::parse("gs://b/k")?;
-        assert_eq!((u.scheme(), u.bucket(), u.key()), (Scheme::Gs, "b", "k"));
+        let u = FlyteUri::parse("gs://bkt/k")?;
+        assert_eq!((u.scheme(), u.bucket(), u.key()), (Scheme::Gs, "bkt", "k"));
         let u = FlyteUri::parse("abfss://data@acct.dfs.core.windows.net/raw/file.parquet")?;
         assert_eq!(
             (u.bucket(), u.account(), u.key()),
@@ -225,12 +463,12 @@ mod tests {
         let u = FlyteUri::parse("/tmp/y")?;
         assert_eq!(u.to_string(), "file:///tmp/y");
         assert_eq!(
-            FlyteUri::parse("s3://b/a/")?.join("x.pb").to_string(),
-            "s3://b/a/x.pb"
+            FlyteUri::parse("s3://bkt/a/")?.join("x.pb").to_string(),
+            "s3://bkt/a/x.pb"
         );
         assert_eq!(
-            FlyteUri::parse("s3://b")?.join("x.pb").to_string(),
-            "s3://b/x.pb"
+            FlyteUri::parse("s3://bkt")?.join("x.pb").to_string(),
+            "s3://bkt/x.pb"
         );
         Ok(())
     }
@@ -247,6 +485,126 @@ mod tests {
         assert!(reason("abfs://@acct.dfs.core.windows.net/x").contains("no bucket"));
         assert!(reason("abfs://c@/x").contains("no storage account"));
         assert!(reason("file://relative").contains("absolute"));
-        assert!(reason("s3://b/a/../../etc").contains(".."));
+        assert!(reason("s3://bkt/a/../../etc").contains(".."));
+    }
+
+    fn problem(text: &str) -> UriProblem {
+        match FlyteUri::parse(text) {
+            Err(Error::InvalidUri { problem, uri, .. }) => {
+                assert_eq!(uri, text, "the error names the URI as given");
+                problem
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hosts_that_are_not_a_storage_account_are_refused() {
+        use UriProblem::*;
+        for (text, expected) in [
+            // The review's URI: a decimal IPv4 address, a port, the suffix in a fragment.
+            (
+                "abfs://c@2130706433:8443#x.dfs.core.windows.net/k",
+                QueryOrFragment,
+            ),
+            (
+                "abfs://flyte@2130706433:8443/x.dfs.core.windows.net/k",
+                Port,
+            ),
+            ("abfss://flyte@127.0.0.1:8443/k", Port),
+            ("abfss://flyte@acct.dfs.core.windows.net:443/k", Port),
+            ("abfss://flyte@127.0.0.1/k", Host),
+            ("abfss://flyte@localhost/k", Host),
+            ("abfss://flyte@acct.evil.example/k", Host),
+            (
+                "abfss://flyte@acct.dfs.core.windows.net.evil.example:1/k",
+                Port,
+            ),
+            ("abfss://flyte@acct.dfs.-evil.net/k", Host),
+            ("abfss://flyte@acct.dfs.windows/k", Host),
+            ("abfss://flyte@ACCT.dfs.core.windows.net/k", AccountName),
+            ("abfss://flyte@ab.dfs.core.windows.net/k", AccountName),
+            ("abfss://flyte@a_b_c.dfs.core.windows.net/k", AccountName),
+            ("abfss://flyte@u:p@acct.dfs.core.windows.net/k", UserInfo),
+            ("az://flyte@x%2e.blob.core.windows.net/k", AccountName),
+            (
+                "abfss://flyte@acct.dfs.core.windows.net/k?sv=1",
+                QueryOrFragment,
+            ),
+            ("s3://bucket:9000/k", Port),
+            ("s3://user@bucket/k", UserInfo),
+            ("s3://user:pass@bucket/k", UserInfo),
+            ("gs://127.0.0.1:8443/k", Port),
+            ("gs://bucket/k#frag", QueryOrFragment),
+            ("s3://bucket/k?x-id=GetObject", QueryOrFragment),
+            ("s3://buck%2Fet/k", BucketName),
+            ("s3://buck\\et/k", BucketName),
+            ("s3://buck et/k", BucketName),
+            ("s3://[::1]/k", BucketName),
+        ] {
+            assert_eq!(problem(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_follow_each_clouds_rules() -> Result<()> {
+        use UriProblem::BucketName;
+        for ok in [
+            "s3://my-bucket.v2/k",
+            "s3://abc/k",
+            // Legacy us-east-1 names, and access point aliases, name real buckets.
+            "s3://My_Legacy_Bucket/k",
+            "s3://my-ap-abcdefghijklmnop-s3alias/k",
+            "gs://my_bucket.example.com/k",
+            "abfs://a-b-c/k",
+            "az://$web/index.html",
+            "abfss://$root@acct.blob.core.windows.net/k",
+            "abfss://flyte@acct.dfs.core.chinacloudapi.cn/k",
+        ] {
+            FlyteUri::parse(ok)?;
+        }
+        for bad in [
+            "s3://ab/k",
+            "s3://-bucket/k",
+            "s3://bucket-/k",
+            "s3://my..bucket/k",
+            "s3://192.168.5.4/k",
+            "s3://xn--bucket/k",
+            "s3://sthree-bucket/k",
+            "s3://amzn-s3-demo-bucket/k",
+            "s3://bück/k",
+            "gs://Upper/k",
+            "gs://googlebucket/k",
+            "gs://my-google-bucket/k",
+            "gs://a.b..c/k",
+            "gs://10.0.0.1/k",
+            "abfs://Flyte/k",
+            "abfs://fl--yte/k",
+            "abfs://-flyte/k",
+            "abfs://fl_yte/k",
+            "abfs://ab/k",
+            "az://$other/k",
+        ] {
+            assert_eq!(problem(bad), BucketName, "{bad}");
+        }
+        assert!(FlyteUri::parse(&format!("s3://{}/k", "a".repeat(63))).is_ok());
+        assert_eq!(problem(&format!("s3://{}/k", "a".repeat(64))), BucketName);
+        assert_eq!(problem(&format!("abfs://{}/k", "a".repeat(64))), BucketName);
+        Ok(())
+    }
+
+    #[test]
+    fn azure_hosts_keep_their_service_and_suffix() -> Result<()> {
+        let u = FlyteUri::parse("abfss://data@acct.blob.core.usgovcloudapi.net/raw/f")?;
+        assert_eq!(u.azure_domain_suffix(), Some("core.usgovcloudapi.net"));
+        assert_eq!(
+            u.to_string(),
+            "abfss://data@acct.blob.core.usgovcloudapi.net/raw/f"
+        );
+        assert_eq!(
+            FlyteUri::parse("abfs://data/f")?.azure_domain_suffix(),
+            None
+        );
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use flyte_storage::{CloudOptions, Error, FlyteStorage};
+use flyte_storage::{CloudOptions, Error, FlyteStorage, UriProblem};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -277,5 +277,92 @@ async fn the_builder_reaches_azurite_style_endpoints() -> TestResult {
         .cloud_options(quick_retries(1))
         .build()?;
     s.put("abfs://flyte/k.pb", "x").await?;
+    Ok(())
+}
+
+/// Whether anything connected to `listener` (non-blocking) since the last look.
+fn saw_connection(listener: &std::net::TcpListener) -> bool {
+    match listener.accept() {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+        Err(e) => panic!("accept: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn azure_uris_naming_another_host_never_reach_it() -> TestResult {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let port = listener.local_addr()?.port();
+    // Requests without credentials, so that nothing but the URI decides where they go; the
+    // configured endpoint is the listener, reached only by the control at the end.
+    let config = |extra: &str| {
+        format!(
+            "storage:\n  type: stow\n  container: flyte\n  enable-multicontainer: true\n  stow:\n    kind: azure\n    config:\n      account: flyteaccount\n      anonymous: true\n      endpoint: http://127.0.0.1:{port}/flyteaccount\n{extra}"
+        )
+    };
+    let hostile = [
+        format!("abfs://c@2130706433:{port}#x.dfs.core.windows.net/k"),
+        format!("abfs://flyte@2130706433:{port}#x.dfs.core.windows.net/k"),
+        format!("abfs://flyte@2130706433:{port}/x.dfs.core.windows.net/k"),
+        format!("abfss://flyte@127.0.0.1:{port}/k"),
+        format!("abfss://flyte@localhost:{port}/k"),
+        format!("abfss://flyte@u:p@127.0.0.1:{port}/x.dfs.core.windows.net/k"),
+        format!("az://flyte@0x7f000001:{port}/x.blob.core.windows.net/k"),
+        format!("az://flyte@127.0.0.1/x.blob.core.windows.net:{port}/k"),
+        // Well formed, but another cloud than the configured one.
+        "abfss://flyte@flyteaccount.dfs.localhost.localdomain/k".to_owned(),
+    ];
+    let refused_by_default = [
+        "abfss://flyte@otheraccount.dfs.core.windows.net/k".to_owned(),
+        "abfss://flyte@2130706433.blob.core.windows.net/k".to_owned(),
+    ];
+    let plain = storage(&config(""))?.cloud_options(quick_retries(0));
+    let opted_in =
+        storage(&config("      allow_other_accounts: true\n"))?.cloud_options(quick_retries(0));
+    for (s, uris) in [
+        (
+            &plain,
+            hostile
+                .iter()
+                .chain(&refused_by_default)
+                .collect::<Vec<_>>(),
+        ),
+        (&opted_in, hostile.iter().collect()),
+    ] {
+        for uri in uris {
+            let e = s
+                .get(uri)
+                .await
+                .err()
+                .ok_or_else(|| format!("{uri} was read"))?;
+            assert!(matches!(e, Error::InvalidUri { .. }), "{uri}: {e:?}");
+            assert!(e.to_string().contains(uri.as_str()), "{e} names {uri}");
+            assert!(!saw_connection(&listener), "{uri} reached 127.0.0.1:{port}");
+        }
+    }
+    let e = plain
+        .get(&refused_by_default[0])
+        .await
+        .err()
+        .ok_or("another account was read")?;
+    assert!(
+        matches!(
+            e,
+            Error::InvalidUri {
+                problem: UriProblem::OtherAccount,
+                ..
+            }
+        ) && e.to_string().contains("allow_other_accounts"),
+        "the error says how to opt in: {e}"
+    );
+
+    // The control: the configured account's URI does reach the listener, so the checks above
+    // would have seen a connection.
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let get = tokio::spawn(async move { plain.get("abfs://flyte/k").await });
+    let (conn, _) = listener.accept().await?;
+    drop(conn);
+    assert!(get.await?.is_err());
     Ok(())
 }

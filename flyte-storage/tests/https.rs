@@ -217,7 +217,7 @@ async fn ca_certificates_that_are_not_pem_are_a_config_error() -> TestResult {
         .cloud_options(options)
         .build()?;
     let e = store
-        .get("s3://b/x")
+        .get("s3://bkt/x")
         .await
         .err()
         .ok_or("unparseable CA certificates were accepted")?;

@@ -83,35 +83,38 @@ async fn offloaded_literals_are_read_from_their_files_at_any_depth() -> TestResu
         })),
         ..Default::default()
     };
-    s.put("s3://b/offloaded/big.pb", big.encode_to_vec())
+    s.put("s3://bkt/offloaded/big.pb", big.encode_to_vec())
         .await?;
-    s.put("s3://b/offloaded/seven.pb", int(7).encode_to_vec())
+    s.put("s3://bkt/offloaded/seven.pb", int(7).encode_to_vec())
         .await?;
     // An offloaded literal whose file holds another offloaded literal.
     s.put(
-        "s3://b/offloaded/pointer.pb",
-        offloaded("s3://b/offloaded/seven.pb", ""),
+        "s3://bkt/offloaded/pointer.pb",
+        offloaded("s3://bkt/offloaded/seven.pb", ""),
     )
     .await?;
     let nested = RawCollectionLiteral {
         collection: Some(RawCollection {
             literals: vec![
                 int(1).encode_to_vec(),
-                offloaded("s3://b/offloaded/pointer.pb", ""),
+                offloaded("s3://bkt/offloaded/pointer.pb", ""),
             ],
         }),
     };
     let outputs = RawMap {
         literals: HashMap::from([
             ("plain".to_owned(), int(42).encode_to_vec()),
-            ("big".to_owned(), offloaded("s3://b/offloaded/big.pb", "h1")),
+            (
+                "big".to_owned(),
+                offloaded("s3://bkt/offloaded/big.pb", "h1"),
+            ),
             ("nested".to_owned(), nested.encode_to_vec()),
         ]),
     };
-    s.put("s3://b/exec/n0/outputs.pb", outputs.encode_to_vec())
+    s.put("s3://bkt/exec/n0/outputs.pb", outputs.encode_to_vec())
         .await?;
 
-    let map = s.read_literal_map("s3://b/exec/n0/outputs.pb").await?;
+    let map = s.read_literal_map("s3://bkt/exec/n0/outputs.pb").await?;
     assert_eq!(map.literals["plain"], int(42));
     let mut expected_big = big.clone();
     expected_big.hash = "h1".to_owned();
@@ -128,7 +131,7 @@ async fn offloaded_literals_are_read_from_their_files_at_any_depth() -> TestResu
     assert_eq!(map.literals["nested"], expected_nested);
 
     // As stored, the offloaded values are empty: that is what the resolution fixes.
-    let raw: LiteralMap = s.read_proto("s3://b/exec/n0/outputs.pb").await?;
+    let raw: LiteralMap = s.read_proto("s3://bkt/exec/n0/outputs.pb").await?;
     assert_eq!(raw.literals["big"].value, None);
     Ok(())
 }
@@ -137,11 +140,11 @@ async fn offloaded_literals_are_read_from_their_files_at_any_depth() -> TestResu
 async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_store() -> TestResult
 {
     let s = FlyteStorage::memory();
-    s.put("s3://b/offloaded/seven.pb", int(7).encode_to_vec())
+    s.put("s3://bkt/offloaded/seven.pb", int(7).encode_to_vec())
         .await?;
     let nested = RawCollectionLiteral {
         collection: Some(RawCollection {
-            literals: vec![offloaded("s3://b/offloaded/seven.pb", "")],
+            literals: vec![offloaded("s3://bkt/offloaded/seven.pb", "")],
         }),
     };
     let bytes = RawMap {
@@ -153,7 +156,7 @@ async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_st
     .encode_to_vec();
     assert_eq!(
         flyte_storage::offloaded_uris(&bytes, "a signed URL")?,
-        ["s3://b/offloaded/seven.pb"]
+        ["s3://bkt/offloaded/seven.pb"]
     );
     let plain = RawMap {
         literals: HashMap::from([("plain".to_owned(), int(1).encode_to_vec())]),
@@ -182,7 +185,7 @@ async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_st
     let ours = RawMap {
         literals: HashMap::from([(
             "x".to_owned(),
-            flyte_storage::offloaded_literal("s3://b/offloaded/seven.pb", 2, None),
+            flyte_storage::offloaded_literal("s3://bkt/offloaded/seven.pb", 2, None),
         )]),
     };
     let map = s.resolve_literal_map(ours.encode_to_vec(), "ours").await?;
@@ -200,32 +203,32 @@ async fn bytes_from_elsewhere_name_their_offloaded_files_and_resolve_from_the_st
 async fn a_missing_offloaded_file_or_a_loop_is_an_error_naming_the_file() -> TestResult {
     let s = FlyteStorage::memory();
     let outputs = RawMap {
-        literals: HashMap::from([("x".to_owned(), offloaded("s3://b/gone.pb", ""))]),
+        literals: HashMap::from([("x".to_owned(), offloaded("s3://bkt/gone.pb", ""))]),
     };
-    s.put("s3://b/e/outputs.pb", outputs.encode_to_vec())
+    s.put("s3://bkt/e/outputs.pb", outputs.encode_to_vec())
         .await?;
     let e = s
-        .read_literal_map("s3://b/e/outputs.pb")
+        .read_literal_map("s3://bkt/e/outputs.pb")
         .await
         .err()
         .ok_or("a missing offloaded file was ignored")?;
     assert!(e.is_not_found(), "{e:?}");
-    assert!(e.to_string().contains("s3://b/gone.pb"), "{e}");
+    assert!(e.to_string().contains("s3://bkt/gone.pb"), "{e}");
 
-    s.put("s3://b/loop.pb", offloaded("s3://b/loop.pb", ""))
+    s.put("s3://bkt/loop.pb", offloaded("s3://bkt/loop.pb", ""))
         .await?;
     let outputs = RawMap {
-        literals: HashMap::from([("x".to_owned(), offloaded("s3://b/loop.pb", ""))]),
+        literals: HashMap::from([("x".to_owned(), offloaded("s3://bkt/loop.pb", ""))]),
     };
-    s.put("s3://b/e2/outputs.pb", outputs.encode_to_vec())
+    s.put("s3://bkt/e2/outputs.pb", outputs.encode_to_vec())
         .await?;
     let e = s
-        .read_literal_map("s3://b/e2/outputs.pb")
+        .read_literal_map("s3://bkt/e2/outputs.pb")
         .await
         .err()
         .ok_or("a loop of offloaded literals was followed forever")?;
     assert!(
-        matches!(&e, Error::Corrupt { uri, message, .. } if uri == "s3://b/loop.pb" && message.contains("levels")),
+        matches!(&e, Error::Corrupt { uri, message, .. } if uri == "s3://bkt/loop.pb" && message.contains("levels")),
         "{e:?}"
     );
     Ok(())
@@ -241,10 +244,11 @@ async fn error_documents_are_read() -> TestResult {
             ..Default::default()
         }),
     };
-    s.put("s3://b/e/n0/data/0/error.pb", doc.encode_to_vec())
+    s.put("s3://bkt/e/n0/data/0/error.pb", doc.encode_to_vec())
         .await?;
     assert_eq!(
-        s.read_error_document("s3://b/e/n0/data/0/error.pb").await?,
+        s.read_error_document("s3://bkt/e/n0/data/0/error.pb")
+            .await?,
         doc
     );
     Ok(())

@@ -2,7 +2,10 @@
 //! endpoint, signed with the configured keys, and errors without the secret.
 #![cfg(feature = "aws")]
 
+mod raw_server;
+
 use flyte_storage::FlyteStorage;
+use raw_server::serve_raw;
 use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -103,5 +106,73 @@ async fn the_builder_makes_the_same_minio_store_as_a_config() -> TestResult {
     let e = s.get("s3://elsewhere/x").await.expect_err("container");
     assert!(e.to_string().contains("enable-multicontainer"), "{e}");
     assert!(!format!("{s:?}").contains("miniostorage"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_download_cut_mid_stream_leaves_the_old_file_whole() -> TestResult {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nLast-Modified: Fri, 27 Nov 2026 10:00:00 GMT\r\nETag: \"e1\"\r\nConnection: close\r\n\r\n";
+    serve_raw(listener, [head.as_bytes(), &[b'n'; 50_000]].concat())?;
+    let s = minio(&endpoint)?.cloud_options(
+        flyte_storage::CloudOptions::new().retry(flyte_storage::RetryPolicy::none()),
+    );
+    let dir = tempfile::tempdir()?;
+    let dest = dir.path().join("outputs.pb");
+    std::fs::write(&dest, b"the old file")?;
+    let e = s
+        .get_file("s3://flytedata/runs/outputs.pb", &dest)
+        .await
+        .err()
+        .ok_or("half a body was taken for a download")?;
+    assert!(
+        e.to_string().contains("s3://flytedata/runs/outputs.pb"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&dest)?, b"the old file");
+    let names: Vec<_> = std::fs::read_dir(dir.path())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, ["outputs.pb"], "no temporary file left");
+    Ok(())
+}
+
+#[tokio::test]
+async fn store_errors_keep_the_status_and_code_but_not_the_answer() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match.</Message><AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256 20261201T000000Z</StringToSign></Error>",
+        ))
+        .mount(&server)
+        .await;
+    let s = minio(&server.uri())?.cloud_options(
+        flyte_storage::CloudOptions::new().retry(flyte_storage::RetryPolicy::none()),
+    );
+    let e = s
+        .get("s3://flytedata/runs/a.txt")
+        .await
+        .err()
+        .ok_or("a denied read succeeded")?;
+    let mut shown = format!("{e} {e:?}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        shown.push_str(&format!(" / {c} {c:?}"));
+        cause = c.source();
+    }
+    assert!(
+        shown.contains("403") && shown.contains("SignatureDoesNotMatch"),
+        "{shown}"
+    );
+    for leak in [
+        "AKIAIOSFODNN7EXAMPLE",
+        "StringToSign",
+        "AWS4-HMAC",
+        "miniostorage",
+    ] {
+        assert!(!shown.contains(leak), "{leak} in {shown}");
+    }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Every operation on the memory and local stores, protobuf files, the container rule and the
 //! config, as a user calls them.
 
-use flyte_storage::{Error, FlyteStorage};
+use flyte_storage::{Error, FlyteStorage, UriProblem};
 use flyteidl::flyteidl::core;
 use futures::TryStreamExt;
 
@@ -67,16 +67,16 @@ async fn files_stream_in_and_out_in_parts() -> TestResult {
     let src = dir.path().join("src.bin");
     let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&src, &data)?;
-    assert_eq!(s.put_file("s3://b/big.bin", &src).await?, 10_000);
-    assert_eq!(s.get("s3://b/big.bin").await?, data);
+    assert_eq!(s.put_file("s3://bkt/big.bin", &src).await?, 10_000);
+    assert_eq!(s.get("s3://bkt/big.bin").await?, data);
     let dest = dir.path().join("back.bin");
-    assert_eq!(s.get_file("s3://b/big.bin", &dest).await?, 10_000);
+    assert_eq!(s.get_file("s3://bkt/big.bin", &dest).await?, 10_000);
     assert_eq!(std::fs::read(&dest)?, data);
 
     // Below the threshold: one put.
     std::fs::write(&src, b"small")?;
-    assert_eq!(s.put_file("s3://b/small", &src).await?, 5);
-    assert_eq!(s.get("s3://b/small").await?, "small");
+    assert_eq!(s.put_file("s3://bkt/small", &src).await?, 5);
+    assert_eq!(s.get("s3://bkt/small").await?, "small");
 
     // file:// URIs and plain paths reach the local disk directly.
     let plain = dir.path().join("plain.txt");
@@ -86,7 +86,7 @@ async fn files_stream_in_and_out_in_parts() -> TestResult {
     assert_eq!(s.get(&plain.display().to_string()).await?, "on disk");
 
     let err = s
-        .put_file("s3://b/x", dir.path().join("missing"))
+        .put_file("s3://bkt/x", dir.path().join("missing"))
         .await
         .expect_err("no such file");
     assert!(err.to_string().contains("missing"), "{err}");
@@ -100,28 +100,31 @@ async fn local_stores_transfer_files_by_copying() -> TestResult {
     let src = dir.path().join("src.bin");
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&src, &data)?;
-    assert_eq!(s.put_file("s3://b/deep/er/big.bin", &src).await?, 100_000);
+    assert_eq!(s.put_file("s3://bkt/deep/er/big.bin", &src).await?, 100_000);
     assert_eq!(
-        std::fs::read(dir.path().join("store/b/deep/er/big.bin"))?,
+        std::fs::read(dir.path().join("store/bkt/deep/er/big.bin"))?,
         data
     );
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("store/b/deep/er"))?
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("store/bkt/deep/er"))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
-    assert_eq!(s.head("s3://b/deep/er/big.bin").await?.size, 100_000);
+    assert_eq!(s.head("s3://bkt/deep/er/big.bin").await?.size, 100_000);
 
     let dest = dir.path().join("back.bin");
-    assert_eq!(s.get_file("s3://b/deep/er/big.bin", &dest).await?, 100_000);
+    assert_eq!(
+        s.get_file("s3://bkt/deep/er/big.bin", &dest).await?,
+        100_000
+    );
     assert_eq!(std::fs::read(&dest)?, data);
     let err = s
-        .get_file("s3://b/nothing", dir.path().join("x"))
+        .get_file("s3://bkt/nothing", dir.path().join("x"))
         .await
         .expect_err("absent");
     assert!(err.is_not_found(), "{err}");
     let err = s
-        .put_file("s3://b/y", dir.path().join("missing"))
+        .put_file("s3://bkt/y", dir.path().join("missing"))
         .await
         .expect_err("no source");
     assert!(err.to_string().contains("missing"), "{err}");
@@ -142,13 +145,14 @@ async fn literal_maps_round_trip_and_garbage_is_named() -> TestResult {
     let map = core::LiteralMap {
         literals: [("x".to_owned(), lit)].into_iter().collect(),
     };
-    s.write_proto("s3://b/exec/outputs.pb", &map).await?;
-    assert_eq!(s.read_literal_map("s3://b/exec/outputs.pb").await?, map);
+    s.write_proto("s3://bkt/exec/outputs.pb", &map).await?;
+    assert_eq!(s.read_literal_map("s3://bkt/exec/outputs.pb").await?, map);
 
-    s.put("s3://b/exec/bad.pb", vec![0xff, 0xff, 0xff]).await?;
-    match s.read_literal_map("s3://b/exec/bad.pb").await {
+    s.put("s3://bkt/exec/bad.pb", vec![0xff, 0xff, 0xff])
+        .await?;
+    match s.read_literal_map("s3://bkt/exec/bad.pb").await {
         Err(Error::Corrupt { uri, message, .. }) => {
-            assert_eq!(uri, "s3://b/exec/bad.pb");
+            assert_eq!(uri, "s3://bkt/exec/bad.pb");
             assert!(message.starts_with("not a LiteralMap"), "{message}");
         }
         other => return Err(format!("expected Corrupt, got {other:?}").into()),
@@ -254,13 +258,13 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
     use std::error::Error as _;
     let dir = tempfile::tempdir()?;
     let s = FlyteStorage::local(dir.path().join("store"))?;
-    s.put("s3://b/a.pb", vec![0xff, 0xff, 0xff]).await?;
+    s.put("s3://bkt/a.pb", vec![0xff, 0xff, 0xff]).await?;
 
-    let e = s.get("s3://b/missing").await.expect_err("absent");
+    let e = s.get("s3://bkt/missing").await.expect_err("absent");
     assert!(e.is_not_found() && e.source().is_some(), "{e:?}");
 
     let e = s
-        .read_proto::<core::LiteralMap>("s3://b/a.pb")
+        .read_proto::<core::LiteralMap>("s3://bkt/a.pb")
         .await
         .expect_err("not a LiteralMap");
     assert!(
@@ -270,7 +274,7 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
 
     // A destination in a directory that does not exist: the file system's error.
     let e = s
-        .get_file("s3://b/a.pb", dir.path().join("no/such/dir/a.pb"))
+        .get_file("s3://bkt/a.pb", dir.path().join("no/such/dir/a.pb"))
         .await
         .expect_err("no directory");
     assert!(matches!(e, Error::Other { .. }), "{e:?}");
@@ -279,5 +283,124 @@ async fn errors_keep_their_cause_as_source() -> TestResult {
         "{e:?}"
     );
 
+    Ok(())
+}
+
+#[tokio::test]
+async fn whole_reads_stop_at_max_download_mbs() -> TestResult {
+    let s = FlyteStorage::memory().max_download_bytes(10);
+    s.put("s3://bkt/ten", vec![1u8; 10]).await?;
+    s.put("s3://bkt/eleven", vec![1u8; 11]).await?;
+    assert_eq!(s.get("s3://bkt/ten").await?.len(), 10);
+    let e = s
+        .get("s3://bkt/eleven")
+        .await
+        .err()
+        .ok_or("over the limit")?;
+    assert!(
+        matches!(&e, Error::TooLarge { uri, size: Some(11), limit: 10, .. } if uri == "s3://bkt/eleven"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("maxDownloadMBs"), "{e}");
+    let e = s
+        .read_literal_map("s3://bkt/eleven")
+        .await
+        .err()
+        .ok_or("a literal over the limit")?;
+    assert!(e.is_too_large(), "{e:?}");
+    // Files stream, whatever their size.
+    let dir = tempfile::tempdir()?;
+    assert_eq!(
+        s.get_file("s3://bkt/eleven", dir.path().join("e")).await?,
+        11
+    );
+    // 0: no limit.
+    let s = s.max_download_bytes(0);
+    assert_eq!(s.get("s3://bkt/eleven").await?.len(), 11);
+
+    // From the config, in MiB; 2 MiB by default, as flytestdlib.
+    let config = |extra: &str| -> Result<FlyteStorage, Box<dyn std::error::Error>> {
+        let yaml = format!("storage:\n  type: mem\n{extra}");
+        let config = flyte_config::Config::from_yaml_str(&yaml)?;
+        Ok(FlyteStorage::from_config(&config.storage)?)
+    };
+    let mib = 1024 * 1024;
+    for (extra, fits, too_big) in [
+        ("", 2 * mib, 2 * mib + 1),
+        ("  limits:\n    maxDownloadMBs: 1\n", mib, mib + 1),
+    ] {
+        let s = config(extra)?;
+        s.put("s3://bkt/fits", vec![0u8; fits]).await?;
+        s.put("s3://bkt/big", vec![0u8; too_big]).await?;
+        assert_eq!(s.get("s3://bkt/fits").await?.len(), fits);
+        assert!(s
+            .get("s3://bkt/big")
+            .await
+            .err()
+            .is_some_and(|e| e.is_too_large()));
+    }
+    let s = config("  limits:\n    maxDownloadMBs: 0\n")?;
+    s.put("s3://bkt/big", vec![0u8; 3 * mib]).await?;
+    assert_eq!(s.get("s3://bkt/big").await?.len(), 3 * mib);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_download_onto_its_own_source_is_refused_and_the_file_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = FlyteStorage::local(dir.path().join("store"))?;
+    s.put("s3://bkt/a.pb", "the only copy").await?;
+    let stored = dir.path().join("store/bkt/a.pb");
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, "the only copy")?;
+    let link = dir.path().join("link.txt");
+    let hard = dir.path().join("hard.txt");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&plain, &link)?;
+    std::fs::hard_link(&plain, &hard)?;
+    let plain_uri = format!("file://{}", plain.display());
+    let mut cases = vec![
+        ("s3://bkt/a.pb".to_owned(), stored.clone()),
+        (plain_uri.clone(), plain.clone()),
+        (plain.display().to_string(), plain.clone()),
+        (plain_uri.clone(), dir.path().join(".").join("plain.txt")),
+        (plain_uri.clone(), hard.clone()),
+    ];
+    if cfg!(unix) {
+        cases.push((format!("file://{}", link.display()), plain.clone()));
+        cases.push((plain_uri.clone(), link.clone()));
+    }
+    for (uri, dest) in cases {
+        let e = s
+            .get_file(&uri, &dest)
+            .await
+            .err()
+            .ok_or("copied onto itself")?;
+        assert!(
+            matches!(
+                e,
+                Error::InvalidUri {
+                    problem: UriProblem::SameFile,
+                    ..
+                }
+            ),
+            "{uri} -> {}: {e:?}",
+            dest.display()
+        );
+        assert_eq!(std::fs::read_to_string(&dest)?, "the only copy");
+    }
+    assert_eq!(std::fs::read_to_string(&stored)?, "the only copy");
+    // Another file is fine, and a failed read leaves the destination alone.
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "old")?;
+    assert_eq!(s.get_file(&plain_uri, &other).await?, 13);
+    assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
+    let e = s
+        .get_file("s3://bkt/gone", &other)
+        .await
+        .err()
+        .ok_or("absent")?;
+    assert!(e.is_not_found(), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
     Ok(())
 }
