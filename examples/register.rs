@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use flyte_admin_client::register::{
-    display_id, Outcome, Package, RegisterEvent, RegisterOptions, Report, DEFAULT_CONCURRENCY,
+    display_id, ArchiveLimits, Outcome, Package, RegisterEvent, RegisterOptions, Report,
+    DEFAULT_CONCURRENCY,
 };
 use flyte_examples::{fail, outln, Connection};
 
@@ -93,10 +94,14 @@ async fn run(cli: &Cli) -> Result<Report, Box<dyn std::error::Error>> {
         .iter()
         .partition(|p| p.starts_with("https://") || p.starts_with("http://"));
     let mut package = Package::open(paths)?;
-    for url in urls {
-        package.extend(Package::download(url).await?);
-    }
     let (client, config) = cli.connection.client()?;
+    for url in urls {
+        package.extend(
+            client
+                .download_package(url, &ArchiveLimits::default())
+                .await?,
+        );
+    }
     let project = cli
         .project
         .clone()

@@ -9,6 +9,7 @@
 #     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload;
 #     `pyflyte run --remote`, `pyflyte register` and FlyteRemote with dataclasses, dicts, enums,
 #     dates, files and every node kind (map, dynamic, sub-workflow, launch plan, branch).
+#   - the standalone test kit killed and started again (serve --state) under a watching client.
 #   - oidc-provider (npm): a real OAuth2/OIDC server; flyte-auth logs in to the test kit (in
 #     external auth mode) with client credentials, PKCE, refresh and the device flow.
 #   - moto (PyPI): a real S3 API on 127.0.0.1; the `storage` example (flyte-storage's S3
@@ -49,6 +50,9 @@ run "pyflyte run --remote and FlyteRemote: modern types and every node kind" \
 run "flyte-rs registers packages made by pyflyte; FlyteRemote finds them" \
   "$venv/bin/python" scripts/conformance/register_pyflyte.py "$port" "$work/register" \
   "$root/target/debug/examples/register"
+
+run "flyte-testkit killed and started again mid-watch (serve --state): the client carries on" \
+  bash scripts/conformance/testkit_restart.sh "$root" "$root/target/debug" "$work/restart"
 
 mkdir -p "$work/oidc"
 run "flyte-auth against oidc-provider" bash scripts/conformance/oidc_flows.sh "$root" "$work/oidc"

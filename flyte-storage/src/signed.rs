@@ -57,7 +57,7 @@ impl Default for SignedUrls {
 }
 
 impl SignedUrls {
-    /// A client with [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_READ_TIMEOUT`], the bundled
+    /// A client with [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_READ_TIMEOUT`], the operating system's
     /// root certificates and no proxy. Prefer [`SignedUrls::with_client`] with the client built
     /// from the config, which also honours its CA file and proxy.
     pub fn new() -> SignedUrls {
@@ -72,7 +72,8 @@ impl SignedUrls {
     }
 
     /// Transfers with `http`, such as the one HTTP client an application builds from its config
-    /// (timeouts, CA file, proxy) and shares with OAuth and archive downloads. reqwest's client
+    /// (`flyte_auth::http_client`: timeouts, CA file, proxy) and shares with OAuth and archive
+    /// downloads. reqwest's client
     /// is in this signature on purpose: sharing it is the point.
     pub fn with_client(http: reqwest::Client) -> SignedUrls {
         SignedUrls {
@@ -86,14 +87,6 @@ impl SignedUrls {
     pub fn max_get_bytes(mut self, max_bytes: u64) -> SignedUrls {
         self.max_get_bytes = max_bytes;
         self
-    }
-
-    /// Transfers with `http`: a client set up once for the program (timeouts, CA bundle,
-    /// proxy), such as `flyte_auth::http_client` builds from flytectl's config.
-    ///
-    /// reqwest's `Client` is in this signature on purpose: it is the shared client itself.
-    pub fn with_client(http: reqwest::Client) -> SignedUrls {
-        SignedUrls { http }
     }
 
     /// Uploads `data` with PUT to a signed URL, sending `headers` (those `CreateUploadLocation`

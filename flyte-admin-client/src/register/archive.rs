@@ -288,6 +288,19 @@ impl Package {
     /// # Errors
     /// As [`Package::download`]; [`PackageError::OverLimit`] for an archive over a limit.
     pub async fn download_with(url: &str, limits: &ArchiveLimits) -> Result<Package, PackageError> {
+        Package::download_through(&flyte_storage::SignedUrls::new(), url, limits).await
+    }
+
+    /// [`Package::download_with`] through `signed`: the HTTP client built from the config (its
+    /// CA file, proxy and timeouts), as [`crate::AdminClient::download_package`] passes it.
+    ///
+    /// # Errors
+    /// As [`Package::download_with`].
+    pub async fn download_through(
+        signed: &flyte_storage::SignedUrls,
+        url: &str,
+        limits: &ArchiveLimits,
+    ) -> Result<Package, PackageError> {
         let shown = flyte_storage::redact_url(url);
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(PackageError::Unsupported {
@@ -295,7 +308,7 @@ impl Package {
                 reason: "expected an http:// or https:// URL".to_owned(),
             });
         }
-        let bytes = fetch_limited(url, &shown, limits.download_bytes()).await?;
+        let bytes = fetch_limited(signed, url, &shown, limits.download_bytes()).await?;
         Package::from_archive_bytes_with(&shown, &bytes, limits)
     }
 
@@ -376,29 +389,25 @@ impl Package {
     }
 }
 
-/// Fetches `url` whole, refused when it is over `max` bytes.
-///
-/// `flyte_storage::SignedUrls::get` buffers the answer before its size is known, so the limit
-/// is checked on what arrived; a streamed get with a limit replaces this call when flyte-storage
-/// has one, and the answer is then refused before more than `max` bytes are held.
-async fn fetch_limited(url: &str, shown: &str, max: u64) -> Result<Bytes, PackageError> {
-    let bytes = flyte_storage::SignedUrls::new()
-        .get(url)
-        .await
-        .map_err(|e| PackageError::Download {
+/// Fetches `url` whole through `signed`, refused as soon as it is known to be over `max` bytes
+/// (from its `Content-Length`, or while it streams): no more than `max` bytes are ever held.
+async fn fetch_limited(
+    signed: &flyte_storage::SignedUrls,
+    url: &str,
+    shown: &str,
+    max: u64,
+) -> Result<Bytes, PackageError> {
+    signed.get_limited(url, max).await.map_err(|e| {
+        if e.is_too_large() {
+            return over(Path::new(shown), None, ArchiveLimit::DownloadBytes(max));
+        }
+        PackageError::Download {
             url: shown.to_owned(),
             message: match &e {
                 flyte_storage::Error::Transfer { message, .. } => message.clone(),
                 other => other.to_string(),
             },
             source: Some(Box::new(e)),
-        })?;
-    if bytes.len() as u64 > max {
-        return Err(over(
-            Path::new(shown),
-            None,
-            ArchiveLimit::DownloadBytes(max),
-        ));
-    }
-    Ok(bytes)
+        }
+    })
 }

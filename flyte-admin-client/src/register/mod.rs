@@ -140,6 +140,20 @@ fn invalid(message: String) -> Error {
 }
 
 impl AdminClient {
+    /// Downloads a package archive from an `http(s)://` URL within `limits`, through this
+    /// client's HTTP client (the config's CA file, proxy and timeouts, the roots gRPC trusts),
+    /// as `flytectl register files --archive URL` does.
+    ///
+    /// # Errors
+    /// As [`Package::download_with`].
+    pub async fn download_package(
+        &self,
+        url: &str,
+        limits: &ArchiveLimits,
+    ) -> std::result::Result<Package, PackageError> {
+        Package::download_through(&self.inner.signed, url, limits).await
+    }
+
     /// Registers a package (see the [module docs](crate::register)).
     ///
     /// # Errors
