@@ -145,7 +145,7 @@ async fn launch_takes_the_longest_timeout_without_panicking() -> TestResult {
         .executor(Executors::succeed_after(Duration::from_millis(100)))
         .start()
         .await?;
-    register(&admin).await?;
+    common::register_wf(&admin).await?;
     let out = run(
         &admin,
         "launch",
