@@ -292,6 +292,7 @@ impl CredentialsBuilder {
                     retry: self.retry,
                     proxy_authorization,
                     clock: self.clock,
+                    allow_plain_http: false,
                 },
                 metadata: OnceCell::new(),
                 current: Mutex::new(None),
