@@ -397,7 +397,8 @@ async fn huge_device_intervals_and_lifetimes_end_in_the_timeout_not_a_panic() ->
         .and(path("/device"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "device_code": "dev-code", "user_code": "ABCD", "verification_uri": "https://idp/verify",
-            "interval": "18446744073709551615", "expires_in": u64::MAX
+            // slow_down adds 5 s to this interval: it must not overflow.
+            "interval": u64::MAX, "expires_in": "18446744073709551615"
         })))
         .mount(&server)
         .await;
