@@ -223,6 +223,24 @@ fn callback_listener() -> Result<(std::net::TcpListener, String), Box<dyn std::e
     Ok((listener, uri))
 }
 
+/// A test kit whose redirect URI leads to a pre-bound listener, and PKCE credentials that log
+/// in there through `browser`.
+async fn pkce_login(
+    browser: Browser,
+) -> Result<(TestAdmin, Credentials), Box<dyn std::error::Error>> {
+    let (listener, redirect_uri) = callback_listener()?;
+    let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
+    let creds = Credentials::builder(
+        Pkce::new(Duration::from_secs(30)).listener(listener),
+        admin.endpoint(),
+    )
+    .http_base(admin.http_endpoint())
+    .interaction(Arc::new(browser))
+    .memory_cache()
+    .build()?;
+    Ok((admin, creds))
+}
+
 #[tokio::test]
 async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
     let (listener, redirect_uri) = callback_listener()?;
@@ -295,20 +313,11 @@ async fn pkce_refuses_error_callbacks_and_forged_state() -> TestResult {
         ),
         ("code=abc&state=forged", "state does not match"),
     ] {
-        let (listener, redirect_uri) = callback_listener()?;
-        let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
-        let browser = Arc::new(Browser {
+        let (_admin, creds) = pkce_login(Browser {
             tamper: Some(tamper.to_owned()),
             ..Browser::default()
-        });
-        let creds = Credentials::builder(
-            Pkce::new(Duration::from_secs(30)).listener(listener),
-            admin.endpoint(),
-        )
-        .http_base(admin.http_endpoint())
-        .interaction(browser)
-        .memory_cache()
-        .build()?;
+        })
+        .await?;
         let err = creds.token().await.expect_err(tamper);
         assert!(err.is_access_denied(), "{err}");
         assert!(err.to_string().contains(check), "{err}");
@@ -318,20 +327,11 @@ async fn pkce_refuses_error_callbacks_and_forged_state() -> TestResult {
 
 #[tokio::test]
 async fn pkce_logs_in_despite_a_stalled_preconnect_and_a_stray_error_callback() -> TestResult {
-    let (listener, redirect_uri) = callback_listener()?;
-    let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
-    let browser = Arc::new(Browser {
+    let (admin, creds) = pkce_login(Browser {
         interfere: true,
         ..Browser::default()
-    });
-    let creds = Credentials::builder(
-        Pkce::new(Duration::from_secs(30)).listener(listener),
-        admin.endpoint(),
-    )
-    .http_base(admin.http_endpoint())
-    .interaction(browser)
-    .memory_cache()
-    .build()?;
+    })
+    .await?;
     let login = tokio::time::timeout(Duration::from_secs(20), creds.token()).await;
     let token = login.map_err(|_| "the login hung on the stalled connection")??;
     assert!(!token.secret().is_empty());

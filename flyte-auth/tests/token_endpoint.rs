@@ -20,6 +20,14 @@ fn flow(server: &MockServer, audience: Option<&str>) -> ClientSecret {
     }
 }
 
+/// Credentials for `flow(server, None)` with a memory cache and quick retries.
+fn handle(server: &MockServer) -> Result<Credentials, flyte_auth::Error> {
+    Credentials::builder(flow(server, None), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()
+}
+
 fn retry() -> RetryPolicy {
     RetryPolicy::new()
         .max_retries(2)
@@ -113,10 +121,7 @@ async fn transient_failures_are_retried_then_succeed() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     assert_eq!(creds.token().await?.secret(), "t");
     Ok(())
 }
@@ -129,10 +134,7 @@ async fn retries_give_up_as_a_transient_error() -> TestResult {
         .expect(3)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("down");
     assert!(err.is_transient(), "{err}");
     assert!(err.to_string().contains("HTTP 500"), "{err}");
@@ -149,10 +151,7 @@ async fn refusals_are_not_retried() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("refused");
     assert!(err.is_invalid_client());
     assert!(
@@ -233,10 +232,7 @@ async fn a_successful_answer_that_is_not_json_never_shows_its_body() -> TestResu
         )
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("not JSON");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("tok-SECRET-123"), "{shown}");
@@ -276,10 +272,7 @@ async fn an_answer_past_the_size_limit_is_refused() -> TestResult {
         .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("too large");
     assert!(err.to_string().contains("larger than"), "{err}");
     Ok(())
