@@ -431,10 +431,14 @@ pub(crate) fn parse_token_response(body: &[u8], now: std::time::SystemTime) -> O
     Some(AccessToken::from_oauth(&response, now))
 }
 
-/// `Bearer` (any case) as `Bearer`, as servers expect; other types as the provider named them.
+/// The token type as servers expect it in the header. `oauth2` reads the type in lower case;
+/// the schemes in use get their registered spelling back (schemes are case-insensitive, but
+/// not every server reads them so), others stay as read.
 pub(crate) fn token_type_name(t: &BasicTokenType) -> String {
     match t {
         BasicTokenType::Bearer => "Bearer".to_owned(),
+        BasicTokenType::Mac => "MAC".to_owned(),
+        BasicTokenType::Extension(e) if e == "dpop" => "DPoP".to_owned(),
         other => other.as_ref().to_owned(),
     }
 }
