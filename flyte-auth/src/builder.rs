@@ -35,6 +35,7 @@ pub struct CredentialsBuilder {
     http: HttpSettings,
     client: Option<reqwest::Client>,
     proxy_command: Vec<String>,
+    allow_plain_http: bool,
 }
 
 impl CredentialsBuilder {
@@ -58,6 +59,7 @@ impl CredentialsBuilder {
             clock: Clock::system(),
             http: HttpSettings::default(),
             client: None,
+            allow_plain_http: false,
             proxy_command: Vec::new(),
         }
     }
@@ -155,6 +157,9 @@ impl CredentialsBuilder {
         b.retry.max_retries = u32::try_from(a.max_retries.max(0)).unwrap_or(b.retry.max_retries);
         b.http = HttpSettings::from_config(config);
         b.proxy_command = a.proxy_command.clone();
+        // A plaintext FlyteAdmin (`admin.insecure`) is a cluster reached without TLS on purpose;
+        // its identity provider may be too.
+        b.allow_plain_http = a.insecure;
         Ok(b)
     }
 
@@ -236,6 +241,14 @@ impl CredentialsBuilder {
         self
     }
 
+    /// Whether token and device endpoints may be plain `http://` on another host than this one
+    /// (default: no, only `https://` and loopback `http://`; [`Self::from_config`] allows it
+    /// when `admin.insecure` is set). Off, such an endpoint is refused before a secret is sent.
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
+
     /// The wall clock token expiry is read against (default: [`SystemTime::now`]): tests pass
     /// one they move, to check refresh before expiry without waiting for it.
     pub fn clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
@@ -270,6 +283,7 @@ impl CredentialsBuilder {
                     retry: self.retry,
                     proxy_authorization: None,
                     clock: self.clock,
+                    allow_plain_http: self.allow_plain_http,
                 },
                 http: OnceCell::new(),
                 proxy_command: self.proxy_command,

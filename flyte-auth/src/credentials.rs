@@ -318,23 +318,19 @@ impl Credentials {
             Flow::ClientSecret(f) => f.client_id.clone(),
             _ => m.client_id.clone(),
         };
-        let mut token = self
-            .http()
-            .token(
-                flow,
-                &m.token_endpoint,
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh.expose()),
-                    ("client_id", &client_id),
-                ],
-                None,
-            )
-            .await?;
-        if token.refresh_token.is_none() {
-            token.refresh_token = Some(refresh.clone());
-        }
-        Ok(token)
+        let secret = match &self.inner.flow {
+            Flow::ClientSecret(f) => Some(&f.secret),
+            _ => None,
+        };
+        crate::oauth::refresh(
+            self.http(),
+            flow,
+            &m.token_endpoint,
+            &client_id,
+            secret,
+            refresh,
+        )
+        .await
     }
 
     /// The HTTP side the flows use.

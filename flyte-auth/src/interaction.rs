@@ -13,8 +13,10 @@ pub trait Interaction: Send + Sync + fmt::Debug {
     fn device_code(&self, verification_uri: &str, user_code: &str, complete_uri: Option<&str>);
 }
 
-/// Prints to stderr and, unless told not to, opens a browser: the program named by `$BROWSER`
-/// when set (as many Unix tools do), else the platform's opener when a display is likely.
+/// Prints to stderr and, unless told not to, opens a browser with the `webbrowser` crate (which
+/// honours `$BROWSER`, and never goes through a shell). The URL is always printed first; only
+/// `https://` URLs, or `http://` ones on this machine, are ever opened, whatever the server
+/// advertised.
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
     open_browser: bool,
@@ -40,36 +42,41 @@ impl Default for Terminal {
     }
 }
 
-/// Whether a graphical browser is plausibly there to open.
-fn has_display() -> bool {
+/// Whether a browser may be opened on `url`: `https://`, or `http://` to a loopback host. Any
+/// other scheme a server names (`file:`, a custom handler, `javascript:`) is never handed to the
+/// platform's opener.
+pub(crate) fn may_open(url: &str) -> bool {
+    match oauth2::url::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" => true,
+        Ok(u) if u.scheme() == "http" => crate::oauth::is_loopback(&u),
+        _ => false,
+    }
+}
+
+/// Whether a browser is plausibly there to open: `$BROWSER` names one, or a graphical session
+/// is (without either, `webbrowser` would start a text browser in this terminal).
+fn has_browser() -> bool {
     if cfg!(target_os = "macos") || cfg!(windows) {
         return true;
     }
-    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
 }
 
-fn open(url: &str) -> bool {
-    let attempt = if cfg!(target_os = "macos") {
-        std::process::Command::new("open").arg(url).status()
-    } else if cfg!(windows) {
-        std::process::Command::new("cmd")
-            .args(["/C", "start", "", url])
-            .status()
-    } else {
-        std::process::Command::new("xdg-open").arg(url).status()
-    };
-    attempt.is_ok_and(|s| s.success())
-}
-
-/// Starts `$BROWSER url` without waiting: the browser must reach the login callback, which is
-/// served while this process waits.
-fn open_with_browser_var(program: &str, url: &str) -> bool {
-    match std::process::Command::new(program).arg(url).spawn() {
-        Ok(mut child) => {
-            std::thread::spawn(move || child.wait());
-            true
-        }
-        Err(_) => false,
+/// Opens `url` on a thread of its own: a text browser runs in the foreground until the user
+/// quits it, and the login callback must be served meanwhile.
+fn open(url: &str) {
+    let url = url.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name("flyte-auth-browser".to_owned())
+        .spawn(move || {
+            if let Err(e) = webbrowser::open(&url) {
+                eprintln!("(could not open a browser: {e}; open the URL yourself)");
+            }
+        });
+    if spawned.is_err() {
+        eprintln!("(could not open a browser; open the URL yourself)");
     }
 }
 
@@ -79,12 +86,12 @@ impl Interaction for Terminal {
         if !self.open_browser {
             return;
         }
-        let opened = match std::env::var("BROWSER") {
-            Ok(program) if !program.trim().is_empty() => open_with_browser_var(program.trim(), url),
-            _ => has_display() && open(url),
-        };
-        if !opened {
-            eprintln!("(could not open a browser; open the URL yourself)");
+        if !has_browser() {
+            eprintln!("(no browser here; open the URL yourself)");
+        } else if may_open(url) {
+            open(url);
+        } else {
+            eprintln!("(not opening a browser on a URL that is neither https nor on this machine)");
         }
     }
 
@@ -92,6 +99,32 @@ impl Interaction for Terminal {
         eprintln!("To log in to Flyte, visit {verification_uri} and enter the code {user_code}");
         if let Some(uri) = complete_uri {
             eprintln!("(or open {uri})");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_this_machine_is_opened() {
+        for ok in [
+            "https://idp.example.com/authorize?a=1&b=2",
+            "http://127.0.0.1:8080/authorize",
+            "http://localhost/authorize",
+        ] {
+            assert!(may_open(ok), "{ok}");
+        }
+        for refused in [
+            "http://idp.example.com/authorize",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "ms-settings:&calc",
+            "",
+            "calc.exe",
+        ] {
+            assert!(!may_open(refused), "{refused}");
         }
     }
 }

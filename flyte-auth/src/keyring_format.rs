@@ -26,6 +26,10 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
 
 /// RFC 3339 with optional fraction and offset, as Go writes `time.Time`.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    // A timestamp is ASCII; anything else is refused before flyte-config slices it by bytes.
+    if !text.is_ascii() {
+        return None;
+    }
     let (secs, _) = flyte_config::parse_rfc3339(text)?;
     UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
 }
@@ -86,5 +90,11 @@ mod tests {
         );
         assert_eq!(decode("{}"), None);
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(UNIX_EPOCH));
+    }
+
+    #[test]
+    fn a_non_ascii_expiry_is_no_expiry_not_a_panic() {
+        let t = decode(r#"{"access_token":"a","expiry":"2024-01-01T00:00:5é"}"#).expect("a token");
+        assert_eq!(t.expires_at, None);
     }
 }

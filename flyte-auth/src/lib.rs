@@ -47,6 +47,8 @@ mod interaction;
 mod keyring_cache;
 // Without the keyring feature only the names are public; the format is still tested.
 mod flows;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
 mod keyring_format;

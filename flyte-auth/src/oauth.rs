@@ -1,16 +1,24 @@
-//! Token endpoint requests: form posts with client authentication, retries of transient
-//! failures with backoff, and the provider's own error text on refusals.
+//! The OAuth2 protocol through the `oauth2` crate, with flyte-auth's own HTTP underneath: every
+//! request goes through [`Adapter`], which refuses plain-HTTP endpoints before a secret leaves,
+//! retries transient failures, bounds the answer, and smooths the differences between identity
+//! providers (a missing `token_type`, a string `expires_in`, a `text/plain` JSON answer) before
+//! the crate parses it. Answers are never copied into errors or logs.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine as _;
 use flyte_config::{RetryPolicy, Secret};
+use oauth2::basic::{BasicTokenResponse, BasicTokenType};
+use oauth2::{
+    AsyncHttpClient, ErrorResponseType, HttpRequest, HttpResponse, RequestTokenError,
+    StandardErrorResponse,
+};
 
 use crate::discovery::snippet;
 use crate::error::{Error, Kind, Result};
-use crate::token::{AccessToken, Clock};
-
+use crate::token::{AccessToken, Clock, LONGEST_LIFETIME};
 /// flyte-auth's retry defaults: five attempts (`max_retries: 4`), 250 ms first backoff up to
 /// 8 s, 15 s an attempt, no overall bound (a device-flow login bounds itself).
 pub(crate) fn default_retry() -> RetryPolicy {
@@ -75,6 +83,366 @@ where
     }
 }
 
+/// The most an answer from a token or device endpoint may hold: a token response is a few
+/// kilobytes; anything near this is not one.
+pub(crate) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// The HTTP side of every flow.
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    pub(crate) client: reqwest::Client,
+    pub(crate) retry: RetryPolicy,
+    /// `proxy-authorization` for OAuth calls, from `admin.proxyCommand`.
+    pub(crate) proxy_authorization: Option<Secret>,
+    /// What token expiry is read against.
+    pub(crate) clock: Clock,
+    /// Send credentials to `http://` endpoints on other hosts than this one (`admin.insecure`).
+    /// Off, only `https://` and loopback `http://` endpoints are asked.
+    pub(crate) allow_plain_http: bool,
+}
+
+impl Http {
+    /// The `oauth2` HTTP client for one flow's requests.
+    pub(crate) fn adapter(&self, flow: &'static str) -> Adapter {
+        Adapter {
+            http: self.clone(),
+            flow,
+            status: Mutex::new(0),
+            fatal: None,
+            default_interval: None,
+        }
+    }
+
+    /// A token from what `oauth2` parsed, received now.
+    pub(crate) fn token_from(&self, response: &BasicTokenResponse) -> AccessToken {
+        AccessToken::from_oauth(response, self.clock.now())
+    }
+}
+
+/// Whether `url` may be sent credentials: `https://`, or `http://` to this machine (or to any
+/// host when `allow_plain_http`).
+pub(crate) fn check_endpoint(flow: &'static str, url: &str, allow_plain_http: bool) -> Result<()> {
+    let parsed = oauth2::url::Url::parse(url).map_err(|e| {
+        Error::new(Kind::Config, flow, format!("{url:?} is not a URL: {e}")).with_source(e)
+    })?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if allow_plain_http || is_loopback(&parsed) => Ok(()),
+        "http" => Err(Error::new(
+            Kind::Config,
+            flow,
+            format!(
+                "refusing to send credentials to {url} over plain http: use https, or set admin.insecure if this network is trusted"
+            ),
+        )),
+        other => Err(Error::new(
+            Kind::Config,
+            flow,
+            format!("{url} has scheme {other:?}; only https (or http on this machine) can be asked for tokens"),
+        )),
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`.
+pub(crate) fn is_loopback(url: &oauth2::url::Url) -> bool {
+    match url.host() {
+        Some(oauth2::url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(oauth2::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(oauth2::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// flyte-auth's HTTP under `oauth2`: endpoint check, retries, bounded answers, leniency.
+#[derive(Debug)]
+pub(crate) struct Adapter {
+    http: Http,
+    flow: &'static str,
+    /// The status of the last answer, for error messages.
+    status: Mutex<u16>,
+    /// Set for device polling: `oauth2` keeps polling after an HTTP failure, where flyte-auth
+    /// ends the login, so the failure is kept here and the caller stops at it.
+    fatal: Option<Arc<Fatal>>,
+    /// The device flow's poll interval when the provider names none, in whole seconds.
+    default_interval: Option<u64>,
+}
+
+/// A failure that ends a device login, set by the [`Adapter`] while `oauth2` polls.
+#[derive(Debug, Default)]
+pub(crate) struct Fatal {
+    error: Mutex<Option<Error>>,
+    notify: tokio::sync::Notify,
+}
+
+impl Fatal {
+    /// Waits for a failure and returns it.
+    pub(crate) async fn wait(&self) -> Error {
+        loop {
+            let notified = self.notify.notified();
+            if let Some(e) = self.error.lock().ok().and_then(|mut e| e.take()) {
+                return e;
+            }
+            notified.await;
+        }
+    }
+
+    fn set(&self, e: Error) {
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(e);
+        }
+        self.notify.notify_waiters();
+    }
+}
+
+impl Adapter {
+    /// A device authorization answer without an `interval` gets this one (rounded up to whole
+    /// seconds, as RFC 8628 counts).
+    pub(crate) fn default_interval(mut self, interval: Duration) -> Self {
+        let secs = interval.as_secs() + u64::from(interval.subsec_nanos() > 0);
+        self.default_interval = Some(secs);
+        self
+    }
+
+    /// The same adapter, reporting failures to `fatal` as well.
+    pub(crate) fn with_fatal(mut self, fatal: Arc<Fatal>) -> Self {
+        self.fatal = Some(fatal);
+        self
+    }
+
+    /// Turns what `oauth2` returned into flyte-auth's error, naming `url` and never the answer.
+    pub(crate) fn error<T>(
+        &self,
+        url: &str,
+        e: RequestTokenError<Error, StandardErrorResponse<T>>,
+    ) -> Error
+    where
+        T: ErrorResponseType + AsRef<str> + std::fmt::Display + 'static,
+    {
+        let status = self.status.lock().map_or(0, |s| *s);
+        match e {
+            RequestTokenError::Request(e) => e,
+            RequestTokenError::ServerResponse(r) => OAuthError {
+                error: r.error().as_ref().to_owned(),
+                description: r.error_description().cloned().unwrap_or_default(),
+                status,
+            }
+            .into_error(self.flow, url),
+            RequestTokenError::Parse(e, _body) => Error::new(
+                Kind::Protocol,
+                self.flow,
+                format!(
+                    "{url} answered (HTTP {status}) without the expected fields (at `{}`)",
+                    e.path()
+                ),
+            ),
+            RequestTokenError::Other(why) => Error::new(
+                Kind::Protocol,
+                self.flow,
+                format!("{url} answered (HTTP {status}) what is not an OAuth2 answer: {why}"),
+            ),
+        }
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let url = request.uri().to_string();
+        let outcome = async {
+            check_endpoint(self.flow, &url, self.http.allow_plain_http)?;
+            let what = format!("POST {url}");
+            with_retries(&self.http.retry, self.flow, &what, || {
+                self.send_once(&request, &url)
+            })
+            .await
+        }
+        .await;
+        match (outcome, &self.fatal) {
+            (Err(e), Some(fatal)) => {
+                let shown = Error::new(e.kind(), self.flow, e.to_string());
+                fatal.set(e);
+                Err(shown)
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// One attempt: `Err` with a transient error is worth retrying.
+    async fn send_once(&self, request: &HttpRequest, url: &str) -> Result<HttpResponse> {
+        let flow = self.flow;
+        let mut req = self
+            .http
+            .client
+            .request(request.method().clone(), url)
+            .headers(request.headers().clone())
+            .body(request.body().clone());
+        if let Some(p) = &self.http.proxy_authorization {
+            req = req.header("proxy-authorization", p.expose());
+        }
+        let mut resp = req.send().await.map_err(|e| {
+            Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
+        })?;
+        let status = resp.status();
+        if let Ok(mut s) = self.status.lock() {
+            *s = status.as_u16();
+        }
+        let mut body = Vec::new();
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| {
+                Error::new(
+                    Kind::Transient,
+                    flow,
+                    format!("POST {url}: the answer broke off: {e}"),
+                )
+                .with_source(e)
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Error::new(
+                    Kind::Protocol,
+                    flow,
+                    format!("POST {url}: the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
+        if status.is_success() {
+            // The answer holds the token: its size is all an error may say about it.
+            let Some(json) = json else {
+                return Err(Error::new(
+                    Kind::Protocol,
+                    flow,
+                    format!(
+                        "POST {url}: the answer (HTTP {status}, {} bytes) is not JSON",
+                        body.len()
+                    ),
+                ));
+            };
+            let mut json = lenient(json);
+            if let Some(o) = json
+                .as_object_mut()
+                .filter(|o| o.contains_key("device_code"))
+            {
+                // No interval: the configured one. No lifetime: the login's timeout bounds it.
+                if let Some(secs) = self.default_interval {
+                    o.entry("interval").or_insert(secs.into());
+                }
+                o.entry("expires_in")
+                    .or_insert(LONGEST_LIFETIME.as_secs().into());
+            }
+            return json_response(200, &json);
+        }
+        let text = String::from_utf8_lossy(&body);
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(Error::new(
+                Kind::Transient,
+                flow,
+                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+            ));
+        }
+        match json.filter(|j| j["error"].is_string()) {
+            Some(mut refusal) => {
+                // A description that is not text is dropped rather than failing the parse.
+                if let Some(o) = refusal.as_object_mut() {
+                    o.retain(|k, v| k == "error" || v.is_string());
+                }
+                json_response(status.as_u16(), &refusal)
+            }
+            None => Err(Error::new(
+                if status == reqwest::StatusCode::UNAUTHORIZED {
+                    Kind::InvalidClient
+                } else {
+                    Kind::Protocol
+                },
+                flow,
+                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+            )),
+        }
+    }
+}
+
+impl<'c> AsyncHttpClient<'c> for Adapter {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.send(request))
+    }
+}
+
+/// An answer for `oauth2` to parse: JSON, with the status it came with.
+fn json_response(status: u16, json: &serde_json::Value) -> Result<HttpResponse> {
+    oauth2::http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(json.to_string().into_bytes())
+        .map_err(|e| Error::new(Kind::Protocol, "auth", format!("internal: {e}")))
+}
+
+/// What providers send that RFC 6749 does not, made into what it does: a missing or empty
+/// `token_type` is `Bearer`; `expires_in` and `interval` as text are numbers, and any lifetime
+/// is capped at [`LONGEST_LIFETIME`] (so no later arithmetic can overflow); fields of the wrong
+/// type that flyte-auth does not need are dropped.
+pub(crate) fn lenient(mut json: serde_json::Value) -> serde_json::Value {
+    let Some(o) = json.as_object_mut() else {
+        return json;
+    };
+    if o.get("token_type")
+        .and_then(|t| t.as_str())
+        .is_none_or(str::is_empty)
+    {
+        o.insert("token_type".to_owned(), "Bearer".into());
+    }
+    for key in ["expires_in", "interval"] {
+        let seconds = o.get(key).and_then(|v| match v {
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+            serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        });
+        match seconds {
+            Some(s) => {
+                o.insert(key.to_owned(), s.min(LONGEST_LIFETIME.as_secs()).into());
+            }
+            None => {
+                o.remove(key);
+            }
+        }
+    }
+    for key in [
+        "refresh_token",
+        "scope",
+        "verification_uri_complete",
+        "id_token",
+    ] {
+        if o.get(key).is_some_and(|v| !v.is_string()) {
+            o.remove(key);
+        }
+    }
+    json
+}
+
+/// Parses a token endpoint's successful answer as the flows do: the leniency, then `oauth2`'s
+/// token response. `None` when it is not one (no `access_token`, not JSON).
+pub(crate) fn parse_token_response(body: &[u8], now: std::time::SystemTime) -> Option<AccessToken> {
+    let json = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let response: BasicTokenResponse = serde_json::from_value(lenient(json)).ok()?;
+    Some(AccessToken::from_oauth(&response, now))
+}
+
+/// The token type as servers expect it in the header. `oauth2` reads the type in lower case;
+/// the schemes in use get their registered spelling back (schemes are case-insensitive, but
+/// not every server reads them so), others stay as read.
+pub(crate) fn token_type_name(t: &BasicTokenType) -> String {
+    match t {
+        BasicTokenType::Bearer => "Bearer".to_owned(),
+        BasicTokenType::Mac => "MAC".to_owned(),
+        BasicTokenType::Extension(e) if e == "dpop" => "DPoP".to_owned(),
+        other => other.as_ref().to_owned(),
+    }
+}
+
 /// An OAuth2 error answer (RFC 6749 §5.2, RFC 8628 §3.5).
 #[derive(Debug, Clone)]
 pub(crate) struct OAuthError {
@@ -109,146 +477,45 @@ impl OAuthError {
     }
 }
 
-/// The HTTP side of every flow.
-#[derive(Debug, Clone)]
-pub(crate) struct Http {
-    pub(crate) client: reqwest::Client,
-    pub(crate) retry: RetryPolicy,
-    /// `proxy-authorization` for OAuth calls, from `admin.proxyCommand`.
-    pub(crate) proxy_authorization: Option<Secret>,
-    /// What token expiry is read against.
-    pub(crate) clock: Clock,
-}
-
-/// One value `application/x-www-form-urlencoded` (space as `+`), for form bodies and client
-/// credentials.
-pub(crate) fn form_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// One query-string value for a URL a browser opens: form encoding with spaces as `%20`, which
-/// every server decodes as a space, where some would keep a `+` as it is (RFC 3986 gives `+`
-/// no meaning in a query).
-pub(crate) fn query_encode(s: &str) -> String {
-    // A `+` in the input is already `%2B`: every `+` left stands for a space.
-    form_encode(s).replace('+', "%20")
-}
-
-impl Http {
-    /// Posts a form; transient failures are retried. `Ok(Err(..))` is the provider's refusal.
-    pub(crate) async fn post_form(
-        &self,
-        flow: &'static str,
-        url: &str,
-        form: &[(&str, &str)],
-        client_auth: Option<(&str, &Secret)>,
-    ) -> Result<std::result::Result<serde_json::Value, OAuthError>> {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form.iter().filter(|(_, v)| !v.is_empty()))
-            .finish();
-        let what = format!("POST {url}");
-        with_retries(&self.retry, flow, &what, || {
-            self.post_form_once(flow, url, &body, client_auth)
-        })
+/// A refresh: the refresh token, and the client's secret when it has one (RFC 6749 §6: a
+/// confidential client authenticates).
+pub(crate) async fn refresh(
+    http: &Http,
+    flow: &'static str,
+    token_url: &str,
+    client_id: &str,
+    secret: Option<&Secret>,
+    refresh: &Secret,
+) -> Result<AccessToken> {
+    let mut client = oauth2::basic::BasicClient::new(oauth2::ClientId::new(client_id.to_owned()))
+        .set_token_uri(token_url_of(flow, token_url)?);
+    if let Some(s) = secret {
+        client = client.set_client_secret(oauth2::ClientSecret::new(s.expose().to_owned()));
+    }
+    let adapter = http.adapter(flow);
+    let refresh_token = oauth2::RefreshToken::new(refresh.expose().to_owned());
+    let response = client
+        .exchange_refresh_token(&refresh_token)
+        .request_async(&adapter)
         .await
+        .map_err(|e| adapter.error(token_url, e))?;
+    let mut token = http.token_from(&response);
+    if token.refresh_token.is_none() {
+        token.refresh_token = Some(refresh.clone());
     }
+    Ok(token)
+}
 
-    /// One attempt of [`Http::post_form`]: `Err` with a transient error is worth retrying.
-    async fn post_form_once(
-        &self,
-        flow: &'static str,
-        url: &str,
-        body: &str,
-        client_auth: Option<(&str, &Secret)>,
-    ) -> Result<std::result::Result<serde_json::Value, OAuthError>> {
-        let mut req = self
-            .client
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(body.to_owned());
-        if let Some((id, secret)) = client_auth {
-            // RFC 6749 §2.3.1: both parts form-encoded, then Basic.
-            let pair = format!("{}:{}", form_encode(id), form_encode(secret.expose()));
-            req = req.header(
-                "authorization",
-                format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(pair)
-                ),
-            );
-        }
-        if let Some(p) = &self.proxy_authorization {
-            req = req.header("proxy-authorization", p.expose());
-        }
-        match req.send().await {
-            Err(e) => Err(
-                Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e),
-            ),
-            Ok(resp) => {
-                let status = resp.status();
-                let text = resp.text().await.unwrap_or_default();
-                let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
-                if status.is_success() {
-                    return json.map(Ok).ok_or_else(|| {
-                        Error::new(
-                            Kind::Protocol,
-                            flow,
-                            format!("POST {url}: the answer is not JSON: {}", snippet(&text)),
-                        )
-                    });
-                }
-                let transient =
-                    status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
-                match json.as_ref().and_then(|j| j["error"].as_str()) {
-                    Some(error) if !transient => Ok(Err(OAuthError {
-                        error: error.to_owned(),
-                        description: json
-                            .as_ref()
-                            .and_then(|j| j["error_description"].as_str())
-                            .unwrap_or_default()
-                            .to_owned(),
-                        status: status.as_u16(),
-                    })),
-                    _ if transient => Err(Error::new(
-                        Kind::Transient,
-                        flow,
-                        format!("POST {url}: HTTP {status}: {}", snippet(&text)),
-                    )),
-                    _ => Err(Error::new(
-                        if status == reqwest::StatusCode::UNAUTHORIZED {
-                            Kind::InvalidClient
-                        } else {
-                            Kind::Protocol
-                        },
-                        flow,
-                        format!("POST {url}: HTTP {status}: {}", snippet(&text)),
-                    )),
-                }
-            }
-        }
-    }
-
-    /// Posts to a token endpoint and reads the token, turning refusals into errors.
-    pub(crate) async fn token(
-        &self,
-        flow: &'static str,
-        url: &str,
-        form: &[(&str, &str)],
-        client_auth: Option<(&str, &Secret)>,
-    ) -> Result<AccessToken> {
-        let json = self
-            .post_form(flow, url, form, client_auth)
-            .await?
-            .map_err(|e| e.into_error(flow, url))?;
-        AccessToken::from_response(&json, self.clock.now()).ok_or_else(|| {
-            Error::new(
-                Kind::Protocol,
-                flow,
-                format!("{url} answered without an access_token"),
-            )
-        })
-    }
+/// `url` as `oauth2`'s token URL; a malformed one is the configuration's or the server's fault.
+pub(crate) fn token_url_of(flow: &'static str, url: &str) -> Result<oauth2::TokenUrl> {
+    oauth2::TokenUrl::new(url.to_owned()).map_err(|e| {
+        Error::new(
+            Kind::Config,
+            flow,
+            format!("the token endpoint {url:?} is not a URL: {e}"),
+        )
+        .with_source(e)
+    })
 }
 
 #[cfg(test)]
@@ -350,15 +617,43 @@ mod tests {
     }
 
     #[test]
-    fn form_encoding() {
-        assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
-        // `~` is escaped, as the WHATWG form encoding does; decoders read either form.
-        assert_eq!(form_encode("plain-._~*"), "plain-._%7E*");
-        let decoded: Vec<_> = form_urlencoded::parse(b"v=plain-._~*&w=plain-._%7E*").collect();
-        assert_eq!(decoded[0].1, decoded[1].1);
-        assert_eq!(
-            query_encode("openid offline a+b"),
-            "openid%20offline%20a%2Bb"
+    fn leniency_fills_what_providers_leave_out_and_caps_lifetimes() {
+        let v = lenient(serde_json::json!({
+            "access_token": "t", "expires_in": "3600", "interval": 1e300,
+            "refresh_token": 5, "scope": ["a"]
+        }));
+        assert_eq!(v["token_type"], "Bearer");
+        assert_eq!(v["expires_in"], 3600);
+        assert_eq!(v["interval"], LONGEST_LIFETIME.as_secs());
+        assert!(v.get("refresh_token").is_none() && v.get("scope").is_none());
+        let v = lenient(
+            serde_json::json!({"access_token": "t", "token_type": "DPoP", "expires_in": -1}),
         );
+        assert_eq!(v["token_type"], "DPoP");
+        assert!(v.get("expires_in").is_none());
+    }
+
+    #[test]
+    fn only_https_or_this_machine_gets_credentials() {
+        for ok in [
+            "https://idp.example.com/token",
+            "http://127.0.0.1:8080/token",
+            "http://127.1.2.3/token",
+            "http://[::1]:80/token",
+            "http://localhost:9/token",
+        ] {
+            assert!(check_endpoint("test", ok, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://idp.example.com/token",
+            "http://10.0.0.1/token",
+            "http://localhost.example.com/token",
+            "ftp://idp.example.com/token",
+            "not a url",
+        ] {
+            let err = check_endpoint("test", refused, false).expect_err(refused);
+            assert!(err.is_config(), "{err}");
+        }
+        assert!(check_endpoint("test", "http://idp.example.com/token", true).is_ok());
     }
 }

@@ -62,25 +62,31 @@ impl AccessToken {
         }
     }
 
-    /// Builds a token from a token endpoint's JSON answer received at `now`.
+    /// Builds a token from a token endpoint's JSON answer received at `now`, as the flows read
+    /// it (see [`crate::oauth::parse_token_response`]).
+    #[cfg(test)]
     pub(crate) fn from_response(json: &serde_json::Value, now: SystemTime) -> Option<Self> {
-        let value = json["access_token"].as_str()?.to_owned();
-        let expires_at = jwt_expiry(&value).or_else(|| {
-            json["expires_in"]
-                .as_u64()
-                .or_else(|| json["expires_in"].as_str().and_then(|s| s.parse().ok()))
-                .map(|secs| now + Duration::from_secs(secs))
-        });
-        let token_type = json["token_type"]
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .map_or_else(|| "Bearer".to_owned(), normalize_type);
-        Some(AccessToken {
+        crate::oauth::parse_token_response(json.to_string().as_bytes(), now)
+    }
+
+    /// Builds a token from the answer `oauth2` parsed, received at `now`. The JWT's `exp` wins
+    /// over `expires_in`; a lifetime is capped at [`LONGEST_LIFETIME`].
+    pub(crate) fn from_oauth(
+        response: &oauth2::basic::BasicTokenResponse,
+        now: SystemTime,
+    ) -> Self {
+        use oauth2::TokenResponse as _;
+        let value = response.access_token().secret().clone();
+        let expires_at =
+            jwt_expiry(&value).or_else(|| response.expires_in().and_then(|d| expiry_after(now, d)));
+        AccessToken {
             value: Secret::new(value),
-            token_type,
+            token_type: crate::oauth::token_type_name(response.token_type()),
             expires_at,
-            refresh_token: json["refresh_token"].as_str().map(Secret::new),
-        })
+            refresh_token: response
+                .refresh_token()
+                .map(|r| Secret::new(r.secret().clone())),
+        }
     }
 }
 
@@ -112,13 +118,26 @@ impl fmt::Debug for Clock {
     }
 }
 
-/// `bearer` and `BEARER` as `Bearer`, as servers expect.
-fn normalize_type(t: &str) -> String {
-    if t.eq_ignore_ascii_case("bearer") {
-        "Bearer".to_owned()
-    } else {
-        t.to_owned()
-    }
+/// The longest lifetime a token (or a device code) is given, whatever the server or a cache
+/// file says: a hundred years, far beyond any real token, and far from where adding it to a
+/// clock could overflow.
+pub(crate) const LONGEST_LIFETIME: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// The last second of the year 9999: later instants are read as this one.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// The instant `secs` seconds after the epoch, saturating at the end of the year 9999 (which
+/// every clock and RFC 3339 can hold).
+pub(crate) fn from_unix(secs: u64) -> SystemTime {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs.min(LAST_SECOND)))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// `now + lifetime`, with the lifetime capped at [`LONGEST_LIFETIME`]. `None` only where the
+/// platform's clock cannot hold even that.
+pub(crate) fn expiry_after(now: SystemTime, lifetime: Duration) -> Option<SystemTime> {
+    now.checked_add(lifetime.min(LONGEST_LIFETIME))
 }
 
 /// The `exp` claim of a JWT, read without verifying it (only the issuer can verify).
@@ -135,7 +154,7 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
     let exp = claims["exp"]
         .as_u64()
         .or_else(|| claims["exp"].as_f64().map(|f| f as u64))?;
-    UNIX_EPOCH.checked_add(Duration::from_secs(exp))
+    Some(from_unix(exp))
 }
 
 impl fmt::Debug for AccessToken {
@@ -186,6 +205,32 @@ mod tests {
         assert_eq!(opaque.header_value(), "Bearer opaque");
         let no_expiry = AccessToken::new("opaque", None);
         assert!(no_expiry.is_fresh(Duration::from_secs(1_000_000)));
+    }
+
+    #[test]
+    fn huge_lifetimes_saturate_instead_of_panicking() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        for huge in [
+            serde_json::json!(9_223_372_036_854_775_807_u64),
+            serde_json::json!(u64::MAX),
+            serde_json::json!("18446744073709551615"),
+        ] {
+            let t = AccessToken::from_response(
+                &serde_json::json!({"access_token": "opaque", "expires_in": huge}),
+                now,
+            )
+            .expect("token");
+            let at = t.expires_at.expect("an expiry");
+            assert!(at > now + Duration::from_secs(50 * 365 * 86_400), "{at:?}");
+            assert!(t.is_fresh_at(Duration::from_secs(3600), now));
+        }
+        // A JWT whose `exp` is past what the platform's clock can hold is a token without a known
+        // expiry, not a crash.
+        for exp in ["1e300", "18446744073709551615", "-5"] {
+            let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            let token = format!("{}.{}.sig", b64("{}"), b64(&format!(r#"{{"exp":{exp}}}"#)));
+            let _ = jwt_expiry(&token);
+        }
     }
 
     #[test]

@@ -157,8 +157,12 @@ async fn a_hundred_callers_cause_one_token_request() -> TestResult {
 #[derive(Debug, Default)]
 struct Browser {
     urls: Mutex<Vec<String>>,
-    /// Replace the callback's query with this (to simulate errors and forgeries).
+    /// Replace the callback's query with this (to simulate errors and forgeries); `{state}` in
+    /// it stands for the login's own state.
     tamper: Option<String>,
+    /// Before the callback: open a connection to it that never sends a request (a browser's
+    /// preconnect), and send it a request of another page (`error=` without this login's state).
+    interfere: bool,
 }
 
 impl Interaction for Browser {
@@ -168,6 +172,7 @@ impl Interaction for Browser {
         }
         let url = url.to_owned();
         let tamper = self.tamper.clone();
+        let interfere = self.interfere;
         tokio::spawn(async move {
             let http = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -179,9 +184,29 @@ impl Interaction for Browser {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
+            let (base, query) = location.split_once('?').unwrap_or((&location, ""));
+            let state = form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "state")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
             let location = match tamper {
-                Some(q) => format!("{}?{q}", location.split('?').next().unwrap_or_default()),
-                None => location,
+                Some(q) => format!("{base}?{}", q.replace("{state}", &state)),
+                None => location.clone(),
+            };
+            let _preconnect = if interfere {
+                let authority = base.trim_start_matches("http://");
+                let authority = authority.split('/').next().unwrap_or_default();
+                let stalled = tokio::net::TcpStream::connect(authority).await.ok();
+                let page = http
+                    .get(format!(
+                        "{base}?error=access_denied&error_description=from+a+local+page"
+                    ))
+                    .send()
+                    .await?;
+                assert_eq!(page.status(), 400, "answered, and ignored");
+                stalled
+            } else {
+                None
             };
             http.get(location).send().await?;
             Ok::<_, reqwest::Error>(())
@@ -196,6 +221,24 @@ fn callback_listener() -> Result<(std::net::TcpListener, String), Box<dyn std::e
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let uri = format!("http://{}/callback", listener.local_addr()?);
     Ok((listener, uri))
+}
+
+/// A test kit whose redirect URI leads to a pre-bound listener, and PKCE credentials that log
+/// in there through `browser`.
+async fn pkce_login(
+    browser: Browser,
+) -> Result<(TestAdmin, Credentials), Box<dyn std::error::Error>> {
+    let (listener, redirect_uri) = callback_listener()?;
+    let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
+    let creds = Credentials::builder(
+        Pkce::new(Duration::from_secs(30)).listener(listener),
+        admin.endpoint(),
+    )
+    .http_base(admin.http_endpoint())
+    .interaction(Arc::new(browser))
+    .memory_cache()
+    .build()?;
+    Ok((admin, creds))
 }
 
 #[tokio::test]
@@ -265,29 +308,49 @@ async fn pkce_login_then_refresh_without_a_second_login() -> TestResult {
 async fn pkce_refuses_error_callbacks_and_forged_state() -> TestResult {
     for (tamper, check) in [
         (
-            "error=access_denied&error_description=user+said+no",
+            "error=access_denied&error_description=user+said+no&state={state}",
             "user said no",
         ),
         ("code=abc&state=forged", "state does not match"),
     ] {
-        let (listener, redirect_uri) = callback_listener()?;
-        let admin = authed_admin(AuthSettings::default().redirect_uri(redirect_uri)).await?;
-        let browser = Arc::new(Browser {
+        let (_admin, creds) = pkce_login(Browser {
             tamper: Some(tamper.to_owned()),
             ..Browser::default()
-        });
-        let creds = Credentials::builder(
-            Pkce::new(Duration::from_secs(30)).listener(listener),
-            admin.endpoint(),
-        )
-        .http_base(admin.http_endpoint())
-        .interaction(browser)
-        .memory_cache()
-        .build()?;
+        })
+        .await?;
         let err = creds.token().await.expect_err(tamper);
         assert!(err.is_access_denied(), "{err}");
         assert!(err.to_string().contains(check), "{err}");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn pkce_logs_in_despite_a_stalled_preconnect_and_a_stray_error_callback() -> TestResult {
+    let (admin, creds) = pkce_login(Browser {
+        interfere: true,
+        ..Browser::default()
+    })
+    .await?;
+    let login = tokio::time::timeout(Duration::from_secs(20), creds.token()).await;
+    let token = login.map_err(|_| "the login hung on the stalled connection")??;
+    assert!(!token.secret().is_empty());
+    assert_eq!(admin.token_requests("authorization_code"), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn pkce_refuses_a_redirect_uri_off_this_machine() -> TestResult {
+    let admin =
+        authed_admin(AuthSettings::default().redirect_uri("http://0.0.0.0:53593/callback")).await?;
+    let creds = Credentials::builder(Pkce::new(Duration::from_secs(1)), admin.endpoint())
+        .http_base(admin.http_endpoint())
+        .interaction(Arc::new(Browser::default()))
+        .memory_cache()
+        .build()?;
+    let err = creds.token().await.expect_err("not loopback");
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("0.0.0.0"), "{err}");
     Ok(())
 }
 

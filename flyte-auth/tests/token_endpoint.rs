@@ -20,6 +20,14 @@ fn flow(server: &MockServer, audience: Option<&str>) -> ClientSecret {
     }
 }
 
+/// Credentials for `flow(server, None)` with a memory cache and quick retries.
+fn handle(server: &MockServer) -> Result<Credentials, flyte_auth::Error> {
+    Credentials::builder(flow(server, None), "dns:///x")
+        .memory_cache()
+        .retry(retry())
+        .build()
+}
+
 fn retry() -> RetryPolicy {
     RetryPolicy::new()
         .max_retries(2)
@@ -113,10 +121,7 @@ async fn transient_failures_are_retried_then_succeed() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     assert_eq!(creds.token().await?.secret(), "t");
     Ok(())
 }
@@ -129,10 +134,7 @@ async fn retries_give_up_as_a_transient_error() -> TestResult {
         .expect(3)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("down");
     assert!(err.is_transient(), "{err}");
     assert!(err.to_string().contains("HTTP 500"), "{err}");
@@ -149,10 +151,7 @@ async fn refusals_are_not_retried() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    let creds = Credentials::builder(flow(&server, None), "dns:///x")
-        .memory_cache()
-        .retry(retry())
-        .build()?;
+    let creds = handle(&server)?;
     let err = creds.token().await.expect_err("refused");
     assert!(err.is_invalid_client());
     assert!(
@@ -220,5 +219,200 @@ fn errors_keep_their_cause() -> TestResult {
         .and_then(|s| s.downcast_ref::<std::io::Error>())
         .ok_or("the io::Error is the source")?;
     assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_successful_answer_that_is_not_json_never_shows_its_body() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("access_token=tok-SECRET-123&token_type=bearer&expires_in=3600"),
+        )
+        .mount(&server)
+        .await;
+    let creds = handle(&server)?;
+    let err = creds.token().await.expect_err("not JSON");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("tok-SECRET-123"), "{shown}");
+    assert!(shown.contains("not JSON"), "{shown}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn providers_that_leave_out_token_type_or_send_expires_in_as_text_still_work() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            // Some providers answer JSON as text/plain, with the lifetime as a string.
+            ResponseTemplate::new(200).set_body_raw(
+                r#"{"access_token":"opaque","expires_in":"3600"}"#,
+                "text/plain",
+            ),
+        )
+        .mount(&server)
+        .await;
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .memory_cache()
+        .clock(move || now)
+        .build()?;
+    let t = creds.token().await?;
+    assert_eq!(t.header_value(), "Bearer opaque");
+    assert_eq!(t.expires_at(), Some(now + Duration::from_secs(3600)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_answer_past_the_size_limit_is_refused() -> TestResult {
+    let server = MockServer::start().await;
+    let huge = format!(r#"{{"access_token":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let creds = handle(&server)?;
+    let err = creds.token().await.expect_err("too large");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_secret_never_goes_to_a_plain_http_endpoint_on_another_host() -> TestResult {
+    // The "proxy" is wiremock: a request for http://idp.example.com would reach it, secret and all.
+    let proxy = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
+        )
+        .mount(&proxy)
+        .await;
+    let mut config = flyte_config::Config::from_yaml_str(&format!(
+        "admin:\n  endpoint: dns:///x:1\n  clientId: svc\n  scopes: [all]\n  tokenUrl: http://idp.example.com/token\n  httpProxyURL: {}\n",
+        proxy.uri()
+    ))?;
+    config.admin.client_secret = Secret::new("hunter2");
+    let creds = flyte_auth::CredentialsBuilder::from_config(&config)?
+        .memory_cache()
+        .retry(retry())
+        .build()?;
+    let err = creds.token().await.expect_err("plain http");
+    assert!(err.is_config(), "{err}");
+    assert!(
+        err.to_string().contains("http://idp.example.com/token"),
+        "{err}"
+    );
+    assert_eq!(
+        proxy.received_requests().await.map(|r| r.len()),
+        Some(0),
+        "nothing was sent"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_confidential_client_authenticates_when_it_refreshes() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "first", "expires_in": 3600, "refresh_token": "r-1"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .and(body_string_contains("refresh_token=r-1"))
+        .and(header("authorization", "Basic c3ZjOnAlNDBzcyt3b3Jk"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "second", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let clock = Arc::new(Mutex::new(start));
+    let now = {
+        let clock = Arc::clone(&clock);
+        move || clock.lock().map_or(SystemTime::UNIX_EPOCH, |t| *t)
+    };
+    // Refreshing needs the discovered token endpoint: serve discovery from the same mock.
+    mount_discovery(&server).await;
+    let creds = Credentials::builder(flow(&server, None), "dns:///x")
+        .http_base(server.uri())
+        .memory_cache()
+        .retry(retry())
+        .clock(now)
+        .build()?;
+    assert_eq!(creds.token().await?.secret(), "first");
+    *clock.lock().map_err(|_| "poisoned")? = start + Duration::from_secs(3590);
+    assert_eq!(creds.token().await?.secret(), "second", "refreshed");
+    Ok(())
+}
+
+/// FlyteAdmin's discovery documents, naming `server`'s `/token` and `/device`.
+async fn mount_discovery(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/.well-known/oauth-authorization-server"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "issuer": server.uri(),
+            "token_endpoint": format!("{}/token", server.uri()),
+            "authorization_endpoint": format!("{}/authorize", server.uri()),
+            "device_authorization_endpoint": format!("{}/device", server.uri()),
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/config/v1/flyte_client"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "client_id": "flytectl", "redirect_uri": "http://localhost:53593/callback",
+            "scopes": ["all"]
+        })))
+        .mount(server)
+        .await;
+}
+
+#[derive(Debug)]
+struct Silent;
+
+impl flyte_auth::Interaction for Silent {
+    fn authorize(&self, _: &str) {}
+    fn device_code(&self, _: &str, _: &str, _: Option<&str>) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn huge_device_intervals_and_lifetimes_end_in_the_timeout_not_a_panic() -> TestResult {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/device"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "device_code": "dev-code", "user_code": "ABCD", "verification_uri": "https://idp/verify",
+            // slow_down adds 5 s to this interval: it must not overflow.
+            "interval": u64::MAX, "expires_in": "18446744073709551615"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "slow_down"
+        })))
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(
+        flyte_auth::DeviceFlow::new(Duration::from_secs(10)),
+        "dns:///x",
+    )
+    .http_base(server.uri())
+    .interaction(Arc::new(Silent))
+    .memory_cache()
+    // No HTTP deadline: on paused time it would pass while the mock answers.
+    .retry(RetryPolicy::none())
+    .build()?;
+    let err = creds.token().await.expect_err("never approved");
+    assert!(err.is_timeout(), "{err}");
     Ok(())
 }

@@ -32,14 +32,20 @@ pub(crate) fn parse_redirect(uri: &str) -> Result<Redirect> {
     if host.is_empty() {
         return Err(bad("has no host"));
     }
-    Ok(Redirect {
-        host: host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
-        port,
-        path,
-    })
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(bad(
+            "must name this machine (localhost, 127.0.0.1 or [::1]): the login callback is only ever served on a loopback address",
+        ));
+    }
+    Ok(Redirect { host, port, path })
 }
 
 /// Binds the callback listener; a busy port is a clear error, not a crash.
@@ -54,7 +60,8 @@ pub(crate) async fn bind(redirect: &Redirect) -> Result<TcpListener> {
         )
         .with_source(e)
     })?;
-    for a in addrs {
+    // `localhost` may resolve elsewhere on a tampered machine: only loopback addresses are bound.
+    for a in addrs.filter(|a| a.ip().is_loopback()) {
         match TcpListener::bind(a).await {
             Ok(l) => return Ok(l),
             Err(e) => last = Some((a, e)),
@@ -86,6 +93,13 @@ pub(crate) fn from_std(listener: &std::net::TcpListener) -> Result<TcpListener> 
     TcpListener::from_std(own).map_err(unusable)
 }
 
+/// How long one connection may take to send its request: a browser's preconnect that never
+/// sends one is dropped after this, and never holds up the login meanwhile.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most of a request head that is read.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+
 /// The decoded value of `key` in a callback's query string.
 fn query_value(query: &str, key: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
@@ -93,101 +107,179 @@ fn query_value(query: &str, key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn respond(stream: &mut tokio::net::TcpStream, status: &str, body: &str) {
+/// What a request to the callback server means for the login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Callback {
+    /// Another path (a favicon, a probe): answered 404, the login waits on.
+    NotHere,
+    /// No or another `state` and no code (an `error=` from any local page, a preconnect that
+    /// sent junk): answered 400 and ignored, the login waits on.
+    Ignored,
+    /// A code with another login's `state`: a forged or replayed callback, which ends the login
+    /// so the user learns of it.
+    Forged,
+    /// This login's `state` with `error=`: the identity provider refused.
+    Refused {
+        /// The `error` code.
+        error: String,
+        /// The `error_description`, or empty.
+        description: String,
+    },
+    /// This login's `state` and no code.
+    NoCode,
+    /// This login's `state` and its code.
+    Code(String),
+}
+
+impl Callback {
+    /// Reads a request head against the callback's path and the login's `state`. The state is
+    /// checked before anything else in the query is looked at.
+    pub(crate) fn read(head: &[u8], path: &str, state: &str) -> Callback {
+        let head = String::from_utf8_lossy(head);
+        let Some(target) = head
+            .lines()
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+        else {
+            return Callback::Ignored;
+        };
+        let (got_path, query) = target.split_once('?').unwrap_or((target, ""));
+        if got_path != path {
+            return Callback::NotHere;
+        }
+        let code = query_value(query, "code");
+        if query_value(query, "state").as_deref() != Some(state) {
+            return match code {
+                Some(_) => Callback::Forged,
+                None => Callback::Ignored,
+            };
+        }
+        if let Some(error) = query_value(query, "error") {
+            return Callback::Refused {
+                error,
+                description: query_value(query, "error_description").unwrap_or_default(),
+            };
+        }
+        match code {
+            Some(code) => Callback::Code(code),
+            None => Callback::NoCode,
+        }
+    }
+
+    /// The status and page the browser is shown.
+    fn answer(&self) -> (&'static str, &'static str) {
+        match self {
+            Callback::NotHere => ("404 Not Found", "not the login callback"),
+            Callback::Ignored => ("400 Bad Request", "not a callback of the login in progress"),
+            Callback::Forged => ("400 Bad Request", "Login failed: the state does not match."),
+            Callback::Refused { .. } => (
+                "400 Bad Request",
+                "Login failed; you may close this window.",
+            ),
+            Callback::NoCode => ("400 Bad Request", "Login failed: no code."),
+            Callback::Code(_) => ("200 OK", "Logged in to Flyte; you may close this window."),
+        }
+    }
+
+    /// What the login does: wait on (`None`), or end with this outcome.
+    fn outcome(self) -> Option<Result<String>> {
+        match self {
+            Callback::NotHere | Callback::Ignored => None,
+            Callback::Forged => Some(Err(Error::new(
+                Kind::AccessDenied,
+                FLOW,
+                "the callback's state does not match the request's (possibly a forged request); log in again",
+            ))),
+            Callback::Refused { error, description } => Some(Err(Error::new(
+                Kind::AccessDenied,
+                FLOW,
+                format!(
+                    "the identity provider answered {error}{}",
+                    if description.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {description}")
+                    }
+                ),
+            ))),
+            Callback::NoCode => Some(Err(Error::new(
+                Kind::Protocol,
+                FLOW,
+                "the callback carried no code",
+            ))),
+            Callback::Code(code) => Some(Ok(code)),
+        }
+    }
+}
+
+/// Reads one connection's request head (bounded in size and time), answers it, and says what
+/// it means. A connection that sends nothing in time is dropped as [`Callback::Ignored`].
+async fn serve(mut stream: tokio::net::TcpStream, path: &str, state: &str) -> Callback {
+    let mut buf = vec![0u8; MAX_HEAD_BYTES];
+    let mut len = 0;
+    let read = async {
+        while len < buf.len() {
+            match stream.read(&mut buf[len..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => len += n,
+            }
+            if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+    };
+    if tokio::time::timeout(READ_TIMEOUT, read).await.is_err() {
+        return Callback::Ignored;
+    }
+    let callback = Callback::read(&buf[..len], path, state);
+    let (status, body) = callback.answer();
     let response = format!(
         "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(READ_TIMEOUT, async {
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+    callback
 }
 
-/// Waits for the provider's redirect and returns the code. Requests for other paths are
-/// answered 404 and ignored; a wrong `state` or an `error=` callback ends the login.
+/// Waits for the provider's redirect and returns the code. Connections are served
+/// concurrently, each with [`READ_TIMEOUT`]; requests for other paths, and requests without
+/// this login's `state` and without a code, are answered and ignored. A failing `accept` (out
+/// of file descriptors, say) is retried after a growing pause rather than in a spin.
 pub(crate) async fn wait_for_code(
     listener: TcpListener,
     redirect: &Redirect,
     state: &str,
     timeout: Duration,
 ) -> Result<String> {
+    let path: std::sync::Arc<str> = redirect.path.as_str().into();
+    let state: std::sync::Arc<str> = state.into();
     let wait = async {
+        let mut connections = tokio::task::JoinSet::new();
+        let mut pause = Duration::from_millis(10);
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut len = 0;
-            // Read the request head.
-            while len < buf.len() {
-                match stream.read(&mut buf[len..]).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => len += n,
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        pause = Duration::from_millis(10);
+                        let (path, state) = (path.clone(), state.clone());
+                        connections.spawn(async move { serve(stream, &path, &state).await });
+                    }
+                    Err(e) => {
+                        tracing::warn!("login callback: accept failed, retrying in {pause:?}: {e}");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(1));
+                    }
+                },
+                Some(served) = connections.join_next() => {
+                    if let Some(outcome) = served.ok().and_then(Callback::outcome) {
+                        return outcome;
+                    }
                 }
-                if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
-                }
             }
-            let head = String::from_utf8_lossy(&buf[..len]).into_owned();
-            let target = head
-                .lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .unwrap_or("/")
-                .to_owned();
-            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-            if path != redirect.path {
-                respond(&mut stream, "404 Not Found", "not the login callback").await;
-                continue;
-            }
-            if let Some(error) = query_value(query, "error") {
-                let description = query_value(query, "error_description").unwrap_or_default();
-                respond(
-                    &mut stream,
-                    "400 Bad Request",
-                    "Login failed; you may close this window.",
-                )
-                .await;
-                return Err(Error::new(
-                    Kind::AccessDenied,
-                    FLOW,
-                    format!(
-                        "the identity provider answered {error}{}",
-                        if description.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {description}")
-                        }
-                    ),
-                ));
-            }
-            if query_value(query, "state").as_deref() != Some(state) {
-                respond(
-                    &mut stream,
-                    "400 Bad Request",
-                    "Login failed: the state does not match.",
-                )
-                .await;
-                return Err(Error::new(
-                    Kind::AccessDenied,
-                    FLOW,
-                    "the callback's state does not match the request's (possibly a forged request); log in again",
-                ));
-            }
-            let Some(code) = query_value(query, "code") else {
-                respond(&mut stream, "400 Bad Request", "Login failed: no code.").await;
-                return Err(Error::new(
-                    Kind::Protocol,
-                    FLOW,
-                    "the callback carried no code",
-                ));
-            };
-            respond(
-                &mut stream,
-                "200 OK",
-                "Logged in to Flyte; you may close this window.",
-            )
-            .await;
-            return Ok(code);
         }
     };
     tokio::time::timeout(timeout, wait).await.map_err(|_| {
@@ -220,7 +312,52 @@ mod tests {
         );
         assert!(parse_redirect("https://localhost/cb").is_err());
         assert!(parse_redirect("http://localhost:x/cb").is_err());
+        for elsewhere in [
+            "http://0.0.0.0:8080/callback",
+            "http://192.168.1.5:8080/callback",
+            "http://flyte.example.com/callback",
+            "http://[::]:8080/callback",
+        ] {
+            let err = parse_redirect(elsewhere).expect_err(elsewhere);
+            assert!(err.is_config(), "{err}");
+            assert!(err.to_string().contains("loopback"), "{err}");
+        }
         Ok(())
+    }
+
+    #[test]
+    fn state_is_checked_before_anything_else() {
+        let read = |target: &str| {
+            Callback::read(
+                format!("GET {target} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes(),
+                "/callback",
+                "s1",
+            )
+        };
+        assert_eq!(read("/favicon.ico"), Callback::NotHere);
+        assert_eq!(read("/callback?error=access_denied"), Callback::Ignored);
+        assert_eq!(
+            read("/callback?error=access_denied&state=other"),
+            Callback::Ignored
+        );
+        assert_eq!(read("/callback?code=c&state=other"), Callback::Forged);
+        assert_eq!(
+            read("/callback?error=access_denied&error_description=no+way&state=s1"),
+            Callback::Refused {
+                error: "access_denied".into(),
+                description: "no way".into()
+            }
+        );
+        assert_eq!(read("/callback?state=s1"), Callback::NoCode);
+        assert_eq!(
+            read("/callback?code=c%2B1&state=s1"),
+            Callback::Code("c+1".into())
+        );
+        assert_eq!(Callback::read(b"", "/callback", "s1"), Callback::Ignored);
+        assert_eq!(
+            Callback::read(b"\xff\xfe junk", "/callback", "s1"),
+            Callback::NotHere
+        );
     }
 
     #[test]

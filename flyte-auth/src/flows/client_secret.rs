@@ -6,6 +6,7 @@ use flyte_config::Secret;
 
 use crate::credentials::Credentials;
 use crate::error::Result;
+use crate::oauth;
 use crate::token::AccessToken;
 
 const FLOW: &str = "client credentials";
@@ -94,17 +95,23 @@ impl ClientSecret {
                 .flatten()
                 .filter(|a| !a.is_empty())
         });
-        let mut form = vec![
-            ("grant_type", "client_credentials"),
-            ("scope", scopes.as_str()),
-        ];
+        let client = oauth2::basic::BasicClient::new(oauth2::ClientId::new(self.client_id.clone()))
+            .set_client_secret(oauth2::ClientSecret::new(self.secret.expose().to_owned()))
+            .set_token_uri(oauth::token_url_of(FLOW, &url)?);
+        let mut request = client.exchange_client_credentials().add_scopes(
+            scopes
+                .split_whitespace()
+                .map(|s| oauth2::Scope::new(s.to_owned())),
+        );
         if let Some(a) = &audience {
-            form.push(("audience", a.as_str()));
+            request = request.add_extra_param("audience", a.clone());
         }
-        creds
-            .http()
-            .token(FLOW, &url, &form, Some((&self.client_id, &self.secret)))
+        let adapter = creds.http().adapter(FLOW);
+        let response = request
+            .request_async(&adapter)
             .await
+            .map_err(|e| adapter.error(&url, e))?;
+        Ok(creds.http().token_from(&response))
     }
 }
 

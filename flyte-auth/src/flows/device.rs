@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use flyte_config::Secret;
-
 use crate::credentials::Credentials;
 use crate::error::{Error, Kind, Result};
+use crate::oauth;
 use crate::token::AccessToken;
 
 const FLOW: &str = "device flow";
@@ -39,93 +38,78 @@ impl DeviceFlow {
     }
 
     pub(crate) async fn login(&self, creds: &Credentials) -> Result<AccessToken> {
-        let flow = FLOW;
-        let (timeout, poll_interval) = (self.timeout, self.poll_interval);
-        let m = creds.require_metadata(flow).await?;
+        let m = creds.require_metadata(FLOW).await?;
         if m.device_authorization_endpoint.is_empty() {
             return Err(Error::new(
                 Kind::Config,
-                flow,
+                FLOW,
                 "the authorization server advertises no device_authorization_endpoint",
             ));
         }
-        let scopes = m.scopes.join(" ");
-        let mut form = vec![
-            ("client_id", m.client_id.as_str()),
-            ("scope", scopes.as_str()),
-        ];
-        if !m.audience.is_empty() {
-            form.push(("audience", m.audience.as_str()));
-        }
-        let start = creds
-            .http()
-            .post_form(flow, &m.device_authorization_endpoint, &form, None)
-            .await?
-            .map_err(|e| e.into_error(flow, &m.device_authorization_endpoint))?;
-        let field = |k: &str| start[k].as_str().map(str::to_owned);
-        let device_code = field("device_code").ok_or_else(|| {
+        let device_url = oauth2::DeviceAuthorizationUrl::new(
+            m.device_authorization_endpoint.clone(),
+        )
+        .map_err(|e| {
             Error::new(
                 Kind::Protocol,
-                flow,
-                "the device authorization answer has no device_code",
-            )
-        })?;
-        let user_code = field("user_code").unwrap_or_default();
-        let verification = field("verification_uri")
-            .or_else(|| field("verification_url"))
-            .unwrap_or_default();
-        creds.interaction().device_code(
-            &verification,
-            &user_code,
-            field("verification_uri_complete").as_deref(),
-        );
-        let mut interval = start["interval"]
-            .as_u64()
-            .map_or(poll_interval, Duration::from_secs);
-        // The device code is a credential until it is used: keep it out of `Debug`.
-        let device = Secret::new(device_code);
-        let poll = async {
-            loop {
-                tokio::time::sleep(interval).await;
-                let answer = creds
-                    .http()
-                    .post_form(
-                        flow,
-                        &m.token_endpoint,
-                        &[
-                            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                            ("device_code", device.expose()),
-                            ("client_id", &m.client_id),
-                        ],
-                        None,
-                    )
-                    .await?;
-                match answer {
-                    Ok(json) => {
-                        return AccessToken::from_response(&json, creds.http().clock.now())
-                            .ok_or_else(|| {
-                                Error::new(
-                                    Kind::Protocol,
-                                    flow,
-                                    "the token answer has no access_token",
-                                )
-                            })
-                    }
-                    Err(e) if e.error == "authorization_pending" => {}
-                    Err(e) if e.error == "slow_down" => interval += Duration::from_secs(5),
-                    Err(e) => return Err(e.into_error(flow, &m.token_endpoint)),
-                }
-            }
-        };
-        tokio::time::timeout(timeout, poll).await.map_err(|_| {
-            Error::new(
-                Kind::Timeout,
-                flow,
+                FLOW,
                 format!(
-                    "not approved within {}s (admin.deviceFlowConfig.timeout)",
-                    timeout.as_secs()
+                    "the device authorization endpoint {:?} is not a URL: {e}",
+                    m.device_authorization_endpoint
                 ),
             )
-        })?
+            .with_source(e)
+        })?;
+        let client = oauth2::basic::BasicClient::new(oauth2::ClientId::new(m.client_id.clone()))
+            .set_device_authorization_url(device_url)
+            .set_token_uri(oauth::token_url_of(FLOW, &m.token_endpoint)?);
+        let mut request = client
+            .exchange_device_code()
+            .add_scopes(m.scopes.iter().map(|s| oauth2::Scope::new(s.clone())));
+        if !m.audience.is_empty() {
+            request = request.add_extra_param("audience", m.audience.clone());
+        }
+        let adapter = creds
+            .http()
+            .adapter(FLOW)
+            .default_interval(self.poll_interval);
+        let details: oauth2::StandardDeviceAuthorizationResponse = request
+            .request_async(&adapter)
+            .await
+            .map_err(|e| adapter.error(&m.device_authorization_endpoint, e))?;
+        creds.interaction().device_code(
+            details.verification_uri(),
+            details.user_code().secret(),
+            details
+                .verification_uri_complete()
+                .map(|u| u.secret().as_str()),
+        );
+        let fatal = std::sync::Arc::new(oauth::Fatal::default());
+        let polling = creds.http().adapter(FLOW).with_fatal(fatal.clone());
+        // The device code's own lifetime (`expires_in`) ends the polling inside oauth2 with
+        // `expired_token`; the configured timeout ends it here.
+        let poll = client.exchange_device_access_token(&details).request_async(
+            &polling,
+            tokio::time::sleep,
+            None,
+        );
+        let outcome = tokio::time::timeout(self.timeout, async {
+            tokio::select! {
+                answer = poll => answer.map_err(|e| polling.error(&m.token_endpoint, e)),
+                failure = fatal.wait() => Err(failure),
+            }
+        })
+        .await
+        .map_err(|_| {
+            Error::new(
+                Kind::Timeout,
+                FLOW,
+                format!(
+                    "not approved within {}s (admin.deviceFlowConfig.timeout)",
+                    self.timeout.as_secs()
+                ),
+            )
+        })?;
+        Ok(creds.http().token_from(&outcome?))
     }
 }

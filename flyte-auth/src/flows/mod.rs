@@ -1,6 +1,6 @@
 //! The login flows, one per file, and the [`Flow`] that names the one a handle uses.
 
-mod callback;
+pub(crate) mod callback;
 mod client_secret;
 mod device;
 mod external_command;

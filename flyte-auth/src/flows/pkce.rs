@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::credentials::Credentials;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::flows::callback;
 use crate::oauth;
 use crate::token::AccessToken;
@@ -55,45 +54,43 @@ impl Pkce {
             Some(l) => callback::from_std(l)?,
             None => callback::bind(&redirect).await?,
         };
-        let p = Verifier::new()?;
-        let state = random_string(32)?;
-        let nonce = random_string(32)?;
-        let sep = if m.authorization_endpoint.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let query: Vec<String> = [
-            ("response_type", "code"),
-            ("client_id", m.client_id.as_str()),
-            ("redirect_uri", m.redirect_uri.as_str()),
-            ("scope", &m.scopes.join(" ")),
-            ("state", &state),
-            ("nonce", &nonce),
-            ("code_challenge", &p.challenge),
-            ("code_challenge_method", "S256"),
-        ]
-        .iter()
-        .map(|(k, v)| format!("{k}={}", oauth::query_encode(v)))
-        .collect();
-        let url = format!("{}{sep}{}", m.authorization_endpoint, query.join("&"));
-        creds.interaction().authorize(&url);
-        let code = callback::wait_for_code(listener, &redirect, &state, self.timeout).await?;
-        creds
-            .http()
-            .token(
+        let bad_url = |what: &str, url: &str, e: oauth2::url::ParseError| {
+            Error::new(
+                Kind::Protocol,
                 FLOW,
-                &m.token_endpoint,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("code_verifier", &p.verifier),
-                    ("redirect_uri", &m.redirect_uri),
-                    ("client_id", &m.client_id),
-                ],
-                None,
+                format!("the {what} FlyteAdmin advertises, {url:?}, is not a URL: {e}"),
             )
+            .with_source(e)
+        };
+        let client = oauth2::basic::BasicClient::new(oauth2::ClientId::new(m.client_id.clone()))
+            .set_auth_uri(
+                oauth2::AuthUrl::new(m.authorization_endpoint.clone())
+                    .map_err(|e| bad_url("authorization endpoint", &m.authorization_endpoint, e))?,
+            )
+            .set_token_uri(oauth::token_url_of(FLOW, &m.token_endpoint)?)
+            .set_redirect_uri(
+                oauth2::RedirectUrl::new(m.redirect_uri.clone())
+                    .map_err(|e| bad_url("redirect URI", &m.redirect_uri, e))?,
+            );
+        let verifier = oauth2::PkceCodeVerifier::new(random_text(48)?);
+        let challenge = oauth2::PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        let state = random_text(24)?;
+        let (url, _) = client
+            .authorize_url(|| oauth2::CsrfToken::new(state.clone()))
+            .add_scopes(m.scopes.iter().map(|s| oauth2::Scope::new(s.clone())))
+            .add_extra_param("nonce", random_text(24)?)
+            .set_pkce_challenge(challenge)
+            .url();
+        creds.interaction().authorize(&spaces_as_percent_20(url));
+        let code = callback::wait_for_code(listener, &redirect, &state, self.timeout).await?;
+        let adapter = creds.http().adapter(FLOW);
+        let response = client
+            .exchange_code(oauth2::AuthorizationCode::new(code))
+            .set_pkce_verifier(verifier)
+            .request_async(&adapter)
             .await
+            .map_err(|e| adapter.error(&m.token_endpoint, e))?;
+        Ok(creds.http().token_from(&response))
     }
 }
 
@@ -109,71 +106,73 @@ impl fmt::Debug for Pkce {
     }
 }
 
-/// Random text from the RFC 7636 unreserved alphabet, from the operating system's generator.
-fn random_string(len: usize) -> Result<String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    let mut bytes = vec![0u8; len];
-    getrandom(&mut bytes)?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect())
+/// `bytes` bytes from the operating system's generator as unpadded base64url (RFC 7636's
+/// unreserved characters). There is no fallback: without the generator there is no login.
+fn random_text(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).map_err(|e| {
+        Error::new(
+            Kind::Config,
+            FLOW,
+            format!("the operating system's random generator failed: {e}"),
+        )
+    })?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
 }
 
-/// Fills `buf` from `/dev/urandom` (or, where there is none, a hash of time and address).
-fn getrandom(buf: &mut [u8]) -> Result<()> {
-    use std::io::Read as _;
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        if f.read_exact(buf).is_ok() {
-            return Ok(());
+/// The URL with its query's spaces as `%20` rather than `+`: every server decodes `%20` as a
+/// space, where some keep a `+` as it is (RFC 3986 gives `+` no meaning in a query). `oauth2`
+/// writes a `+` of the input as `%2B`, so every `+` left stands for a space.
+fn spaces_as_percent_20(url: oauth2::url::Url) -> String {
+    let text = url.to_string();
+    match text.split_once('?') {
+        Some((base, query)) => {
+            let (query, fragment) = query
+                .split_once('#')
+                .map_or((query, None), |(q, f)| (q, Some(f)));
+            let mut out = format!("{base}?{}", query.replace('+', "%20"));
+            if let Some(f) = fragment {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
         }
-    }
-    // Platforms without /dev/urandom: SHA-256 over the time, a counter and a stack address.
-    let mut seed = Sha256::new();
-    for (i, chunk) in buf.chunks_mut(32).enumerate() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        seed.update(now.to_le_bytes());
-        seed.update(i.to_le_bytes());
-        seed.update((chunk.as_ptr() as usize).to_le_bytes());
-        let digest = seed.clone().finalize();
-        chunk.copy_from_slice(&digest[..chunk.len()]);
-    }
-    Ok(())
-}
-
-/// The verifier and its S256 challenge.
-struct Verifier {
-    verifier: String,
-    challenge: String,
-}
-
-impl Verifier {
-    fn new() -> Result<Self> {
-        let verifier = random_string(64)?;
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(verifier.as_bytes()));
-        Ok(Verifier {
-            verifier,
-            challenge,
-        })
+        None => text,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest as _, Sha256};
 
     #[test]
-    fn challenge_is_s256_of_the_verifier() -> Result<()> {
-        let p = Verifier::new()?;
-        assert_eq!(p.verifier.len(), 64);
+    fn verifier_state_and_challenge() -> Result<()> {
+        let verifier = oauth2::PkceCodeVerifier::new(random_text(48)?);
+        assert_eq!(verifier.secret().len(), 64);
+        assert!(verifier
+            .secret()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        let challenge = oauth2::PkceCodeChallenge::from_code_verifier_sha256(&verifier);
         let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(p.verifier.as_bytes()));
-        assert_eq!(p.challenge, expected);
-        assert_ne!(Verifier::new()?.verifier, p.verifier);
+            .encode(Sha256::digest(verifier.secret().as_bytes()));
+        assert_eq!(challenge.as_str(), expected);
+        assert_eq!(challenge.method().as_str(), "S256");
+        assert_ne!(random_text(48)?, *verifier.secret());
+        Ok(())
+    }
+
+    #[test]
+    fn query_spaces_are_percent_20() -> std::result::Result<(), oauth2::url::ParseError> {
+        let mut url = oauth2::url::Url::parse("https://idp.example/auth?x=1#frag")?;
+        url.query_pairs_mut()
+            .append_pair("scope", "openid offline")
+            .append_pair("v", "a+b");
+        assert_eq!(
+            spaces_as_percent_20(url),
+            "https://idp.example/auth?x=1&scope=openid%20offline&v=a%2Bb#frag"
+        );
         Ok(())
     }
 }
