@@ -54,7 +54,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let endpoint = config
         .endpoint()?
         .ok_or("no FlyteAdmin endpoint: pass --endpoint or set admin.endpoint")?;
-    eoutln!("FlyteAdmin: {endpoint} (config: {})", config.source());
+    eprintln!("FlyteAdmin: {endpoint} (config: {})", config.source());
     let interaction = if cli.no_browser {
         Terminal::no_browser()
     } else {
@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let expiry = match credentials.token().await {
         Ok(token) => token.expires_at(),
         Err(e) if e.is_disabled() => {
-            eoutln!("authentication is off on this FlyteAdmin");
+            eprintln!("authentication is off on this FlyteAdmin");
             None
         }
         Err(e) => return Err(e.into()),
