@@ -4,6 +4,9 @@
 //! A path ending in `.*` is free-form below that point: Kubernetes objects (labels,
 //! annotations, resources, probes, security contexts), Flyte's own config (`configuration.inline`,
 //! flyte-core's `configmap.<section>`) and plugin configs, which the charts copy through as YAML.
+//! Keys the templates read that `values.yaml` leaves out (flyte-core's `storage.gcs.projectId`,
+//! `common.ingress.host`; flyte-binary's `deployment.resources`) are listed too. flyte-core's
+//! `db.<service>.database` is copied whole into Flyte's database config, so it is free-form.
 //! Lists are not descended into. Kept by hand: when a chart release adds a key, add its line.
 
 /// Every key path of the flyte-binary chart's values.
@@ -24,6 +27,7 @@ configuration.auth.flyteClient.audience
 configuration.auth.flyteClient.clientId
 configuration.auth.flyteClient.redirectUri
 configuration.auth.flyteClient.scopes
+configuration.auth.internal.audience
 configuration.auth.internal.clientId
 configuration.auth.internal.clientSecret
 configuration.auth.internal.clientSecretHash
@@ -98,6 +102,7 @@ deployment.podLabels.*
 deployment.podSecurityContext.*
 deployment.preInitContainers
 deployment.readinessProbe.*
+deployment.resources.*
 deployment.securityContext.*
 deployment.sidecars
 deployment.startupProbe.*
@@ -141,6 +146,7 @@ rbac.annotations.*
 rbac.create
 rbac.extraRules
 rbac.labels.*
+service.annotations.*
 service.clusterIP
 service.commonAnnotations.*
 service.externalTrafficPolicy
@@ -193,6 +199,7 @@ cluster_resource_manager.prometheus.port
 cluster_resource_manager.resources.*
 cluster_resource_manager.service_account_name
 cluster_resource_manager.standaloneDeployment
+cluster_resource_manager.standalone_deploy
 cluster_resource_manager.strategy.*
 cluster_resource_manager.templates.*
 common.databaseSecret.name
@@ -201,14 +208,17 @@ common.flyteNamespaceTemplate.enabled
 common.ingress.albSSLRedirect
 common.ingress.annotations.*
 common.ingress.enabled
+common.ingress.host
 common.ingress.ingressClassName
 common.ingress.separateGrpcIngress
 common.ingress.separateGrpcIngressAnnotations.*
 common.ingress.tls.enabled
+common.ingress.tls.secretName
 common.ingress.webpackHMR
 configmap.admin.*
 configmap.adminServer.*
 configmap.catalog.*
+configmap.clusterpool_config.*
 configmap.clusters.*
 configmap.console.*
 configmap.copilot.*
@@ -217,6 +227,8 @@ configmap.datacatalogServer.*
 configmap.domain.*
 configmap.enabled_plugins.*
 configmap.k8s.*
+configmap.logger.*
+configmap.namespace_config.*
 configmap.otel.*
 configmap.remoteData.*
 configmap.resource_manager.*
@@ -248,6 +260,7 @@ datacatalog.resources.*
 datacatalog.securityContext.*
 datacatalog.service.additionalPorts
 datacatalog.service.annotations.*
+datacatalog.service.clusterIP
 datacatalog.service.type
 datacatalog.serviceAccount.annotations.*
 datacatalog.serviceAccount.create
@@ -258,14 +271,8 @@ datacatalog.serviceMonitor.labels.*
 datacatalog.serviceMonitor.scrapeTimeout
 datacatalog.strategy.*
 datacatalog.tolerations.*
-db.admin.database.dbname
-db.admin.database.host
-db.admin.database.port
-db.admin.database.username
-db.datacatalog.database.dbname
-db.datacatalog.database.host
-db.datacatalog.database.port
-db.datacatalog.database.username
+db.admin.database.*
+db.datacatalog.database.*
 deployRedoc
 external_events.aws.region
 external_events.enable
@@ -418,6 +425,8 @@ flytescheduler.serviceMonitor.labels.*
 flytescheduler.serviceMonitor.scrapeTimeout
 flytescheduler.strategy.*
 flytescheduler.tolerations.*
+forceNamespace
+nameOverride
 secrets.adminOauthClientCredentials.clientId
 secrets.adminOauthClientCredentials.clientSecret
 secrets.adminOauthClientCredentials.enabled
@@ -430,6 +439,7 @@ storage.cache.targetGCPercent
 storage.custom.*
 storage.enableMultiContainer
 storage.gcs
+storage.gcs.projectId
 storage.limits.maxDownloadMBs
 storage.s3.accessKey
 storage.s3.authType

@@ -126,9 +126,10 @@ fn endpoint_scheme(cx: &mut Context, s3: NodeRef<'_>, endpoint: NodeRef<'_>, bas
 
 /// Checks a bucket (S3, GCS), container or account (Azure) name against the provider's rules.
 fn bucket(cx: &mut Context, provider: &str, node: NodeRef<'_>, path: &str) {
+    // Placeholders have their own rule; `{{ ... }}` is rendered by Helm's tpl before use.
     let Some(name) = node
         .as_scalar()
-        .filter(|n| !n.is_empty() && !has_placeholder(n))
+        .filter(|n| !n.is_empty() && !has_placeholder(n) && !n.contains("{{"))
     else {
         return;
     };
