@@ -55,6 +55,24 @@ pub enum Rule {
     PluginConnectorWithoutEndpoint,
     /// `plugin-operator-off`: a plugin enabled while the chart's operator for it is off.
     PluginOperatorOff,
+    /// `auth-incomplete`: auth enabled without an OIDC base URL, a client id or authorized URIs.
+    AuthIncomplete,
+    /// `auth-ingress-host-not-authorized`: the ingress host missing from `authorizedUris`.
+    AuthIngressHostNotAuthorized,
+    /// `cluster-duplicate-name`: two `clusterConfigs` with one name.
+    ClusterDuplicateName,
+    /// `cluster-endpoint-not-https`: a remote cluster endpoint that is not an https URL.
+    ClusterEndpointNotHttps,
+    /// `cluster-auth-incomplete`: cluster auth without both `tokenPath` and `certPath`.
+    ClusterAuthIncomplete,
+    /// `cluster-label-unknown`: `labelClusterMap` naming a cluster not in `clusterConfigs`.
+    ClusterLabelUnknown,
+    /// `cluster-weight-not-positive`: a `labelClusterMap` weight of zero or less.
+    ClusterWeightNotPositive,
+    /// `notifications-incomplete`: notifications or events of a type without its settings.
+    NotificationsIncomplete,
+    /// `catalog-datacatalog-disabled`: `catalog-cache` of type `datacatalog` with DataCatalog off.
+    CatalogDatacatalogDisabled,
 }
 
 impl Rule {
@@ -76,6 +94,15 @@ impl Rule {
             Rule::PluginContainerNotEnabled => "plugin-container-not-enabled",
             Rule::PluginConnectorWithoutEndpoint => "plugin-connector-without-endpoint",
             Rule::PluginOperatorOff => "plugin-operator-off",
+            Rule::AuthIncomplete => "auth-incomplete",
+            Rule::AuthIngressHostNotAuthorized => "auth-ingress-host-not-authorized",
+            Rule::ClusterDuplicateName => "cluster-duplicate-name",
+            Rule::ClusterEndpointNotHttps => "cluster-endpoint-not-https",
+            Rule::ClusterAuthIncomplete => "cluster-auth-incomplete",
+            Rule::ClusterLabelUnknown => "cluster-label-unknown",
+            Rule::ClusterWeightNotPositive => "cluster-weight-not-positive",
+            Rule::NotificationsIncomplete => "notifications-incomplete",
+            Rule::CatalogDatacatalogDisabled => "catalog-datacatalog-disabled",
         }
     }
 }

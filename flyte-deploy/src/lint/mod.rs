@@ -1,7 +1,11 @@
 //! The lint: walks a values file once per rule family and collects [`Finding`]s.
 
+mod auth;
+mod catalog;
+mod clusters;
 mod database;
 mod keys;
+mod notifications;
 mod plugins;
 mod storage;
 
@@ -82,6 +86,10 @@ impl Linter {
             database::check(&mut cx, root);
             storage::check(&mut cx, root);
             plugins::check(&mut cx, root);
+            auth::check(&mut cx, root);
+            clusters::check(&mut cx, root);
+            notifications::check(&mut cx, root);
+            catalog::check(&mut cx, root);
         }
         cx.findings
             .sort_by_key(|f| (f.line, f.column, f.rule.id().to_owned()));
