@@ -39,6 +39,15 @@
 //! | `plugin-container-not-enabled` | error | `container` missing from `enabled-plugins`. |
 //! | `plugin-connector-without-endpoint` | warning | `connector-service` (or its older name `agent-service`) enabled with no connector endpoint: flyte-binary's `configuration.connectorService.defaultConnector.endpoint` emptied and none in `configuration.inline`; flyte-core's `flyteconnector.enabled` off (the chart renders the connector config only then) and none in a `configmap` section. The plugin's own default endpoint is empty. |
 //! | `plugin-operator-off` | error | flyte-core: `spark`, `dask` or `databricks` enabled while `sparkoperator.enabled`, `daskoperator.enabled` or `databricks.enabled` is not true. flyte-core has no toggles for Ray or MPI, so those are not checked. |
+//! | `auth-incomplete` | error | flyte-binary: `configuration.auth.enabled: true` without `oidc.baseUrl`, `oidc.clientId` or `authorizedUris` (flyteadmin cannot discover the IdP, or accepts no audience). flyte-core's auth (`configmap.adminServer`) is not checked yet. |
+//! | `auth-ingress-host-not-authorized` | error | flyte-binary: auth on and `ingress.host` not the host of any `authorizedUris` entry: flyteadmin accepts tokens only for its authorized URIs. |
+//! | `cluster-duplicate-name` | error | Two `clusterConfigs` with one `name` (flyteadmin's `clusters` config; flyte-core `configmap.clusters`, flyte-binary `configuration.inline.clusters`). |
+//! | `cluster-endpoint-not-https` | error | A `clusterConfigs` `endpoint` that is not an `https://` URL of the API server (unless `inCluster: true`). |
+//! | `cluster-auth-incomplete` | error | A cluster `auth` block without both `tokenPath` and `certPath`, the two files flyteadmin reads to reach a remote cluster. |
+//! | `cluster-label-unknown` | error | A `labelClusterMap` entry whose `id` is no `clusterConfigs` name. |
+//! | `cluster-weight-not-positive` | error | A `labelClusterMap` weight of zero or less. |
+//! | `notifications-incomplete` | error | Notifications of type `aws` without a region, `publisher.topicName` or `processor.queueName`, or `gcp` without `gcp.projectId`, topic or queue; external and cloud events (when enabled) of type `aws` without `aws.region` or `eventsPublisher.topicName`, `gcp` without `gcp.projectId` or topic. flyte-core: `workflow_notifications.config.notifications`, `external_events`, `cloud_events`; flyte-binary: `notifications`, `externalEvents`, `cloudEvents` in `configuration.inline`. Flyte 1.16's notifications config has no webhook type, so none is checked. |
+//! | `catalog-datacatalog-disabled` | error | DataCatalog off (flyte-binary `flyte-core-components.dataCatalog.disabled: true`, flyte-core `datacatalog.enabled: false`) while `catalog-cache` is of type `datacatalog`, which both charts configure unless Flyte's config overrides it. |
 //!
 //! The lint reads one file as written; Helm merges it over the chart's defaults, so rules that
 //! depend on a default say so above.
