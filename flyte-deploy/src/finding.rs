@@ -21,7 +21,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The rules of [`lint`](crate::lint); the crate docs give the Flyte fact behind each.
+/// The rules of [`Linter`](crate::Linter); the crate docs give the Flyte fact behind each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rule {
