@@ -3,16 +3,9 @@
 
 use flyte_deploy::{Chart, Finding, LintError, Linter, Report, Rule, Severity};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-fn lint(chart: Chart, text: &str) -> Result<Report, LintError> {
-    Linter::new().chart(chart).lint(text)
-}
-
-/// (line, column) of every finding of `rule`.
-fn positions(report: &Report, rule: Rule) -> Vec<(usize, usize)> {
-    report.of(rule).map(|f| (f.line, f.column)).collect()
-}
+use common::{lint, positions, TestResult};
 
 fn only(report: &Report, rule: Rule) -> Result<&Finding, String> {
     let found: Vec<_> = report.of(rule).collect();

@@ -1,16 +1,10 @@
 //! The auth, multi-cluster, notifications and caching rules, with exact positions.
 
-use flyte_deploy::{Chart, LintError, Linter, Report, Rule};
+use flyte_deploy::{Chart, Rule};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-fn lint(chart: Chart, text: &str) -> Result<Report, LintError> {
-    Linter::new().chart(chart).lint(text)
-}
-
-fn positions(report: &Report, rule: Rule) -> Vec<(usize, usize)> {
-    report.of(rule).map(|f| (f.line, f.column)).collect()
-}
+use common::{lint, positions, TestResult};
 
 #[test]
 fn enabled_auth_needs_oidc_and_authorized_uris() -> TestResult {
