@@ -347,3 +347,23 @@ fn files_that_are_not_values_are_errors_with_a_position() {
     assert!(matches!(err, Some(LintError::Yaml(_))), "{err:?}");
     assert!(Linter::new().lint("").is_ok_and(|r| r.findings.is_empty()));
 }
+
+#[test]
+fn truncated_and_reshaped_files_never_panic() {
+    let files = [
+        include_str!("values/flyte-binary-defaults.yaml"),
+        include_str!("values/flyte-core-defaults.yaml"),
+        include_str!("values/eks-starter.yaml"),
+    ];
+    for text in files {
+        for end in (0..text.len()).filter(|i| text.is_char_boundary(*i)) {
+            // Ok or Err are both fine; the point is that no cut makes the lint panic.
+            let _ = Linter::new().lint(&text[..end]);
+        }
+    }
+    // Values of the wrong shape where every rule looks.
+    let odd = "configuration: [1]\nflyteadmin: 3\nconfigmap:\n  clusters:\n    clusterConfigs: {a: b}\n    labelClusterMap: [x]\n  enabled_plugins:\n    tasks:\n      task-plugins:\n        enabled-plugins: {a: b}\n        default-for-task-types: [[1], 2]\ndb:\n  admin:\n    database:\n      port: [1]\nstorage:\n  type: [gcs]\n";
+    for chart in [Chart::FlyteBinary, Chart::FlyteCore] {
+        assert!(lint(chart, odd).is_ok());
+    }
+}
