@@ -115,6 +115,12 @@ pub(crate) struct KeyTree {
 }
 
 impl KeyTree {
+    /// The keys of the Flyte config sections that are fully known (`tasks`, `secrets`,
+    /// `clusters`); anything else at the top of Flyte's config is open.
+    pub(crate) fn flyte_config() -> KeyTree {
+        KeyTree::parse(keys::FLYTE_CONFIG)
+    }
+
     fn parse(table: &str) -> KeyTree {
         let mut paths = BTreeMap::new();
         for line in table.lines().filter(|l| !l.is_empty()) {
@@ -145,23 +151,37 @@ impl KeyTree {
         }
     }
 
+    /// The names of the known keys directly under the dotted `parent` (`""` for the top).
+    pub(crate) fn children<'t>(&'t self, parent: &'t str) -> impl Iterator<Item = String> + 't {
+        self.paths.keys().filter_map(move |p| {
+            let (p_parent, p_name) = p.rsplit_once('.').unwrap_or(("", p));
+            (p_parent == parent).then(|| p_name.to_owned())
+        })
+    }
+
+    /// Whether the tree lists `name` at its top.
+    pub(crate) fn has_root(&self, name: &str) -> bool {
+        self.paths.contains_key(name)
+    }
+
     /// The known key closest to the unknown `path`: a sibling within a small edit distance,
     /// else the same name somewhere else in the tree.
     pub(crate) fn suggest(&self, path: &[String]) -> Option<String> {
         let (name, parent) = path.split_last()?;
         let parent = parent.join(".");
         let lowered = name.to_lowercase();
-        let siblings = self.paths.keys().filter_map(|p| {
-            let (p_parent, p_name) = p.rsplit_once('.').unwrap_or(("", p));
-            (p_parent == parent).then_some((p, p_name))
-        });
-        let best = siblings
-            .map(|(p, n)| (distance(&lowered, &n.to_lowercase()), p))
+        let best = self
+            .children(&parent)
+            .map(|n| (distance(&lowered, &n.to_lowercase()), n))
             .min();
         let budget = (name.chars().count() / 3).max(2);
-        if let Some((d, p)) = best {
+        if let Some((d, n)) = best {
             if d <= budget {
-                return Some(p.clone());
+                return Some(if parent.is_empty() {
+                    n
+                } else {
+                    format!("{parent}.{n}")
+                });
             }
         }
         self.paths

@@ -475,3 +475,20 @@ workflow_scheduler.config.*
 workflow_scheduler.enabled
 workflow_scheduler.type
 ";
+
+/// Keys of the Flyte config sections whose every key is known here, as flytepropeller and
+/// flyteadmin declare them at v1.16.8: `tasks` (propeller's task config), `secrets` (propeller's
+/// secret manager config) and `clusters` (flyteadmin's multi-cluster config). Other sections
+/// (`plugins`, `storage`, `catalog-cache`, ...) are free-form until they are listed here.
+pub(crate) const FLYTE_CONFIG: &str = "\
+clusters.clusterConfigs
+clusters.defaultExecutionLabel
+clusters.labelClusterMap.*
+secrets.env-prefix
+secrets.secrets-prefix
+tasks.backoff.*
+tasks.max-plugin-phase-versions
+tasks.maxLogMessageLength
+tasks.task-plugins.default-for-task-types.*
+tasks.task-plugins.enabled-plugins
+";

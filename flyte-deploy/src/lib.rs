@@ -17,14 +17,15 @@
 //! flyteorg/flyte (names and nesting only). Below Kubernetes objects (labels, annotations,
 //! resources, probes, security contexts), Flyte's own config (`configuration.inline`, each
 //! `configmap.<section>`) and plugin configs, any key is accepted: the charts copy those
-//! through. Nothing is dropped: an unknown key is reported, and the file is never rewritten.
+//! through, except the Flyte config sections listed under `unknown-key` below. Nothing is
+//! dropped: an unknown key is reported, and the file is never rewritten.
 //!
 //! # Rules
 //! Every finding has a [`Rule`], a [`Severity`], a dotted path, a message and a line and column.
 //!
 //! | id | severity | what and why |
 //! |----|----------|--------------|
-//! | `unknown-key` | warning | A key the chart does not read, with the closest known key (a sibling within a small edit distance, else the same name elsewhere). Helm passes unknown keys to templates that never look at them. |
+//! | `unknown-key` | warning | A key the chart does not read, with the closest known key (a sibling within a small edit distance, else the same name elsewhere). Helm passes unknown keys to templates that never look at them. Inside Flyte's config, the sections known key by key (`tasks`, `secrets`, `clusters`, as flytepropeller and flyteadmin declare them) are checked too, case-insensitively as viper matches them; Flyte ignores keys it does not declare. |
 //! | `misplaced-key` | error | flyte-binary: `configuration.database.postgres` (Flyte's own config layout; the chart reads `configuration.database.{host, port, dbname, username, password, passwordPath, options}` and ignores the block, so Flyte connects to its default database), and `configuration.storage.{type, container, connection, stow}` (Flyte's layout; the chart reads `provider`, `metadataContainer`, `userDataContainer`, `providerConfig`). flyte-core: `flyteadmin.clusters` (the chart reads `configmap.clusters.clusterConfigs` with `labelClusterMap`), `storage.{container, connection}` (the chart reads `storage.bucketName`, `storage.s3`, `storage.gcs`, `storage.custom`). |
 //! | `secrets-prefix-not-a-path` | error | `secrets.secrets-prefix` in Flyte's config that does not start with `/`. In flytepropeller's secret manager config it is the path prefix where secret files are mounted (default `/etc/secrets`), not a prefix of Kubernetes secret names. |
 //! | `placeholder` | error | A `<UPPER_CASE>` placeholder from the starter files (`<BUCKET_NAME>`, `<RDS_HOST_DNS>`) left in any key or value. |

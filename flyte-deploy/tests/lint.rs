@@ -367,3 +367,32 @@ fn truncated_and_reshaped_files_never_panic() {
         assert!(lint(chart, odd).is_ok());
     }
 }
+
+#[test]
+fn unknown_keys_inside_known_flyte_config_sections() -> TestResult {
+    let binary = lint(
+        Chart::FlyteBinary,
+        "configuration:\n  inline:\n    tasks:\n      task-plugins:\n        enabled-plugin:\n          - container\n    secrets:\n      secret-prefix: /etc/secrets\n    Tasks:\n      Task-Plugins:\n        Enabled-Plugins: []\n    plugins:\n      anything: goes\n",
+    )?;
+    assert_eq!(positions(&binary, Rule::UnknownKey), [(5, 9), (8, 7)]);
+    assert!(binary.findings[0]
+        .message
+        .contains("did you mean `tasks.task-plugins.enabled-plugins`?"));
+    assert_eq!(
+        binary.findings[1].path,
+        "configuration.inline.secrets.secret-prefix"
+    );
+    assert!(binary.findings[1]
+        .message
+        .contains("`secrets.secrets-prefix`"));
+
+    let core = lint(
+        Chart::FlyteCore,
+        "configmap:\n  clusters:\n    clusterConfig: []\n    labelClusterMap: {}\n",
+    )?;
+    assert_eq!(positions(&core, Rule::UnknownKey), [(3, 5)]);
+    assert!(core.findings[0]
+        .message
+        .contains("`clusters.clusterConfigs`"));
+    Ok(())
+}

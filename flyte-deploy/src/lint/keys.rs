@@ -69,7 +69,94 @@ pub(super) fn check(cx: &mut Context, root: NodeRef<'_>) {
     let mut path = Vec::new();
     walk_keys(cx, &tree, root, &mut path);
     walk_scalars(cx, root, &mut Vec::new());
+    flyte_config_keys(cx, root);
     secrets_prefix(cx, root);
+}
+
+/// Unknown keys inside the Flyte config sections this crate knows fully. Flyte (viper) matches
+/// keys case-insensitively, so a key that differs only in case is not reported.
+fn flyte_config_keys(cx: &mut Context, root: NodeRef<'_>) {
+    let tree = KeyTree::flyte_config();
+    for (prefix, config) in flyte_config_roots(cx.chart, root) {
+        for (key, value) in config.entries() {
+            let name = key.key_text().to_lowercase();
+            if !tree.has_root(&name) {
+                continue;
+            }
+            let mut path = vec![name];
+            walk_flyte_keys(cx, &tree, &prefix, value, &mut path);
+        }
+    }
+    // flyte-core writes configmap.clusters under a `clusters:` key of its own file.
+    if let Some(clusters) = at(root, "configmap.clusters").filter(|_| cx.chart == Chart::FlyteCore)
+    {
+        walk_flyte_keys(
+            cx,
+            &tree,
+            "configmap",
+            clusters,
+            &mut vec!["clusters".to_owned()],
+        );
+    }
+}
+
+fn walk_flyte_keys(
+    cx: &mut Context,
+    tree: &KeyTree,
+    prefix: &str,
+    node: NodeRef<'_>,
+    path: &mut Vec<String>,
+) {
+    for (key, value) in node.entries() {
+        let written = key.key_text();
+        let known = tree.lookup(&[path.as_slice(), &[written.clone()]].concat());
+        let name = if known == Known::Unknown {
+            // Try the spelling Flyte would accept, case aside.
+            let parent = path.join(".");
+            let exact = tree
+                .children(&parent)
+                .find(|k| k.eq_ignore_ascii_case(&written));
+            exact.unwrap_or(written)
+        } else {
+            written
+        };
+        path.push(name);
+        match tree.lookup(path) {
+            Known::Open => {}
+            Known::Key => walk_flyte_keys(cx, tree, prefix, value, path),
+            Known::Unknown => {
+                let hint = tree
+                    .suggest(path)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                cx.push(
+                    Rule::UnknownKey,
+                    Severity::Warning,
+                    &format!("{prefix}.{}", path.join(".")),
+                    key,
+                    format!("Flyte's config has no such key, so Flyte ignores it{hint}"),
+                );
+            }
+        }
+        path.pop();
+    }
+}
+
+/// Where each chart keeps Flyte's own config files: flyte-binary's `configuration.inline`,
+/// each of flyte-core's `configmap.<section>` but `clusters` (the chart nests that one itself).
+fn flyte_config_roots(chart: Chart, root: NodeRef<'_>) -> Vec<(String, NodeRef<'_>)> {
+    match chart {
+        Chart::FlyteBinary => at(root, "configuration.inline")
+            .map(|n| ("configuration.inline".to_owned(), n))
+            .into_iter()
+            .collect(),
+        Chart::FlyteCore => at(root, "configmap")
+            .into_iter()
+            .flat_map(|c| c.entries())
+            .filter(|(k, _)| k.key_text() != "clusters")
+            .map(|(k, v)| (format!("configmap.{}", k.key_text()), v))
+            .collect(),
+    }
 }
 
 fn walk_keys(cx: &mut Context, tree: &KeyTree, node: NodeRef<'_>, path: &mut Vec<String>) {
@@ -139,18 +226,7 @@ fn walk_scalars(cx: &mut Context, node: NodeRef<'_>, path: &mut Vec<String>) {
 
 /// `secrets-prefix` wherever Flyte's config lives in the chart.
 fn secrets_prefix(cx: &mut Context, root: NodeRef<'_>) {
-    let sections: Vec<(String, NodeRef<'_>)> = match cx.chart {
-        Chart::FlyteBinary => at(root, "configuration.inline")
-            .map(|n| ("configuration.inline".to_owned(), n))
-            .into_iter()
-            .collect(),
-        Chart::FlyteCore => at(root, "configmap")
-            .into_iter()
-            .flat_map(|c| c.entries())
-            .map(|(k, v)| (format!("configmap.{}", k.key_text()), v))
-            .collect(),
-    };
-    for (prefix, section) in sections {
+    for (prefix, section) in flyte_config_roots(cx.chart, root) {
         let Some(value) = at(section, "secrets.secrets-prefix") else {
             continue;
         };
