@@ -109,7 +109,7 @@ fn walk_flyte_keys(
 ) {
     for (key, value) in node.entries() {
         let written = key.key_text();
-        let known = tree.lookup(&[path.as_slice(), &[written.clone()]].concat());
+        let known = tree.lookup(&[path.as_slice(), std::slice::from_ref(&written)].concat());
         let name = if known == Known::Unknown {
             // Try the spelling Flyte would accept, case aside.
             let parent = path.join(".");
