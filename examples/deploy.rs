@@ -1,7 +1,8 @@
 //! Lints Helm values for Flyte's charts before `helm install`: unknown keys with the closest
 //! known key, blocks in the wrong place, starter-file placeholders, and database, storage and
 //! task plugin mistakes, each as `FILE:LINE:COL: SEVERITY[RULE] PATH: MESSAGE`. Exits 1 when
-//! any finding is an error, 2 when the file cannot be read.
+//! any finding is an error, or with one `error: ...` line when the file cannot be read or is
+//! not YAML.
 //!
 //! ```text
 //! cargo run --example deploy -- lint values.yaml [--chart flyte-binary|flyte-core] [-o text|json]
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use flyte_deploy::{Chart, Linter, Report};
-use flyte_examples::outln;
+use flyte_examples::{fail, outln};
 
 #[derive(Parser, Debug)]
 #[command(name = "deploy", about = "Lint Helm values for Flyte's charts")]
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
     } = Cli::parse().command;
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
-        Err(e) => return unreadable(format!("{}: {e}", file.display())),
+        Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
     let linter = chart.map_or_else(Linter::new, |c| Linter::new().chart(c));
     let report = match linter.lint(&text) {
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
             let cause = std::error::Error::source(&e)
                 .map(|c| format!(": {c}"))
                 .unwrap_or_default();
-            return unreadable(format!("{}: {e}{cause}", file.display()));
+            return fail(format_args!("{}: {e}{cause}", file.display()));
         }
     };
     match output {
@@ -73,11 +74,6 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn unreadable(message: String) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
 }
 
 fn print_text(file: &std::path::Path, report: &Report) {

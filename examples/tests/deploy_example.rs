@@ -49,7 +49,7 @@ fn lint_prints_positions_and_exits_1_on_errors() -> TestResult {
 }
 
 #[test]
-fn lint_exits_0_on_warnings_only_and_2_on_unreadable_files() -> TestResult {
+fn lint_exits_0_on_warnings_only_and_1_on_files_that_are_not_yaml() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("values.yaml");
     std::fs::write(&path, "flyteadmin:\n  replicaCont: 2\n")?;
@@ -64,8 +64,12 @@ fn lint_exits_0_on_warnings_only_and_2_on_unreadable_files() -> TestResult {
 
     std::fs::write(&path, "a: [1,\n")?;
     let out = run(&["lint", &file])?;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid YAML"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("error: {file}: the values file is not valid YAML")),
+        "{stderr}"
+    );
     let out = run(&["lint", &file, "--chart", "flyte"])?;
     assert_eq!(out.status.code(), Some(2), "clap refuses an unknown chart");
     Ok(())
