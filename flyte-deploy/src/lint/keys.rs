@@ -125,17 +125,9 @@ fn walk_flyte_keys(
             Known::Open => {}
             Known::Key => walk_flyte_keys(cx, tree, prefix, value, path),
             Known::Unknown => {
-                let hint = tree
-                    .suggest(path)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                cx.push(
-                    Rule::UnknownKey,
-                    Severity::Warning,
-                    &format!("{prefix}.{}", path.join(".")),
-                    key,
-                    format!("Flyte's config has no such key, so Flyte ignores it{hint}"),
-                );
+                let shown = format!("{prefix}.{}", path.join("."));
+                let what = "Flyte's config has no such key, so Flyte ignores it";
+                unknown_key(cx, tree, path, &shown, key, what);
             }
         }
         path.pop();
@@ -179,22 +171,35 @@ fn walk_keys(cx: &mut Context, tree: &KeyTree, node: NodeRef<'_>, path: &mut Vec
                 Known::Open => {}
                 Known::Key => walk_keys(cx, tree, value, path),
                 Known::Unknown => {
-                    let hint = tree
-                        .suggest(path)
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
-                    cx.push(
-                        Rule::UnknownKey,
-                        Severity::Warning,
-                        &dotted,
-                        key,
-                        format!("{} does not read this key{hint}", cx.chart),
-                    );
+                    let what = format!("{} does not read this key", cx.chart);
+                    unknown_key(cx, tree, path, &dotted, key, &what);
                 }
             }
         }
         path.pop();
     }
+}
+
+/// Reports the unknown key at `path` (shown as `shown`) with the closest known key.
+fn unknown_key(
+    cx: &mut Context,
+    tree: &KeyTree,
+    path: &[String],
+    shown: &str,
+    key: NodeRef<'_>,
+    what: &str,
+) {
+    let hint = tree
+        .suggest(path)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    cx.push(
+        Rule::UnknownKey,
+        Severity::Warning,
+        shown,
+        key,
+        format!("{what}{hint}"),
+    );
 }
 
 /// Every scalar, keys included, in open sections and lists too: a placeholder is wrong anywhere.
