@@ -255,7 +255,13 @@ fn core_plugins_need_container_their_operator_and_a_connector() -> TestResult {
     assert!(only(&report, Rule::PluginOperatorOff)?
         .message
         .contains("sparkoperator.enabled"));
-    assert_eq!(report.of(Rule::PluginDefaultNotEnabled).count(), 0);
+    // The file's own defaults (sidecar, spark) are enabled; the chart's container and
+    // container_array defaults stay in force and name plugins the file does not enable.
+    let defaults: Vec<_> = report
+        .of(Rule::PluginDefaultNotEnabled)
+        .map(|f| (f.line, f.column, f.message.contains("\"container_array\"")))
+        .collect();
+    assert_eq!(defaults, [(5, 9, false), (5, 9, true)]);
 
     let fixed = format!(
         "{CORE_PLUGINS}sparkoperator:\n  enabled: true\nflyteconnector:\n  enabled: true\n"
@@ -394,5 +400,26 @@ fn unknown_keys_inside_known_flyte_config_sections() -> TestResult {
     assert!(core.findings[0]
         .message
         .contains("`clusters.clusterConfigs`"));
+    Ok(())
+}
+
+#[test]
+fn the_charts_own_task_type_defaults_stay_in_force() -> TestResult {
+    // No k8s-array, and container_array not remapped: the chart's default still points at it.
+    let text = "enabled_plugins:\n  tasks:\n    task-plugins:\n      enabled-plugins:\n        - container\n        - sidecar\n";
+    let report = lint(Chart::FlyteBinary, text)?;
+    let found = only(&report, Rule::PluginDefaultNotEnabled)?;
+    assert_eq!((found.line, found.column), (4, 7));
+    assert!(
+        found
+            .message
+            .contains("\"container_array\" to \"k8s-array\""),
+        "{found}"
+    );
+
+    let remapped =
+        format!("{text}      default-for-task-types:\n        container_array: container\n");
+    let report = lint(Chart::FlyteBinary, &remapped)?;
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
     Ok(())
 }

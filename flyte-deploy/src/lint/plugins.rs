@@ -9,6 +9,15 @@ use crate::{Chart, Rule, Severity};
 /// The connector plugin's names: `connector-service`, and `agent-service` before Flyte 1.14.
 const CONNECTOR_PLUGINS: &[&str] = &["connector-service", "agent-service"];
 
+/// The `default-for-task-types` both charts ship in their values (`enabled_plugins` in
+/// flyte-binary, `configmap.enabled_plugins` in flyte-core). Helm merges maps, so these stay in
+/// force for every task type a values file does not map itself.
+const CHART_DEFAULTS: &[(&str, &str)] = &[
+    ("container", "container"),
+    ("sidecar", "sidecar"),
+    ("container_array", "k8s-array"),
+];
+
 /// flyte-core's operator toggles for the plugins that need an operator the chart installs.
 const OPERATORS: &[(&str, &str)] = &[
     ("spark", "sparkoperator.enabled"),
@@ -30,6 +39,9 @@ pub(super) fn check(cx: &mut Context, root: NodeRef<'_>) {
         };
         let plugins = TaskPlugins::read(block);
         check_block(cx, root, place, block, &plugins);
+        if !place.starts_with("configuration.inline") {
+            chart_defaults(cx, place, block, &plugins);
+        }
     }
 }
 
@@ -100,6 +112,34 @@ fn check_block(
                     ),
                 );
             }
+        }
+    }
+}
+
+/// The chart's own `default-for-task-types` that the file leaves in force (it writes the map
+/// form, or none) and that name a plugin the file's `enabled-plugins` leaves out.
+fn chart_defaults(cx: &mut Context, place: &str, block: NodeRef<'_>, plugins: &TaskPlugins<'_>) {
+    let list_form = at(block, "default-for-task-types").is_some_and(|d| d.items().next().is_some());
+    let Some((list_key, _)) = entry(block, "enabled-plugins") else {
+        return;
+    };
+    if list_form || plugins.enabled.is_empty() {
+        return;
+    }
+    for (task_type, plugin) in CHART_DEFAULTS {
+        let overridden = plugins.defaults.iter().any(|d| d.task_type == *task_type);
+        if !overridden && !plugins.is_enabled(plugin) {
+            cx.push(
+                Rule::PluginDefaultNotEnabled,
+                Severity::Error,
+                &format!("{place}.enabled-plugins"),
+                list_key,
+                format!(
+                    "the chart's own default-for-task-types maps {task_type:?} to {plugin:?} \
+                     (Helm merges it with this file), but {plugin:?} is not in enabled-plugins; \
+                     flytepropeller refuses to start: enable it or map {task_type} yourself"
+                ),
+            );
         }
     }
 }
