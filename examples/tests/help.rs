@@ -2,9 +2,10 @@
 
 mod common;
 
-const EXAMPLES: [&str; 13] = [
+const EXAMPLES: [&str; 14] = [
     "quickstart",
     "config",
+    "deploy",
     "login",
     "projects",
     "register",

@@ -14,6 +14,7 @@
 //! - [`Diagnostic`] and [`Error`]: every problem with its key path and position.
 //! - [`InitOptions`]: `flytectl config init`.
 //! - [`files`]: [`ExecSpec`], [`ProjectFile`] and the [`AttributeFile`]s.
+//! - [`Document`] and [`NodeRef`]: any YAML file with the line and column of every node.
 //! - [`Value`]: untyped YAML (execution inputs, values carried as written), with
 //!   [`Value::to_json`] for APIs that take JSON.
 //! - [`Secret`]: values that never print.
@@ -67,6 +68,7 @@
 //! # Feature flags
 //! None: the crate is small and always complete.
 
+mod document;
 mod duration;
 mod endpoint;
 mod env;
@@ -84,6 +86,7 @@ mod value;
 mod write;
 mod yaml;
 
+pub use document::{Document, NodeRef};
 pub use duration::{format as format_duration, parse as parse_duration};
 pub use endpoint::{Endpoint, DEFAULT_PORT};
 pub use env::{env_var_name, ConfigKey};

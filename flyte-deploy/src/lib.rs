@@ -1,0 +1,82 @@
+//! Flyte's Helm values, typed and linted: the keys of the flyte-binary and flyte-core charts of
+//! Flyte 1.16, and rules that catch what Helm installs without a word.
+//!
+//! Helm accepts any key in a values file, and both charts hide Flyte's own config under a key
+//! (`configuration.inline` in flyte-binary, `configmap.<section>` in flyte-core), so a typo or a
+//! block in the wrong place installs cleanly and is ignored. [`Linter`] reads a values file with
+//! flyte-config's positioned YAML and reports each problem with the line and column.
+//!
+//! # Main types
+//! - [`Linter`]: lint one values file ([`Linter::lint`]) into a [`Report`] of [`Finding`]s.
+//! - [`Chart`]: flyte-binary or flyte-core, given or guessed from the keys ([`Chart::guess`]).
+//! - [`Rule`] and [`Severity`]: what each finding is.
+//! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms.
+//!
+//! # The key trees
+//! Each chart's known keys are a table of paths read from its `values.yaml` at tag v1.16.8 of
+//! flyteorg/flyte (names and nesting only). Below Kubernetes objects (labels, annotations,
+//! resources, probes, security contexts), Flyte's own config (`configuration.inline`, each
+//! `configmap.<section>`) and plugin configs, any key is accepted: the charts copy those
+//! through, except the Flyte config sections listed under `unknown-key` below. Nothing is
+//! dropped: an unknown key is reported, and the file is never rewritten.
+//!
+//! # Rules
+//! Every finding has a [`Rule`], a [`Severity`], a dotted path, a message and a line and column.
+//!
+//! | id | severity | what and why |
+//! |----|----------|--------------|
+//! | `unknown-key` | warning | A key the chart does not read, with the closest known key (a sibling within a small edit distance, else the same name elsewhere). Helm passes unknown keys to templates that never look at them. Inside Flyte's config, the sections known key by key (`tasks`, `secrets`, `clusters`, as flytepropeller and flyteadmin declare them) are checked too, case-insensitively as viper matches them; Flyte ignores keys it does not declare. |
+//! | `misplaced-key` | error | flyte-binary: `configuration.database.postgres` (Flyte's own config layout; the chart reads `configuration.database.{host, port, dbname, username, password, passwordPath, options}` and ignores the block, so Flyte connects to its default database), and `configuration.storage.{type, container, connection, stow}` (Flyte's layout; the chart reads `provider`, `metadataContainer`, `userDataContainer`, `providerConfig`). flyte-core: `flyteadmin.clusters` (the chart reads `configmap.clusters.clusterConfigs` with `labelClusterMap`), `storage.{container, connection}` (the chart reads `storage.bucketName`, `storage.s3`, `storage.gcs`, `storage.custom`). |
+//! | `secrets-prefix-not-a-path` | error | `secrets.secrets-prefix` in Flyte's config that does not start with `/`. In flytepropeller's secret manager config it is the path prefix where secret files are mounted (default `/etc/secrets`), not a prefix of Kubernetes secret names. |
+//! | `placeholder` | error | A `<UPPER_CASE>` placeholder from the starter files (`<BUCKET_NAME>`, `<RDS_HOST_DNS>`) left in any key or value. |
+//! | `database-password-and-path` | error | Both `password` and `passwordPath`: flyteadmin reads the file at `passwordPath` and the password is ignored. |
+//! | `database-empty-host` | error | `host: ""`. |
+//! | `database-port-range` | error | A port outside 1..=65535 or not a number. |
+//! | `storage-provider-config-missing` | error | flyte-binary: `provider: gcs` without `providerConfig.gcs.project`, `provider: azure` without `providerConfig.azure.account` (the chart's defaults are example values, so the install silently uses them). flyte-core: `type: gcs` without `storage.gcs.projectId`. |
+//! | `storage-accesskey-without-keys` | error | S3 `authType: accesskey` without both `accessKey` and `secretKey`. |
+//! | `storage-endpoint-scheme` | warning | flyte-binary's S3 `endpoint` is `http://` while `disableSSL` is false, or `https://` while it is true. |
+//! | `storage-bucket-name` | error | A bucket, container or account name the provider refuses (S3: 3 to 63 of `a-z0-9.-`, letter or digit at both ends, no `..`, not an IP; GCS: also `_`, up to 222 with dots, not `goog…`; Azure containers: `a-z0-9-`, no `--`; Azure accounts: 3 to 24 of `a-z0-9`). |
+//! | `plugin-default-not-enabled` | error | A `default-for-task-types` plugin (map or list form) not in `enabled-plugins`, compared trimmed and case-insensitively as propeller does; propeller refuses to start. Both charts ship `container: container`, `sidecar: sidecar`, `container_array: k8s-array` in their `enabled_plugins` values and Helm merges maps, so those stay in force for a file that writes the map form (or none) without remapping them, and are checked too. An empty `enabled-plugins` enables every plugin, so then no plugin rule applies. |
+//! | `plugin-container-not-enabled` | error | `container` missing from `enabled-plugins`. |
+//! | `plugin-connector-without-endpoint` | warning | `connector-service` (or its older name `agent-service`) enabled with no connector endpoint: flyte-binary's `configuration.connectorService.defaultConnector.endpoint` emptied and none in `configuration.inline`; flyte-core's `flyteconnector.enabled` off (the chart renders the connector config only then) and none in a `configmap` section. The plugin's own default endpoint is empty. |
+//! | `plugin-operator-off` | error | flyte-core: `spark`, `dask` or `databricks` enabled while `sparkoperator.enabled`, `daskoperator.enabled` or `databricks.enabled` is not true. flyte-core has no toggles for Ray or MPI, so those are not checked. |
+//! | `auth-incomplete` | error | flyte-binary: `configuration.auth.enabled: true` without `oidc.baseUrl`, `oidc.clientId` or `authorizedUris` (flyteadmin cannot discover the IdP, or accepts no audience). flyte-core's auth (`configmap.adminServer`) is not checked yet. |
+//! | `auth-ingress-host-not-authorized` | error | flyte-binary: auth on and `ingress.host` not the host of any `authorizedUris` entry: flyteadmin accepts tokens only for its authorized URIs. |
+//! | `cluster-duplicate-name` | error | Two `clusterConfigs` with one `name` (flyteadmin's `clusters` config; flyte-core `configmap.clusters`, flyte-binary `configuration.inline.clusters`). |
+//! | `cluster-endpoint-not-https` | error | A `clusterConfigs` `endpoint` that is not an `https://` URL of the API server (unless `inCluster: true`). |
+//! | `cluster-auth-incomplete` | error | A cluster `auth` block without both `tokenPath` and `certPath`, the two files flyteadmin reads to reach a remote cluster. |
+//! | `cluster-label-unknown` | error | A `labelClusterMap` entry whose `id` is no `clusterConfigs` name. |
+//! | `cluster-weight-not-positive` | error | A `labelClusterMap` weight of zero or less. |
+//! | `notifications-incomplete` | error | Notifications of type `aws` without a region, `publisher.topicName` or `processor.queueName`, or `gcp` without `gcp.projectId`, topic or queue; external and cloud events (when enabled) of type `aws` without `aws.region` or `eventsPublisher.topicName`, `gcp` without `gcp.projectId` or topic. flyte-core: `workflow_notifications.config.notifications`, `external_events`, `cloud_events`; flyte-binary: `notifications`, `externalEvents`, `cloudEvents` in `configuration.inline`. Flyte 1.16's notifications config has no webhook type, so none is checked. |
+//! | `catalog-datacatalog-disabled` | error | DataCatalog off (flyte-binary `flyte-core-components.dataCatalog.disabled: true`, flyte-core `datacatalog.enabled: false`) while `catalog-cache` is of type `datacatalog`, which both charts configure unless Flyte's config overrides it. |
+//!
+//! The lint reads one file as written; Helm merges it over the chart's defaults, so rules that
+//! depend on a default say so above.
+//!
+//! # Example
+//! ```no_run
+//! use flyte_deploy::{Linter, Severity};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let text = std::fs::read_to_string("values.yaml")?;
+//! let report = Linter::new().lint(&text)?;
+//! for finding in &report.findings {
+//!     println!("values.yaml:{finding}");
+//! }
+//! std::process::exit(i32::from(report.has_errors()));
+//! # }
+//! ```
+//!
+//! # Feature flags
+//! None.
+
+mod chart;
+mod finding;
+mod keys;
+mod lint;
+mod values;
+
+pub use chart::{Chart, UnknownChart};
+pub use finding::{Finding, Report, Rule, Severity};
+pub use lint::{Error as LintError, Linter};
+pub use values::{TaskPlugins, TaskTypeDefault};
