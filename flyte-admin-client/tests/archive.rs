@@ -87,6 +87,21 @@ fn one_huge_entry_is_refused_at_its_header_with_the_default_limits() -> TestResu
 }
 
 #[test]
+fn a_huge_long_name_header_is_refused_at_the_total_limit() -> TestResult {
+    // A GNU long-name entry is read whole by the tar reader before any file is handed out, so
+    // only a bound on the whole stream stops it: 64 MiB of "name" against 8 MiB in all.
+    let bomb = bomb::long_name_bomb(64)?;
+    assert!(bomb.len() < 200_000, "{} bytes", bomb.len());
+    let limits = ArchiveLimits::new().max_total_bytes(8 * 1024 * 1024);
+    let e = Package::from_archive_bytes_with("longname.tgz", &bomb, &limits)
+        .expect_err("a stream over the limit");
+    let (package, file, limit) = over_limit(e)?;
+    assert_eq!((package.as_str(), file), ("longname.tgz", None));
+    assert_eq!(limit, ArchiveLimit::TotalBytes(8 * 1024 * 1024));
+    Ok(())
+}
+
+#[test]
 fn the_entry_count_is_limited_and_counts_every_tar_entry() -> TestResult {
     let bomb = bomb::gzip_bomb("fast.tar.gz", 64 * 1024, 30)?;
     let limits = ArchiveLimits::new().max_entries(25);

@@ -51,6 +51,17 @@ impl<'a> Budget<'a> {
         Ok(())
     }
 
+    /// How many bytes one tar stream may yield: what is left of the total, plus room for the
+    /// headers and padding of every entry the count allows (1 KiB each) and 1 MiB of slack.
+    fn stream_cap(&self) -> u64 {
+        let headers = (self.limits.entries() as u64).saturating_mul(1024);
+        self.limits
+            .total_bytes()
+            .saturating_sub(self.bytes)
+            .saturating_add(headers)
+            .saturating_add(1 << 20)
+    }
+
     /// Takes `size` bytes for the file `name`, before it is read.
     fn take(&mut self, package: &Path, name: &str, size: u64) -> Result<(), PackageError> {
         if size > self.limits.entry_bytes() {
@@ -209,9 +220,21 @@ impl Package {
             message: e.to_string(),
             source: Some(e),
         };
-        let mut archive = tar::Archive::new(reader);
-        for entry in archive.entries().map_err(corrupt)? {
-            let mut entry = entry.map_err(corrupt)?;
+        // Every byte the tar reader pulls counts, not only the files it hands out: it reads GNU
+        // long names and PAX headers whole before any entry is seen, so a small gzip of one
+        // huge "long name" would get past the per-file checks below.
+        let cap = budget.stream_cap();
+        let total = budget.limits.total_bytes();
+        let mut archive = tar::Archive::new(Capped::new(reader, cap));
+        let capped = |e: std::io::Error| {
+            if Capped::<&[u8]>::is_cap(&e) {
+                over(path, None, ArchiveLimit::TotalBytes(total))
+            } else {
+                corrupt(e)
+            }
+        };
+        for entry in archive.entries().map_err(capped)? {
+            let mut entry = entry.map_err(capped)?;
             budget.count(path)?;
             // Directories and links are skipped, as flytectl keeps only regular files.
             if !entry.header().entry_type().is_file() {
@@ -225,7 +248,7 @@ impl Package {
             file_kind(path, &name)?;
             let size = entry.header().size().map_err(corrupt)?;
             budget.take(path, &name, size)?;
-            let bytes = read_sized(&mut entry, size).map_err(corrupt)?;
+            let bytes = read_sized(&mut entry, size).map_err(capped)?;
             if bytes.len() as u64 != size {
                 return Err(PackageError::CorruptArchive {
                     path: path.to_owned(),
@@ -410,4 +433,45 @@ async fn fetch_limited(
             source: Some(Box::new(e)),
         }
     })
+}
+
+/// A reader that fails once more than `left` bytes have been read from it, with an error
+/// [`Capped::is_cap`] recognises.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+/// The message of the error a [`Capped`] reader fails with.
+const CAP_MESSAGE: &str = "flyte-rs: archive stream over its limit";
+
+impl<R: Read> Capped<R> {
+    fn new(inner: R, left: u64) -> Self {
+        Capped { inner, left }
+    }
+
+    fn is_cap(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::Other
+            && e.get_ref()
+                .is_some_and(|inner| inner.to_string() == CAP_MESSAGE)
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // One byte more tells a stream that ends exactly at the cap from one that goes on.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(CAP_MESSAGE)),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }

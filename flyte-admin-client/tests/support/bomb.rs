@@ -14,11 +14,16 @@ type BombResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// A tar header for a regular file `name` of `size` bytes.
 fn header(name: &str, size: u64) -> BombResult<[u8; 512]> {
+    typed_header(name, size, tar::EntryType::Regular)
+}
+
+/// A tar header of `kind` for `name` of `size` bytes.
+fn typed_header(name: &str, size: u64, kind: tar::EntryType) -> BombResult<[u8; 512]> {
     let mut h = tar::Header::new_gnu();
     h.set_path(name)?;
     h.set_size(size);
     h.set_mode(0o644);
-    h.set_entry_type(tar::EntryType::Regular);
+    h.set_entry_type(kind);
     h.set_cksum();
     let mut out = [0u8; 512];
     out.copy_from_slice(h.as_bytes());
@@ -84,9 +89,23 @@ pub(crate) fn gzip_bomb(name: &str, entry_bytes: u64, entries: usize) -> BombRes
 /// # Errors
 /// The compressor's.
 pub(crate) fn huge_entry_bomb(name: &str, mib: u64) -> BombResult<Vec<u8>> {
+    huge_bomb(name, mib, tar::EntryType::Regular)
+}
+
+/// A `.tgz` that opens with a GNU long-name entry of `mib` MiB of zeros: tar readers hold a long
+/// name whole before they hand out the entry it names.
+///
+/// # Errors
+/// The compressor's.
+#[allow(dead_code)] // Used by tests/archive.rs, not by the benchmark.
+pub(crate) fn long_name_bomb(mib: u64) -> BombResult<Vec<u8>> {
+    huge_bomb("././@LongLink", mib, tar::EntryType::GNULongName)
+}
+
+fn huge_bomb(name: &str, mib: u64, kind: tar::EntryType) -> BombResult<Vec<u8>> {
     assert!(mib >= 1);
     let zeros = vec![0u8; 1024 * 1024];
-    let mut first = header(name, mib * 1024 * 1024)?.to_vec();
+    let mut first = typed_header(name, mib * 1024 * 1024, kind)?.to_vec();
     first.extend_from_slice(&zeros);
     repeat_gzip(&first, &zeros, usize::try_from(mib - 1)?)
 }
