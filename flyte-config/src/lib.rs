@@ -104,7 +104,7 @@ pub use model::{
 };
 pub use quantity::is_quantity;
 pub use retry::RetryPolicy;
-pub use secret::Secret;
+pub use secret::{redact_userinfo, Secret};
 pub use time::{format_rfc3339, parse_rfc3339};
 pub use validate::{ValidateOptions, DEFAULT_PKCE_REDIRECT_URI};
 pub use value::Value;

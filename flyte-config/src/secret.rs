@@ -14,6 +14,22 @@ impl fmt::Debug for Redacted {
     }
 }
 
+/// `url` with the `user:password@` of its authority replaced by `[redacted]@`, for messages and
+/// `config show`: a proxy URL may carry its credentials there. Anything that is not a URL with
+/// user info comes back unchanged.
+pub fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (&url[..s.len() + 3], r),
+        None => ("", url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}[redacted]@{host}{tail}"),
+        None => url.to_owned(),
+    }
+}
+
 /// A command line shown without its arguments, which may hold tokens: the program, then
 /// `[redacted]` for each argument.
 pub(crate) fn redact_args(argv: &[String]) -> Vec<String> {

@@ -168,7 +168,10 @@ impl Config {
         if !a.http_proxy_url.is_empty() && !is_http_url(&a.http_proxy_url) {
             r.error(
                 "admin.httpProxyURL",
-                format!("{:?} is not an http:// or https:// URL", a.http_proxy_url),
+                format!(
+                    "{:?} is not an http:// or https:// URL",
+                    crate::secret::redact_userinfo(&a.http_proxy_url)
+                ),
             );
         }
     }

@@ -92,3 +92,31 @@ fn config_show_redacts_header_values_and_command_arguments() -> TestResult {
     assert!(config.to_yaml_string().contains(SECRET));
     Ok(())
 }
+
+#[test]
+fn proxy_credentials_are_redacted_in_debug_config_show_and_validation() -> TestResult {
+    for url in [
+        format!("http://user:{SECRET}@proxy.example.com:3128"),
+        // Not an http(s) URL: validation reports it, without its credentials.
+        format!("socks5://user:{SECRET}@proxy.example.com:1080"),
+    ] {
+        let config = Config::from_yaml_str(&format!(
+            "admin:\n  endpoint: dns:///flyte.example.com\n  httpProxyURL: {url}\n"
+        ))?;
+        assert_eq!(
+            config.admin.http_proxy_url, url,
+            "the value is still there to use"
+        );
+        let shown = config.to_value_redacted().to_yaml_string();
+        let debug = format!("{config:?} {:?}", config.admin);
+        let problems: Vec<String> = config.validate().iter().map(ToString::to_string).collect();
+        for text in [&shown, &debug, &problems.join("\n")] {
+            assert!(!text.contains(SECRET), "{text}");
+        }
+        assert!(shown.contains("[redacted]@proxy.example.com"), "{shown}");
+        if url.starts_with("socks5") {
+            assert!(problems.join("\n").contains("[redacted]@"), "{problems:?}");
+        }
+    }
+    Ok(())
+}

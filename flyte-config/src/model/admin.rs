@@ -155,7 +155,10 @@ impl std::fmt::Debug for AdminConfig {
                 &crate::secret::redact_args(&self.proxy_command),
             )
             .field("default_service_config", &self.default_service_config)
-            .field("http_proxy_url", &self.http_proxy_url)
+            .field(
+                "http_proxy_url",
+                &crate::secret::redact_userinfo(&self.http_proxy_url),
+            )
             .finish()
     }
 }
@@ -226,7 +229,10 @@ impl Section for AdminConfig {
         let value = &mut self.proxy_command;
         v.field("proxyCommand", &mut ShownAs { value, redact });
         v.field("defaultServiceConfig", &mut self.default_service_config);
-        v.field("httpProxyURL", &mut self.http_proxy_url);
+        // A proxy URL may carry `user:password@`: `config show` prints it without.
+        let value = &mut self.http_proxy_url;
+        let redact = |url: &String| crate::secret::redact_userinfo(url);
+        v.field("httpProxyURL", &mut ShownAs { value, redact });
     }
 }
 
