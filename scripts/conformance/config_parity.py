@@ -99,8 +99,12 @@ task:
     check("file: clientId", a["clientId"], fk.client_id)
     check("file: scopes", a["scopes"], list(fk.scopes))
     check("file: audience", a["audience"], fk.audience)
-    check("file: command", a["command"], list(fk.command))
-    check("file: proxyCommand", a["proxyCommand"], list(fk.proxy_command))
+    # `config show` prints a command's program and redacts its arguments (they may hold
+    # tokens); flytekit must read the same program and as many arguments.
+    def shown(argv):
+        return argv[:1] + ["[redacted]"] * (len(argv) - 1)
+    check("file: command", a["command"], shown(list(fk.command)))
+    check("file: proxyCommand", a["proxyCommand"], shown(list(fk.proxy_command)))
     check("file: httpProxyURL", a["httpProxyURL"], fk.http_proxy_url)
     check("file: console", mine["console"]["endpoint"], fk.console_endpoint)
     check("file: storage endpoint", mine["storage"]["connection"]["endpoint"], fkc.data_config.s3.endpoint)
