@@ -155,6 +155,10 @@ pub enum UriProblem {
     OtherAccount,
     /// A download whose destination is the very file it reads.
     SameFile,
+    /// An offloaded literal naming a local file that is not the store's: a `file://` URI or
+    /// path with a store not on the local disk, or outside a local store's root, or not a
+    /// regular file.
+    OutsideStore,
 }
 
 /// How a [`Error::TooLarge`] speaks of the size.

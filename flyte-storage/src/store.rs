@@ -28,10 +28,18 @@ pub const DEFAULT_PART_CONCURRENCY: usize = 4;
 /// The largest object [`FlyteStorage::get`] reads into memory unless configured otherwise:
 /// 2 MiB, flytestdlib's default for `storage.limits.maxDownloadMBs`.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 2 * 1024 * 1024;
+/// The most bytes [`FlyteStorage::read_literal_map`] (and its kin) read in one call, across
+/// all the offloaded literals it follows, unless [`FlyteStorage::max_literal_bytes`] sets
+/// another: 256 MiB. Each read is also bounded by [`FlyteStorage::max_download_bytes`], but a
+/// map whose 10,000 entries name the same 2 MiB object would otherwise decode to gigabytes.
+pub const DEFAULT_MAX_LITERAL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What raises the limit, for [`Error::TooLarge`].
 const DOWNLOAD_LIMIT_SETTING: &str =
     "storage.limits.maxDownloadMBs (0: no limit; FlyteStorage::max_download_bytes in code)";
+/// What raises the total of offloaded literals, for [`Error::TooLarge`].
+pub(crate) const LITERAL_LIMIT_SETTING: &str =
+    "FlyteStorage::max_literal_bytes (the total read for one literal map; 0: no limit)";
 
 /// What [`FlyteStorage::head`] and [`FlyteStorage::list`] report of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +70,9 @@ impl ObjectInfo {
 enum Backend {
     /// Every bucket in one in-memory store, as `bucket/key`.
     Memory(Arc<InMemory>),
-    /// Every bucket a directory under `root`.
-    Local(Arc<LocalFileSystem>),
+    /// Every bucket a directory under `root`, the directory itself with every symlink
+    /// resolved (the only place offloaded literals may name by `file://` URI).
+    Local(Arc<LocalFileSystem>, PathBuf),
     /// S3 (or MinIO), GCS or Azure; one client per bucket, made on first use.
     #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
     Cloud(Box<crate::cloud::CloudStores>),
@@ -81,6 +90,8 @@ struct Inner {
     part_concurrency: usize,
     /// 0: no limit.
     max_download_bytes: u64,
+    /// 0: no limit.
+    max_literal_bytes: u64,
 }
 
 /// Flyte's blob storage. Cheap to clone; clones share the connections.
@@ -101,6 +112,7 @@ impl FlyteStorage {
                 part_size: DEFAULT_PART_SIZE,
                 part_concurrency: DEFAULT_PART_CONCURRENCY,
                 max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+                max_literal_bytes: DEFAULT_MAX_LITERAL_BYTES,
             }),
         }
     }
@@ -121,7 +133,12 @@ impl FlyteStorage {
         })?;
         let fs = LocalFileSystem::new_with_prefix(root)
             .map_err(|e| Error::config(format!("{}: {e}", root.display())).with_source(e))?;
-        Ok(FlyteStorage::with_backend(Backend::Local(Arc::new(fs))))
+        let real = std::fs::canonicalize(root)
+            .map_err(|e| Error::config(format!("{}: {e}", root.display())).with_source(e))?;
+        Ok(FlyteStorage::with_backend(Backend::Local(
+            Arc::new(fs),
+            real,
+        )))
     }
 
     /// The store flytectl's `storage` section names.
@@ -181,6 +198,18 @@ impl FlyteStorage {
     #[must_use]
     pub fn max_download_bytes(self, limit: u64) -> FlyteStorage {
         self.tune(|i| i.max_download_bytes = limit)
+    }
+
+    /// The most bytes one [`FlyteStorage::read_literal_map`], [`FlyteStorage::resolve_literal_map`]
+    /// or [`FlyteStorage::read_literal`] reads in total, over every offloaded literal it
+    /// follows; 0 for no limit. [`DEFAULT_MAX_LITERAL_BYTES`] unless set.
+    #[must_use]
+    pub fn max_literal_bytes(self, limit: u64) -> FlyteStorage {
+        self.tune(|i| i.max_literal_bytes = limit)
+    }
+
+    pub(crate) fn literal_limit(&self) -> u64 {
+        self.inner.max_literal_bytes
     }
 
     /// The configured bucket (`storage.container`) and whether other buckets may be used
@@ -275,11 +304,50 @@ impl FlyteStorage {
         let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
             Backend::Memory(m) => (Arc::clone(m) as Arc<dyn ObjectStore>, bucket_key()?),
-            Backend::Local(l) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
+            Backend::Local(l, _) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
             #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
             Backend::Cloud(stores) => (stores.store(uri, &parsed)?, key(parsed.key().to_owned())?),
         };
         Ok((store, path, parsed))
+    }
+
+    /// The URI an offloaded literal may be read from in place of `uri`, or why not. Cloud
+    /// stores already refuse other stores' schemes; a `file://` URI or plain path, which any
+    /// store would otherwise read from this machine, is followed only by a local store and only
+    /// to a regular file under its root (the path with every symlink resolved, which is what is
+    /// then read, so a link or `..` cannot lead out of it and a FIFO cannot hang the read).
+    pub(crate) async fn followable(&self, uri: &str) -> Result<String> {
+        let parsed = FlyteUri::parse(uri)?;
+        if parsed.scheme() != Scheme::File {
+            return Ok(uri.to_owned());
+        }
+        let outside = |reason: String| Error::invalid_uri(uri, UriProblem::OutsideStore, reason);
+        let Backend::Local(_, root) = &*self.inner.backend else {
+            return Err(outside(
+                "an offloaded literal may not name a local file: this store is not on the local disk"
+                    .to_owned(),
+            ));
+        };
+        let real = match tokio::fs::canonicalize(parsed.key()).await {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::not_found(uri).with_source(e))
+            }
+            Err(e) => return Err(outside(format!("cannot resolve the path: {e}")).with_source(e)),
+        };
+        if !real.starts_with(root) {
+            return Err(outside(format!(
+                "not under the local store's root {}",
+                root.display()
+            )));
+        }
+        let meta = tokio::fs::metadata(&real)
+            .await
+            .map_err(|e| Error::other(uri, e.to_string()).with_source(e))?;
+        if !meta.is_file() {
+            return Err(outside("not a regular file".to_owned()));
+        }
+        Ok(real.display().to_string())
     }
 
     /// The file behind a URI when the store is the local disk (a `file://` URI or a local
@@ -288,7 +356,7 @@ impl FlyteStorage {
         let (_, path, parsed) = self.locate(uri)?;
         let fs = match (&*self.inner.backend, parsed.scheme()) {
             (_, Scheme::File) => &self.inner.files,
-            (Backend::Local(fs), _) => fs,
+            (Backend::Local(fs, _), _) => fs,
             _ => return Ok(None),
         };
         fs.path_to_filesystem(&path)
@@ -302,16 +370,23 @@ impl FlyteStorage {
     /// # Errors
     /// [`Error::NotFound`], [`Error::TooLarge`], a bad URI, the store's failures.
     pub async fn get(&self, uri: &str) -> Result<Bytes> {
+        self.get_within(uri, u64::MAX, DOWNLOAD_LIMIT_SETTING).await
+    }
+
+    /// [`FlyteStorage::get`] with at most `limit` bytes (`setting` raises it), or the download
+    /// limit where that is lower.
+    pub(crate) async fn get_within(&self, uri: &str, limit: u64, setting: &str) -> Result<Bytes> {
         let (store, path, _) = self.locate(uri)?;
         let got = store
             .get(&path)
             .await
             .map_err(|e| Error::from_store(uri, e))?;
-        let limit = match self.inner.max_download_bytes {
-            0 => u64::MAX,
-            n => n,
+        let (limit, setting) = match self.inner.max_download_bytes {
+            0 => (limit, setting),
+            n if n < limit => (n, DOWNLOAD_LIMIT_SETTING),
+            _ => (limit, setting),
         };
-        let too_large = |size| Error::too_large(uri, size, limit, DOWNLOAD_LIMIT_SETTING);
+        let too_large = |size| Error::too_large(uri, size, limit, setting);
         if got.meta.size > limit {
             return Err(too_large(Some(got.meta.size)));
         }

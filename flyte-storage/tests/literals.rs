@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use flyte_storage::{Error, FlyteStorage};
+use flyte_storage::{Error, FlyteStorage, UriProblem};
 use flyteidl::flyteidl::core::{
     literal, primitive, scalar, ContainerError, ErrorDocument, Literal, LiteralCollection,
     LiteralMap, Primitive, Scalar,
@@ -251,5 +251,134 @@ async fn error_documents_are_read() -> TestResult {
             .await?,
         doc
     );
+    Ok(())
+}
+
+fn text(s: String) -> Literal {
+    Literal {
+        value: Some(literal::Value::Scalar(Box::new(Scalar {
+            value: Some(scalar::Value::Primitive(Primitive {
+                value: Some(primitive::Value::StringValue(s)),
+            })),
+        }))),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn offloaded_literals_outside_the_store_are_refused_before_reading() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().join("root");
+    let s = FlyteStorage::local(&root)?;
+    // A file outside the store that would decode as a literal (as a token file may).
+    let secret = dir.path().join("secret.pb");
+    std::fs::write(&secret, text("SECRET-TOKEN".to_owned()).encode_to_vec())?;
+    let inside = root.join("bkt").join("ok.pb");
+    std::fs::create_dir_all(inside.parent().ok_or("no parent")?)?;
+    std::fs::write(&inside, int(7).encode_to_vec())?;
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, root.join("bkt").join("link.pb"))?;
+
+    let mut refused = vec![
+        format!("file://{}", secret.display()),
+        secret.display().to_string(),
+        format!("file://{}/../secret.pb", root.display()),
+    ];
+    if cfg!(unix) {
+        refused.push(format!("file://{}", root.join("bkt/link.pb").display()));
+    }
+    for uri in refused {
+        let outputs = RawMap {
+            literals: HashMap::from([("x".to_owned(), offloaded(&uri, ""))]),
+        };
+        s.put("s3://bkt/e/outputs.pb", outputs.encode_to_vec())
+            .await?;
+        let e = s
+            .read_literal_map("s3://bkt/e/outputs.pb")
+            .await
+            .err()
+            .ok_or_else(|| format!("{uri} outside the store was followed"))?;
+        assert!(
+            matches!(
+                &e,
+                Error::InvalidUri {
+                    problem: UriProblem::OutsideStore,
+                    ..
+                }
+            ),
+            "{uri}: {e:?}"
+        );
+        assert!(
+            e.to_string().contains("secret.pb") || e.to_string().contains("link.pb"),
+            "{e}"
+        );
+        assert!(!format!("{e} {e:?}").contains("SECRET-TOKEN"), "{e:?}");
+    }
+
+    // A file URI under the local store's own root is the store's.
+    let outputs = RawMap {
+        literals: HashMap::from([(
+            "x".to_owned(),
+            offloaded(&format!("file://{}", inside.display()), ""),
+        )]),
+    };
+    s.put("s3://bkt/e/outputs.pb", outputs.encode_to_vec())
+        .await?;
+    let map = s.read_literal_map("s3://bkt/e/outputs.pb").await?;
+    assert_eq!(map.literals.get("x"), Some(&int(7)));
+
+    // Any other store follows no file URI at all.
+    let mem = FlyteStorage::memory();
+    let uri = format!("file://{}", secret.display());
+    let outputs = RawMap {
+        literals: HashMap::from([("x".to_owned(), offloaded(&uri, ""))]),
+    };
+    mem.put("s3://bkt/e/outputs.pb", outputs.encode_to_vec())
+        .await?;
+    let e = mem
+        .read_literal_map("s3://bkt/e/outputs.pb")
+        .await
+        .err()
+        .ok_or("a memory store followed a file URI")?;
+    assert!(
+        matches!(
+            &e,
+            Error::InvalidUri {
+                problem: UriProblem::OutsideStore,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!format!("{e} {e:?}").contains("SECRET-TOKEN"), "{e:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn offloaded_literals_read_in_one_call_are_bounded_in_total() -> TestResult {
+    assert_eq!(flyte_storage::DEFAULT_MAX_LITERAL_BYTES, 256 * 1024 * 1024);
+    // Every entry names the same object: each read is small, the total is not.
+    let s = FlyteStorage::memory().max_literal_bytes(10_000);
+    s.put("s3://bkt/big.pb", text("x".repeat(3_000)).encode_to_vec())
+        .await?;
+    let literals: HashMap<_, _> = (0..10)
+        .map(|i| (format!("x{i}"), offloaded("s3://bkt/big.pb", "")))
+        .collect();
+    s.put("s3://bkt/e/outputs.pb", RawMap { literals }.encode_to_vec())
+        .await?;
+    let e = s
+        .read_literal_map("s3://bkt/e/outputs.pb")
+        .await
+        .err()
+        .ok_or("30 kB of offloaded literals were read under a 10 kB budget")?;
+    assert!(
+        matches!(&e, Error::TooLarge { limit: 10_000, setting, .. } if setting.contains("max_literal_bytes")),
+        "{e:?}"
+    );
+
+    // Under the budget, the same map resolves.
+    let s = s.max_literal_bytes(100_000);
+    let map = s.read_literal_map("s3://bkt/e/outputs.pb").await?;
+    assert_eq!(map.literals.len(), 10);
     Ok(())
 }
