@@ -33,6 +33,9 @@ pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 2 * 1024 * 1024;
 /// another: 256 MiB. Each read is also bounded by [`FlyteStorage::max_download_bytes`], but a
 /// map whose 10,000 entries name the same 2 MiB object would otherwise decode to gigabytes.
 pub const DEFAULT_MAX_LITERAL_BYTES: u64 = 256 * 1024 * 1024;
+/// The most memory [`FlyteStorage::get`] reserves ahead from the size a store reports (a store
+/// may report any size; the body grows past this as it actually arrives).
+const MAX_INITIAL_CAPACITY: u64 = 8 * 1024 * 1024;
 
 /// What raises the limit, for [`Error::TooLarge`].
 const DOWNLOAD_LIMIT_SETTING: &str =
@@ -390,7 +393,7 @@ impl FlyteStorage {
         if got.meta.size > limit {
             return Err(too_large(Some(got.meta.size)));
         }
-        let mut body = BytesMut::with_capacity(usize::try_from(got.meta.size).unwrap_or(0));
+        let mut body = BytesMut::with_capacity(initial_capacity(got.meta.size));
         let mut chunks = got.into_stream();
         while let Some(chunk) = chunks
             .try_next()
@@ -676,6 +679,12 @@ impl FlyteStorage {
     }
 }
 
+/// What to reserve for a body the store says is `size` bytes long: no more than
+/// [`MAX_INITIAL_CAPACITY`], whatever it says.
+fn initial_capacity(size: u64) -> usize {
+    usize::try_from(size.min(MAX_INITIAL_CAPACITY)).unwrap_or(0)
+}
+
 /// The limit `storage.limits.maxDownloadMBs` sets, in bytes (0: none).
 fn download_limit(config: &StorageConfig) -> u64 {
     // A negative value is a config error that flyte-config's validation reports; until then,
@@ -778,4 +787,20 @@ async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
         Ok(n)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reported_size_reserves_at_most_8_mib() {
+        // With no download limit, a store saying 2^60 bytes must not make the reservation abort.
+        assert_eq!(initial_capacity(1 << 60), 8 * 1024 * 1024);
+        assert_eq!(initial_capacity(u64::MAX), 8 * 1024 * 1024);
+        assert_eq!(initial_capacity(1234), 1234);
+        // What the reservation is for: this must not abort the process.
+        let body = BytesMut::with_capacity(initial_capacity(1 << 60));
+        assert!(body.capacity() >= 8 * 1024 * 1024);
+    }
 }
