@@ -404,3 +404,24 @@ async fn a_download_onto_its_own_source_is_refused_and_the_file_kept() -> TestRe
     assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
     Ok(())
 }
+
+#[tokio::test]
+async fn uri_errors_show_no_query_or_user_info() {
+    let s = FlyteStorage::memory();
+    for uri in [
+        "https://acct.blob.core.windows.net/c/k?sig=SECRET1",
+        "s3://b/k?X-Amz-Signature=SECRET2",
+        "s3://u:SECRET3@b/k",
+    ] {
+        let Err(e) = s.get(uri).await else {
+            panic!("{uri} was read");
+        };
+        let mut shown = format!("{e} {e:?}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            shown.push_str(&format!(" {c} {c:?}"));
+            cause = c.source();
+        }
+        assert!(!shown.contains("SECRET"), "{uri}: {shown}");
+    }
+}
