@@ -729,8 +729,9 @@ fn temp_name(dest: &Path) -> String {
     format!(".{name}.{}.{:016x}.part", std::process::id(), h.finish())
 }
 
-/// Runs `write` on a new file beside `dest` (a fresh name, created exclusively), then renames
-/// it over `dest`; on any failure the new file is removed and `dest` is left as it was.
+/// Runs `write` on a new file beside `dest` (a fresh name, created exclusively, with `dest`'s
+/// permissions when it exists), then renames it over `dest`; on any failure, and when the
+/// future is dropped, the new file is removed and `dest` is left as it was.
 async fn write_beside<F, Fut>(uri: &str, dest: &Path, write: F) -> Result<u64>
 where
     F: FnOnce(tokio::fs::File) -> Fut,
@@ -756,18 +757,34 @@ where
             Err(e) => return Err(err(dest, e)),
         }
     };
-    let written = match write(file).await {
-        Ok(n) => n,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(err(dest, e));
-        }
-    };
-    if let Err(e) = tokio::fs::rename(&tmp, dest).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(err(dest, e));
+    // Removes the new file on every way out but the rename, the future's drop included.
+    let mut guard = RemoveOnDrop(Some(tmp.clone()));
+    // The new file replaces `dest`: it must not be readable by more than `dest` was (a 0600
+    // file would otherwise become 0666 less the umask).
+    #[cfg(unix)]
+    if let Ok(old) = tokio::fs::metadata(dest).await {
+        file.set_permissions(old.permissions())
+            .await
+            .map_err(|e| err(dest, e))?;
     }
+    let written = write(file).await.map_err(|e| err(dest, e))?;
+    tokio::fs::rename(&tmp, dest)
+        .await
+        .map_err(|e| err(dest, e))?;
+    guard.0 = None;
     Ok(written)
+}
+
+/// Removes the file it names when dropped, unless disarmed (set to `None`).
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            // Drop cannot await; a temporary file is removed in one quick call.
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
@@ -792,6 +809,19 @@ async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_download_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dest = dir.path().join("out");
+        let stalled = write_beside("s3://b/k", &dest, |_file| futures::future::pending());
+        let dropped = tokio::time::timeout(std::time::Duration::from_secs(1), stalled).await;
+        assert!(dropped.is_err(), "the stalled write finished");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
 
     #[test]
     fn a_reported_size_reserves_at_most_8_mib() {
