@@ -48,7 +48,7 @@ pub enum Error {
     #[error("{uri:?}: {reason}")]
     #[non_exhaustive]
     InvalidUri {
-        /// The URI as given.
+        /// The URI as given, without query, fragment or user info.
         uri: String,
         /// Which rule it breaks, for programs.
         problem: UriProblem,
@@ -155,6 +155,10 @@ pub enum UriProblem {
     OtherAccount,
     /// A download whose destination is the very file it reads.
     SameFile,
+    /// An offloaded literal naming a local file that is not the store's: a `file://` URI or
+    /// path with a store not on the local disk, or outside a local store's root, or not a
+    /// regular file.
+    OutsideStore,
 }
 
 /// How a [`Error::TooLarge`] speaks of the size.
@@ -162,6 +166,25 @@ fn size_text(size: &Option<u64>) -> String {
     match size {
         Some(size) => format!("{size} bytes"),
         None => "the data (cut off at the limit)".to_owned(),
+    }
+}
+
+/// A URI as errors show it: without query, fragment or user info (signatures, SAS tokens and
+/// passwords live there). An Azure URI's `container@` stays (it is no user info there) unless it
+/// holds a `:`. Text that is not a URL (a path, "inline outputs") and `file://` URIs (where `?`
+/// and `#` are part of the file's name) are shown as they are.
+fn shown(uri: String) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri;
+    };
+    if scheme.eq_ignore_ascii_case("file") {
+        return uri;
+    }
+    let azure = ["abfs", "abfss", "az"].contains(&scheme.to_ascii_lowercase().as_str());
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+        Some((container, _)) if azure && !container.contains(':') => format!("{scheme}://{rest}"),
+        _ => redact_url(&format!("{scheme}://{rest}")),
     }
 }
 
@@ -186,7 +209,7 @@ impl Error {
         setting: impl Into<String>,
     ) -> Self {
         Error::TooLarge {
-            uri: uri.into(),
+            uri: shown(uri.into()),
             size,
             limit,
             setting: setting.into(),
@@ -195,7 +218,7 @@ impl Error {
 
     pub(crate) fn not_found(uri: impl Into<String>) -> Self {
         Error::NotFound {
-            uri: uri.into(),
+            uri: shown(uri.into()),
             source: None,
         }
     }
@@ -206,7 +229,7 @@ impl Error {
         reason: impl Into<String>,
     ) -> Self {
         Error::InvalidUri {
-            uri: uri.into(),
+            uri: shown(uri.into()),
             problem,
             reason: reason.into(),
             source: None,
@@ -222,7 +245,7 @@ impl Error {
 
     pub(crate) fn corrupt(uri: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Corrupt {
-            uri: uri.into(),
+            uri: shown(uri.into()),
             message: message.into(),
             source: None,
         }
@@ -230,7 +253,7 @@ impl Error {
 
     pub(crate) fn transfer(url: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Transfer {
-            url: url.into(),
+            url: shown(url.into()),
             message: message.into(),
             source: None,
         }
@@ -238,7 +261,7 @@ impl Error {
 
     pub(crate) fn other(uri: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Other {
-            uri: uri.into(),
+            uri: shown(uri.into()),
             message: message.into(),
             source: None,
         }
@@ -265,7 +288,7 @@ impl Error {
     /// error code: an answer body can name credentials (S3's `SignatureDoesNotMatch` names the
     /// access key id and the string it signed), and URLs in it can carry a SAS token.
     pub(crate) fn from_store(uri: &str, e: object_store::Error) -> Self {
-        let uri = uri.to_owned();
+        let uri = shown(uri.to_owned());
         let cause = StoreCause::of(&e);
         let message = cause.0.clone();
         let source: Option<Cause> = Some(Box::new(cause));

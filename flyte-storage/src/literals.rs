@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use flyteidl::flyteidl::core::{literal, ErrorDocument, Literal, LiteralMap, LiteralType};
 
 use crate::error::{Error, Result};
-use crate::store::FlyteStorage;
+use crate::store::{FlyteStorage, LITERAL_LIMIT_SETTING};
 
 /// Offloaded literals may point at literals that are themselves offloaded; this many levels are
 /// followed before the chain is taken for a loop.
@@ -23,6 +23,26 @@ const MAX_OFFLOAD_DEPTH: usize = 8;
 /// naming another ten times, which names another ten times, and so on, would otherwise take
 /// 10^8 reads within the depth limit.
 const MAX_OFFLOADED_READS: usize = 10_000;
+
+/// What one call may still read: offloaded literals, and bytes over all of them.
+struct Budget {
+    reads: usize,
+    /// `u64::MAX` for no limit.
+    bytes: u64,
+    /// The configured total, for errors.
+    limit: u64,
+}
+
+impl Budget {
+    fn of(store: &FlyteStorage) -> Budget {
+        let limit = store.literal_limit();
+        Budget {
+            reads: MAX_OFFLOADED_READS,
+            bytes: if limit == 0 { u64::MAX } else { limit },
+            limit,
+        }
+    }
+}
 
 /// Where an offloaded literal lives (`flyteidl.core.LiteralOffloadedMetadata`).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -148,7 +168,10 @@ impl FlyteStorage {
     /// # Errors
     /// As [`FlyteStorage::get`], for the file and for each offloaded literal;
     /// [`Error::Corrupt`] when a file is not what it should be, offloaded literals nest deeper
-    /// than 8 levels, or more than 10,000 of them are to be read.
+    /// than 8 levels, or more than 10,000 of them are to be read; [`Error::TooLarge`] when
+    /// they add up to more than [`FlyteStorage::max_literal_bytes`];
+    /// [`Error::InvalidUri`] with [`crate::UriProblem::OutsideStore`] when one names a local
+    /// file that is not this store's (see [`crate::UriProblem::OutsideStore`]).
     pub async fn read_literal_map(&self, uri: &str) -> Result<LiteralMap> {
         let bytes = self.get(uri).await?;
         self.resolve_literal_map(bytes, uri).await
@@ -170,7 +193,7 @@ impl FlyteStorage {
             prost::Message::decode(bytes.clone()).map_err(|e| corrupt(source, "LiteralMap", e))?;
         let shadow: MapShadow =
             prost::Message::decode(bytes).map_err(|e| corrupt(source, "LiteralMap", e))?;
-        let mut budget = MAX_OFFLOADED_READS;
+        let mut budget = Budget::of(self);
         for (name, item) in &shadow.literals {
             if let Some(lit) = map.literals.get_mut(name) {
                 self.resolve(lit, item, 0, &mut budget).await?;
@@ -184,7 +207,7 @@ impl FlyteStorage {
     /// # Errors
     /// As [`FlyteStorage::read_literal_map`].
     pub async fn read_literal(&self, uri: &str) -> Result<Literal> {
-        let mut budget = MAX_OFFLOADED_READS;
+        let mut budget = Budget::of(self);
         self.read_literal_at(uri, 0, &mut budget).await
     }
 
@@ -192,9 +215,21 @@ impl FlyteStorage {
         &self,
         uri: &str,
         depth: usize,
-        budget: &mut usize,
+        budget: &mut Budget,
     ) -> Result<Literal> {
-        let bytes = self.get(uri).await?;
+        let bytes = self
+            .get_within(uri, budget.bytes, LITERAL_LIMIT_SETTING)
+            .await
+            .map_err(|e| match e {
+                // Against the total, not this read alone: say so.
+                Error::TooLarge {
+                    uri, size, setting, ..
+                } if setting == LITERAL_LIMIT_SETTING => {
+                    Error::too_large(uri, size, budget.limit, setting)
+                }
+                e => e,
+            })?;
+        budget.bytes -= bytes.len() as u64;
         let mut lit: Literal =
             prost::Message::decode(bytes.clone()).map_err(|e| corrupt(uri, "Literal", e))?;
         let shadow: LiteralShadow =
@@ -209,7 +244,7 @@ impl FlyteStorage {
         lit: &mut Literal,
         shadow: &LiteralShadow,
         depth: usize,
-        budget: &mut usize,
+        budget: &mut Budget,
     ) -> Result<()> {
         let mut found = Vec::new();
         offloaded_under(shadow, &mut Vec::new(), &mut found);
@@ -222,14 +257,16 @@ impl FlyteStorage {
                     ),
                 ));
             }
-            if *budget == 0 {
+            if budget.reads == 0 {
                 return Err(Error::corrupt(
                     meta.uri,
                     format!("more than {MAX_OFFLOADED_READS} offloaded literals to read"),
                 ));
             }
-            *budget -= 1;
-            let stored = Box::pin(self.read_literal_at(&meta.uri, depth + 1, budget)).await?;
+            budget.reads -= 1;
+            // Task code writes these URIs: only the store's own are followed.
+            let uri = self.followable(&meta.uri).await?;
+            let stored = Box::pin(self.read_literal_at(&uri, depth + 1, budget)).await?;
             let Some(slot) = literal_at(lit, &path) else {
                 continue;
             };

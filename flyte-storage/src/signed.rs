@@ -60,15 +60,32 @@ impl SignedUrls {
     /// A client with [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_READ_TIMEOUT`], the operating system's
     /// root certificates and no proxy. Prefer [`SignedUrls::with_client`] with the client built
     /// from the config, which also honours its CA file and proxy.
+    ///
+    /// # Panics
+    /// When the TLS backend cannot start, as `reqwest::Client::new` does (there is no client
+    /// without timeouts to fall back to: that would hang on a stalled server).
+    /// [`SignedUrls::try_new`] reports it instead.
     pub fn new() -> SignedUrls {
+        match SignedUrls::try_new() {
+            Ok(signed) => signed,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`SignedUrls::new`], with a failure to build the HTTP client reported.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the TLS backend cannot start.
+    pub fn try_new() -> Result<SignedUrls> {
         let http = reqwest::Client::builder()
             .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
             .read_timeout(DEFAULT_READ_TIMEOUT)
             .build()
-            // Building fails only when the TLS backend cannot start. reqwest's default client,
-            // what this handle used before it had timeouts, is the fallback.
-            .unwrap_or_default();
-        SignedUrls::with_client(http)
+            .map_err(|e| {
+                Error::config(format!("cannot build the HTTP client for signed URLs: {e}"))
+                    .with_source(e)
+            })?;
+        Ok(SignedUrls::with_client(http))
     }
 
     /// Transfers with `http`, such as the one HTTP client an application builds from its config

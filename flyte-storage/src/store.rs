@@ -28,10 +28,21 @@ pub const DEFAULT_PART_CONCURRENCY: usize = 4;
 /// The largest object [`FlyteStorage::get`] reads into memory unless configured otherwise:
 /// 2 MiB, flytestdlib's default for `storage.limits.maxDownloadMBs`.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 2 * 1024 * 1024;
+/// The most bytes [`FlyteStorage::read_literal_map`] (and its kin) read in one call, across
+/// all the offloaded literals it follows, unless [`FlyteStorage::max_literal_bytes`] sets
+/// another: 256 MiB. Each read is also bounded by [`FlyteStorage::max_download_bytes`], but a
+/// map whose 10,000 entries name the same 2 MiB object would otherwise decode to gigabytes.
+pub const DEFAULT_MAX_LITERAL_BYTES: u64 = 256 * 1024 * 1024;
+/// The most memory [`FlyteStorage::get`] reserves ahead from the size a store reports (a store
+/// may report any size; the body grows past this as it actually arrives).
+const MAX_INITIAL_CAPACITY: u64 = 8 * 1024 * 1024;
 
 /// What raises the limit, for [`Error::TooLarge`].
 const DOWNLOAD_LIMIT_SETTING: &str =
     "storage.limits.maxDownloadMBs (0: no limit; FlyteStorage::max_download_bytes in code)";
+/// What raises the total of offloaded literals, for [`Error::TooLarge`].
+pub(crate) const LITERAL_LIMIT_SETTING: &str =
+    "FlyteStorage::max_literal_bytes (the total read for one literal map; 0: no limit)";
 
 /// What [`FlyteStorage::head`] and [`FlyteStorage::list`] report of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +73,9 @@ impl ObjectInfo {
 enum Backend {
     /// Every bucket in one in-memory store, as `bucket/key`.
     Memory(Arc<InMemory>),
-    /// Every bucket a directory under `root`.
-    Local(Arc<LocalFileSystem>),
+    /// Every bucket a directory under `root`, the directory itself with every symlink
+    /// resolved (the only place offloaded literals may name by `file://` URI).
+    Local(Arc<LocalFileSystem>, PathBuf),
     /// S3 (or MinIO), GCS or Azure; one client per bucket, made on first use.
     #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
     Cloud(Box<crate::cloud::CloudStores>),
@@ -81,6 +93,8 @@ struct Inner {
     part_concurrency: usize,
     /// 0: no limit.
     max_download_bytes: u64,
+    /// 0: no limit.
+    max_literal_bytes: u64,
 }
 
 /// Flyte's blob storage. Cheap to clone; clones share the connections.
@@ -101,6 +115,7 @@ impl FlyteStorage {
                 part_size: DEFAULT_PART_SIZE,
                 part_concurrency: DEFAULT_PART_CONCURRENCY,
                 max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+                max_literal_bytes: DEFAULT_MAX_LITERAL_BYTES,
             }),
         }
     }
@@ -121,7 +136,12 @@ impl FlyteStorage {
         })?;
         let fs = LocalFileSystem::new_with_prefix(root)
             .map_err(|e| Error::config(format!("{}: {e}", root.display())).with_source(e))?;
-        Ok(FlyteStorage::with_backend(Backend::Local(Arc::new(fs))))
+        let real = std::fs::canonicalize(root)
+            .map_err(|e| Error::config(format!("{}: {e}", root.display())).with_source(e))?;
+        Ok(FlyteStorage::with_backend(Backend::Local(
+            Arc::new(fs),
+            real,
+        )))
     }
 
     /// The store flytectl's `storage` section names.
@@ -181,6 +201,18 @@ impl FlyteStorage {
     #[must_use]
     pub fn max_download_bytes(self, limit: u64) -> FlyteStorage {
         self.tune(|i| i.max_download_bytes = limit)
+    }
+
+    /// The most bytes one [`FlyteStorage::read_literal_map`], [`FlyteStorage::resolve_literal_map`]
+    /// or [`FlyteStorage::read_literal`] reads in total, over every offloaded literal it
+    /// follows; 0 for no limit. [`DEFAULT_MAX_LITERAL_BYTES`] unless set.
+    #[must_use]
+    pub fn max_literal_bytes(self, limit: u64) -> FlyteStorage {
+        self.tune(|i| i.max_literal_bytes = limit)
+    }
+
+    pub(crate) fn literal_limit(&self) -> u64 {
+        self.inner.max_literal_bytes
     }
 
     /// The configured bucket (`storage.container`) and whether other buckets may be used
@@ -275,11 +307,50 @@ impl FlyteStorage {
         let bucket_key = || key(format!("{}/{}", parsed.bucket(), parsed.key()));
         let (store, path): (Arc<dyn ObjectStore>, StorePath) = match &*self.inner.backend {
             Backend::Memory(m) => (Arc::clone(m) as Arc<dyn ObjectStore>, bucket_key()?),
-            Backend::Local(l) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
+            Backend::Local(l, _) => (Arc::clone(l) as Arc<dyn ObjectStore>, bucket_key()?),
             #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
             Backend::Cloud(stores) => (stores.store(uri, &parsed)?, key(parsed.key().to_owned())?),
         };
         Ok((store, path, parsed))
+    }
+
+    /// The URI an offloaded literal may be read from in place of `uri`, or why not. Cloud
+    /// stores already refuse other stores' schemes; a `file://` URI or plain path, which any
+    /// store would otherwise read from this machine, is followed only by a local store and only
+    /// to a regular file under its root (the path with every symlink resolved, which is what is
+    /// then read, so a link or `..` cannot lead out of it and a FIFO cannot hang the read).
+    pub(crate) async fn followable(&self, uri: &str) -> Result<String> {
+        let parsed = FlyteUri::parse(uri)?;
+        if parsed.scheme() != Scheme::File {
+            return Ok(uri.to_owned());
+        }
+        let outside = |reason: String| Error::invalid_uri(uri, UriProblem::OutsideStore, reason);
+        let Backend::Local(_, root) = &*self.inner.backend else {
+            return Err(outside(
+                "an offloaded literal may not name a local file: this store is not on the local disk"
+                    .to_owned(),
+            ));
+        };
+        let real = match tokio::fs::canonicalize(parsed.key()).await {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::not_found(uri).with_source(e))
+            }
+            Err(e) => return Err(outside(format!("cannot resolve the path: {e}")).with_source(e)),
+        };
+        if !real.starts_with(root) {
+            return Err(outside(format!(
+                "not under the local store's root {}",
+                root.display()
+            )));
+        }
+        let meta = tokio::fs::metadata(&real)
+            .await
+            .map_err(|e| Error::other(uri, e.to_string()).with_source(e))?;
+        if !meta.is_file() {
+            return Err(outside("not a regular file".to_owned()));
+        }
+        Ok(real.display().to_string())
     }
 
     /// The file behind a URI when the store is the local disk (a `file://` URI or a local
@@ -288,7 +359,7 @@ impl FlyteStorage {
         let (_, path, parsed) = self.locate(uri)?;
         let fs = match (&*self.inner.backend, parsed.scheme()) {
             (_, Scheme::File) => &self.inner.files,
-            (Backend::Local(fs), _) => fs,
+            (Backend::Local(fs, _), _) => fs,
             _ => return Ok(None),
         };
         fs.path_to_filesystem(&path)
@@ -302,20 +373,27 @@ impl FlyteStorage {
     /// # Errors
     /// [`Error::NotFound`], [`Error::TooLarge`], a bad URI, the store's failures.
     pub async fn get(&self, uri: &str) -> Result<Bytes> {
+        self.get_within(uri, u64::MAX, DOWNLOAD_LIMIT_SETTING).await
+    }
+
+    /// [`FlyteStorage::get`] with at most `limit` bytes (`setting` raises it), or the download
+    /// limit where that is lower.
+    pub(crate) async fn get_within(&self, uri: &str, limit: u64, setting: &str) -> Result<Bytes> {
         let (store, path, _) = self.locate(uri)?;
         let got = store
             .get(&path)
             .await
             .map_err(|e| Error::from_store(uri, e))?;
-        let limit = match self.inner.max_download_bytes {
-            0 => u64::MAX,
-            n => n,
+        let (limit, setting) = match self.inner.max_download_bytes {
+            0 => (limit, setting),
+            n if n < limit => (n, DOWNLOAD_LIMIT_SETTING),
+            _ => (limit, setting),
         };
-        let too_large = |size| Error::too_large(uri, size, limit, DOWNLOAD_LIMIT_SETTING);
+        let too_large = |size| Error::too_large(uri, size, limit, setting);
         if got.meta.size > limit {
             return Err(too_large(Some(got.meta.size)));
         }
-        let mut body = BytesMut::with_capacity(usize::try_from(got.meta.size).unwrap_or(0));
+        let mut body = BytesMut::with_capacity(initial_capacity(got.meta.size));
         let mut chunks = got.into_stream();
         while let Some(chunk) = chunks
             .try_next()
@@ -601,6 +679,12 @@ impl FlyteStorage {
     }
 }
 
+/// What to reserve for a body the store says is `size` bytes long: no more than
+/// [`MAX_INITIAL_CAPACITY`], whatever it says.
+fn initial_capacity(size: u64) -> usize {
+    usize::try_from(size.min(MAX_INITIAL_CAPACITY)).unwrap_or(0)
+}
+
 /// The limit `storage.limits.maxDownloadMBs` sets, in bytes (0: none).
 fn download_limit(config: &StorageConfig) -> u64 {
     // A negative value is a config error that flyte-config's validation reports; until then,
@@ -645,8 +729,9 @@ fn temp_name(dest: &Path) -> String {
     format!(".{name}.{}.{:016x}.part", std::process::id(), h.finish())
 }
 
-/// Runs `write` on a new file beside `dest` (a fresh name, created exclusively), then renames
-/// it over `dest`; on any failure the new file is removed and `dest` is left as it was.
+/// Runs `write` on a new file beside `dest` (a fresh name, created exclusively, with `dest`'s
+/// permissions when it exists), then renames it over `dest`; on any failure, and when the
+/// future is dropped, the new file is removed and `dest` is left as it was.
 async fn write_beside<F, Fut>(uri: &str, dest: &Path, write: F) -> Result<u64>
 where
     F: FnOnce(tokio::fs::File) -> Fut,
@@ -672,18 +757,34 @@ where
             Err(e) => return Err(err(dest, e)),
         }
     };
-    let written = match write(file).await {
-        Ok(n) => n,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(err(dest, e));
-        }
-    };
-    if let Err(e) = tokio::fs::rename(&tmp, dest).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(err(dest, e));
+    // Removes the new file on every way out but the rename, the future's drop included.
+    let mut guard = RemoveOnDrop(Some(tmp.clone()));
+    // The new file replaces `dest`: it must not be readable by more than `dest` was (a 0600
+    // file would otherwise become 0666 less the umask).
+    #[cfg(unix)]
+    if let Ok(old) = tokio::fs::metadata(dest).await {
+        file.set_permissions(old.permissions())
+            .await
+            .map_err(|e| err(dest, e))?;
     }
+    let written = write(file).await.map_err(|e| err(dest, e))?;
+    tokio::fs::rename(&tmp, dest)
+        .await
+        .map_err(|e| err(dest, e))?;
+    guard.0 = None;
     Ok(written)
+}
+
+/// Removes the file it names when dropped, unless disarmed (set to `None`).
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            // Drop cannot await; a temporary file is removed in one quick call.
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Copies `src` beside `dest`, then renames it into place: readers never see half a file.
@@ -703,4 +804,33 @@ async fn copy_in(uri: &str, src: &Path, dest: &Path) -> Result<u64> {
         Ok(n)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_download_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dest = dir.path().join("out");
+        let stalled = write_beside("s3://b/k", &dest, |_file| futures::future::pending());
+        let dropped = tokio::time::timeout(std::time::Duration::from_secs(1), stalled).await;
+        assert!(dropped.is_err(), "the stalled write finished");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+
+    #[test]
+    fn a_reported_size_reserves_at_most_8_mib() {
+        // With no download limit, a store saying 2^60 bytes must not make the reservation abort.
+        assert_eq!(initial_capacity(1 << 60), 8 * 1024 * 1024);
+        assert_eq!(initial_capacity(u64::MAX), 8 * 1024 * 1024);
+        assert_eq!(initial_capacity(1234), 1234);
+        // What the reservation is for: this must not abort the process.
+        let body = BytesMut::with_capacity(initial_capacity(1 << 60));
+        assert!(body.capacity() >= 8 * 1024 * 1024);
+    }
 }

@@ -337,7 +337,11 @@ async fn azure_uris_naming_another_host_never_reach_it() -> TestResult {
                 .err()
                 .ok_or_else(|| format!("{uri} was read"))?;
             assert!(matches!(e, Error::InvalidUri { .. }), "{uri}: {e:?}");
-            assert!(e.to_string().contains(uri.as_str()), "{e} names {uri}");
+            // Named up to its query or fragment and from its host on: errors show neither
+            // those nor a user:password.
+            let named = uri.split(['?', '#']).next().unwrap_or_default();
+            let named = named.rsplit('@').next().unwrap_or_default();
+            assert!(e.to_string().contains(named), "{e} names {uri}");
             assert!(!saw_connection(&listener), "{uri} reached 127.0.0.1:{port}");
         }
     }

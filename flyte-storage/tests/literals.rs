@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use flyte_storage::{Error, FlyteStorage};
+use flyte_storage::{Error, FlyteStorage, UriProblem};
 use flyteidl::flyteidl::core::{
     literal, primitive, scalar, ContainerError, ErrorDocument, Literal, LiteralCollection,
     LiteralMap, Primitive, Scalar,
@@ -251,5 +251,126 @@ async fn error_documents_are_read() -> TestResult {
             .await?,
         doc
     );
+    Ok(())
+}
+
+fn text(s: String) -> Literal {
+    Literal {
+        value: Some(literal::Value::Scalar(Box::new(Scalar {
+            value: Some(scalar::Value::Primitive(Primitive {
+                value: Some(primitive::Value::StringValue(s)),
+            })),
+        }))),
+        ..Default::default()
+    }
+}
+
+/// Resolves an outputs.pb whose one entry names `uri`.
+async fn resolve_one(
+    s: &FlyteStorage,
+    uri: &str,
+) -> Result<LiteralMap, Box<dyn std::error::Error>> {
+    let outputs = RawMap {
+        literals: HashMap::from([("x".to_owned(), offloaded(uri, ""))]),
+    };
+    s.put("s3://bkt/e/outputs.pb", outputs.encode_to_vec())
+        .await?;
+    Ok(s.read_literal_map("s3://bkt/e/outputs.pb").await?)
+}
+
+/// The error of resolving an outputs.pb naming `uri`, which must be refused as outside `s`.
+async fn refused_outside(
+    s: &FlyteStorage,
+    uri: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let e = resolve_one(s, uri)
+        .await
+        .err()
+        .ok_or_else(|| format!("{uri} outside the store was followed"))?
+        .downcast::<Error>()?;
+    assert!(
+        matches!(
+            &*e,
+            Error::InvalidUri {
+                problem: UriProblem::OutsideStore,
+                ..
+            }
+        ),
+        "{uri}: {e:?}"
+    );
+    assert!(!format!("{e} {e:?}").contains("SECRET-TOKEN"), "{e:?}");
+    Ok(e.to_string())
+}
+
+#[tokio::test]
+async fn offloaded_literals_outside_the_store_are_refused_before_reading() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().join("root");
+    let s = FlyteStorage::local(&root)?;
+    // A file outside the store that would decode as a literal (as a token file may).
+    let secret = dir.path().join("secret.pb");
+    std::fs::write(&secret, text("SECRET-TOKEN".to_owned()).encode_to_vec())?;
+    let inside = root.join("bkt").join("ok.pb");
+    std::fs::create_dir_all(inside.parent().ok_or("no parent")?)?;
+    std::fs::write(&inside, int(7).encode_to_vec())?;
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, root.join("bkt").join("link.pb"))?;
+
+    let mut refused = vec![
+        format!("file://{}", secret.display()),
+        secret.display().to_string(),
+        format!("file://{}/../secret.pb", root.display()),
+    ];
+    if cfg!(unix) {
+        refused.push(format!("file://{}", root.join("bkt/link.pb").display()));
+    }
+    for uri in refused {
+        let shown = refused_outside(&s, &uri).await?;
+        assert!(
+            shown.contains("secret.pb") || shown.contains("link.pb"),
+            "{shown}"
+        );
+    }
+
+    // A file URI under the local store's own root is the store's.
+    let map = resolve_one(&s, &format!("file://{}", inside.display())).await?;
+    assert_eq!(map.literals.get("x"), Some(&int(7)));
+
+    // Any other store follows no file URI at all.
+    let shown = refused_outside(
+        &FlyteStorage::memory(),
+        &format!("file://{}", secret.display()),
+    )
+    .await?;
+    assert!(shown.contains("secret.pb"), "{shown}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn offloaded_literals_read_in_one_call_are_bounded_in_total() -> TestResult {
+    assert_eq!(flyte_storage::DEFAULT_MAX_LITERAL_BYTES, 256 * 1024 * 1024);
+    // Every entry names the same object: each read is small, the total is not.
+    let s = FlyteStorage::memory().max_literal_bytes(10_000);
+    s.put("s3://bkt/big.pb", text("x".repeat(3_000)).encode_to_vec())
+        .await?;
+    let literals: HashMap<_, _> = (0..10)
+        .map(|i| (format!("x{i}"), offloaded("s3://bkt/big.pb", "")))
+        .collect();
+    s.put("s3://bkt/e/outputs.pb", RawMap { literals }.encode_to_vec())
+        .await?;
+    let e = s
+        .read_literal_map("s3://bkt/e/outputs.pb")
+        .await
+        .err()
+        .ok_or("30 kB of offloaded literals were read under a 10 kB budget")?;
+    assert!(
+        matches!(&e, Error::TooLarge { limit: 10_000, setting, .. } if setting.contains("max_literal_bytes")),
+        "{e:?}"
+    );
+
+    // Under the budget, the same map resolves.
+    let s = s.max_literal_bytes(100_000);
+    let map = s.read_literal_map("s3://bkt/e/outputs.pb").await?;
+    assert_eq!(map.literals.len(), 10);
     Ok(())
 }

@@ -404,3 +404,41 @@ async fn a_download_onto_its_own_source_is_refused_and_the_file_kept() -> TestRe
     assert_eq!(std::fs::read_to_string(&other)?, "the only copy");
     Ok(())
 }
+
+#[tokio::test]
+async fn uri_errors_show_no_query_or_user_info() {
+    let s = FlyteStorage::memory();
+    for uri in [
+        "https://acct.blob.core.windows.net/c/k?sig=SECRET1",
+        "s3://b/k?X-Amz-Signature=SECRET2",
+        "s3://u:SECRET3@b/k",
+    ] {
+        let Err(e) = s.get(uri).await else {
+            panic!("{uri} was read");
+        };
+        let mut shown = format!("{e} {e:?}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            shown.push_str(&format!(" {c} {c:?}"));
+            cause = c.source();
+        }
+        assert!(!shown.contains("SECRET"), "{uri}: {shown}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_download_keeps_the_permissions_of_the_file_it_replaces() -> TestResult {
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = FlyteStorage::memory();
+    s.put("s3://bkt/secret", "new").await?;
+    let dir = tempfile::tempdir()?;
+    let dest = dir.path().join("secret");
+    std::fs::write(&dest, "old")?;
+    std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o600))?;
+    s.get_file("s3://bkt/secret", &dest).await?;
+    assert_eq!(std::fs::read_to_string(&dest)?, "new");
+    let mode = std::fs::metadata(&dest)?.permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a 0600 file became {mode:o}");
+    Ok(())
+}
