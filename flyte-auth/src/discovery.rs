@@ -118,11 +118,16 @@ async fn get_json(
     if let Some(p) = proxy {
         req = req.header("proxy-authorization", p.expose());
     }
-    let resp = req.send().await.map_err(|e| {
-        let e = e.without_url();
-        Error::new(Kind::Transient, FLOW, format!("GET {url} failed: {e}")).with_source(e)
-    })?;
+    let resp = crate::http::without_redirects(req.send())
+        .await
+        .map_err(|e| {
+            let e = e.without_url();
+            Error::new(Kind::Transient, FLOW, format!("GET {url} failed: {e}")).with_source(e)
+        })?;
     let status = resp.status();
+    if status.is_redirection() {
+        return Err(crate::oauth::redirect_refused(FLOW, "GET", url, status));
+    }
     // 501 is FlyteAdmin's gateway without the auth service; 404 a server without the route.
     if status == reqwest::StatusCode::NOT_IMPLEMENTED || status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);

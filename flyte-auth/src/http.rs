@@ -13,6 +13,49 @@ use crate::error::{Error, Kind, Result};
 
 const WHAT: &str = "HTTP client";
 
+/// The most redirects a download follows (as browsers and curl's default of 50 are far more
+/// than a signed URL or a release asset ever needs).
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+tokio::task_local! {
+    /// Set while an OAuth2 or discovery request is in flight: the shared client's redirect
+    /// policy then follows nothing. reqwest has no per-request redirect setting and a second
+    /// client would be a second setup (CA, proxy, timeouts) to keep in step; reqwest decides on
+    /// redirects inside the polled request future, so a task-local around `send` reaches it.
+    static NO_REDIRECTS: ();
+}
+
+/// Sends `request` with redirects refused: a 3xx answer comes back to the caller as it is.
+/// OAuth2 requests use it because a 307 or 308 re-sends the form (refresh token, code,
+/// verifier, client secret) to wherever the `Location` points, past the endpoint check.
+pub(crate) async fn without_redirects<F: std::future::Future>(request: F) -> F::Output {
+    NO_REDIRECTS.scope((), request).await
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, never from `https://` to anything else (the
+/// request's headers and, for 307/308, its body would go out in clear), and none at all inside
+/// [`without_redirects`].
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if NO_REDIRECTS.try_with(|()| ()).is_ok() {
+            return attempt.stop();
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let was_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+        if was_https && attempt.url().scheme() != "https" {
+            let to = format!(
+                "{}://{}",
+                attempt.url().scheme(),
+                attempt.url().host_str().unwrap_or("")
+            );
+            return attempt.error(format!("refusing a redirect from https to {to}"));
+        }
+        attempt.follow()
+    })
+}
+
 /// The largest CA bundle read (4 MiB; the whole Mozilla root set is about 0.2 MiB).
 pub const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
 
@@ -87,7 +130,7 @@ impl HttpSettings {
     /// certificate; a malformed proxy URL (named without its `user:password@`).
     pub fn build(&self) -> Result<reqwest::Client> {
         let mut client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy())
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout);
         if let Some(proxy) = &self.proxy {
@@ -287,6 +330,39 @@ mod tests {
             start.elapsed()
         );
         held.abort();
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn downloads_follow_redirects_up_to_the_limit() -> TestResult {
+        use wiremock::matchers::path_regex;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        // /hop/N redirects to /hop/N-1; /hop/0 is the file.
+        for n in 1..=MAX_REDIRECTS + 1 {
+            Mock::given(wiremock::matchers::path(format!("/hop/{n}")))
+                .respond_with(
+                    ResponseTemplate::new(302).insert_header("location", format!("/hop/{}", n - 1)),
+                )
+                .mount(&server)
+                .await;
+        }
+        Mock::given(path_regex("^/hop/0$"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("data"))
+            .mount(&server)
+            .await;
+        let client = HttpSettings::new().build()?;
+        let ok = client
+            .get(format!("{}/hop/{MAX_REDIRECTS}", server.uri()))
+            .send()
+            .await?;
+        assert_eq!(ok.text().await?, "data");
+        let err = client
+            .get(format!("{}/hop/{}", server.uri(), MAX_REDIRECTS + 1))
+            .send()
+            .await
+            .expect_err("too many redirects");
+        assert!(err.is_redirect(), "{err}");
         Ok(())
     }
 

@@ -143,6 +143,23 @@ pub(crate) fn check_endpoint(flow: &'static str, url: &str, allow_plain_http: bo
     }
 }
 
+/// The error for a 3xx answer to an OAuth2 or discovery request: redirects are not followed
+/// there (see [`crate::http::without_redirects`]), so the configured URL must be the final one.
+pub(crate) fn redirect_refused(
+    flow: &'static str,
+    method: &str,
+    url: &str,
+    status: reqwest::StatusCode,
+) -> Error {
+    Error::new(
+        Kind::Config,
+        flow,
+        format!(
+            "{method} {url}: HTTP {status}: OAuth2 requests do not follow redirects (nothing was sent on); configure the URL it redirects to"
+        ),
+    )
+}
+
 /// `localhost`, `127.0.0.0/8` or `::1`.
 pub(crate) fn is_loopback(url: &oauth2::url::Url) -> bool {
     match url.host() {
@@ -278,10 +295,15 @@ impl Adapter {
         if let Some(p) = &self.http.proxy_authorization {
             req = req.header("proxy-authorization", p.expose());
         }
-        let mut resp = req.send().await.map_err(|e| {
-            Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
-        })?;
+        let mut resp = crate::http::without_redirects(req.send())
+            .await
+            .map_err(|e| {
+                Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
+            })?;
         let status = resp.status();
+        if status.is_redirection() {
+            return Err(redirect_refused(flow, "POST", url, status));
+        }
         if let Ok(mut s) = self.status.lock() {
             *s = status.as_u16();
         }

@@ -416,3 +416,30 @@ async fn huge_device_intervals_and_lifetimes_end_in_the_timeout_not_a_panic() ->
     assert!(err.is_timeout(), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_redirecting_token_endpoint_never_gets_the_form_sent_on() -> TestResult {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/x", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "stolen", "token_type": "bearer", "expires_in": 3600
+        })))
+        .mount(&elsewhere)
+        .await;
+    let err = handle(&server)?
+        .token()
+        .await
+        .expect_err("redirect refused");
+    assert!(err.to_string().contains("redirect"), "{err}");
+    let received = elsewhere.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "the form went on: {received:?}");
+    Ok(())
+}
