@@ -118,7 +118,7 @@ async fn get_json(
     if let Some(p) = proxy {
         req = req.header("proxy-authorization", p.expose());
     }
-    let resp = crate::http::without_redirects(req.send())
+    let mut resp = crate::http::without_redirects(req.send())
         .await
         .map_err(|e| {
             let e = e.without_url();
@@ -132,10 +132,8 @@ async fn get_json(
     if status == reqwest::StatusCode::NOT_IMPLEMENTED || status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
     }
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| Error::new(Kind::Transient, FLOW, format!("GET {url}: {e}")).with_source(e))?;
+    let body = crate::oauth::read_answer(&mut resp, FLOW, &format!("GET {url}")).await?;
+    let text = String::from_utf8_lossy(&body);
     if !status.is_success() {
         let kind = if status.is_server_error() {
             Kind::Transient

@@ -83,9 +83,39 @@ where
     }
 }
 
-/// The most an answer from a token or device endpoint may hold: a token response is a few
-/// kilobytes; anything near this is not one.
+/// The most an answer from a token, device or discovery endpoint may hold: a token response or
+/// metadata document is a few kilobytes; anything near this is not one.
 pub(crate) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// Reads an answer's body, refusing one larger than [`MAX_ANSWER_BYTES`] before holding more
+/// than that. `what` (`POST URL`) prefixes the errors.
+pub(crate) async fn read_answer(
+    resp: &mut reqwest::Response,
+    flow: &'static str,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let chunk = resp.chunk().await.map_err(|e| {
+            Error::new(
+                Kind::Transient,
+                flow,
+                format!("{what}: the answer broke off: {e}"),
+            )
+            .with_source(e)
+        })?;
+        let Some(chunk) = chunk else { break };
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Error::new(
+                Kind::Protocol,
+                flow,
+                format!("{what}: the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// The HTTP side of every flow.
 #[derive(Debug, Clone)]
@@ -307,26 +337,7 @@ impl Adapter {
         if let Ok(mut s) = self.status.lock() {
             *s = status.as_u16();
         }
-        let mut body = Vec::new();
-        loop {
-            let chunk = resp.chunk().await.map_err(|e| {
-                Error::new(
-                    Kind::Transient,
-                    flow,
-                    format!("POST {url}: the answer broke off: {e}"),
-                )
-                .with_source(e)
-            })?;
-            let Some(chunk) = chunk else { break };
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(Error::new(
-                    Kind::Protocol,
-                    flow,
-                    format!("POST {url}: the answer is larger than {MAX_ANSWER_BYTES} bytes"),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_answer(&mut resp, flow, &format!("POST {url}")).await?;
         let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if status.is_success() {
             // The answer holds the token: its size is all an error may say about it.

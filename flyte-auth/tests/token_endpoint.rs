@@ -443,3 +443,26 @@ async fn a_redirecting_token_endpoint_never_gets_the_form_sent_on() -> TestResul
     assert!(received.is_empty(), "the form went on: {received:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_huge_discovery_answer_is_refused_at_the_cap() -> TestResult {
+    let server = MockServer::start().await;
+    // Valid metadata padded past 1 MiB: read whole, it would be taken.
+    Mock::given(method("GET"))
+        .and(path("/.well-known/oauth-authorization-server"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "issuer": server.uri(),
+            "token_endpoint": format!("{}/token", server.uri()),
+            "padding": "x".repeat(2 << 20),
+        })))
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(ClientSecret::new("svc", Secret::new("s")), "dns:///x")
+        .http_base(server.uri())
+        .memory_cache()
+        .retry(RetryPolicy::none())
+        .build()?;
+    let err = creds.token().await.expect_err("too large");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    Ok(())
+}
