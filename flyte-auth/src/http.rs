@@ -64,7 +64,7 @@ pub const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
 /// Defaults: 10 s to connect, 60 s without a byte read before a transfer is given up, no
 /// overall limit (a large archive takes as long as it takes while bytes keep coming), the
 /// operating system's root certificates, no proxy beyond the `HTTPS_PROXY` family of variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpSettings {
     /// How long to wait for a TCP and TLS connection.
@@ -77,6 +77,19 @@ pub struct HttpSettings {
     pub proxy: Option<String>,
     /// Accept any certificate (`admin.insecureSkipVerify`), as the gRPC channel then does.
     pub insecure_skip_verify: bool,
+}
+
+/// Shows the proxy without its `user:password@`, so that logging a builder leaks nothing.
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("ca_cert_file", &self.ca_cert_file)
+            .field("proxy", &self.proxy.as_deref().map(without_userinfo))
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .finish()
+    }
 }
 
 impl Default for HttpSettings {
@@ -275,6 +288,17 @@ mod tests {
             "http://[redacted]@proxy:3128/x?y"
         );
         assert_eq!(without_userinfo("proxy:3128"), "proxy:3128");
+    }
+
+    #[test]
+    fn debug_never_shows_the_proxy_password() {
+        let settings = HttpSettings {
+            proxy: Some("http://user:hunter2@proxy.example:3128".to_owned()),
+            ..HttpSettings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("proxy.example:3128"), "{shown}");
     }
 
     #[test]
