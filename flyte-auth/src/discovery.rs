@@ -132,8 +132,8 @@ async fn get_json(
     if status == reqwest::StatusCode::NOT_IMPLEMENTED || status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
     }
+    let content_type = crate::oauth::content_type(&resp);
     let body = crate::oauth::read_answer(&mut resp, FLOW, &format!("GET {url}")).await?;
-    let text = String::from_utf8_lossy(&body);
     if !status.is_success() {
         let kind = if status.is_server_error() {
             Kind::Transient
@@ -143,17 +143,19 @@ async fn get_json(
         return Err(Error::new(
             kind,
             FLOW,
-            format!("GET {url}: HTTP {status}: {}", snippet(&text)),
+            format!(
+                "GET {url}: HTTP {status}: {}",
+                crate::oauth::describe_failure(
+                    serde_json::from_slice(&body).ok().as_ref(),
+                    body.len(),
+                    content_type.as_deref()
+                )
+            ),
         ));
     }
-    serde_json::from_str(&text).map(Some).map_err(|e| {
+    serde_json::from_slice(&body).map(Some).map_err(|e| {
         Error::new(Kind::Protocol, FLOW, format!("GET {url}: not JSON: {e}")).with_source(e)
     })
-}
-
-pub(crate) fn snippet(text: &str) -> String {
-    let t: String = text.chars().take(300).collect();
-    t.trim().to_owned()
 }
 
 async fn over_http(

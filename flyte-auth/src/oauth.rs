@@ -16,7 +16,6 @@ use oauth2::{
     StandardErrorResponse,
 };
 
-use crate::discovery::snippet;
 use crate::error::{Error, Kind, Result};
 use crate::token::{AccessToken, Clock, LONGEST_LIFETIME};
 /// flyte-auth's retry defaults: five attempts (`max_retries: 4`), 250 ms first backoff up to
@@ -115,6 +114,33 @@ pub(crate) async fn read_answer(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The answer's `content-type`, for error messages.
+pub(crate) fn content_type(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// What an error may say about a failed answer's body: an OAuth2-style JSON error's `error`
+/// and `error_description`, otherwise only its size and content type. Never the body itself: a
+/// proxy or gateway may echo the request form, client secret and refresh token included.
+pub(crate) fn describe_failure(
+    json: Option<&serde_json::Value>,
+    len: usize,
+    content_type: Option<&str>,
+) -> String {
+    let text = |key: &str| json.and_then(|j| j[key].as_str());
+    match (text("error"), text("error_description")) {
+        (Some(error), Some(description)) => format!("{error}: {description}"),
+        (Some(error), None) => error.to_owned(),
+        _ => format!(
+            "{len} bytes of {}",
+            content_type.unwrap_or("unnamed content type")
+        ),
+    }
 }
 
 /// The HTTP side of every flow.
@@ -337,6 +363,7 @@ impl Adapter {
         if let Ok(mut s) = self.status.lock() {
             *s = status.as_u16();
         }
+        let content_type = content_type(&resp);
         let body = read_answer(&mut resp, flow, &format!("POST {url}")).await?;
         let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if status.is_success() {
@@ -365,12 +392,14 @@ impl Adapter {
             }
             return json_response(200, &json);
         }
-        let text = String::from_utf8_lossy(&body);
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(Error::new(
                 Kind::Transient,
                 flow,
-                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+                format!(
+                    "POST {url}: HTTP {status}: {}",
+                    describe_failure(json.as_ref(), body.len(), content_type.as_deref())
+                ),
             ));
         }
         match json.filter(|j| j["error"].is_string()) {
@@ -388,7 +417,10 @@ impl Adapter {
                     Kind::Protocol
                 },
                 flow,
-                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+                format!(
+                    "POST {url}: HTTP {status}: {}",
+                    describe_failure(None, body.len(), content_type.as_deref())
+                ),
             )),
         }
     }

@@ -466,3 +466,53 @@ async fn a_huge_discovery_answer_is_refused_at_the_cap() -> TestResult {
     assert!(err.to_string().contains("larger than"), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failed_answer_echoing_the_form_never_reaches_the_error() -> TestResult {
+    // A proxy or gateway that echoes the request: the form holds the client secret.
+    let echo = "grant_type=client_credentials&client_secret=hunter2-secret";
+    for (status, body, content_type) in [
+        (503, echo.to_owned(), "text/plain"),
+        (429, echo.to_owned(), "text/plain"),
+        (400, format!("<html>{echo}</html>"), "text/html"),
+        (
+            502,
+            serde_json::json!({ "request": echo }).to_string(),
+            "application/json",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body.clone(), content_type))
+            .mount(&server)
+            .await;
+        let err = handle(&server)?.token().await.expect_err("refused");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains(&status.to_string()),
+            "keeps the status: {shown}"
+        );
+        assert!(
+            shown.contains(content_type),
+            "names the content type: {shown}"
+        );
+    }
+    // A well-formed OAuth2 error keeps its code and description.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
+            "error": "temporarily_unavailable", "error_description": "try later"
+        })))
+        .mount(&server)
+        .await;
+    let err = handle(&server)?.token().await.expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("temporarily_unavailable: try later"),
+        "{err}"
+    );
+    Ok(())
+}
