@@ -390,6 +390,67 @@ mod tests {
         Ok(())
     }
 
+    #[tokio::test]
+    async fn no_redirect_is_followed_from_https_to_plain_http() -> TestResult {
+        use flyte_testkit::tls::{CA_PEM, SERVER_CERT_PEM, SERVER_KEY_PEM};
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use std::io::{BufRead as _, Write as _};
+        // The plain-http listener the redirect points at: nothing may connect to it.
+        let plain = std::net::TcpListener::bind("127.0.0.1:0")?;
+        plain.set_nonblocking(true)?;
+        let location = format!("http://{}/x", plain.local_addr()?);
+        let tls = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("https://{}/file", tls.local_addr()?);
+        let certs = CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes())?;
+        let config = std::sync::Arc::new(
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)?,
+        );
+        std::thread::spawn(move || {
+            for tcp in tls.incoming().map_while(std::result::Result::ok) {
+                let Ok(conn) = rustls::ServerConnection::new(std::sync::Arc::clone(&config)) else {
+                    continue;
+                };
+                let mut stream = std::io::BufReader::new(rustls::StreamOwned::new(conn, tcp));
+                let mut line = String::new();
+                while stream.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = write!(
+                    stream.get_mut(),
+                    "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = stream.get_mut().flush();
+            }
+        });
+        let dir = tempfile::tempdir()?;
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, CA_PEM)?;
+        let client = HttpSettings {
+            ca_cert_file: Some(ca.display().to_string()),
+            ..HttpSettings::default()
+        }
+        .build()?;
+        let err = client
+            .get(&url)
+            .send()
+            .await
+            .expect_err("downgrade refused");
+        assert!(err.is_redirect(), "{err}");
+        assert!(
+            plain.accept().is_err(),
+            "the redirect to plain http was followed"
+        );
+        Ok(())
+    }
+
     #[test]
     fn a_huge_ca_bundle_is_refused_without_reading_it() {
         // /dev/zero never ends: only a bounded read returns.
