@@ -360,6 +360,23 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_the_proxy_password() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("config.yaml");
+        std::fs::write(
+            &path,
+            "admin:\n  endpoint: dns:///x:1\n  authType: Pkce\n  httpProxyURL: http://me:hunter2@proxy.example:3128\n",
+        )?;
+        let config = flyte_config::Config::from_path(&path)?;
+        let builder = CredentialsBuilder::from_config(&config)?;
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("proxy.example"), "{shown}");
+        Ok(())
+    }
+
+    #[test]
     fn commands_from_a_working_directory_config_are_refused_with_the_way_to_opt_in(
     ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;

@@ -118,19 +118,22 @@ async fn get_json(
     if let Some(p) = proxy {
         req = req.header("proxy-authorization", p.expose());
     }
-    let resp = req.send().await.map_err(|e| {
-        let e = e.without_url();
-        Error::new(Kind::Transient, FLOW, format!("GET {url} failed: {e}")).with_source(e)
-    })?;
+    let mut resp = crate::http::without_redirects(req.send())
+        .await
+        .map_err(|e| {
+            let e = e.without_url();
+            Error::new(Kind::Transient, FLOW, format!("GET {url} failed: {e}")).with_source(e)
+        })?;
     let status = resp.status();
+    if status.is_redirection() {
+        return Err(crate::oauth::redirect_refused(FLOW, "GET", url, status));
+    }
     // 501 is FlyteAdmin's gateway without the auth service; 404 a server without the route.
     if status == reqwest::StatusCode::NOT_IMPLEMENTED || status == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
     }
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| Error::new(Kind::Transient, FLOW, format!("GET {url}: {e}")).with_source(e))?;
+    let content_type = crate::oauth::content_type(&resp);
+    let body = crate::oauth::read_answer(&mut resp, FLOW, &format!("GET {url}")).await?;
     if !status.is_success() {
         let kind = if status.is_server_error() {
             Kind::Transient
@@ -140,17 +143,19 @@ async fn get_json(
         return Err(Error::new(
             kind,
             FLOW,
-            format!("GET {url}: HTTP {status}: {}", snippet(&text)),
+            format!(
+                "GET {url}: HTTP {status}: {}",
+                crate::oauth::describe_failure(
+                    serde_json::from_slice(&body).ok().as_ref(),
+                    body.len(),
+                    content_type.as_deref()
+                )
+            ),
         ));
     }
-    serde_json::from_str(&text).map(Some).map_err(|e| {
+    serde_json::from_slice(&body).map(Some).map_err(|e| {
         Error::new(Kind::Protocol, FLOW, format!("GET {url}: not JSON: {e}")).with_source(e)
     })
-}
-
-pub(crate) fn snippet(text: &str) -> String {
-    let t: String = text.chars().take(300).collect();
-    t.trim().to_owned()
 }
 
 async fn over_http(

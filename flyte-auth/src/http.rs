@@ -13,6 +13,49 @@ use crate::error::{Error, Kind, Result};
 
 const WHAT: &str = "HTTP client";
 
+/// The most redirects a download follows (as browsers and curl's default of 50 are far more
+/// than a signed URL or a release asset ever needs).
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+tokio::task_local! {
+    /// Set while an OAuth2 or discovery request is in flight: the shared client's redirect
+    /// policy then follows nothing. reqwest has no per-request redirect setting and a second
+    /// client would be a second setup (CA, proxy, timeouts) to keep in step; reqwest decides on
+    /// redirects inside the polled request future, so a task-local around `send` reaches it.
+    static NO_REDIRECTS: ();
+}
+
+/// Sends `request` with redirects refused: a 3xx answer comes back to the caller as it is.
+/// OAuth2 requests use it because a 307 or 308 re-sends the form (refresh token, code,
+/// verifier, client secret) to wherever the `Location` points, past the endpoint check.
+pub(crate) async fn without_redirects<F: std::future::Future>(request: F) -> F::Output {
+    NO_REDIRECTS.scope((), request).await
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, never from `https://` to anything else (the
+/// request's headers and, for 307/308, its body would go out in clear), and none at all inside
+/// [`without_redirects`].
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if NO_REDIRECTS.try_with(|()| ()).is_ok() {
+            return attempt.stop();
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let was_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+        if was_https && attempt.url().scheme() != "https" {
+            let to = format!(
+                "{}://{}",
+                attempt.url().scheme(),
+                attempt.url().host_str().unwrap_or("")
+            );
+            return attempt.error(format!("refusing a redirect from https to {to}"));
+        }
+        attempt.follow()
+    })
+}
+
 /// The largest CA bundle read (4 MiB; the whole Mozilla root set is about 0.2 MiB).
 pub const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
 
@@ -21,7 +64,7 @@ pub const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
 /// Defaults: 10 s to connect, 60 s without a byte read before a transfer is given up, no
 /// overall limit (a large archive takes as long as it takes while bytes keep coming), the
 /// operating system's root certificates, no proxy beyond the `HTTPS_PROXY` family of variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpSettings {
     /// How long to wait for a TCP and TLS connection.
@@ -34,6 +77,19 @@ pub struct HttpSettings {
     pub proxy: Option<String>,
     /// Accept any certificate (`admin.insecureSkipVerify`), as the gRPC channel then does.
     pub insecure_skip_verify: bool,
+}
+
+/// Shows the proxy without its `user:password@`, so that logging a builder leaks nothing.
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("ca_cert_file", &self.ca_cert_file)
+            .field("proxy", &self.proxy.as_deref().map(without_userinfo))
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .finish()
+    }
 }
 
 impl Default for HttpSettings {
@@ -87,7 +143,7 @@ impl HttpSettings {
     /// certificate; a malformed proxy URL (named without its `user:password@`).
     pub fn build(&self) -> Result<reqwest::Client> {
         let mut client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy())
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout);
         if let Some(proxy) = &self.proxy {
@@ -235,6 +291,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_the_proxy_password() {
+        let settings = HttpSettings {
+            proxy: Some("http://user:hunter2@proxy.example:3128".to_owned()),
+            ..HttpSettings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("proxy.example:3128"), "{shown}");
+    }
+
+    #[test]
     fn a_ca_bundle_with_every_certificate_is_taken_and_a_bad_one_is_named() -> TestResult {
         let dir = tempfile::tempdir()?;
         let bundle = dir.path().join("bundle.pem");
@@ -287,6 +354,100 @@ mod tests {
             start.elapsed()
         );
         held.abort();
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn downloads_follow_redirects_up_to_the_limit() -> TestResult {
+        use wiremock::matchers::path_regex;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        // /hop/N redirects to /hop/N-1; /hop/0 is the file.
+        for n in 1..=MAX_REDIRECTS + 1 {
+            Mock::given(wiremock::matchers::path(format!("/hop/{n}")))
+                .respond_with(
+                    ResponseTemplate::new(302).insert_header("location", format!("/hop/{}", n - 1)),
+                )
+                .mount(&server)
+                .await;
+        }
+        Mock::given(path_regex("^/hop/0$"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("data"))
+            .mount(&server)
+            .await;
+        let client = HttpSettings::new().build()?;
+        let ok = client
+            .get(format!("{}/hop/{MAX_REDIRECTS}", server.uri()))
+            .send()
+            .await?;
+        assert_eq!(ok.text().await?, "data");
+        let err = client
+            .get(format!("{}/hop/{}", server.uri(), MAX_REDIRECTS + 1))
+            .send()
+            .await
+            .expect_err("too many redirects");
+        assert!(err.is_redirect(), "{err}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn no_redirect_is_followed_from_https_to_plain_http() -> TestResult {
+        use flyte_testkit::tls::{CA_PEM, SERVER_CERT_PEM, SERVER_KEY_PEM};
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use std::io::{BufRead as _, Write as _};
+        // The plain-http listener the redirect points at: nothing may connect to it.
+        let plain = std::net::TcpListener::bind("127.0.0.1:0")?;
+        plain.set_nonblocking(true)?;
+        let location = format!("http://{}/x", plain.local_addr()?);
+        let tls = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("https://{}/file", tls.local_addr()?);
+        let certs = CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes())?;
+        let config = std::sync::Arc::new(
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)?,
+        );
+        std::thread::spawn(move || {
+            for tcp in tls.incoming().map_while(std::result::Result::ok) {
+                let Ok(conn) = rustls::ServerConnection::new(std::sync::Arc::clone(&config)) else {
+                    continue;
+                };
+                let mut stream = std::io::BufReader::new(rustls::StreamOwned::new(conn, tcp));
+                let mut line = String::new();
+                while stream.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = write!(
+                    stream.get_mut(),
+                    "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = stream.get_mut().flush();
+            }
+        });
+        let dir = tempfile::tempdir()?;
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, CA_PEM)?;
+        let client = HttpSettings {
+            ca_cert_file: Some(ca.display().to_string()),
+            ..HttpSettings::default()
+        }
+        .build()?;
+        let err = client
+            .get(&url)
+            .send()
+            .await
+            .expect_err("downgrade refused");
+        assert!(err.is_redirect(), "{err}");
+        assert!(
+            plain.accept().is_err(),
+            "the redirect to plain http was followed"
+        );
         Ok(())
     }
 

@@ -16,7 +16,6 @@ use oauth2::{
     StandardErrorResponse,
 };
 
-use crate::discovery::snippet;
 use crate::error::{Error, Kind, Result};
 use crate::token::{AccessToken, Clock, LONGEST_LIFETIME};
 /// flyte-auth's retry defaults: five attempts (`max_retries: 4`), 250 ms first backoff up to
@@ -83,9 +82,66 @@ where
     }
 }
 
-/// The most an answer from a token or device endpoint may hold: a token response is a few
-/// kilobytes; anything near this is not one.
+/// The most an answer from a token, device or discovery endpoint may hold: a token response or
+/// metadata document is a few kilobytes; anything near this is not one.
 pub(crate) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// Reads an answer's body, refusing one larger than [`MAX_ANSWER_BYTES`] before holding more
+/// than that. `what` (`POST URL`) prefixes the errors.
+pub(crate) async fn read_answer(
+    resp: &mut reqwest::Response,
+    flow: &'static str,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let chunk = resp.chunk().await.map_err(|e| {
+            Error::new(
+                Kind::Transient,
+                flow,
+                format!("{what}: the answer broke off: {e}"),
+            )
+            .with_source(e)
+        })?;
+        let Some(chunk) = chunk else { break };
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Error::new(
+                Kind::Protocol,
+                flow,
+                format!("{what}: the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The answer's `content-type`, for error messages.
+pub(crate) fn content_type(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// What an error may say about a failed answer's body: an OAuth2-style JSON error's `error`
+/// and `error_description`, otherwise only its size and content type. Never the body itself: a
+/// proxy or gateway may echo the request form, client secret and refresh token included.
+pub(crate) fn describe_failure(
+    json: Option<&serde_json::Value>,
+    len: usize,
+    content_type: Option<&str>,
+) -> String {
+    let text = |key: &str| json.and_then(|j| j[key].as_str());
+    match (text("error"), text("error_description")) {
+        (Some(error), Some(description)) => format!("{error}: {description}"),
+        (Some(error), None) => error.to_owned(),
+        _ => format!(
+            "{len} bytes of {}",
+            content_type.unwrap_or("unnamed content type")
+        ),
+    }
+}
 
 /// The HTTP side of every flow.
 #[derive(Debug, Clone)]
@@ -141,6 +197,23 @@ pub(crate) fn check_endpoint(flow: &'static str, url: &str, allow_plain_http: bo
             format!("{url} has scheme {other:?}; only https (or http on this machine) can be asked for tokens"),
         )),
     }
+}
+
+/// The error for a 3xx answer to an OAuth2 or discovery request: redirects are not followed
+/// there (see [`crate::http::without_redirects`]), so the configured URL must be the final one.
+pub(crate) fn redirect_refused(
+    flow: &'static str,
+    method: &str,
+    url: &str,
+    status: reqwest::StatusCode,
+) -> Error {
+    Error::new(
+        Kind::Config,
+        flow,
+        format!(
+            "{method} {url}: HTTP {status}: OAuth2 requests do not follow redirects (nothing was sent on); configure the URL it redirects to"
+        ),
+    )
 }
 
 /// `localhost`, `127.0.0.0/8` or `::1`.
@@ -278,33 +351,20 @@ impl Adapter {
         if let Some(p) = &self.http.proxy_authorization {
             req = req.header("proxy-authorization", p.expose());
         }
-        let mut resp = req.send().await.map_err(|e| {
-            Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
-        })?;
+        let mut resp = crate::http::without_redirects(req.send())
+            .await
+            .map_err(|e| {
+                Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
+            })?;
         let status = resp.status();
+        if status.is_redirection() {
+            return Err(redirect_refused(flow, "POST", url, status));
+        }
         if let Ok(mut s) = self.status.lock() {
             *s = status.as_u16();
         }
-        let mut body = Vec::new();
-        loop {
-            let chunk = resp.chunk().await.map_err(|e| {
-                Error::new(
-                    Kind::Transient,
-                    flow,
-                    format!("POST {url}: the answer broke off: {e}"),
-                )
-                .with_source(e)
-            })?;
-            let Some(chunk) = chunk else { break };
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(Error::new(
-                    Kind::Protocol,
-                    flow,
-                    format!("POST {url}: the answer is larger than {MAX_ANSWER_BYTES} bytes"),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let content_type = content_type(&resp);
+        let body = read_answer(&mut resp, flow, &format!("POST {url}")).await?;
         let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if status.is_success() {
             // The answer holds the token: its size is all an error may say about it.
@@ -332,12 +392,14 @@ impl Adapter {
             }
             return json_response(200, &json);
         }
-        let text = String::from_utf8_lossy(&body);
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(Error::new(
                 Kind::Transient,
                 flow,
-                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+                format!(
+                    "POST {url}: HTTP {status}: {}",
+                    describe_failure(json.as_ref(), body.len(), content_type.as_deref())
+                ),
             ));
         }
         match json.filter(|j| j["error"].is_string()) {
@@ -355,7 +417,10 @@ impl Adapter {
                     Kind::Protocol
                 },
                 flow,
-                format!("POST {url}: HTTP {status}: {}", snippet(&text)),
+                format!(
+                    "POST {url}: HTTP {status}: {}",
+                    describe_failure(None, body.len(), content_type.as_deref())
+                ),
             )),
         }
     }

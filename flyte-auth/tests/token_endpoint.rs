@@ -416,3 +416,103 @@ async fn huge_device_intervals_and_lifetimes_end_in_the_timeout_not_a_panic() ->
     assert!(err.is_timeout(), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_redirecting_token_endpoint_never_gets_the_form_sent_on() -> TestResult {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/x", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "stolen", "token_type": "bearer", "expires_in": 3600
+        })))
+        .mount(&elsewhere)
+        .await;
+    let err = handle(&server)?
+        .token()
+        .await
+        .expect_err("redirect refused");
+    assert!(err.to_string().contains("redirect"), "{err}");
+    let received = elsewhere.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "the form went on: {received:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_huge_discovery_answer_is_refused_at_the_cap() -> TestResult {
+    let server = MockServer::start().await;
+    // Valid metadata padded past 1 MiB: read whole, it would be taken.
+    Mock::given(method("GET"))
+        .and(path("/.well-known/oauth-authorization-server"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "issuer": server.uri(),
+            "token_endpoint": format!("{}/token", server.uri()),
+            "padding": "x".repeat(2 << 20),
+        })))
+        .mount(&server)
+        .await;
+    let creds = Credentials::builder(ClientSecret::new("svc", Secret::new("s")), "dns:///x")
+        .http_base(server.uri())
+        .memory_cache()
+        .retry(RetryPolicy::none())
+        .build()?;
+    let err = creds.token().await.expect_err("too large");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_answer_echoing_the_form_never_reaches_the_error() -> TestResult {
+    // A proxy or gateway that echoes the request: the form holds the client secret.
+    let echo = "grant_type=client_credentials&client_secret=hunter2-secret";
+    for (status, body, content_type) in [
+        (503, echo.to_owned(), "text/plain"),
+        (429, echo.to_owned(), "text/plain"),
+        (400, format!("<html>{echo}</html>"), "text/html"),
+        (
+            502,
+            serde_json::json!({ "request": echo }).to_string(),
+            "application/json",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body.clone(), content_type))
+            .mount(&server)
+            .await;
+        let err = handle(&server)?.token().await.expect_err("refused");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains(&status.to_string()),
+            "keeps the status: {shown}"
+        );
+        assert!(
+            shown.contains(content_type),
+            "names the content type: {shown}"
+        );
+    }
+    // A well-formed OAuth2 error keeps its code and description.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
+            "error": "temporarily_unavailable", "error_description": "try later"
+        })))
+        .mount(&server)
+        .await;
+    let err = handle(&server)?.token().await.expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("temporarily_unavailable: try later"),
+        "{err}"
+    );
+    Ok(())
+}

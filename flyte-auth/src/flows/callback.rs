@@ -115,8 +115,9 @@ pub(crate) enum Callback {
     /// No or another `state` and no code (an `error=` from any local page, a preconnect that
     /// sent junk): answered 400 and ignored, the login waits on.
     Ignored,
-    /// A code with another login's `state`: a forged or replayed callback, which ends the login
-    /// so the user learns of it.
+    /// A code with another login's `state`: a forged or replayed callback (any web page can send
+    /// one with an `<img>`). Answered 400 and logged without its code; the login waits on, so
+    /// such a page cannot abort it.
     Forged,
     /// This login's `state` with `error=`: the identity provider refused.
     Refused {
@@ -171,7 +172,7 @@ impl Callback {
         match self {
             Callback::NotHere => ("404 Not Found", "not the login callback"),
             Callback::Ignored => ("400 Bad Request", "not a callback of the login in progress"),
-            Callback::Forged => ("400 Bad Request", "Login failed: the state does not match."),
+            Callback::Forged => ("400 Bad Request", "not a callback of the login in progress"),
             Callback::Refused { .. } => (
                 "400 Bad Request",
                 "Login failed; you may close this window.",
@@ -185,11 +186,12 @@ impl Callback {
     fn outcome(self) -> Option<Result<String>> {
         match self {
             Callback::NotHere | Callback::Ignored => None,
-            Callback::Forged => Some(Err(Error::new(
-                Kind::AccessDenied,
-                FLOW,
-                "the callback's state does not match the request's (possibly a forged request); log in again",
-            ))),
+            Callback::Forged => {
+                tracing::warn!(
+                    "ignored a login callback with a code and another state (a forged or replayed request); waiting for the real one"
+                );
+                None
+            }
             Callback::Refused { error, description } => Some(Err(Error::new(
                 Kind::AccessDenied,
                 FLOW,

@@ -58,10 +58,24 @@ pub(crate) async fn run_command(argv: &[String], what: &'static str) -> Result<S
     command_output(program, what, out)
 }
 
+/// The most of a failed command's stderr an error carries: its end, where the reason usually
+/// is; a chatty command would otherwise put megabytes into one error message.
+const MAX_STDERR_BYTES: usize = 2048;
+
+/// The last [`MAX_STDERR_BYTES`] of `stderr` (fewer where that would split a UTF-8 character).
+fn stderr_tail(stderr: &[u8]) -> &[u8] {
+    let mut start = stderr.len().saturating_sub(MAX_STDERR_BYTES);
+    // Skip continuation bytes so the tail starts on a character.
+    while stderr.get(start).is_some_and(|b| b & 0xC0 == 0x80) {
+        start += 1;
+    }
+    &stderr[start..]
+}
+
 /// The token a command printed, or its failure with what it wrote to stderr.
 fn command_output(program: &str, what: &'static str, out: std::process::Output) -> Result<String> {
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = String::from_utf8_lossy(stderr_tail(&out.stderr));
         return Err(Error::new(
             Kind::Command,
             what,
@@ -77,4 +91,28 @@ fn command_output(program: &str, what: &'static str, out: std::process::Output) 
         ));
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_commands_error_carries_only_the_end_of_its_stderr() {
+        let argv = [
+            "sh",
+            "-c",
+            "printf 'early-noise%.0s' $(seq 1 10000) >&2; echo é-the-reason >&2; exit 3",
+        ]
+        .map(String::from);
+        let err = run_command(&argv, FLOW).await.expect_err("exit 3");
+        let shown = err.to_string();
+        assert!(shown.contains("the-reason"), "{shown}");
+        assert!(
+            shown.len() < MAX_STDERR_BYTES + 200,
+            "{} bytes",
+            shown.len()
+        );
+        assert_eq!(stderr_tail("é".repeat(2000).as_bytes()).len() % 2, 0);
+    }
 }
