@@ -409,8 +409,11 @@ async fn huge_device_intervals_and_lifetimes_end_in_the_timeout_not_a_panic() ->
     .http_base(server.uri())
     .interaction(Arc::new(Silent))
     .memory_cache()
-    // No HTTP deadline: on paused time it would pass while the mock answers.
+    // No HTTP deadline: on paused time it would pass while the mock answers (wiremock serves
+    // from its own thread, so this runtime sits idle and its clock jumps to the next timer),
+    // hence no retry deadline and a client without connect or read timeouts.
     .retry(RetryPolicy::none())
+    .http_client(reqwest::Client::new())
     .build()?;
     let err = creds.token().await.expect_err("never approved");
     assert!(err.is_timeout(), "{err}");
