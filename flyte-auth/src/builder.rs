@@ -19,7 +19,6 @@ use crate::oauth::{self, Http};
 use crate::token::Clock;
 
 /// Builds [`Credentials`] from a config or by hand.
-#[derive(Debug)]
 #[must_use]
 pub struct CredentialsBuilder {
     flow: Flow,
@@ -36,6 +35,24 @@ pub struct CredentialsBuilder {
     client: Option<reqwest::Client>,
     proxy_command: Vec<String>,
     allow_plain_http: bool,
+}
+
+impl std::fmt::Debug for CredentialsBuilder {
+    /// `proxyCommand` as its program only: its arguments may hold secrets, as the HTTP
+    /// settings' proxy URL may (shown without its user info).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsBuilder")
+            .field("flow", &self.flow)
+            .field("endpoint", &self.endpoint)
+            .field("http_base", &self.http_base)
+            .field("refresh_window", &self.refresh_window)
+            .field("header", &self.header)
+            .field("retry", &self.retry)
+            .field("http", &self.http)
+            .field("proxy_program", &self.proxy_command.first())
+            .field("allow_plain_http", &self.allow_plain_http)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CredentialsBuilder {
@@ -366,13 +383,14 @@ mod tests {
         let path = dir.path().join("config.yaml");
         std::fs::write(
             &path,
-            "admin:\n  endpoint: dns:///x:1\n  authType: Pkce\n  httpProxyURL: http://me:hunter2@proxy.example:3128\n",
+            "admin:\n  endpoint: dns:///x:1\n  authType: Pkce\n  httpProxyURL: http://me:hunter2@proxy.example:3128\n  proxyCommand: [iap-token, --secret, hunter2]\n",
         )?;
         let config = flyte_config::Config::from_path(&path)?;
         let builder = CredentialsBuilder::from_config(&config)?;
         let shown = format!("{builder:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("proxy.example"), "{shown}");
+        assert!(shown.contains("iap-token"), "{shown}");
         Ok(())
     }
 
