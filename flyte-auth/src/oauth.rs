@@ -323,8 +323,9 @@ impl Adapter {
         let outcome = async {
             check_endpoint(self.flow, &url, self.http.allow_plain_http)?;
             let what = format!("POST {url}");
+            let single_use = single_use_grant(request.body());
             with_retries(&self.http.retry, self.flow, &what, || {
-                self.send_once(&request, &url)
+                self.send_once(&request, &url, single_use)
             })
             .await
         }
@@ -339,8 +340,14 @@ impl Adapter {
         }
     }
 
-    /// One attempt: `Err` with a transient error is worth retrying.
-    async fn send_once(&self, request: &HttpRequest, url: &str) -> Result<HttpResponse> {
+    /// One attempt: `Err` with a transient error is worth retrying. For a `single_use` grant
+    /// only a request that never reached the server is: see [`single_use_grant`].
+    async fn send_once(
+        &self,
+        request: &HttpRequest,
+        url: &str,
+        single_use: bool,
+    ) -> Result<HttpResponse> {
         let flow = self.flow;
         let mut req = self
             .http
@@ -354,7 +361,11 @@ impl Adapter {
         let mut resp = crate::http::without_redirects(req.send())
             .await
             .map_err(|e| {
-                Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}")).with_source(e)
+                let error = Error::new(Kind::Transient, flow, format!("POST {url} failed: {e}"));
+                if single_use && !e.is_connect() {
+                    return not_sent_again(flow, error).with_source(e);
+                }
+                error.with_source(e)
             })?;
         let status = resp.status();
         if status.is_redirection() {
@@ -364,7 +375,15 @@ impl Adapter {
             *s = status.as_u16();
         }
         let content_type = content_type(&resp);
-        let body = read_answer(&mut resp, flow, &format!("POST {url}")).await?;
+        let body = read_answer(&mut resp, flow, &format!("POST {url}"))
+            .await
+            .map_err(|e| {
+                if single_use && e.is_transient() {
+                    not_sent_again(flow, e)
+                } else {
+                    e
+                }
+            })?;
         let json = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if status.is_success() {
             // The answer holds the token: its size is all an error may say about it.
@@ -436,6 +455,28 @@ impl<'c> AsyncHttpClient<'c> for Adapter {
 }
 
 /// An answer for `oauth2` to parse: JSON, with the status it came with.
+/// Whether a token request's form spends something that works once: an authorization code or
+/// a refresh token (providers that rotate refresh tokens revoke the whole family when one is
+/// used twice). Such a request is sent again only when it never reached the server: once it
+/// may have, a repeat would be answered `invalid_grant`, a false failure.
+fn single_use_grant(form: &[u8]) -> bool {
+    form_urlencoded::parse(form)
+        .any(|(k, v)| k == "grant_type" && (v == "authorization_code" || v == "refresh_token"))
+}
+
+/// `error`, no longer transient: the request may have reached the server.
+fn not_sent_again(flow: &'static str, error: Error) -> Error {
+    Error::new(
+        Kind::Protocol,
+        flow,
+        format!(
+            "{}; the request may have reached the server and spends a single-use grant, so it \
+             is not sent again",
+            error.message()
+        ),
+    )
+}
+
 fn json_response(status: u16, json: &serde_json::Value) -> Result<HttpResponse> {
     oauth2::http::Response::builder()
         .status(status)
@@ -720,5 +761,75 @@ mod tests {
             assert!(err.is_config(), "{err}");
         }
         assert!(check_endpoint("test", "http://idp.example.com/token", true).is_ok());
+    }
+
+    /// Accepts connections on 127.0.0.1, reads a request and hangs up without an answer;
+    /// returns the URL and the count of connections.
+    async fn hang_up_server(
+    ) -> std::io::Result<(String, std::sync::Arc<std::sync::atomic::AtomicUsize>)> {
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/token", listener.local_addr()?);
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = std::sync::Arc::clone(&seen);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                drop(socket);
+            }
+        });
+        Ok((url, seen))
+    }
+
+    fn plain_http() -> Http {
+        Http {
+            client: reqwest::Client::new(),
+            retry: default_retry()
+                .initial_backoff(std::time::Duration::from_millis(1))
+                .max_backoff(std::time::Duration::from_millis(1)),
+            proxy_authorization: None,
+            clock: crate::token::Clock::system(),
+            allow_plain_http: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_whose_answer_is_lost_is_not_sent_again(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let (url, seen) = hang_up_server().await?;
+        let err = refresh(
+            &plain_http(),
+            "pkce",
+            &url,
+            "cid",
+            None,
+            &Secret::new("rt-1"),
+        )
+        .await
+        .expect_err("no answer");
+        assert!(!err.is_transient(), "{err}");
+        assert!(err.to_string().contains("not sent again"), "{err}");
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "one request only"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn codes_and_refresh_tokens_are_single_use_grants() {
+        assert!(single_use_grant(b"grant_type=authorization_code&code=x"));
+        assert!(single_use_grant(
+            b"client_id=a&grant_type=refresh_token&refresh_token=r"
+        ));
+        assert!(!single_use_grant(
+            b"grant_type=client_credentials&scope=all"
+        ));
+        assert!(!single_use_grant(
+            b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+        ));
     }
 }
