@@ -86,7 +86,10 @@ impl std::fmt::Debug for HttpSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("ca_cert_file", &self.ca_cert_file)
-            .field("proxy", &self.proxy.as_deref().map(without_userinfo))
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(flyte_config::redact_userinfo),
+            )
             .field("insecure_skip_verify", &self.insecure_skip_verify)
             .finish()
     }
@@ -154,7 +157,7 @@ impl HttpSettings {
                     WHAT,
                     format!(
                         "admin.httpProxyURL {} is not a usable proxy: {e}",
-                        without_userinfo(proxy)
+                        flyte_config::redact_userinfo(proxy)
                     ),
                 )
                 .with_source(e)
@@ -242,20 +245,6 @@ pub fn read_ca_bundle(path: &Path) -> Result<Vec<u8>> {
     Ok(pem)
 }
 
-/// `url` without the `user:password@` of its authority, for messages.
-fn without_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), url),
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}[redacted]@{host}{path}"),
-        None => format!("{scheme}{authority}{path}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,10 +273,10 @@ mod tests {
         }
         assert!(refused > 0, "some of these proxy URLs are refused");
         assert_eq!(
-            without_userinfo("http://u:p@proxy:3128/x?y"),
+            flyte_config::redact_userinfo("http://u:p@proxy:3128/x?y"),
             "http://[redacted]@proxy:3128/x?y"
         );
-        assert_eq!(without_userinfo("proxy:3128"), "proxy:3128");
+        assert_eq!(flyte_config::redact_userinfo("proxy:3128"), "proxy:3128");
     }
 
     #[test]
