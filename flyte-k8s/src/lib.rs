@@ -53,6 +53,7 @@ mod diagnose;
 mod error;
 mod finalizers;
 mod health;
+mod objects;
 mod propeller;
 mod secrets;
 mod task_pods;
