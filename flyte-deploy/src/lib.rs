@@ -71,12 +71,17 @@
 //! None.
 
 mod chart;
+mod check;
 mod finding;
 mod keys;
 mod lint;
 mod values;
 
 pub use chart::{Chart, UnknownChart};
+pub use check::{
+    check, CheckError, CheckFinding, CheckReport, CheckRule, Component, ConfigFinding,
+    ConfigSource, FlyteConfig,
+};
 pub use finding::{Finding, Report, Rule, Severity};
 pub use lint::{Error as LintError, Linter};
 pub use values::{TaskPlugins, TaskTypeDefault};
