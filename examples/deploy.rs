@@ -89,7 +89,7 @@ fn main() -> ExitCode {
 }
 
 fn lint(file: &std::path::Path, chart: Option<Chart>, output: Format) -> ExitCode {
-    let text = match std::fs::read_to_string(&file) {
+    let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };

@@ -185,7 +185,7 @@ async fn database_secret(
     };
     let sources = secret_sources(volume);
     let mut provided = false;
-    for (name, items) in &sources {
+    for SecretSource { name, items } in &sources {
         let secret: Option<Secret> = k8s.get_object(namespace, name).await?;
         let Some(secret) = secret else {
             finding(format!(
@@ -205,7 +205,7 @@ async fn database_secret(
         };
     }
     if !sources.is_empty() && !provided {
-        let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
         finding(format!(
             "no key {relative:?} in Secret {} mounted at {}: the database password file \
              {file:?} does not exist",
@@ -216,8 +216,15 @@ async fn database_secret(
     Ok(())
 }
 
-/// The Secrets a volume holds files of, each with its `items` (key, path) when it lists them.
-fn secret_sources(volume: &Volume) -> Vec<(String, Option<Vec<(String, String)>>)> {
+/// A Secret a volume holds files of.
+struct SecretSource {
+    name: String,
+    /// Its `items` as (key, path), when the volume lists them.
+    items: Option<Vec<(String, String)>>,
+}
+
+/// The Secrets a volume holds files of.
+fn secret_sources(volume: &Volume) -> Vec<SecretSource> {
     let items = |list: &Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
         list.as_ref()
             .map(|l| l.iter().map(|i| (i.key.clone(), i.path.clone())).collect())
@@ -225,7 +232,10 @@ fn secret_sources(volume: &Volume) -> Vec<(String, Option<Vec<(String, String)>>
     let mut out = Vec::new();
     if let Some(s) = &volume.secret {
         if let Some(name) = &s.secret_name {
-            out.push((name.clone(), items(&s.items)));
+            out.push(SecretSource {
+                name: name.clone(),
+                items: items(&s.items),
+            });
         }
     }
     for source in volume
@@ -234,7 +244,10 @@ fn secret_sources(volume: &Volume) -> Vec<(String, Option<Vec<(String, String)>>
         .flat_map(|p| p.sources.iter().flatten())
     {
         if let Some(s) = &source.secret {
-            out.push((s.name.clone(), items(&s.items)));
+            out.push(SecretSource {
+                name: s.name.clone(),
+                items: items(&s.items),
+            });
         }
     }
     out

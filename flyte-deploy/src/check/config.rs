@@ -24,6 +24,9 @@ pub(crate) struct Origin {
     pub(crate) column: usize,
 }
 
+/// The origin of each node of an emitted document, by its (line, column) there.
+pub(crate) type Positions = HashMap<(usize, usize), Origin>;
+
 /// The YAML type viper compares before merging a value over another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Type {
@@ -197,7 +200,7 @@ impl Tree {
     }
 
     /// Records where each node of `node` (the emitted copy of this tree) came from.
-    fn map_positions(&self, node: NodeRef<'_>, into: &mut HashMap<(usize, usize), Origin>) {
+    fn map_positions(&self, node: NodeRef<'_>, into: &mut Positions) {
         let at = match self {
             Tree::Scalar { at, .. } | Tree::List { at, .. } | Tree::Map { at, .. } => *at,
         };
@@ -342,7 +345,7 @@ impl FlyteConfig {
         head: &str,
         indent: usize,
         path: &[&str],
-    ) -> Result<(String, HashMap<(usize, usize), Origin>), Error> {
+    ) -> Result<(String, Positions), Error> {
         let mut text = head.trim_end_matches('\n').to_owned();
         match &self.tree {
             Some(tree) => tree.emit(&mut text, indent),
