@@ -456,3 +456,24 @@ async fn the_report_serializes_to_json_without_secret_values() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn an_external_config_map_is_read_from_the_deployments_config_volume() -> TestResult {
+    let mut objects = fixture("flyte-binary.yaml")?;
+    let config = named(&mut objects, "ConfigMap", "flyte-flyte-binary-config")?;
+    config["metadata"] = json!({"name": "flyte-external", "namespace": "flyte"});
+    let deployment = named(&mut objects, "Deployment", "flyte-flyte-binary")?;
+    deployment["spec"]["template"]["spec"]["volumes"][1]["projected"]["sources"] =
+        json!([{"configMap": {"name": "flyte-external"}}]);
+    let report = run(&objects).await?;
+    assert_eq!(report.findings, [], "{:#?}", report.findings);
+    assert_eq!(
+        report.components[0].config_files[0],
+        "flyte-external/000-core.yaml"
+    );
+    // Without the ConfigMap the volume names, the pods cannot start.
+    let report = run(&without(objects, "ConfigMap", "flyte-external")).await?;
+    let finding = only(&report, CheckRule::ConfigMissing)?;
+    assert!(finding.message.contains("ConfigMap flyte/flyte-external"));
+    Ok(())
+}

@@ -56,7 +56,8 @@ pub(crate) fn chart_of(label: &str) -> Option<(Chart, &str)> {
 
 /// The services of a release, given the names of its ConfigMaps (labelled with the release).
 ///
-/// flyte-binary renders one ConfigMap `FULLNAME-config` (files `000-core.yaml`,
+/// flyte-binary renders one ConfigMap `FULLNAME-config` (unless `configuration.externalConfigMap`
+/// is set; files `000-core.yaml`,
 /// `001-plugins.yaml`, `002-database.yaml`, `003-storage.yaml`, `004-auth.yaml` with auth on,
 /// `100-inline-config.yaml` for `configuration.inline`) and the Deployment `FULLNAME`.
 /// flyte-core renders fixed names: `flyte-admin-base-config` and
@@ -64,14 +65,18 @@ pub(crate) fn chart_of(label: &str) -> Option<(Chart, &str)> {
 /// `datacatalog-config` for datacatalog, each service's Deployment named after it.
 pub(crate) fn layouts(chart: Chart, config_maps: &[String]) -> Vec<Layout> {
     match chart {
+        // With `configuration.externalConfigMap` the chart renders no config ConfigMap, but
+        // still its cluster resource templates, `FULLNAME-cluster-resource-templates`.
         Chart::FlyteBinary => config_maps
             .iter()
             .filter_map(|name| {
-                let fullname = name.strip_suffix("-config")?;
+                let fullname = name
+                    .strip_suffix("-config")
+                    .or_else(|| name.strip_suffix("-cluster-resource-templates"))?;
                 Some(Layout {
                     component: "flyte-binary",
                     deployment: fullname.to_owned(),
-                    config_maps: vec![name.clone()],
+                    config_maps: vec![format!("{fullname}-config")],
                     propeller: true,
                 })
             })

@@ -422,26 +422,40 @@ impl Cx<'_> {
             files: merged,
             value,
         };
-        findings.extend(lint(&effective));
-        findings.extend(
-            cluster::check(
-                self.k8s,
-                self.namespace,
-                layout,
-                &effective,
-                spec,
-                container,
-            )
-            .await?,
-        );
+        // Without any config file there is nothing to lint, and checking Flyte's defaults
+        // against the cluster would only repeat the missing config as other findings.
+        if !effective.files.is_empty() {
+            findings.extend(lint(&effective));
+            findings.extend(
+                cluster::check(
+                    self.k8s,
+                    self.namespace,
+                    layout,
+                    &effective,
+                    spec,
+                    container,
+                )
+                .await?,
+            );
+        }
         Ok((component, findings))
     }
 }
 
 /// The lint's findings on one service's effective config.
 fn lint(effective: &Effective) -> Vec<CheckFinding> {
-    let Ok(found) = Linter::new().lint_flyte_config(&effective.config) else {
-        return Vec::new();
+    let found = match Linter::new().lint_flyte_config(&effective.config) {
+        Ok(found) => found,
+        Err(e) => {
+            return vec![CheckFinding {
+                rule: CheckRule::ConfigUnreadable,
+                severity: Severity::Error,
+                component: effective.component.to_owned(),
+                path: String::new(),
+                message: format!("the merged config could not be linted: {e}"),
+                source: None,
+            }]
+        }
     };
     found
         .into_iter()
