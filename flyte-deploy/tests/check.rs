@@ -27,6 +27,21 @@ fn named<'a>(objects: &'a mut [Value], kind: &str, name: &str) -> Result<&'a mut
         .ok_or_else(|| format!("no {kind} {name} in the fixture"))
 }
 
+/// Rewrites file `key` of ConfigMap `map` with `edit`.
+fn edit_file(
+    objects: &mut [Value],
+    map: &str,
+    key: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> Result<(), String> {
+    let config = named(objects, "ConfigMap", map)?;
+    let text = config["data"][key]
+        .as_str()
+        .ok_or_else(|| format!("no file {key} in {map}"))?;
+    config["data"][key] = json!(edit(text));
+    Ok(())
+}
+
 fn without(objects: Vec<Value>, kind: &str, name: &str) -> Vec<Value> {
     objects
         .into_iter()
@@ -192,15 +207,17 @@ async fn a_connector_endpoint_without_its_service() -> TestResult {
 #[tokio::test]
 async fn a_connector_service_in_another_namespace_is_looked_up_there() -> TestResult {
     let mut objects = fixture("flyte-binary.yaml")?;
-    let config = named(&mut objects, "ConfigMap", "flyte-flyte-binary-config")?;
-    let plugins = config["data"]["001-plugins.yaml"]
-        .as_str()
-        .ok_or("no plugins file")?
-        .replace(
-            "k8s://flyteconnector.flyte:8000",
-            "dns:///flyteconnector.connectors.svc.cluster.local:8000",
-        );
-    config["data"]["001-plugins.yaml"] = json!(plugins);
+    edit_file(
+        &mut objects,
+        "flyte-flyte-binary-config",
+        "001-plugins.yaml",
+        |t| {
+            t.replace(
+                "k8s://flyteconnector.flyte:8000",
+                "dns:///flyteconnector.connectors.svc.cluster.local:8000",
+            )
+        },
+    )?;
     let report = run(&objects).await?;
     let finding = only(&report, CheckRule::ConnectorServiceMissing)?;
     assert!(finding.message.contains("connectors/flyteconnector"));
@@ -244,13 +261,12 @@ async fn a_password_secret_without_the_file_key() -> TestResult {
 #[tokio::test]
 async fn a_password_path_on_no_volume() -> TestResult {
     let mut objects = fixture("flyte-binary.yaml")?;
-    let config = named(&mut objects, "ConfigMap", "flyte-flyte-binary-config")?;
-    let db = config["data"]["002-database.yaml"]
-        .as_str()
-        .ok_or("no database file")?
-        .to_owned()
-        + "    passwordPath: /etc/db/password\n";
-    config["data"]["002-database.yaml"] = json!(db);
+    edit_file(
+        &mut objects,
+        "flyte-flyte-binary-config",
+        "002-database.yaml",
+        |t| format!("{t}    passwordPath: /etc/db/password\n"),
+    )?;
     let report = run(&objects).await?;
     let finding = only(&report, CheckRule::DatabaseSecretMissing)?;
     assert!(finding

@@ -263,34 +263,33 @@ async fn storage_identity(
     let lower = |p: &str| effective.text(p).map(str::to_lowercase);
     let storage_type = lower("storage.type");
     let stow = storage_type.as_deref() == Some("stow");
-    let (path, annotation, cloud) = if matches!(storage_type.as_deref(), Some("s3" | "minio"))
+    let irsa = if matches!(storage_type.as_deref(), Some("s3" | "minio"))
         && lower("storage.connection.auth-type").as_deref() == Some("iam")
     {
-        (
-            "storage.connection.auth-type",
-            facts::IRSA_ANNOTATION,
-            "IAM Roles for Service Accounts",
-        )
+        Some("storage.connection.auth-type")
     } else if stow
         && lower("storage.stow.kind").as_deref() == Some("s3")
         && lower("storage.stow.config.auth_type").as_deref() == Some("iam")
     {
-        (
-            "storage.stow.config.auth_type",
+        Some("storage.stow.config.auth_type")
+    } else {
+        None
+    };
+    let google = stow
+        && lower("storage.stow.kind").as_deref() == Some("google")
+        && effective.text("storage.stow.config.json").is_none();
+    let (path, annotation, cloud) = match irsa {
+        Some(path) => (
+            path,
             facts::IRSA_ANNOTATION,
             "IAM Roles for Service Accounts",
-        )
-    } else if stow
-        && lower("storage.stow.kind").as_deref() == Some("google")
-        && effective.text("storage.stow.config.json").is_none()
-    {
-        (
+        ),
+        None if google => (
             "storage.stow.kind",
             facts::WORKLOAD_IDENTITY_ANNOTATION,
             "Workload Identity",
-        )
-    } else {
-        return Ok(());
+        ),
+        None => return Ok(()),
     };
     let account = service_account(spec);
     let found: Option<ServiceAccount> = k8s.get_object(namespace, account).await?;
