@@ -93,3 +93,34 @@ fn an_empty_config_is_clean_and_bad_files_are_refused_with_a_position() -> TestR
     assert_eq!(config.files(), ["empty.yaml"]);
     Ok(())
 }
+
+#[test]
+fn truncated_files_merge_and_lint_without_panicking() -> TestResult {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cluster/flyte-binary.yaml"
+    );
+    let fixture = std::fs::read_to_string(path)?;
+    let first = fixture.split("\n---\n").next().ok_or("empty fixture")?;
+    let map = flyte_config::Value::from_yaml_str(first)?;
+    let data = map.get("data").ok_or("no data")?;
+    let files: Vec<&str> = ["000-core.yaml", "001-plugins.yaml", "003-storage.yaml"]
+        .iter()
+        .filter_map(|k| data.get(k)?.as_str())
+        .collect();
+    assert_eq!(files.len(), 3);
+    for file in &files {
+        for cut in (0..file.len()).filter(|c| file.is_char_boundary(*c)) {
+            let mut config = FlyteConfig::new();
+            for other in &files {
+                let _ = config.merge("other.yaml", other);
+            }
+            // Refused or merged, never a panic; what merged lints, and its findings are in
+            // the files merged.
+            let _ = config.merge("cut.yaml", &file[..cut]);
+            let findings = Linter::new().lint_flyte_config(&config)?;
+            assert!(findings.iter().all(|f| f.file < config.files().len()));
+        }
+    }
+    Ok(())
+}
