@@ -9,13 +9,25 @@
 //! ```
 //!
 //! Without `--chart` the chart is guessed from the top-level keys.
+//!
+//! `check` reads a running release instead (kubeconfig as kubectl finds it, or `--kubeconfig`,
+//! `--context`): the Flyte config its chart rendered into ConfigMaps, merged per service as
+//! Flyte merges it and linted with the same rules, then checked against the cluster (plugin
+//! CRDs, connector Services, the database password Secret, the service accounts' cloud
+//! identity) with the chart and Flyte version running. Each finding that is about a config value
+//! prints as `configmap/NAME[FILE]:LINE:COL: ...`. Exits 1 when any finding is an error, or
+//! with one `error: ...` line when there is no such release or the cluster cannot be read.
+//!
+//! ```text
+//! cargo run --example deploy -- check [--namespace flyte] [--release NAME] [-o text|json]
+//! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use flyte_deploy::{Chart, Linter, Report};
-use flyte_examples::{fail, outln};
+use flyte_deploy::{Chart, CheckReport, Linter, Report};
+use flyte_examples::{fail, outln, KubeArgs};
 
 #[derive(Parser, Debug)]
 #[command(name = "deploy", about = "Lint Helm values for Flyte's charts")]
@@ -37,6 +49,21 @@ enum Command {
         #[arg(short, long, value_enum, default_value_t = Format::Text)]
         output: Format,
     },
+    /// Check a running release: its rendered config, linted, and against the cluster; exit 1
+    /// when there are errors.
+    Check {
+        #[command(flatten)]
+        kube: KubeArgs,
+        /// The namespace Flyte runs in.
+        #[arg(short, long, default_value = "flyte")]
+        namespace: String,
+        /// The Helm release (default: the only Flyte release in the namespace).
+        #[arg(long)]
+        release: Option<String>,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Text)]
+        output: Format,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -46,12 +73,23 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let Command::Lint {
-        file,
-        chart,
-        output,
-    } = Cli::parse().command;
-    let text = match std::fs::read_to_string(&file) {
+    match Cli::parse().command {
+        Command::Lint {
+            file,
+            chart,
+            output,
+        } => lint(&file, chart, output),
+        Command::Check {
+            kube,
+            namespace,
+            release,
+            output,
+        } => check(&kube, &namespace, release.as_deref(), output),
+    }
+}
+
+fn lint(file: &std::path::Path, chart: Option<Chart>, output: Format) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
@@ -66,8 +104,8 @@ fn main() -> ExitCode {
         }
     };
     match output {
-        Format::Text => print_text(&file, &report),
-        Format::Json => print_json(&file, &report),
+        Format::Text => print_text(file, &report),
+        Format::Json => print_json(file, &report),
     }
     if report.has_errors() {
         ExitCode::FAILURE
@@ -111,4 +149,80 @@ fn print_json(file: &std::path::Path, report: &Report) {
         "findings": findings,
     });
     outln!("{doc:#}");
+}
+
+/// `error: MESSAGE: CAUSE` for an error and its sources, on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}
+
+fn check(kube: &KubeArgs, namespace: &str, release: Option<&str>, output: Format) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(e),
+    };
+    let result = runtime.block_on(async {
+        let k8s = kube.client().await.map_err(|e| chain(&e))?;
+        flyte_deploy::check(&k8s, namespace, release)
+            .await
+            .map_err(|e| chain(&e))
+    });
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => return fail(e),
+    };
+    match output {
+        Format::Text => print_check(&report),
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(doc) => outln!("{doc}"),
+            Err(e) => return fail(e),
+        },
+    }
+    if report.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_check(report: &CheckReport) {
+    outln!(
+        "release {} in namespace {}: {} {}, Flyte {}",
+        report.release,
+        report.namespace,
+        report.chart,
+        report
+            .chart_version
+            .as_deref()
+            .unwrap_or("(unknown version)"),
+        report
+            .flyte_version
+            .as_deref()
+            .unwrap_or("(versions differ or unknown)")
+    );
+    for c in &report.components {
+        outln!(
+            "  {}: deployment {}, image {}, service account {}, {} config files",
+            c.name,
+            c.deployment.as_deref().unwrap_or("(missing)"),
+            c.image.as_deref().unwrap_or("-"),
+            c.service_account.as_deref().unwrap_or("-"),
+            c.config_files.len()
+        );
+    }
+    for finding in &report.findings {
+        outln!("{finding}");
+    }
+    if report.findings.is_empty() {
+        outln!("no findings");
+    }
 }

@@ -11,6 +11,10 @@
 //! - [`Chart`]: flyte-binary or flyte-core, given or guessed from the keys ([`Chart::guess`]).
 //! - [`Rule`] and [`Severity`]: what each finding is.
 //! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms.
+//! - [`FlyteConfig`]: Flyte's config files merged as Flyte merges them, linted with
+//!   [`Linter::lint_flyte_config`].
+//! - [`check()`]: a running release checked against its cluster, into a [`CheckReport`] of
+//!   [`CheckFinding`]s.
 //!
 //! # The key trees
 //! Each chart's known keys are a table of paths read from its `values.yaml` at tag v1.16.8 of
@@ -53,6 +57,33 @@
 //! The lint reads one file as written; Helm merges it over the chart's defaults, so rules that
 //! depend on a default say so above.
 //!
+//! # Checking a running deployment
+//! [`check()`] reads, through flyte-k8s, what a release runs with: the ConfigMaps the chart
+//! rendered (found by the labels `app.kubernetes.io/instance: RELEASE` and `helm.sh/chart:
+//! flyte-binary-VERSION` or `flyte-core-VERSION`; flyte-binary's `FULLNAME-config` with
+//! `000-core.yaml` to `100-inline-config.yaml`, flyte-core's `flyte-admin-base-config` and
+//! `flyte-admin-clusters-config` for flyteadmin, `flyte-propeller-config`, `datacatalog-config`),
+//! or what each service's Deployment projects into its `--config` directory. It merges each
+//! service's files as Flyte's loader does ([`FlyteConfig`]: sorted by name, merged one over the
+//! other with viper's rules), lints the result with the rules above that apply to Flyte's own
+//! config ([`Linter::lint_flyte_config`]), each finding pointing at the ConfigMap, the file and
+//! the line and column in it, and checks it against the cluster:
+//!
+//! | id | severity | what and why |
+//! |----|----------|--------------|
+//! | `check-config-unreadable` | error | A config file that is not a YAML mapping: the service refuses to start. |
+//! | `check-config-missing` | error | A ConfigMap or Secret (not `optional`) projected into the config directory is missing: the pods cannot start. flyte-binary's `FULLNAME-config-secret` holds `012-database-secrets.yaml` (the database password) and `013-storage-secrets.yaml`. |
+//! | `check-deployment-missing` | warning | The service's Deployment (`FULLNAME` for flyte-binary; `flyteadmin`, `flytepropeller`, `datacatalog` for flyte-core) is missing; its mounts and service account are not checked. |
+//! | `check-crd-missing` | error | An enabled plugin whose CRD is not installed (each plugin's `ResourceToWatch` in flyteplugins: `spark` `sparkapplications.sparkoperator.k8s.io`, `ray` `rayjobs.ray.io`, `dask` `daskjobs.kubernetes.dask.org`, `pytorch` `pytorchjobs.kubeflow.org`, `tensorflow` `tfjobs.kubeflow.org`, `mpi` `mpijobs.kubeflow.org`), or `flyteworkflows.flyte.lyft.com` missing while `propeller.create-flyteworkflow-crd` (default false) is not true. |
+//! | `check-connector-service-missing` | error | `connector-service` (or `agent-service`) enabled and an endpoint (`defaultConnector`, each of `connectors`; `defaultAgent`, `agents`) naming a Service that does not exist. Forms: `dns:///NAME.NS.svc.cluster.local:PORT`, `k8s://NAME.NS:PORT`, `NAME:PORT` (the release's namespace), `NAME.NS[.svc...]:PORT`; other hosts are not checked. |
+//! | `check-database-secret-missing` | error | `database.passwordPath` (or `database.postgres.passwordPath`) on no volume of the service's container, or its Secret missing, or no key for the file in it. flyte-core mounts `common.databaseSecret.name` at `/etc/db` (its values suggest `/etc/db/pass.txt`); flyte-binary mounts what `deployment.extraVolumes` adds, and a `configuration.database.password` travels in the config Secret (`check-config-missing`). |
+//! | `check-storage-identity-missing` | warning | Storage that uses the pods' cloud identity (S3 with `auth-type: iam` / stow `auth_type: iam`; stow `kind: google` without `json`) and a service account without `eks.amazonaws.com/role-arn` (IRSA) or `iam.gke.io/gcp-service-account` (Workload Identity). A warning: node credentials and EKS Pod Identity also work. An error when the service account does not exist. |
+//! | `check-version-mismatch` | warning | The services' images carry different tags; flyteadmin, flytepropeller and datacatalog are released together. |
+//!
+//! The report also says which chart and chart version (the `helm.sh/chart` label) and which
+//! Flyte version (the images' tag) are running. Secrets are read for their names and keys only;
+//! files that come from Secrets are listed, not merged.
+//!
 //! # Example
 //! ```no_run
 //! use flyte_deploy::{Linter, Severity};
@@ -71,12 +102,17 @@
 //! None.
 
 mod chart;
+mod check;
 mod finding;
 mod keys;
 mod lint;
 mod values;
 
 pub use chart::{Chart, UnknownChart};
+pub use check::{
+    check, CheckError, CheckFinding, CheckReport, CheckRule, Component, ConfigFinding,
+    ConfigSource, FlyteConfig,
+};
 pub use finding::{Finding, Report, Rule, Severity};
 pub use lint::{Error as LintError, Linter};
 pub use values::{TaskPlugins, TaskTypeDefault};

@@ -22,6 +22,8 @@
 //!   with [`K8s::remove_finalizers`].
 //! - [`HeldTaskPod`]: [`K8s::held_task_pods`], freed with [`K8s::free_task_pod`].
 //! - [`Diagnosis`]: [`K8s::diagnose_execution`], findings a person understands.
+//! - [`K8s::list_objects`], [`K8s::get_object`], [`K8s::get_cluster_object`]: plain reads of any
+//!   kind (a `k8s-openapi` type), for checks of what is deployed.
 //! - [`Change`]: what a call changed (or, in a dry run, would change).
 //! - [`Error`]: which object, and whether access was denied, it was missing or in conflict;
 //!   the cause (`kube`'s error, an `std::io::Error`) is its `source()`.
@@ -53,6 +55,7 @@ mod diagnose;
 mod error;
 mod finalizers;
 mod health;
+mod objects;
 mod propeller;
 mod secrets;
 mod task_pods;

@@ -11,6 +11,7 @@ mod storage;
 
 use flyte_config::{Document, NodeRef};
 
+use crate::check::{ConfigFinding, FlyteConfig};
 use crate::{Chart, Finding, Report, Rule, Severity};
 
 /// Why a values file could not be linted at all.
@@ -98,6 +99,59 @@ impl Linter {
             chart_guessed: self.chart.is_none(),
             findings: cx.findings,
         })
+    }
+
+    /// Lints Flyte's own config after its files are merged (what a Flyte service reads, such
+    /// as the files a chart renders into its ConfigMaps) with the rules on Flyte's config:
+    /// unknown keys of the sections known key by key, `secrets-prefix`, placeholders,
+    /// database, task plugins (the connector plugin needs an endpoint in this config), clusters
+    /// and notifications. Rules on the charts' own keys do not apply. Findings come in file
+    /// order, each with its file and its line and column there; paths are Flyte config paths
+    /// (`tasks.task-plugins.enabled-plugins`).
+    ///
+    /// ```
+    /// use flyte_deploy::{FlyteConfig, Linter, Rule};
+    ///
+    /// let mut config = FlyteConfig::new();
+    /// config.merge("plugins.yaml", "tasks:\n  task-plugins:\n    enabled-plugins: [sidecar]\n")?;
+    /// let findings = Linter::new().lint_flyte_config(&config)?;
+    /// assert_eq!(findings[0].finding.rule, Rule::PluginContainerNotEnabled);
+    /// assert_eq!((findings[0].file, findings[0].finding.line), (0, 3));
+    /// # Ok::<(), flyte_deploy::LintError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Only if the merged config cannot be written back as YAML ([`Error::Yaml`]), which a
+    /// config [`FlyteConfig::merge`] accepted never is.
+    pub fn lint_flyte_config(&self, config: &FlyteConfig) -> Result<Vec<ConfigFinding>, Error> {
+        // The rules read Flyte's config where flyte-binary's values carry it. The chart's
+        // connector default is emptied so that only an endpoint in this config counts.
+        const HEAD: &str = "configuration:\n  connectorService:\n    defaultConnector:\n      \
+                            endpoint: \"\"\n  inline:\n";
+        const PREFIX: &str = "configuration.inline.";
+        let (text, positions) = config.wrapped(HEAD, 4, &["configuration", "inline"])?;
+        let report = self.clone().chart(Chart::FlyteBinary).lint(&text)?;
+        let mut out: Vec<ConfigFinding> = report
+            .findings
+            .into_iter()
+            .filter_map(|mut finding| {
+                let origin = positions.get(&(finding.line, finding.column))?;
+                finding.path = finding
+                    .path
+                    .strip_prefix(PREFIX)
+                    .unwrap_or(&finding.path)
+                    .to_owned();
+                finding.message = finding.message.replace(PREFIX, "");
+                finding.line = origin.line;
+                finding.column = origin.column;
+                Some(ConfigFinding {
+                    file: origin.file,
+                    finding,
+                })
+            })
+            .collect();
+        out.sort_by_key(|f| (f.file, f.finding.line, f.finding.column));
+        Ok(out)
     }
 }
 
