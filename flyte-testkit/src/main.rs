@@ -18,7 +18,8 @@ use flyte_testkit::{AuthSettings, Executors, TestAdmin};
 
 const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--run-ms-random MIN:MAX] [--dynamic TASK=CHILD,...] [--state FILE]
 
-Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
+Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted. GET /testkit/calls on the
+HTTP port answers the gRPC calls received per method since start, as JSON.
   --port P          gRPC port (default: a free one)
   --http-port P     HTTP port for signed URLs and OAuth2 (default: a free one)
   --auth self       turn on FlyteAdmin's own authorization server (default: auth off)
