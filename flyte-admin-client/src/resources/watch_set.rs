@@ -195,7 +195,7 @@ impl AdminClient {
     }
 
     /// `ListExecutions` in a scope that may name an organization.
-    fn list_executions_in(
+    pub(super) fn list_executions_in(
         &self,
         id: admin::NamedEntityIdentifier,
         opts: &ListOptions,
