@@ -305,3 +305,39 @@ async fn unknown_ids_and_unusable_names_are_clear_errors() -> TestResult {
     assert!(c.wait_all(&none, WaitOptions::default()).await?.is_empty());
     Ok(())
 }
+
+/// What [`DEFAULT_NAMES_PER_CALL`](flyte_admin_client::DEFAULT_NAMES_PER_CALL) is measured
+/// against: a page of 200 of the test kit's executions, and the request size at which the test
+/// kit (as grpc-go in FlyteAdmin) refuses a `value_in` of names.
+#[tokio::test(start_paused = true)]
+async fn the_default_chunk_stays_far_inside_the_message_limits() -> TestResult {
+    use flyte_admin_client::{Filters, ListOptions, DEFAULT_NAMES_PER_CALL};
+    use prost::Message as _;
+    let (_admin, c, lp) = start().await?;
+    let xs = vec![0; DEFAULT_NAMES_PER_CALL];
+    let ids = launch_all(&c, &lp, &xs).await?;
+    let names: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
+    let opts = ListOptions::new()
+        .filters(Filters::new().value_in("execution_name", &names))
+        .page_size(u32::try_from(names.len() + 1)?);
+    let page: Vec<admin::Execution> = c.list_executions(P, D, &opts).try_collect().await?;
+    assert_eq!(page.len(), DEFAULT_NAMES_PER_CALL);
+    let answer = admin::ExecutionList {
+        executions: page,
+        token: String::new(),
+    }
+    .encoded_len();
+    assert!(answer < 1 << 20, "a page of 200 is {answer} bytes");
+
+    // 67,000 names of 63 characters: a request over 4 MiB, refused as grpc-go refuses it.
+    let long: Vec<String> = (0..67_000).map(|i| format!("a{i:062}")).collect();
+    let opts = ListOptions::new().filters(Filters::new().value_in("execution_name", &long));
+    let err = c
+        .list_executions(P, D, &opts)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("over 4 MiB");
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err}");
+    assert!(err.message().contains("vs. 4194304"), "{err}");
+    Ok(())
+}

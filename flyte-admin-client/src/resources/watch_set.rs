@@ -31,14 +31,16 @@ use crate::list::{Filters, ListOptions};
 ///
 /// Chosen well inside every limit on the way:
 /// - the request: FlyteAdmin (grpc-go) refuses requests over 4 MiB; a name is at most 63
-///   characters and a `;`, so some 65,000 names would fit;
+///   characters and a `;`, so some 65,000 names would fit (67,000 are refused, by the test kit
+///   as by FlyteAdmin: `tests/watch_set.rs`);
 /// - the filter grammar: one regular expression over the expression (RE2, linear), no count;
 /// - Postgres: gorm binds each value of `value_in` as one parameter, and the wire protocol
 ///   counts a statement's parameters in 16 bits (65,535);
 /// - the test kit: no limit of its own (it parses a filter's values once per call);
-/// - the answer, the tightest: a page carries whole `Execution` messages (about 1 to 3 KB from
-///   FlyteAdmin, inputs cleared), and many gRPC clients keep the 4 MiB default receive limit
-///   (this one allows 20 MiB): 200 executions stay under 1 MiB even at 5 KB each.
+/// - the answer, the tightest: a page carries whole `Execution` messages (inputs cleared; the
+///   test kit's measure some 180 bytes, 35 KB for 200; FlyteAdmin's carry more of the spec and
+///   closure, a few KB), and many gRPC clients keep the 4 MiB default receive limit (this one
+///   allows 20 MiB): 200 executions stay under 1 MiB even at 5 KB each.
 ///
 /// 1,000 executions then take 5 calls a poll instead of 1,000.
 pub const DEFAULT_NAMES_PER_CALL: usize = 200;
