@@ -7,10 +7,13 @@
 //! cargo run --example executions -- get NAME --project P --domain D [--nodes] [-o table|json|yaml]
 //! cargo run --example executions -- relaunch NAME --project P --domain D [--name NEW] [--wait]
 //! cargo run --example executions -- recover NAME --project P --domain D [--name NEW] [--wait]
-//! cargo run --example executions -- watch NAME --project P --domain D
+//! cargo run --example executions -- watch NAME... --project P --domain D [--timeout SECS]
 //! cargo run --example executions -- terminate NAME --project P --domain D --cause TEXT
 //! ```
-//! `get` shows the phase, timing, error (message and kind), inputs and outputs; `--nodes` adds
+//! `list --limit N` reads pages only until N are out. `watch` follows every named execution
+//! with one watch (a few `ListExecutions` calls a poll for all of them, not one call each):
+//! each phase change on stderr, each final phase on stdout as it ends; exit 1 unless all
+//! SUCCEEDED. `get` shows the phase, timing, error (message and kind), inputs and outputs; `--nodes` adds
 //! the node tree with attempts, durations, cache status and each failed node's error.
 //! `relaunch` and `recover` print the new execution; with `--wait` they follow it as `launch
 //! --wait` does (phases on stderr, the outputs as JSON last on stdout, exit 1 unless it
@@ -22,7 +25,9 @@ use clap::{Parser, Subcommand};
 use flyte_admin_client::pb::admin::{self, execution_closure, node_execution_closure};
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::pb::core::{self, execution_error, node_execution};
-use flyte_admin_client::{literals, ExecutionId, Filters, ListOptions, NodeTree, WaitOptions};
+use flyte_admin_client::{
+    is_terminal, literals, phase_of, ExecutionId, Filters, ListOptions, NodeTree, WaitOptions,
+};
 use flyte_examples::{
     fail, follow, outln, print_document, short_time, wait_secs, Connection, Format, ProjectDomain,
 };
@@ -91,10 +96,11 @@ enum Command {
         #[command(flatten)]
         wait: Wait,
     },
-    /// Wait for an execution to end and print its phase.
+    /// Wait for executions to end and print each one's final phase.
     Watch {
-        /// Execution name.
-        name: String,
+        /// Execution names.
+        #[arg(required = true)]
+        names: Vec<String>,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 3600)]
         timeout: u64,
@@ -141,8 +147,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             output,
         } => {
             let filters = filters.into_iter().fold(Filters::new(), Filters::raw);
+            // No page larger than what is shown: `--limit 5` reads one page of 5.
+            let page_size = limit.map_or(100, |l| l.clamp(1, 100));
             let opts = ListOptions::new()
                 .filters(filters)
+                .page_size(u32::try_from(page_size).unwrap_or(100))
                 .sort_by("created_at", true);
             let mut stream = client.list_executions(&project, &domain, &opts);
             if output != "json" {
@@ -154,11 +163,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 );
             }
             let mut shown = 0;
-            while let Some(e) = stream.next().await {
-                let e = e?;
-                if limit.is_some_and(|l| shown >= l) {
+            // The limit is checked before asking for the next item: that may fetch a page.
+            while limit.is_none_or(|l| shown < l) {
+                let Some(e) = stream.next().await else {
                     break;
-                }
+                };
+                let e = e?;
                 shown += 1;
                 let name = e.id.as_ref().map(|i| i.name.clone()).unwrap_or_default();
                 let closure = e.closure.clone().unwrap_or_default();
@@ -240,14 +250,30 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             outln!("execution {id}");
             follow_if(&client, &id, &wait).await
         }
-        Command::Watch { name, timeout } => {
-            let id = ExecutionId::new(&project, &domain, &name);
-            let done = client
-                .wait_for_execution(&id, WaitOptions::timeout(wait_secs(timeout)))
-                .await?;
-            let phase = done.closure.map_or(0, |c| c.phase);
-            outln!("{id}: {}", phase_name(phase));
-            Ok(if phase == Phase::Succeeded as i32 {
+        Command::Watch { names, timeout } => {
+            let ids: Vec<ExecutionId> = names
+                .iter()
+                .map(|name| ExecutionId::new(&project, &domain, name))
+                .collect();
+            let mut changes =
+                client.watch_executions(&ids, WaitOptions::timeout(wait_secs(timeout)));
+            let mut all_succeeded = true;
+            while let Some(execution) = changes.next().await {
+                let execution = execution?;
+                let id = execution
+                    .id
+                    .as_ref()
+                    .map(ExecutionId::from_pb)
+                    .map_or_else(String::new, |id| id.to_string());
+                let phase = execution.closure.as_ref().map_or(0, |c| c.phase);
+                if is_terminal(phase_of(&execution)) {
+                    all_succeeded &= phase == Phase::Succeeded as i32;
+                    outln!("{id}: {}", phase_name(phase));
+                } else {
+                    eprintln!("{id}: {}", phase_name(phase));
+                }
+            }
+            Ok(if all_succeeded {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

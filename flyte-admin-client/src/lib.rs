@@ -17,7 +17,9 @@
 //! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
-//! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
+//! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls, and
+//!   [`AdminClient::watch_executions`] / [`AdminClient::wait_all`] for a whole set with a few
+//!   `ListExecutions` calls per poll.
 //! - [`NodeTree`]: an execution's nodes, attempts and children, from
 //!   [`AdminClient::execution_tree`].
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
@@ -79,7 +81,7 @@ pub use ids::{
     WorkflowId,
 };
 pub use list::{Filters, ListOptions, Listing};
-pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions};
+pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions, DEFAULT_NAMES_PER_CALL};
 pub use retry::{is_idempotent, Idempotent};
 
 /// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that

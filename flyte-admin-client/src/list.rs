@@ -1,5 +1,12 @@
 //! Lists as streams: pages follow FlyteAdmin's decimal-offset token until a short page; a filter
 //! builder writes FlyteAdmin's syntax.
+//!
+//! The token is an offset into the query, which FlyteAdmin runs again for every page. A row that
+//! stops matching the filters between two pages (an execution filtered on `phase` that ends)
+//! shifts the rest forward, so the next page skips one; without a sort, Postgres may also return
+//! rows in another order from page to page. To page through rows that change, filter on what
+//! does not change (names, creation time) and sort on a unique column, as
+//! [`AdminClient::watch_executions`](crate::AdminClient::watch_executions) does.
 
 use std::fmt;
 use std::future::Future;

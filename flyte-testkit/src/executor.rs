@@ -189,6 +189,16 @@ impl Executors {
         }))
     }
 
+    /// Succeed with [`ExecutionRun::echo_outputs`] after a time from `min` to `max` (inclusive)
+    /// drawn for each execution from its id and `seed`: the same execution runs as long in
+    /// every run with the same seed, and a batch ends spread over the span (a benchmark's
+    /// executions ending at random times). `max` below `min` is taken as `min`.
+    pub fn succeed_between(min: Duration, max: Duration, seed: u64) -> Self {
+        Executors(Arc::new(move |run: &ExecutionRun| {
+            Plan::succeed(draw_between(min, max, seed, &run.id), run.echo_outputs())
+        }))
+    }
+
     /// Succeed after `duration` with outputs computed from the run.
     pub fn succeed_with(
         duration: Duration,
@@ -218,6 +228,29 @@ impl Executors {
     }
 }
 
+/// A time from `min` to `max` for execution `id`: FNV-1a over the id, mixed with `seed` by
+/// SplitMix64's finalizer, so that neighbouring names land far apart.
+fn draw_between(
+    min: Duration,
+    max: Duration,
+    seed: u64,
+    id: &WorkflowExecutionIdentifier,
+) -> Duration {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [&id.org, &id.project, &id.domain, &id.name] {
+        for b in part.bytes().chain([0]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let mut z = h ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let span = max.saturating_sub(min).as_nanos();
+    let offset = u128::from(z) % (span + 1);
+    min + Duration::from_nanos(u64::try_from(offset).unwrap_or(u64::MAX))
+}
+
 impl Default for Executors {
     fn default() -> Self {
         Executors::succeed_after(Duration::ZERO)
@@ -231,6 +264,39 @@ mod tests {
         literal, literal_type, primitive, scalar, Literal, LiteralType, Primitive, Scalar,
         SimpleType, Variable, VariableMap,
     };
+
+    #[test]
+    fn random_ends_are_spread_over_the_span_and_repeat_with_the_seed() {
+        let (min, max) = (Duration::from_secs(1), Duration::from_secs(21));
+        let id = |n: usize| WorkflowExecutionIdentifier {
+            project: "p".into(),
+            domain: "d".into(),
+            name: format!("a{n}"),
+            org: String::new(),
+        };
+        let draws: Vec<Duration> = (0..1000)
+            .map(|n| draw_between(min, max, 7, &id(n)))
+            .collect();
+        assert!(draws.iter().all(|d| (min..=max).contains(d)));
+        // Each of the 20 one-second slots of the span gets some of the 1,000.
+        for slot in 1..21 {
+            let n = draws.iter().filter(|d| d.as_secs() == slot).count();
+            assert!((20..=80).contains(&n), "{n} in second {slot}");
+        }
+        assert_eq!(draw_between(min, max, 7, &id(3)), draws[3]);
+        assert_ne!(draw_between(min, max, 8, &id(3)), draws[3]);
+        assert_eq!(draw_between(max, min, 7, &id(3)), max);
+        let plan = Executors::succeed_between(min, max, 7)
+            .0
+            .plan(&ExecutionRun::new(
+                id(3),
+                Identifier::default(),
+                Identifier::default(),
+                LiteralMap::default(),
+                TypedInterface::default(),
+            ));
+        assert_eq!(plan.duration, draws[3]);
+    }
 
     #[test]
     fn a_run_built_by_hand_echoes_its_inputs() {

@@ -1,5 +1,6 @@
-//! The test kit's HTTP listener on 127.0.0.1: signed-URL uploads and downloads, and (with auth
-//! on) FlyteAdmin's OAuth2 HTTP endpoints.
+//! The test kit's HTTP listener on 127.0.0.1: signed-URL uploads and downloads, (with auth on)
+//! FlyteAdmin's OAuth2 HTTP endpoints, and `GET /testkit/calls`: the gRPC calls received per
+//! method since start, as a JSON object, so that a client in any language can be measured.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -73,6 +74,9 @@ pub(crate) fn serve(
 
 async fn route(shared: Arc<Shared>, req: Request<Body>) -> Response<Body> {
     let path = req.uri().path().to_owned();
+    if path == "/testkit/calls" && req.method() == Method::GET {
+        return calls(&shared);
+    }
     if let Some(object) = path.strip_prefix("/blobs/") {
         let object = object.to_owned();
         return blob(&shared, req, &object).await;
@@ -81,6 +85,21 @@ async fn route(shared: Arc<Shared>, req: Request<Body>) -> Response<Body> {
         Some(response) => response,
         None => text(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
+}
+
+/// `{"GetExecution": 12, "ListExecutions": 3}`: every call counted, faults included, keys in
+/// order.
+fn calls(shared: &Shared) -> Response<Body> {
+    let counts: std::collections::BTreeMap<String, u64> =
+        shared.faults.all_calls().into_iter().collect();
+    let mut response = Response::new(Body::from(
+        serde_json::to_string(&counts).unwrap_or_else(|_| "{}".to_owned()),
+    ));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// A signed-URL transfer: the signature must be one the data proxy issued, for this path and

@@ -389,7 +389,16 @@ pub(crate) fn page<R: Row + Clone>(
         if !schema.columns.contains(&sort.key.as_str()) {
             return Err(invalid(format!("invalid sort key '{}'", sort.key)));
         }
-        let ascending = sort.direction == sort::Direction::Ascending as i32;
+        let ascending = match sort::Direction::try_from(sort.direction) {
+            Ok(direction) => direction == sort::Direction::Ascending,
+            // Go prints the message with `%v`.
+            Err(_) => {
+                return Err(invalid(format!(
+                    "invalid sort order specified: key:{:?} direction:{}",
+                    sort.key, sort.direction
+                )))
+            }
+        };
         rows.sort_by(|a, b| {
             let (x, y) = (
                 a.col(schema.entity, &sort.key),

@@ -5,7 +5,7 @@
 //! cargo run -p flyte-testkit -- serve [--port 30080] [--http-port N]
 //!     [--auth self | --auth external --issuer URL [--audience A]]
 //!     [--client ID:SECRET] [--latency-ms N] [--fault-rate R --seed S] [--storage DIR] [--run-ms N]
-//!     [--dynamic TASK=CHILD,CHILD...] [--state FILE --storage DIR]
+//!     [--run-ms-random MIN:MAX [--seed S]] [--dynamic TASK=CHILD,CHILD...] [--state FILE --storage DIR]
 //! ```
 //!
 //! With `--state FILE` (and `--storage DIR` for blobs) it can be killed and started again on the
@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use flyte_testkit::{AuthSettings, Executors, TestAdmin};
 
-const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--dynamic TASK=CHILD,...] [--state FILE]
+const USAGE: &str = "usage: flyte-testkit serve [--port P] [--http-port P] [--auth self|external] [--issuer URL] [--audience A] [--client ID:SECRET] [--latency-ms N] [--fault-rate R] [--seed S] [--storage DIR] [--run-ms N] [--run-ms-random MIN:MAX] [--dynamic TASK=CHILD,...] [--state FILE]
 
-Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
+Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted. GET /testkit/calls on the
+HTTP port answers the gRPC calls received per method since start, as JSON.
   --port P          gRPC port (default: a free one)
   --http-port P     HTTP port for signed URLs and OAuth2 (default: a free one)
   --auth self       turn on FlyteAdmin's own authorization server (default: auth off)
@@ -30,6 +31,9 @@ Serves an in-process FlyteAdmin on 127.0.0.1 until interrupted.
   --fault-rate R    answer a fraction R of calls with UNAVAILABLE (with --seed S, default 1)
   --storage DIR     keep blobs in DIR instead of memory
   --run-ms N        executions run N ms before succeeding (default 0)
+  --run-ms-random MIN:MAX
+                    executions run from MIN to MAX ms before succeeding, drawn for each
+                    from its name and --seed S (default 1): a batch ends spread over the span
   --dynamic TASK=CHILD,CHILD
                     run task TASK as a @dynamic task whose generated workflow calls the
                     tasks CHILD, ... (names in TASK's project, domain and version); repeatable
@@ -54,6 +58,7 @@ struct Options {
     seed: u64,
     storage: Option<String>,
     run_ms: u64,
+    run_ms_random: Option<(u64, u64)>,
     dynamic: Vec<(String, Vec<String>)>,
     state: Option<String>,
 }
@@ -121,6 +126,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--seed" => o.seed = number(value()?)?,
             "--storage" => o.storage = Some(value()?),
             "--run-ms" => o.run_ms = number(value()?)?,
+            "--run-ms-random" => {
+                let v = value()?;
+                let span = v
+                    .split_once(':')
+                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+                    .filter(|(min, max)| min <= max);
+                o.run_ms_random = Some(span.ok_or_else(|| {
+                    format!("--run-ms-random takes MIN:MAX in ms with MIN <= MAX, got {v:?}")
+                })?);
+            }
             "--state" => o.state = Some(value()?),
             "--dynamic" => {
                 let v = value()?;
@@ -170,9 +185,14 @@ async fn main() -> ExitCode {
         .port(options.port)
         .http_port(options.http_port)
         .latency(Duration::from_millis(options.latency_ms))
-        .executor(Executors::succeed_after(Duration::from_millis(
-            options.run_ms,
-        )));
+        .executor(match options.run_ms_random {
+            Some((min, max)) => Executors::succeed_between(
+                Duration::from_millis(min),
+                Duration::from_millis(max),
+                options.seed,
+            ),
+            None => Executors::succeed_after(Duration::from_millis(options.run_ms)),
+        });
     if options.auth {
         let mut settings = AuthSettings::default();
         for (id, secret) in options.clients {
@@ -266,6 +286,14 @@ mod tests {
             "--port expects a whole number, got \"x\""
         );
         assert_eq!(err("serve --port 70000"), "--port is at most 65535");
+        for bad in ["5", "9:2", "a:9"] {
+            assert_eq!(
+                err(&format!("serve --run-ms-random {bad}")),
+                format!("--run-ms-random takes MIN:MAX in ms with MIN <= MAX, got {bad:?}")
+            );
+        }
+        let o = parse(&args("serve --run-ms-random 1000:21000 --seed 3")).unwrap_or_default();
+        assert_eq!((o.run_ms_random, o.seed), (Some((1000, 21000)), 3));
         assert_eq!(
             err("serve --fault-rate 2"),
             "--fault-rate expects a number from 0 to 1, got \"2\""

@@ -317,21 +317,7 @@ impl AdminClient {
         domain: &str,
         opts: &ListOptions,
     ) -> Listing<admin::Execution> {
-        let id = scope(project, domain, None);
-        list_stream!(
-            self,
-            "ListExecutions",
-            opts,
-            |token| |o: &ListOptions| admin::ResourceListRequest {
-                id: Some(id.clone()),
-                limit: o.page_size,
-                token: token.clone(),
-                filters: o.filters.to_string(),
-                sort_by: o.sort_pb(),
-            },
-            list_executions,
-            executions
-        )
+        self.list_executions_in(scope(project, domain, None), opts)
     }
 
     /// Stops an execution; it goes ABORTING, then ABORTED.
