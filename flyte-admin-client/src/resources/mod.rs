@@ -68,6 +68,7 @@ macro_rules! list_stream {
     }};
 }
 
+mod batch;
 mod data;
 mod entities;
 mod executions;
@@ -76,5 +77,6 @@ mod projects;
 mod signals;
 mod watch;
 
+pub use batch::{ExecuteMany, LaunchItem, LaunchStream, Launched, DEFAULT_LAUNCH_CONCURRENCY};
 pub use inspect::NodeTree;
 pub use watch::{is_terminal, phase_of, WaitOptions};
