@@ -19,7 +19,9 @@
 //! - [`literals`]: JSON to Flyte literals by type, and back.
 //! - [`AdminClient::execute_many`], [`LaunchItem`] and [`Launched`]: a batch of launches,
 //!   bounded in concurrency, each result with its own error.
-//! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
+//! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls, and
+//!   [`AdminClient::watch_executions`] / [`AdminClient::wait_all`] for a whole set with a few
+//!   `ListExecutions` calls per poll.
 //! - [`NodeTree`]: an execution's nodes, attempts and children, from
 //!   [`AdminClient::execution_tree`].
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
@@ -83,7 +85,7 @@ pub use ids::{
 pub use list::{Filters, ListOptions, Listing};
 pub use resources::{
     is_terminal, phase_of, ExecuteMany, LaunchItem, LaunchStream, Launched, NodeTree, WaitOptions,
-    DEFAULT_LAUNCH_CONCURRENCY,
+    DEFAULT_LAUNCH_CONCURRENCY, DEFAULT_NAMES_PER_CALL,
 };
 pub use retry::{is_idempotent, Idempotent};
 

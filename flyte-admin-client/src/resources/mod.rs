@@ -76,7 +76,8 @@ mod inspect;
 mod projects;
 mod signals;
 mod watch;
+mod watch_set;
 
 pub use batch::{ExecuteMany, LaunchItem, LaunchStream, Launched, DEFAULT_LAUNCH_CONCURRENCY};
 pub use inspect::NodeTree;
-pub use watch::{is_terminal, phase_of, WaitOptions};
+pub use watch::{is_terminal, phase_of, WaitOptions, DEFAULT_NAMES_PER_CALL};

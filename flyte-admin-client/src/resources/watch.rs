@@ -11,6 +11,8 @@ use crate::client::AdminClient;
 use crate::error::Result;
 use crate::ids::ExecutionId;
 
+pub use super::watch_set::DEFAULT_NAMES_PER_CALL;
+
 /// Whether an execution phase is final (SUCCEEDED, FAILED, ABORTED, TIMED_OUT).
 pub fn is_terminal(phase: Phase) -> bool {
     matches!(
@@ -38,6 +40,9 @@ pub struct WaitOptions {
     pub initial_interval: Duration,
     /// The longest poll interval.
     pub max_interval: Duration,
+    /// For [`AdminClient::watch_executions`]: the most execution names one `ListExecutions`
+    /// call asks for (default [`DEFAULT_NAMES_PER_CALL`]; at least 1).
+    pub names_per_call: usize,
 }
 
 impl Default for WaitOptions {
@@ -46,6 +51,7 @@ impl Default for WaitOptions {
             timeout: Duration::from_secs(3600),
             initial_interval: Duration::from_millis(200),
             max_interval: Duration::from_secs(10),
+            names_per_call: DEFAULT_NAMES_PER_CALL,
         }
     }
 }
@@ -57,6 +63,14 @@ impl WaitOptions {
             timeout,
             ..WaitOptions::default()
         }
+    }
+
+    /// Asks for at most `n` execution names per `ListExecutions` call in
+    /// [`AdminClient::watch_executions`] (at least 1).
+    #[must_use]
+    pub fn names_per_call(mut self, n: usize) -> Self {
+        self.names_per_call = n.max(1);
+        self
     }
 }
 
