@@ -14,11 +14,15 @@
 //! them), launches every item, `--concurrency` at a time, with a progress bar on stderr (when
 //! it is a terminal): one `item I: execution ID` line on stdout per launched item, one
 //! `item I (NAME): ERROR` line on stderr per failed one, in the order they finish. Exit code 0
-//! only when every item was launched.
+//! only when every item was launched. With `--wait`, watches them all as one set
+//! (`watch_executions`: a few `ListExecutions` a poll, not a `GetExecution` per execution),
+//! printing `item I: ID PHASE` as each ends; exit code 0 only when all SUCCEEDED.
 //! ```text
-//! cargo run --example launch -- --project P --domain D --batch specs.yaml [--concurrency 16] [--stop-on-error]
+//! cargo run --example launch -- --project P --domain D --batch specs.yaml \
+//!     [--concurrency 16] [--stop-on-error] [--wait] [--timeout SECS]
 //! ```
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,7 +30,8 @@ use std::time::Duration;
 use clap::Parser;
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::{
-    is_terminal, literals, AdminClient, ExecutionId, LaunchItem, LaunchPlanId, ListOptions, TaskId,
+    is_terminal, literals, phase_of, AdminClient, ExecutionId, LaunchItem, LaunchPlanId,
+    ListOptions, TaskId, WaitOptions,
 };
 use flyte_examples::{fail, outln, Connection};
 use futures::{StreamExt, TryStreamExt};
@@ -273,14 +278,14 @@ async fn launch_batch(
         .concurrency(cli.concurrency)
         .stop_on_first_error(cli.stop_on_error)
         .stream();
-    let mut launched = Vec::with_capacity(total);
+    let mut launched = HashMap::with_capacity(total);
     let mut failed = 0usize;
     while let Some(item) = results.next().await {
         bar.inc(1);
         match item.result {
             Ok(id) => {
                 bar.suspend(|| outln!("item {}: execution {id}", item.index));
-                launched.push(id);
+                launched.insert(id, item.index);
             }
             Err(e) => {
                 failed += 1;
@@ -299,9 +304,55 @@ async fn launch_batch(
             String::new()
         }
     );
-    Ok(if launched.len() == total {
+    let all_launched = launched.len() == total;
+    if !cli.wait {
+        return Ok(if all_launched {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let all_succeeded = wait_batch(client, &launched, Duration::from_secs(cli.timeout)).await?;
+    Ok(if all_launched && all_succeeded {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `--batch --wait`: watches the launched executions as one set (a few `ListExecutions` a
+/// poll, not one `GetExecution` each), printing `item I: ID PHASE` as each ends; true when all
+/// SUCCEEDED.
+async fn wait_batch(
+    client: &AdminClient,
+    launched: &HashMap<ExecutionId, usize>,
+    timeout: Duration,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let bar = indicatif::ProgressBar::new(launched.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} ended {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut changes = client.watch_executions(launched.keys(), WaitOptions::timeout(timeout));
+    let mut succeeded = 0usize;
+    while let Some(execution) = changes.try_next().await? {
+        let phase = phase_of(&execution);
+        if !is_terminal(phase) {
+            continue;
+        }
+        let id = execution
+            .id
+            .as_ref()
+            .map(ExecutionId::from_pb)
+            .ok_or("an execution without an id")?;
+        let index = launched.get(&id).copied().unwrap_or_default();
+        bar.inc(1);
+        bar.suspend(|| outln!("item {index}: {id} {}", phase.as_str_name()));
+        if phase == Phase::Succeeded {
+            succeeded += 1;
+        }
+    }
+    bar.finish_and_clear();
+    eprintln!("{succeeded} of {} succeeded", launched.len());
+    Ok(succeeded == launched.len())
 }
