@@ -20,6 +20,9 @@ use futures::{StreamExt, TryStreamExt};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/peak.rs"]
+mod peak;
+use peak::peak_kib;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -27,21 +30,6 @@ type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 /// test kit answers each call in time proportional to all the executions it holds (100,000 of
 /// them would take a thousand calls of about half a second each at 100).
 const PAGE: u32 = 1000;
-
-/// The peak resident set of this process so far, in KiB.
-fn peak_kib() -> BenchResult<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .ok_or("no VmHWM in /proc/self/status")?;
-    Ok(line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()?)
-}
 
 fn client(endpoint: &str) -> BenchResult<AdminClient> {
     Ok(AdminClient::builder()

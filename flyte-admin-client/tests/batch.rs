@@ -7,9 +7,9 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::{client, register, TestResult, D, P};
+use common::{client, patient_client, register, TestResult, D, P};
 use flyte_admin_client::{
-    AdminClient, ExecutionId, LaunchItem, LaunchPlanId, Launched, ListOptions, RetryPolicy, TaskId,
+    AdminClient, ExecutionId, LaunchItem, LaunchPlanId, Launched, ListOptions, TaskId,
     DEFAULT_LAUNCH_CONCURRENCY,
 };
 use flyte_testkit::{Fault, RandomFaults, TestAdmin};
@@ -48,6 +48,19 @@ fn by_index(results: Vec<Launched>) -> Result<HashMap<usize, Launched>, String> 
     Ok(out)
 }
 
+/// The executions of the results, or the first item's error.
+fn launched(results: &HashMap<usize, Launched>) -> Result<HashSet<ExecutionId>, String> {
+    results
+        .iter()
+        .map(|(index, r)| {
+            r.result
+                .as_ref()
+                .cloned()
+                .map_err(|e| format!("item {index}: {e}"))
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_item_is_launched_once_and_interfaces_are_read_once() -> TestResult {
     let admin = TestAdmin::start().await?;
@@ -61,14 +74,9 @@ async fn every_item_is_launched_once_and_interfaces_are_read_once() -> TestResul
     let results = by_index(c.execute_many(batch).stream().collect().await)?;
 
     assert_eq!(results.len(), 32);
-    let mut ids = HashSet::new();
-    for (index, r) in &results {
-        let id = r
-            .result
-            .as_ref()
-            .map_err(|e| format!("item {index}: {e}"))?;
-        assert_eq!(id.name, r.name, "the name reported is the execution's");
-        ids.insert(id.clone());
+    let ids = launched(&results)?;
+    for r in results.values() {
+        assert_eq!(r.result.as_ref().ok().map(|id| &id.name), Some(&r.name));
     }
     assert_eq!(ids.len(), 32, "every item has its own execution");
     assert_eq!(results[&30].name, "the-task");
@@ -192,18 +200,7 @@ async fn without_stop_every_item_is_tried_after_a_failure() -> TestResult {
 #[tokio::test]
 async fn lost_answers_neither_double_nor_fail_an_item() -> TestResult {
     let admin = TestAdmin::start().await?;
-    // Retries at once, as often as 30 times: a create failing 31 times in a row at 4 in 10
-    // (about 1 in 10^12) would be a false failure of the test itself.
-    let c = AdminClient::builder()
-        .endpoint(admin.addr().to_string())
-        .insecure(true)
-        .retry(
-            RetryPolicy::default()
-                .max_retries(30)
-                .initial_backoff(Duration::ZERO)
-                .max_backoff(Duration::ZERO),
-        )
-        .build()?;
+    let c = patient_client(&admin)?;
     let lp = register(&c, "v1").await?;
     let mut batch = items(&lp, 200);
     for (i, item) in batch.iter_mut().enumerate().take(40) {
@@ -226,14 +223,7 @@ async fn lost_answers_neither_double_nor_fail_an_item() -> TestResult {
         "faults were injected: {creates} creates"
     );
     assert_eq!(results.len(), 200);
-    let mut ids = HashSet::new();
-    for (index, r) in &results {
-        let id = r
-            .result
-            .as_ref()
-            .map_err(|e| format!("item {index}: {e}"))?;
-        ids.insert(id.clone());
-    }
+    let ids = launched(&results)?;
     assert_eq!(ids.len(), 200, "every item its own execution");
     assert_eq!(listed(&c).await?, ids, "no execution doubled");
     Ok(())
