@@ -2,14 +2,16 @@
 # The listing benchmark of BENCHMARKS.md: peak memory of reading N executions from a standalone
 # flyte-testkit (release) through list_executions as a stream, collected into a Vec, and with
 # flytekit fetching every page into a list, each in a child process of its own, over N/10 and
-# N executions. The test kit is filled first with execute_many.
+# N executions. The test kit is filled first with execute_many; its creates slow down as it
+# fills (each looks through every execution it holds), so 30,000 take about a minute and
+# 100,000 over half an hour on 2 cores.
 #
-# Usage: scripts/bench/list_memory.sh [N]     (default 100000)
+# Usage: scripts/bench/list_memory.sh [N]     (default 30000)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-n=${1:-100000}
+n=${1:-30000}
 
 . scripts/lib.sh
 ensure_flytekit
