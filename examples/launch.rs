@@ -54,7 +54,7 @@ struct Cli {
     #[arg(long, conflicts_with_all = ["launch_plan", "task"])]
     exec_file: Option<PathBuf>,
     /// A YAML or JSON list of exec specs, launched concurrently.
-    #[arg(long, conflicts_with_all = ["exec_file", "launch_plan", "task", "name", "inputs"])]
+    #[arg(long, conflicts_with_all = ["exec_file", "launch_plan", "task", "version", "name", "inputs"])]
     batch: Option<PathBuf>,
     /// With --batch: at most this many creates at once.
     #[arg(long, default_value_t = flyte_admin_client::DEFAULT_LAUNCH_CONCURRENCY, requires = "batch")]
