@@ -9,18 +9,32 @@
 //! ```
 //! `--input x=3`, `--input xs=[1,2]`, `--input name=world` (not JSON: taken as a string).
 //! Exit code 0 only when the execution was created (and, with `--wait`, SUCCEEDED).
+//!
+//! With `--batch FILE` (a YAML or JSON list whose items are exec specs as flytectl writes
+//! them), launches every item, `--concurrency` at a time, with a progress bar on stderr (when
+//! it is a terminal): one `item I: execution ID` line on stdout per launched item, one
+//! `item I (NAME): ERROR` line on stderr per failed one, in the order they finish. Exit code 0
+//! only when every item was launched. With `--wait`, watches them all as one set
+//! (`watch_executions`: a few `ListExecutions` a poll, not a `GetExecution` per execution),
+//! printing `item I: ID PHASE` as each ends; exit code 0 only when all SUCCEEDED.
+//! ```text
+//! cargo run --example launch -- --project P --domain D --batch specs.yaml \
+//!     [--concurrency 16] [--stop-on-error] [--wait] [--timeout SECS]
+//! ```
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use flyte_admin_client::pb::core::workflow_execution::Phase;
 use flyte_admin_client::{
-    is_terminal, literals, AdminClient, ExecutionId, LaunchPlanId, ListOptions, TaskId,
+    is_terminal, literals, phase_of, AdminClient, ExecutionId, LaunchItem, LaunchPlanId,
+    ListOptions, TaskId, WaitOptions,
 };
 use flyte_examples::{fail, outln, Connection};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,6 +53,15 @@ struct Cli {
     /// A flytectl exec-spec file (`flytectl get launchplan --execFile`).
     #[arg(long, conflicts_with_all = ["launch_plan", "task"])]
     exec_file: Option<PathBuf>,
+    /// A YAML or JSON list of exec specs, launched concurrently.
+    #[arg(long, conflicts_with_all = ["exec_file", "launch_plan", "task", "version", "name", "inputs"])]
+    batch: Option<PathBuf>,
+    /// With --batch: at most this many creates at once.
+    #[arg(long, default_value_t = flyte_admin_client::DEFAULT_LAUNCH_CONCURRENCY, requires = "batch")]
+    concurrency: usize,
+    /// With --batch: start no further item after one fails (those already sent finish).
+    #[arg(long, requires = "batch")]
+    stop_on_error: bool,
     /// The launch plan to run.
     #[arg(long, conflicts_with = "task")]
     launch_plan: Option<String>,
@@ -106,6 +129,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .clone()
         .or_else(|| config.domain().map(str::to_owned))
         .ok_or("no domain: pass --domain")?;
+    if let Some(file) = &cli.batch {
+        return launch_batch(&client, &cli, file, &project, &domain).await;
+    }
     let inputs: serde_json::Map<String, serde_json::Value> = cli.inputs.iter().cloned().collect();
     let name = cli.name.as_deref();
     let id = if let Some(file) = &cli.exec_file {
@@ -179,4 +205,154 @@ async fn watch(
         tokio::time::sleep(interval).await;
         interval = (interval * 2).min(Duration::from_secs(5));
     }
+}
+
+/// The items of a batch file: a YAML (or JSON, which YAML reads) list of exec specs. An
+/// error names the file, the item's index and the field.
+fn read_batch(
+    file: &Path,
+    project: &str,
+    domain: &str,
+) -> Result<Vec<LaunchItem>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let value = flyte_config::Value::from_yaml_str(&text)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let flyte_config::Value::List(specs) = value else {
+        return Err(format!("{}: expected a list of exec specs", file.display()).into());
+    };
+    let mut items = Vec::with_capacity(specs.len());
+    for (index, spec) in specs.iter().enumerate() {
+        if !matches!(spec, flyte_config::Value::Map(_)) {
+            return Err(format!(
+                "{}: item {index}: expected an exec spec (a mapping)",
+                file.display()
+            )
+            .into());
+        }
+        // Each item is read as the exec-spec file it would be on its own.
+        let spec = flyte_config::ExecSpec::from_yaml_str(&spec.to_yaml_string()).map_err(|e| {
+            let problems: Vec<String> = match e.diagnostics() {
+                [] => vec![e.to_string()],
+                found => found
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| match d.key.as_str() {
+                        "" => d.message.clone(),
+                        key => format!("{key}: {}", d.message),
+                    })
+                    .collect(),
+            };
+            format!("{}: item {index}: {}", file.display(), problems.join("; "))
+        })?;
+        for warning in spec.warnings() {
+            eprintln!(
+                "{}: item {index}: warning: {}: {}",
+                file.display(),
+                warning.key,
+                warning.message
+            );
+        }
+        items.push(LaunchItem::from_spec(&spec, project, domain));
+    }
+    Ok(items)
+}
+
+/// `--batch`: launches every item of the file, reporting each as it finishes.
+async fn launch_batch(
+    client: &AdminClient,
+    cli: &Cli,
+    file: &Path,
+    project: &str,
+    domain: &str,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let items = read_batch(file, project, domain)?;
+    let total = items.len();
+    // Drawn on stderr, and only on a terminal.
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} launched {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = client
+        .execute_many(items)
+        .concurrency(cli.concurrency)
+        .stop_on_first_error(cli.stop_on_error)
+        .stream();
+    let mut launched = HashMap::with_capacity(total);
+    let mut failed = 0usize;
+    while let Some(item) = results.next().await {
+        bar.inc(1);
+        match item.result {
+            Ok(id) => {
+                bar.suspend(|| outln!("item {}: execution {id}", item.index));
+                launched.insert(id, item.index);
+            }
+            Err(e) => {
+                failed += 1;
+                bar.suspend(|| eprintln!("item {} ({}): {e}", item.index, item.name));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let skipped = total - launched.len() - failed;
+    eprintln!(
+        "launched {} of {total}; {failed} failed{}",
+        launched.len(),
+        if skipped > 0 {
+            format!("; {skipped} not started (--stop-on-error)")
+        } else {
+            String::new()
+        }
+    );
+    let all_launched = launched.len() == total;
+    if !cli.wait {
+        return Ok(if all_launched {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let all_succeeded = wait_batch(client, &launched, Duration::from_secs(cli.timeout)).await?;
+    Ok(if all_launched && all_succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `--batch --wait`: watches the launched executions as one set (a few `ListExecutions` a
+/// poll, not one `GetExecution` each), printing `item I: ID PHASE` as each ends; true when all
+/// SUCCEEDED.
+async fn wait_batch(
+    client: &AdminClient,
+    launched: &HashMap<ExecutionId, usize>,
+    timeout: Duration,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let bar = indicatif::ProgressBar::new(launched.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} ended {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut changes = client.watch_executions(launched.keys(), WaitOptions::timeout(timeout));
+    let mut succeeded = 0usize;
+    while let Some(execution) = changes.try_next().await? {
+        let phase = phase_of(&execution);
+        if !is_terminal(phase) {
+            continue;
+        }
+        let id = execution
+            .id
+            .as_ref()
+            .map(ExecutionId::from_pb)
+            .ok_or("an execution without an id")?;
+        let index = launched.get(&id).copied().unwrap_or_default();
+        bar.inc(1);
+        bar.suspend(|| outln!("item {index}: {id} {}", phase.as_str_name()));
+        if phase == Phase::Succeeded {
+            succeeded += 1;
+        }
+    }
+    bar.finish_and_clear();
+    eprintln!("{succeeded} of {} succeeded", launched.len());
+    Ok(succeeded == launched.len())
 }

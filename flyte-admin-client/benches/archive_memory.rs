@@ -18,23 +18,11 @@ use flyte_admin_client::register::{ArchiveLimits, Package};
 
 #[path = "../tests/support/bomb.rs"]
 mod bomb;
+#[path = "support/peak.rs"]
+mod peak;
+use peak::peak_kib;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// The peak resident set of this process so far, in KiB.
-fn peak_kib() -> BenchResult<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .ok_or("no VmHWM in /proc/self/status")?;
-    Ok(line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()?)
-}
 
 /// In the child: read one archive, print `outcome<TAB>peak before<TAB>peak after<TAB>ms`.
 fn child(path: &Path, limits: &ArchiveLimits) -> BenchResult<()> {

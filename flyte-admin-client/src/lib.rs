@@ -17,6 +17,8 @@
 //! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
+//! - [`AdminClient::execute_many`], [`LaunchItem`] and [`Launched`]: a batch of launches,
+//!   bounded in concurrency, each result with its own error.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls, and
 //!   [`AdminClient::watch_executions`] / [`AdminClient::wait_all`] for a whole set with a few
 //!   `ListExecutions` calls per poll.
@@ -81,7 +83,10 @@ pub use ids::{
     WorkflowId,
 };
 pub use list::{Filters, ListOptions, Listing};
-pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions, DEFAULT_NAMES_PER_CALL};
+pub use resources::{
+    is_terminal, phase_of, ExecuteMany, LaunchItem, LaunchStream, Launched, NodeTree, WaitOptions,
+    DEFAULT_LAUNCH_CONCURRENCY, DEFAULT_NAMES_PER_CALL,
+};
 pub use retry::{is_idempotent, Idempotent};
 
 /// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that

@@ -8,27 +8,12 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::{fixture, int, register, TestResult, D, P};
+use common::{fixture, int, patient_client as client, register, TestResult, D, P};
 use flyte_admin_client::pb::{admin, core};
 use flyte_admin_client::register::{Outcome, Package, RegisterOptions};
 use flyte_admin_client::{AdminClient, ExecutionId, ListOptions, RetryPolicy, TaskId};
 use flyte_testkit::{Fault, RandomFaults, TestAdmin};
 use futures::TryStreamExt as _;
-
-/// A client that retries at once, as often as 30 times: with 4 calls in 10 failing, a call
-/// failing 31 times in a row (about 1 in 10^12) would be a false failure of the test itself.
-fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
-    AdminClient::builder()
-        .endpoint(admin.addr().to_string())
-        .insecure(true)
-        .retry(
-            RetryPolicy::default()
-                .max_retries(30)
-                .initial_backoff(Duration::ZERO)
-                .max_backoff(Duration::ZERO),
-        )
-        .build()
-}
 
 fn x(v: i64) -> HashMap<String, core::Literal> {
     [("x".to_owned(), int(v))].into_iter().collect()

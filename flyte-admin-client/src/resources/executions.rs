@@ -39,6 +39,21 @@ impl AdminClient {
                 .map_err(|e| self.invalid("CreateExecution", e.to_string()))?,
             None => self.new_execution_name("CreateExecution")?,
         };
+        self.create_named(project, domain, name, given, spec, inputs)
+            .await
+    }
+
+    /// [`AdminClient::create_execution`] under a checked `name`, `given` by the caller or made
+    /// by the client (a repeat's ALREADY_EXISTS then needs no look at the inputs).
+    pub(super) async fn create_named(
+        &self,
+        project: &str,
+        domain: &str,
+        name: String,
+        given: bool,
+        spec: admin::ExecutionSpec,
+        inputs: LiteralMap,
+    ) -> Result<ExecutionId> {
         // The execution lives in the organization of what it runs.
         let org = spec
             .launch_plan
@@ -86,7 +101,7 @@ impl AdminClient {
     }
 
     /// A new execution name, or an error naming `rpc` when the system has no random numbers.
-    fn new_execution_name(&self, rpc: &'static str) -> Result<String> {
+    pub(super) fn new_execution_name(&self, rpc: &'static str) -> Result<String> {
         crate::ids::generate_execution_name().ok_or_else(|| {
             Error::new(
                 Code::Internal,
@@ -172,15 +187,7 @@ impl AdminClient {
         name: Option<&str>,
         inputs: HashMap<String, Literal>,
     ) -> Result<ExecutionId> {
-        let spec = admin::ExecutionSpec {
-            launch_plan: Some(launch_plan.to_pb()),
-            metadata: Some(admin::ExecutionMetadata {
-                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
-                principal: "flyte-rs".to_owned(),
-                ..admin::ExecutionMetadata::default()
-            }),
-            ..admin::ExecutionSpec::default()
-        };
+        let spec = manual_spec(launch_plan.to_pb());
         self.create_execution(
             &launch_plan.project,
             &launch_plan.domain,
@@ -202,17 +209,7 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
-        let lp = self.get_launch_plan(id).await?;
-        let types: HashMap<String, core::LiteralType> = lp
-            .closure
-            .and_then(|c| c.expected_inputs)
-            .map(|p| {
-                p.parameters
-                    .into_iter()
-                    .map(|(k, param)| (k, param.var.and_then(|v| v.r#type).unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let types = self.launch_plan_input_types(id).await?;
         let literals = crate::literals::inputs_from_json(inputs, &types)
             .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
         self.launch(id, name, literals.literals).await
@@ -228,6 +225,42 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
+        let types = self.task_input_types(id).await?;
+        let literals = crate::literals::inputs_from_json(inputs, &types)
+            .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
+        self.create_execution(
+            &id.project,
+            &id.domain,
+            name,
+            manual_spec(id.to_pb()),
+            literals,
+        )
+        .await
+    }
+
+    /// The types of a launch plan's expected inputs, by name.
+    pub(super) async fn launch_plan_input_types(
+        &self,
+        id: &LaunchPlanId,
+    ) -> Result<HashMap<String, core::LiteralType>> {
+        let lp = self.get_launch_plan(id).await?;
+        Ok(lp
+            .closure
+            .and_then(|c| c.expected_inputs)
+            .map(|p| {
+                p.parameters
+                    .into_iter()
+                    .map(|(k, param)| (k, param.var.and_then(|v| v.r#type).unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The types of a task's inputs, by name.
+    pub(super) async fn task_input_types(
+        &self,
+        id: &TaskId,
+    ) -> Result<HashMap<String, core::LiteralType>> {
         let task = self.get_task(id).await?;
         let interface = task
             .closure
@@ -235,20 +268,7 @@ impl AdminClient {
             .and_then(|c| c.template)
             .and_then(|t| t.interface)
             .unwrap_or_default();
-        let literals =
-            crate::literals::inputs_from_json(inputs, &crate::literals::input_types(&interface))
-                .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
-        let spec = admin::ExecutionSpec {
-            launch_plan: Some(id.to_pb()),
-            metadata: Some(admin::ExecutionMetadata {
-                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
-                principal: "flyte-rs".to_owned(),
-                ..admin::ExecutionMetadata::default()
-            }),
-            ..admin::ExecutionSpec::default()
-        };
-        self.create_execution(&id.project, &id.domain, name, spec, literals)
-            .await
+        Ok(crate::literals::input_types(&interface))
     }
 
     /// Launches what a flytectl exec-spec file (`--execFile`) describes, in `project` and
@@ -263,35 +283,12 @@ impl AdminClient {
         domain: &str,
         name: Option<&str>,
     ) -> Result<ExecutionId> {
-        let project = if spec.target_project.is_empty() {
-            project
-        } else {
-            &spec.target_project
-        };
-        let domain = if spec.target_domain.is_empty() {
-            domain
-        } else {
-            &spec.target_domain
-        };
-        let inputs: serde_json::Map<String, serde_json::Value> = spec
-            .inputs()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect();
-        if spec.task.is_empty() {
-            self.execute_launch_plan(
-                &LaunchPlanId::new(project, domain, &spec.workflow, &spec.version),
-                name,
-                &inputs,
-            )
-            .await
-        } else {
-            self.execute_task(
-                &TaskId::new(project, domain, &spec.task, &spec.version),
-                name,
-                &inputs,
-            )
-            .await
+        let item = super::batch::LaunchItem::from_spec(spec, project, domain);
+        match &item.target {
+            super::batch::Target::LaunchPlan(id) => {
+                self.execute_launch_plan(id, name, &item.inputs).await
+            }
+            super::batch::Target::Task(id) => self.execute_task(id, name, &item.inputs).await,
         }
     }
 
@@ -500,5 +497,18 @@ impl AdminClient {
             list_task_executions,
             task_executions
         )
+    }
+}
+
+/// The spec of a manual launch of `target` (a launch plan's or a task's identifier).
+pub(super) fn manual_spec(target: core::Identifier) -> admin::ExecutionSpec {
+    admin::ExecutionSpec {
+        launch_plan: Some(target),
+        metadata: Some(admin::ExecutionMetadata {
+            mode: admin::execution_metadata::ExecutionMode::Manual as i32,
+            principal: "flyte-rs".to_owned(),
+            ..admin::ExecutionMetadata::default()
+        }),
+        ..admin::ExecutionSpec::default()
     }
 }

@@ -68,6 +68,7 @@ macro_rules! list_stream {
     }};
 }
 
+mod batch;
 mod data;
 mod entities;
 mod executions;
@@ -77,5 +78,6 @@ mod signals;
 mod watch;
 mod watch_set;
 
+pub use batch::{ExecuteMany, LaunchItem, LaunchStream, Launched, DEFAULT_LAUNCH_CONCURRENCY};
 pub use inspect::NodeTree;
 pub use watch::{is_terminal, phase_of, WaitOptions, DEFAULT_NAMES_PER_CALL};

@@ -26,6 +26,22 @@ pub(crate) fn client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_clien
         .build()
 }
 
+/// A client that retries at once, as often as 30 times: with 4 calls in 10 failing (random
+/// faults), a call failing 31 times in a row (about 1 in 10^12) would be a false failure of the
+/// test itself.
+pub(crate) fn patient_client(admin: &TestAdmin) -> Result<AdminClient, flyte_admin_client::Error> {
+    AdminClient::builder()
+        .endpoint(admin.addr().to_string())
+        .insecure(true)
+        .retry(
+            RetryPolicy::default()
+                .max_retries(30)
+                .initial_backoff(Duration::ZERO)
+                .max_backoff(Duration::ZERO),
+        )
+        .build()
+}
+
 /// A client that logs in as `robot` with `secret` (client credentials), the secret in a file
 /// under `dir` as flytectl's `clientSecretLocation`. Discovery goes over gRPC: the test kit
 /// serves OAuth2 on its own HTTP port, where real FlyteAdmin shares one port.
