@@ -19,9 +19,11 @@
 
 mod client;
 mod query;
+mod task;
 
 pub use client::DataCatalogClient;
 pub use query::CatalogQuery;
+pub use task::task_dataset_id;
 
 /// DataCatalog's wire types (`flyte-catalog`'s, written from the v1.16.8 `.proto`).
 pub use flyte_catalog::pb;
