@@ -141,6 +141,12 @@ const IDEMPOTENT: &[(&str, &[&str])] = &[
         "flyteidl.service.AuthMetadataService",
         &["GetOAuth2Metadata", "GetPublicClientConfig"],
     ),
+    // DataCatalog's reads. Its creates answer ALREADY_EXISTS when repeated, and a reservation
+    // repeated after its answer was lost could extend another owner's hold: both are sent once.
+    (
+        "datacatalog.DataCatalog",
+        &["GetDataset", "GetArtifact", "ListArtifacts", "ListDatasets"],
+    ),
 ];
 
 /// Whether the retry layer repeats calls to `path` (`/flyteidl.service.AdminService/GetTask`)
@@ -544,6 +550,8 @@ mod tests {
             "/flyteidl.service.AdminService/UpdateLaunchPlan",
             "/flyteidl.service.SignalService/ListSignals",
             "/flyteidl.service.DataProxyService/CreateUploadLocation",
+            "/datacatalog.DataCatalog/GetArtifact",
+            "/datacatalog.DataCatalog/ListDatasets",
         ] {
             assert!(is_idempotent(safe), "{safe}");
         }
@@ -553,6 +561,8 @@ mod tests {
             "/flyteidl.service.AdminService/RecoverExecution",
             "/flyteidl.service.AdminService/CreateNodeEvent",
             "/flyteidl.service.AdminService/SomethingNewer",
+            "/datacatalog.DataCatalog/CreateArtifact",
+            "/datacatalog.DataCatalog/GetOrExtendReservation",
             "/flyteidl.service.OtherService/GetTask",
             "GetTask",
             "",
