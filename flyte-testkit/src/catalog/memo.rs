@@ -12,7 +12,7 @@ use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{
     catalog_metadata, CatalogArtifactTag, CatalogCacheStatus, CatalogMetadata, CompiledTask,
     Identifier, LiteralMap, NodeExecutionIdentifier, ResourceType, TaskExecutionIdentifier,
-    WorkflowExecutionIdentifier,
+    TypedInterface, WorkflowExecutionIdentifier,
 };
 
 use super::keys;
@@ -27,8 +27,9 @@ const EXEC_PROJECT: &str = "exec-project";
 const EXEC_NODE: &str = "exec-node";
 const EXEC_ATTEMPT: &str = "exec-attempt";
 
-/// Propeller's heartbeat for reservations: its default workflow re-evaluation interval.
-pub(crate) const RESERVATION_HEARTBEAT: Duration = Duration::from_secs(30);
+/// The heartbeat of a reservation: propeller asks for its workflow re-evaluation interval
+/// (10s by default), DataCatalog grants at most its `max-reservation-heartbeat` (10s).
+pub(crate) const RESERVATION_HEARTBEAT: Duration = Duration::from_secs(10);
 /// DataCatalog's default: a reservation expires after this many missed heartbeats.
 pub(crate) const HEARTBEAT_GRACE_MULTIPLIER: u32 = 3;
 /// Propeller's maximum length of a task execution id (`task.IDMaxLength`), which bounds the
@@ -59,12 +60,13 @@ pub(crate) struct Pending {
     serializable: bool,
     /// The interface declares an output list, and it is empty: nothing to cache.
     no_outputs: bool,
+    interface: TypedInterface,
 }
 
 impl Pending {
     /// Whether the task takes a reservation before it runs.
     pub(crate) fn serializable(&self) -> bool {
-        self.serializable
+        self.serializable && !self.overwrite
     }
 }
 
@@ -104,51 +106,52 @@ pub(crate) fn check(
         .as_ref()
         .is_some_and(|o| o.variables.is_empty());
     let pending = Pending {
-        task: id.clone(),
+        task: id,
         dataset,
         tag,
         overwrite,
         serializable: metadata.cache_serializable,
         no_outputs,
+        interface,
     };
     if overwrite {
         return Memo::Run(Box::new(pending));
     }
-    let (Ok(ds), Ok(artifact)) = (
-        store.dataset(&pending.dataset),
-        store.artifact_by_tag(&pending.dataset, &pending.tag),
-    ) else {
-        return Memo::Run(Box::new(pending));
-    };
+    lookup(store, &pending).unwrap_or_else(|| Memo::Run(Box::new(pending)))
+}
+
+/// The hit for `pending`'s key, when the catalog has outputs that fit the task's interface.
+pub(crate) fn lookup(store: &CatalogStore, pending: &Pending) -> Option<Memo> {
+    let ds = store.dataset(&pending.dataset).ok()?;
+    let artifact = store.artifact_by_tag(&pending.dataset, &pending.tag).ok()?;
     let artifact = store.with_tags(&artifact);
-    let declared = interface.outputs.map(|o| o.variables).unwrap_or_default();
+    let declared = pending
+        .interface
+        .outputs
+        .as_ref()
+        .map(|o| &o.variables)
+        .filter(|v| !v.is_empty());
     let mut outputs = LiteralMap::default();
-    if !declared.is_empty() {
+    if let Some(declared) = declared {
         // Propeller refuses an artifact that does not fit the interface (and fails the node);
         // the test kit runs the node instead.
         if declared.len() != artifact.data.len() {
-            return Memo::Run(Box::new(pending));
+            return None;
         }
         for (name, value) in &artifact.data {
-            let fits = declared
-                .get(name)
-                .and_then(|v| v.r#type.as_ref())
-                .is_some_and(|want| castable(&type_of(value), want));
-            if !fits {
-                return Memo::Run(Box::new(pending));
+            let want = declared.get(name).and_then(|v| v.r#type.as_ref())?;
+            if !castable(&type_of(value), want) {
+                return None;
             }
             outputs.literals.insert(name.clone(), value.clone());
         }
     }
-    let source = source_from_metadata(&ds.metadata, &artifact.metadata, &id);
-    Memo::Hit {
+    let source = source_from_metadata(&ds.metadata, &artifact.metadata, &pending.task);
+    let tag = artifact.tags.first().map(|t| (&artifact.id, t));
+    Some(Memo::Hit {
         outputs,
-        key: catalog_metadata(
-            &ds.id,
-            artifact.tags.first().map(|t| (&artifact.id, t)),
-            source,
-        ),
-    }
+        key: catalog_metadata(&ds.id, tag, source),
+    })
 }
 
 /// Records a succeeded node's `outputs` (propeller's `WriteCatalogCache`): `Put` (a new
