@@ -194,7 +194,7 @@ pub(crate) fn record(
     data.sort_by(|a, b| a.name.cmp(&b.name));
     if pending.overwrite {
         let updated = store.update_artifact(
-            &pending.dataset,
+            Some(&pending.dataset),
             ArtifactHandle::Tag(&pending.tag),
             data.clone(),
             Some(artifact_metadata(Some(&source))),

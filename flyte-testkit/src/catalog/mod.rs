@@ -2,7 +2,9 @@
 //! the DataCatalog gRPC service.
 
 pub(crate) mod memo;
+mod service;
 pub(crate) mod store;
 
 pub(crate) use memo::Memo;
+pub(crate) use service::Catalog;
 pub(crate) use store::CatalogStore;

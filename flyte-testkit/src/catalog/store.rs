@@ -230,27 +230,28 @@ impl CatalogStore {
         Ok(())
     }
 
-    /// The artifact `artifact_id` of the dataset `id` names.
+    /// The artifact `artifact_id` of the dataset `id` names (of any dataset without one).
     pub(crate) fn artifact(
         &self,
-        id: &DatasetId,
+        id: Option<&DatasetId>,
         artifact_id: &str,
     ) -> Result<Artifact, CatalogError> {
         let found = self.artifacts.iter().find(|a| {
-            a.id == artifact_id && a.dataset.as_ref().is_some_and(|d| same_dataset(d, id))
+            a.id == artifact_id
+                && id.is_none_or(|id| a.dataset.as_ref().is_some_and(|d| same_dataset(d, id)))
         });
         match found {
             Some(a) => Ok(self.with_tags(a)),
-            None => Err(CatalogError::missing(
-                "Artifact",
-                &format!(
-                    "id:{artifact_id:?} dataset:{{{}}}",
-                    dataset_text(&DatasetId {
-                        uuid: String::new(),
-                        ..id.clone()
-                    })
-                ),
-            )),
+            None => {
+                let named = DatasetId {
+                    uuid: String::new(),
+                    ..id.cloned().unwrap_or_default()
+                };
+                Err(CatalogError::missing(
+                    "Artifact",
+                    &format!("id:{artifact_id:?} dataset:{{{}}}", dataset_text(&named)),
+                ))
+            }
         }
     }
 
@@ -265,7 +266,7 @@ impl CatalogStore {
             .tags
             .get(&(key(id), tag.to_owned()))
             .ok_or_else(|| CatalogError::missing("Tag", ""))?;
-        self.artifact(id, artifact_id)
+        self.artifact(Some(id), artifact_id)
     }
 
     /// Tags an artifact: NotFound without its dataset or artifact, AlreadyExists when the
@@ -279,7 +280,7 @@ impl CatalogStore {
             return Err(CatalogError::missing_field("artifactID"));
         }
         self.dataset(&id)?;
-        self.artifact(&id, &tag.artifact_id)?;
+        self.artifact(Some(&id), &tag.artifact_id)?;
         let k = (key(&id), tag.name.clone());
         if self.tags.contains_key(&k) {
             return Err(CatalogError::exists());
@@ -292,14 +293,15 @@ impl CatalogStore {
     /// returns its id.
     pub(crate) fn update_artifact(
         &mut self,
-        id: &DatasetId,
+        id: Option<&DatasetId>,
         handle: ArtifactHandle<'_>,
         data: Vec<ArtifactData>,
         metadata: Option<Metadata>,
     ) -> Result<String, CatalogError> {
-        let found = match handle {
-            ArtifactHandle::Id(a) => self.artifact(id, a)?,
-            ArtifactHandle::Tag(t) => self.artifact_by_tag(id, t)?,
+        let found = match (handle, id) {
+            (ArtifactHandle::Id(a), _) => self.artifact(id, a)?,
+            (ArtifactHandle::Tag(t), Some(id)) => self.artifact_by_tag(id, t)?,
+            (ArtifactHandle::Tag(_), None) => return Err(CatalogError::missing_field("dataset")),
         };
         if data.is_empty() {
             return Err(CatalogError::missing_field("artifactData"));
@@ -307,7 +309,7 @@ impl CatalogStore {
         let stored = self
             .artifacts
             .iter_mut()
-            .find(|a| a.id == found.id && a.dataset.as_ref().is_some_and(|d| same_dataset(d, id)));
+            .find(|a| a.id == found.id && a.dataset == found.dataset);
         if let Some(a) = stored {
             a.data = data;
             if metadata.is_some() {
