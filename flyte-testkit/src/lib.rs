@@ -68,8 +68,9 @@
 //! - All nodes of a run move through their phases together (QUEUED, RUNNING, then the run's
 //!   outcome), except cache hits, which succeed as the run starts; retries, per-node failures,
 //!   timeouts and interruptible nodes are not simulated. Dynamic and array nodes are never
-//!   memoized, and a workflow's serializable node takes its reservation without waiting for
-//!   one another run holds. Array nodes always run every element. Branch
+//!   memoized, a workflow's serializable node takes its reservation without waiting for one
+//!   another run holds, and every node is looked up as the run starts (two nodes of one run
+//!   with the same key both run, where propeller's later one would hit the earlier one's). Array nodes always run every element. Branch
 //!   conditions look through unions to the primitive inside (propeller does not); a condition
 //!   that cannot be decided takes its case, and an `else_fail` branch with no case taken runs
 //!   no child where propeller fails the run.
