@@ -74,9 +74,11 @@ mod chart;
 mod finding;
 mod keys;
 mod lint;
+pub mod model;
 mod values;
 
 pub use chart::{Chart, UnknownChart};
 pub use finding::{Finding, Report, Rule, Severity};
 pub use lint::{Error as LintError, Linter};
+pub use model::{ChartValues, Error as ModelError};
 pub use values::{TaskPlugins, TaskTypeDefault};
