@@ -75,10 +75,12 @@ mod finding;
 mod keys;
 mod lint;
 pub mod model;
+mod starter;
 mod values;
 
 pub use chart::{Chart, UnknownChart};
 pub use finding::{Finding, Report, Rule, Severity};
 pub use lint::{Error as LintError, Linter};
 pub use model::{ChartValues, Error as ModelError};
+pub use starter::{Cloud, Starter, StarterError, UnknownCloud};
 pub use values::{TaskPlugins, TaskTypeDefault};

@@ -11,6 +11,10 @@ mod storage;
 
 use flyte_config::{Document, NodeRef};
 
+pub(crate) use storage::{
+    azure_account_problem, azure_container_problem, gcs_bucket_problem, s3_bucket_problem,
+};
+
 use crate::{Chart, Finding, Report, Rule, Severity};
 
 /// Why a values file could not be linted at all.
@@ -161,7 +165,7 @@ fn is_true(node: NodeRef<'_>, path: &str) -> bool {
 }
 
 /// True when `text` holds a starter-file placeholder such as `<BUCKET_NAME>`.
-fn has_placeholder(text: &str) -> bool {
+pub(crate) fn has_placeholder(text: &str) -> bool {
     placeholders(text).next().is_some()
 }
 
