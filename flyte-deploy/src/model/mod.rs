@@ -247,7 +247,7 @@ fn read_document<T: Section + Default>(text: &str) -> Result<T, Error> {
 }
 
 /// Reads section `T` from a node of a positioned document.
-fn read_node<T: Section>(node: NodeRef<'_>) -> Result<T, Error> {
+pub(crate) fn read_node<T: Section>(node: NodeRef<'_>) -> Result<T, Error> {
     T::read(&mut Reader::new(node, "")?)
 }
 
