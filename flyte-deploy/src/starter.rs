@@ -243,8 +243,8 @@ impl Starter {
     pub fn values(&self) -> Result<ChartValues, StarterError> {
         let inputs = self.validate()?;
         Ok(match self.chart {
-            Chart::FlyteBinary => ChartValues::FlyteBinary(self.binary(&inputs)),
-            Chart::FlyteCore => ChartValues::FlyteCore(self.core(&inputs)),
+            Chart::FlyteBinary => ChartValues::FlyteBinary(Box::new(self.binary(&inputs))),
+            Chart::FlyteCore => ChartValues::FlyteCore(Box::new(self.core(&inputs))),
         })
     }
 
@@ -538,9 +538,12 @@ fn check_uuid(id: &str) -> Result<(), StarterError> {
     }
 }
 
+/// Service account annotations, and a pod label, as (key, value) pairs.
+type Identity = (Vec<(String, String)>, Option<(String, String)>);
+
 /// The Kubernetes service account annotation (and pod label) that hands pods cloud
 /// credentials.
-fn identity(starter: &Starter) -> (Vec<(String, String)>, Option<(String, String)>) {
+fn identity(starter: &Starter) -> Identity {
     let pair = |k: &str, v: &Option<String>| vec![(k.to_owned(), v.clone().unwrap_or_default())];
     match starter.cloud {
         Cloud::Aws => (pair("eks.amazonaws.com/role-arn", &starter.role_arn), None),

@@ -300,10 +300,10 @@ document!(FlyteConfig, "a Flyte config file (or a section of one)");
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChartValues {
-    /// flyte-binary values.
-    FlyteBinary(FlyteBinaryValues),
-    /// flyte-core values.
-    FlyteCore(FlyteCoreValues),
+    /// flyte-binary values (boxed: the models are large).
+    FlyteBinary(Box<FlyteBinaryValues>),
+    /// flyte-core values (boxed: the models are large).
+    FlyteCore(Box<FlyteCoreValues>),
 }
 
 impl ChartValues {
@@ -313,8 +313,10 @@ impl ChartValues {
     /// As [`FlyteBinaryValues::read`].
     pub fn read(chart: Chart, text: &str) -> Result<ChartValues, Error> {
         Ok(match chart {
-            Chart::FlyteBinary => ChartValues::FlyteBinary(FlyteBinaryValues::read(text)?),
-            Chart::FlyteCore => ChartValues::FlyteCore(FlyteCoreValues::read(text)?),
+            Chart::FlyteBinary => {
+                ChartValues::FlyteBinary(Box::new(FlyteBinaryValues::read(text)?))
+            }
+            Chart::FlyteCore => ChartValues::FlyteCore(Box::new(FlyteCoreValues::read(text)?)),
         })
     }
 
@@ -335,8 +337,8 @@ impl ChartValues {
     /// keys they name; a comment whose key is not written is left out.
     pub fn to_yaml_with_comments(&self, comments: &[(String, Vec<String>)]) -> String {
         match self {
-            ChartValues::FlyteBinary(v) => write_document(v, comments),
-            ChartValues::FlyteCore(v) => write_document(v, comments),
+            ChartValues::FlyteBinary(v) => write_document(v.as_ref(), comments),
+            ChartValues::FlyteCore(v) => write_document(v.as_ref(), comments),
         }
     }
 }
