@@ -10,7 +10,16 @@
 //! - [`Linter`]: lint one values file ([`Linter::lint`]) into a [`Report`] of [`Finding`]s.
 //! - [`Chart`]: flyte-binary or flyte-core, given or guessed from the keys ([`Chart::guess`]).
 //! - [`Rule`] and [`Severity`]: what each finding is.
-//! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms.
+//! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms, as positioned
+//!   nodes for the lint.
+//! - [`model`]: owned, typed models of both charts' values ([`model::FlyteBinaryValues`],
+//!   [`model::FlyteCoreValues`], either as [`ChartValues`]) and of the Flyte config sections
+//!   they carry ([`model::FlyteConfig`]). Read from YAML with [`ModelError`]s that give the
+//!   line and column; written back with every unknown key kept.
+//! - [`Starter`]: starter values for either chart on [`Cloud::Aws`] (IRSA), [`Cloud::Gcp`]
+//!   (Workload Identity), [`Cloud::Azure`] (workload identity) or [`Cloud::Minio`], from
+//!   validated inputs, as commented YAML that lints with no finding and reads back to the
+//!   same model.
 //!
 //! # The key trees
 //! Each chart's known keys are a table of paths read from its `values.yaml` at tag v1.16.8 of
