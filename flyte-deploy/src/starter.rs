@@ -434,6 +434,15 @@ impl Starter {
     }
 }
 
+/// `Ok` when `ok`, else [`StarterError::Invalid`].
+fn ensure(ok: bool, input: &'static str, value: &str, reason: &str) -> Result<(), StarterError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(input, value, reason))
+    }
+}
+
 /// Non-empty, no spaces, no starter-file placeholder.
 fn check_text(input: &'static str, value: &str) -> Result<(), StarterError> {
     if value.is_empty() {
@@ -458,15 +467,12 @@ fn check_region(region: &str) -> Result<(), StarterError> {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && region.starts_with(|c: char| c.is_ascii_lowercase())
         && region.ends_with(|c: char| c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "region",
-            region,
-            "expected a region code such as us-east-1",
-        ))
-    }
+    ensure(
+        ok,
+        "region",
+        region,
+        "expected a region code such as us-east-1",
+    )
 }
 
 fn check_role_arn(arn: &str) -> Result<(), StarterError> {
@@ -477,15 +483,12 @@ fn check_role_arn(arn: &str) -> Result<(), StarterError> {
             && account.len() == 12
             && account.chars().all(|c| c.is_ascii_digit())
             && resource.strip_prefix("role/").is_some_and(|r| !r.is_empty()));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "role_arn",
-            arn,
-            "expected arn:aws:iam::ACCOUNT:role/NAME with a 12-digit account",
-        ))
-    }
+    ensure(
+        ok,
+        "role_arn",
+        arn,
+        "expected arn:aws:iam::ACCOUNT:role/NAME with a 12-digit account",
+    )
 }
 
 fn check_project(project: &str) -> Result<(), StarterError> {
@@ -495,30 +498,24 @@ fn check_project(project: &str) -> Result<(), StarterError> {
         && project
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "project",
-            project,
-            "a GCP project id is 6 to 30 of a-z, 0-9 and -, starting with a letter",
-        ))
-    }
+    ensure(
+        ok,
+        "project",
+        project,
+        "a GCP project id is 6 to 30 of a-z, 0-9 and -, starting with a letter",
+    )
 }
 
 fn check_gsa(email: &str) -> Result<(), StarterError> {
     let ok = email
         .split_once('@')
         .is_some_and(|(name, domain)| !name.is_empty() && domain.ends_with(".gserviceaccount.com"));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "gcp_service_account",
-            email,
-            "expected a Google service account email, NAME@PROJECT.iam.gserviceaccount.com",
-        ))
-    }
+    ensure(
+        ok,
+        "gcp_service_account",
+        email,
+        "expected a Google service account email, NAME@PROJECT.iam.gserviceaccount.com",
+    )
 }
 
 fn check_uuid(id: &str) -> Result<(), StarterError> {
@@ -527,15 +524,7 @@ fn check_uuid(id: &str) -> Result<(), StarterError> {
         && groups
             .iter()
             .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "azure_client_id",
-            id,
-            "expected a client id (a UUID)",
-        ))
-    }
+    ensure(ok, "azure_client_id", id, "expected a client id (a UUID)")
 }
 
 /// Service account annotations, and a pod label, as (key, value) pairs.

@@ -110,26 +110,15 @@ impl<'a> Reader<'a> {
         &mut self,
         key: &'static str,
     ) -> Result<Option<Vec<(String, String)>>, Error> {
-        let Some(v) = self.take(key) else {
-            return Ok(None);
-        };
-        let path = self.child_path(key);
-        if !v.is_map() {
-            return Err(Error::wrong_type(&path, "a mapping", v));
-        }
-        v.entries()
-            .map(|(k, val)| {
-                let name = k.key_text();
-                let text = if val.is_null() {
-                    Some("")
-                } else {
-                    val.as_scalar()
-                };
-                text.map(|t| (name.clone(), t.to_owned()))
-                    .ok_or_else(|| Error::wrong_type(&format!("{path}.{name}"), "a string", val))
-            })
-            .collect::<Result<_, _>>()
-            .map(Some)
+        self.map_of(key, |val, path| {
+            let text = if val.is_null() {
+                Some("")
+            } else {
+                val.as_scalar()
+            };
+            text.map(str::to_owned)
+                .ok_or_else(|| Error::wrong_type(path, "a string", val))
+        })
     }
 
     /// A nested section.
@@ -141,10 +130,19 @@ impl<'a> Reader<'a> {
         T::read(&mut r).map(Some)
     }
 
-    /// A mapping of named sections (`connectors`, flyte-core's `configmap`), in file order.
+    /// A mapping of named sections (`connectors`), in file order.
     pub(crate) fn named<T: Section>(
         &mut self,
         key: &'static str,
+    ) -> Result<Option<Vec<(String, T)>>, Error> {
+        self.map_of(key, |val, path| T::read(&mut Reader::new(val, path)?))
+    }
+
+    /// A mapping whose values `read` turns into `T` (given each value's dotted path).
+    fn map_of<T>(
+        &mut self,
+        key: &'static str,
+        read: impl Fn(NodeRef<'a>, &str) -> Result<T, Error>,
     ) -> Result<Option<Vec<(String, T)>>, Error> {
         let Some(v) = self.take(key) else {
             return Ok(None);
@@ -156,8 +154,7 @@ impl<'a> Reader<'a> {
         v.entries()
             .map(|(k, val)| {
                 let name = k.key_text();
-                let mut r = Reader::new(val, &format!("{path}.{name}"))?;
-                T::read(&mut r).map(|t| (name, t))
+                read(val, &format!("{path}.{name}")).map(|t| (name, t))
             })
             .collect::<Result<_, _>>()
             .map(Some)
