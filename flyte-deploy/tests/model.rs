@@ -211,6 +211,11 @@ configuration:
       clientSecret: hunter2-oidc
   unknownBlock:
     apiToken: hunter2-token
+  inline:
+    plugins:
+      k8s:
+        default-env-vars:
+          AWS_SECRET_ACCESS_KEY: hunter2-env
 ";
     let values = FlyteBinaryValues::read(text)?;
     let core = FlyteCoreValues::read(

@@ -179,8 +179,9 @@ section! {
         default_cpus: string = "default-cpus",
         /// `default-memory`: the memory request of containers that set none.
         default_memory: string = "default-memory",
-        /// `default-env-vars` (a map; the flyte-core chart writes `[]`).
-        default_env_vars: value = "default-env-vars",
+        /// `default-env-vars`: environment variables of every task pod (printed with
+        /// secret-named keys redacted; the flyte-core chart writes `[]`, read as empty).
+        default_env_vars: field(super::Extra) = "default-env-vars",
         /// `default-annotations`.
         default_annotations: string_map = "default-annotations",
         /// `default-labels`.
@@ -302,6 +303,12 @@ section! {
 
 impl Field for super::Extra {
     fn read(node: NodeRef<'_>, path: &str) -> Result<Self, Error> {
+        // An empty list stands for an empty map (flyte-core writes `default-env-vars: []`).
+        let empty_list =
+            node.as_scalar().is_none() && !node.is_map() && node.items().next().is_none();
+        if empty_list {
+            return Ok(super::Extra::new());
+        }
         if !node.is_map() {
             return Err(Error::wrong_type(path, "a mapping", node));
         }
