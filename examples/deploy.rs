@@ -2,13 +2,19 @@
 //! known key, blocks in the wrong place, starter-file placeholders, and database, storage and
 //! task plugin mistakes, each as `FILE:LINE:COL: SEVERITY[RULE] PATH: MESSAGE`. Exits 1 when
 //! any finding is an error, or with one `error: ...` line when the file cannot be read or is
-//! not YAML.
+//! not YAML. `init` writes starter values for a chart and a cloud that lint clean.
 //!
 //! ```text
 //! cargo run --example deploy -- lint values.yaml [--chart flyte-binary|flyte-core] [-o text|json]
+//! cargo run --example deploy -- init --chart flyte-binary --cloud aws --bucket acme-flyte \
+//!     --region us-east-1 --role-arn arn:aws:iam::123456789012:role/flyte \
+//!     --db-host flyte.abc.rds.amazonaws.com [--db-password-env PGPASSWORD] [--out values.yaml [--force]]
 //! ```
 //!
-//! Without `--chart` the chart is guessed from the top-level keys.
+//! Without `--chart` the chart is guessed from the top-level keys. `init` prints to stdout
+//! unless `--out` is given, and refuses to replace an existing file without `--force`.
+//! Secrets (`--db-password-env`, `--secret-key-env`) are read from the environment variable
+//! named, never from the command line, where other users could read them.
 //!
 //! `check` reads a running release instead (kubeconfig as kubectl finds it, or `--kubeconfig`,
 //! `--context`): the Flyte config its chart rendered into ConfigMaps, merged per service as
@@ -26,11 +32,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use flyte_deploy::{Chart, CheckReport, Linter, Report};
+use flyte_deploy::{Chart, CheckReport, Cloud, Linter, Report, Starter};
 use flyte_examples::{fail, outln, KubeArgs};
 
 #[derive(Parser, Debug)]
-#[command(name = "deploy", about = "Lint Helm values for Flyte's charts")]
+#[command(
+    name = "deploy",
+    about = "Lint and write Helm values for Flyte's charts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,6 +73,75 @@ enum Command {
         #[arg(short, long, value_enum, default_value_t = Format::Text)]
         output: Format,
     },
+    /// Write starter values for a chart on a cloud (stdout unless --out).
+    Init(Box<InitArgs>),
+}
+
+#[derive(clap::Args, Debug)]
+struct InitArgs {
+    /// The chart.
+    #[arg(long)]
+    chart: Chart,
+    /// The cloud: aws, gcp, azure or minio.
+    #[arg(long)]
+    cloud: Cloud,
+    /// The bucket (Azure: container) for metadata, and for task data unless --user-data-bucket.
+    #[arg(long)]
+    bucket: Option<String>,
+    /// A separate bucket (Azure: container) for task data.
+    #[arg(long)]
+    user_data_bucket: Option<String>,
+    /// AWS or MinIO region.
+    #[arg(long)]
+    region: Option<String>,
+    /// AWS: the IAM role the pods assume (IRSA).
+    #[arg(long)]
+    role_arn: Option<String>,
+    /// GCP: the project.
+    #[arg(long)]
+    project: Option<String>,
+    /// GCP: the Google service account the pods act as (Workload Identity).
+    #[arg(long)]
+    gcp_service_account: Option<String>,
+    /// Azure: the storage account.
+    #[arg(long)]
+    storage_account: Option<String>,
+    /// Azure: the client id of the workload identity.
+    #[arg(long)]
+    azure_client_id: Option<String>,
+    /// MinIO: the S3 endpoint URL.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// MinIO: the access key.
+    #[arg(long)]
+    access_key: Option<String>,
+    /// MinIO: the environment variable holding the secret key.
+    #[arg(long, value_name = "VAR")]
+    secret_key_env: Option<String>,
+    /// The Postgres host.
+    #[arg(long)]
+    db_host: Option<String>,
+    /// The Postgres port (default 5432).
+    #[arg(long)]
+    db_port: Option<u16>,
+    /// The database name.
+    #[arg(long)]
+    db_name: Option<String>,
+    /// The database user (default postgres).
+    #[arg(long)]
+    db_user: Option<String>,
+    /// The environment variable holding the database password.
+    #[arg(long, value_name = "VAR")]
+    db_password_env: Option<String>,
+    /// A file in the pod holding the database password.
+    #[arg(long)]
+    db_password_path: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace --out when it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -85,6 +163,7 @@ fn main() -> ExitCode {
             release,
             output,
         } => check(&kube, &namespace, release.as_deref(), output),
+        Command::Init(args) => init(*args),
     }
 }
 
@@ -224,5 +303,84 @@ fn print_check(report: &CheckReport) {
     }
     if report.findings.is_empty() {
         outln!("no findings");
+    }
+}
+
+fn init(args: InitArgs) -> ExitCode {
+    let secret = |var: &Option<String>| match var {
+        None => Ok(None),
+        Some(name) => std::env::var(name)
+            .map(Some)
+            .map_err(|_| format!("the environment variable {name} is not set")),
+    };
+    let (secret_key, db_password) =
+        match (secret(&args.secret_key_env), secret(&args.db_password_env)) {
+            (Ok(s), Ok(p)) => (s, p),
+            (Err(e), _) | (_, Err(e)) => return fail(e),
+        };
+    let mut starter = Starter::new(args.chart, args.cloud);
+    let inputs = [
+        (
+            args.bucket,
+            Starter::bucket as fn(Starter, String) -> Starter,
+        ),
+        (args.user_data_bucket, Starter::user_data_bucket),
+        (args.region, Starter::region),
+        (args.role_arn, Starter::role_arn),
+        (args.project, Starter::project),
+        (args.gcp_service_account, Starter::gcp_service_account),
+        (args.storage_account, Starter::storage_account),
+        (args.azure_client_id, Starter::azure_client_id),
+        (args.endpoint, Starter::endpoint),
+        (args.access_key, Starter::access_key),
+        (secret_key, |s, v| Starter::secret_key(s, v)),
+        (args.db_host, Starter::db_host),
+        (args.db_name, Starter::db_name),
+        (args.db_user, Starter::db_user),
+        (db_password, |s, v| Starter::db_password(s, v)),
+        (args.db_password_path, Starter::db_password_path),
+    ];
+    for (value, set) in inputs {
+        if let Some(value) = value {
+            starter = set(starter, value);
+        }
+    }
+    if let Some(port) = args.db_port {
+        starter = starter.db_port(port);
+    }
+    let yaml = match starter.render() {
+        Ok(yaml) => yaml,
+        Err(e) => return fail(e),
+    };
+    let Some(path) = args.out else {
+        outln!("{}", yaml.trim_end());
+        return ExitCode::SUCCESS;
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if args.force {
+        options.create(true).truncate(true);
+    } else {
+        // create_new refuses an existing file atomically, so nothing is ever half-replaced.
+        options.create_new(true);
+    }
+    let written = options
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, yaml.as_bytes()));
+    match written {
+        Ok(()) => {
+            eprintln!(
+                "wrote {} ({} on {})",
+                path.display(),
+                args.chart,
+                args.cloud
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fail(format_args!(
+            "{} exists; pass --force to replace it",
+            path.display()
+        )),
+        Err(e) => fail(format_args!("{}: {e}", path.display())),
     }
 }

@@ -10,8 +10,17 @@
 //! - [`Linter`]: lint one values file ([`Linter::lint`]) into a [`Report`] of [`Finding`]s.
 //! - [`Chart`]: flyte-binary or flyte-core, given or guessed from the keys ([`Chart::guess`]).
 //! - [`Rule`] and [`Severity`]: what each finding is.
-//! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms.
-//! - [`FlyteConfig`]: Flyte's config files merged as Flyte merges them, linted with
+//! - [`TaskPlugins`]: propeller's `tasks.task-plugins`, in both of its forms, as positioned
+//!   nodes for the lint.
+//! - [`model`]: owned, typed models of both charts' values ([`model::FlyteBinaryValues`],
+//!   [`model::FlyteCoreValues`], either as [`ChartValues`]) and of the Flyte config sections
+//!   they carry ([`model::FlyteConfig`]). Read from YAML with [`ModelError`]s that give the
+//!   line and column; written back with every unknown key kept.
+//! - [`Starter`]: starter values for either chart on [`Cloud::Aws`] (IRSA), [`Cloud::Gcp`]
+//!   (Workload Identity), [`Cloud::Azure`] (workload identity) or [`Cloud::Minio`], from
+//!   validated inputs, as commented YAML that lints with no finding and reads back to the
+//!   same model.
+//! - [`MergedConfig`]: Flyte's config files merged as Flyte merges them, linted with
 //!   [`Linter::lint_flyte_config`].
 //! - [`check()`]: a running release checked against its cluster, into a [`CheckReport`] of
 //!   [`CheckFinding`]s.
@@ -40,12 +49,12 @@
 //! | `storage-accesskey-without-keys` | error | S3 `authType: accesskey` without both `accessKey` and `secretKey`. |
 //! | `storage-endpoint-scheme` | warning | flyte-binary's S3 `endpoint` is `http://` while `disableSSL` is false, or `https://` while it is true. |
 //! | `storage-bucket-name` | error | A bucket, container or account name the provider refuses (S3: 3 to 63 of `a-z0-9.-`, letter or digit at both ends, no `..`, not an IP; GCS: also `_`, up to 222 with dots, not `goog…`; Azure containers: `a-z0-9-`, no `--`; Azure accounts: 3 to 24 of `a-z0-9`). |
-//! | `plugin-default-not-enabled` | error | A `default-for-task-types` plugin (map or list form) not in `enabled-plugins`, compared trimmed and case-insensitively as propeller does; propeller refuses to start. Both charts ship `container: container`, `sidecar: sidecar`, `container_array: k8s-array` in their `enabled_plugins` values and Helm merges maps, so those stay in force for a file that writes the map form (or none) without remapping them, and are checked too. An empty `enabled-plugins` enables every plugin, so then no plugin rule applies. |
+//! | `plugin-default-not-enabled` | error | A `default-for-task-types` plugin (map or list form) not in `enabled-plugins`, compared trimmed and case-insensitively as propeller does; propeller refuses to start. In the chart's own place (flyte-binary `enabled_plugins`, flyte-core `configmap.enabled_plugins`) the block is merged over the chart's default as Helm does ([`model::TaskPluginsConfig::merged_over`]): both charts ship `container: container`, `sidecar: sidecar`, `container_array: k8s-array`, which stay in force unless remapped or replaced by the list form, and `enabled-plugins` of `container`, `sidecar`, `k8s-array`, `connector-service`, `echo`, which stays in force when the file writes no list, so a default the file adds is checked against it. An empty `enabled-plugins` enables every plugin, so then no plugin rule applies. |
 //! | `plugin-container-not-enabled` | error | `container` missing from `enabled-plugins`. |
 //! | `plugin-connector-without-endpoint` | warning | `connector-service` (or its older name `agent-service`) enabled with no connector endpoint: flyte-binary's `configuration.connectorService.defaultConnector.endpoint` emptied and none in `configuration.inline`; flyte-core's `flyteconnector.enabled` off (the chart renders the connector config only then) and none in a `configmap` section. The plugin's own default endpoint is empty. |
 //! | `plugin-operator-off` | error | flyte-core: `spark`, `dask` or `databricks` enabled while `sparkoperator.enabled`, `daskoperator.enabled` or `databricks.enabled` is not true. flyte-core has no toggles for Ray or MPI, so those are not checked. |
-//! | `auth-incomplete` | error | flyte-binary: `configuration.auth.enabled: true` without `oidc.baseUrl`, `oidc.clientId` or `authorizedUris` (flyteadmin cannot discover the IdP, or accepts no audience). flyte-core's auth (`configmap.adminServer`) is not checked yet. |
-//! | `auth-ingress-host-not-authorized` | error | flyte-binary: auth on and `ingress.host` not the host of any `authorizedUris` entry: flyteadmin accepts tokens only for its authorized URIs. |
+//! | `auth-incomplete` | error | flyte-binary: `configuration.auth.enabled: true` without `oidc.baseUrl`, `oidc.clientId` or `authorizedUris` (flyteadmin cannot discover the IdP, or accepts no audience). flyte-core: `configmap.adminServer.server.security.useAuth: true` without `configmap.adminServer.auth.userAuth.openId.baseUrl` or `clientId` (Helm merges the chart's example IdP, `https://accounts.google.com` with the chart's example client id, into what the file leaves out), or with `auth.authorizedUris: []`. |
+//! | `auth-ingress-host-not-authorized` | error | Auth on and the ingress host (flyte-binary `ingress.host`, flyte-core `common.ingress.host`) not the host of any `authorizedUris` entry: flyteadmin accepts tokens only for its authorized URIs. flyte-core without its own `configmap.adminServer.auth.authorizedUris` keeps the chart's default list (`https://localhost:30081`, `http://flyteadmin:80`, `http://flyteadmin.flyte.svc.cluster.local:80`; Helm replaces lists, never merges them), which no public host is in. A `{{ ... }}` host is rendered by Helm and not checked. |
 //! | `cluster-duplicate-name` | error | Two `clusterConfigs` with one `name` (flyteadmin's `clusters` config; flyte-core `configmap.clusters`, flyte-binary `configuration.inline.clusters`). |
 //! | `cluster-endpoint-not-https` | error | A `clusterConfigs` `endpoint` that is not an `https://` URL of the API server (unless `inCluster: true`). |
 //! | `cluster-auth-incomplete` | error | A cluster `auth` block without both `tokenPath` and `certPath`, the two files flyteadmin reads to reach a remote cluster. |
@@ -64,7 +73,7 @@
 //! `000-core.yaml` to `100-inline-config.yaml`, flyte-core's `flyte-admin-base-config` and
 //! `flyte-admin-clusters-config` for flyteadmin, `flyte-propeller-config`, `datacatalog-config`),
 //! or what each service's Deployment projects into its `--config` directory. It merges each
-//! service's files as Flyte's loader does ([`FlyteConfig`]: sorted by name, merged one over the
+//! service's files as Flyte's loader does ([`MergedConfig`]: sorted by name, merged one over the
 //! other with viper's rules), lints the result with the rules above that apply to Flyte's own
 //! config ([`Linter::lint_flyte_config`]), each finding pointing at the ConfigMap, the file and
 //! the line and column in it, and checks it against the cluster:
@@ -106,13 +115,17 @@ mod check;
 mod finding;
 mod keys;
 mod lint;
+pub mod model;
+mod starter;
 mod values;
 
 pub use chart::{Chart, UnknownChart};
 pub use check::{
     check, CheckError, CheckFinding, CheckReport, CheckRule, Component, ConfigFinding,
-    ConfigSource, FlyteConfig,
+    ConfigSource, MergedConfig,
 };
 pub use finding::{Finding, Report, Rule, Severity};
 pub use lint::{Error as LintError, Linter};
+pub use model::{ChartValues, Error as ModelError};
+pub use starter::{Cloud, Starter, StarterError, UnknownCloud};
 pub use values::{TaskPlugins, TaskTypeDefault};

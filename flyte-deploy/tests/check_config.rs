@@ -1,13 +1,13 @@
-//! `FlyteConfig` and `Linter::lint_flyte_config`: Flyte's own config files merged as Flyte's
+//! `MergedConfig` and `Linter::lint_flyte_config`: Flyte's own config files merged as Flyte's
 //! loader merges them, linted with findings in each file's own lines.
 
-use flyte_deploy::{FlyteConfig, LintError, Linter, Rule, Severity};
+use flyte_deploy::{LintError, Linter, MergedConfig, Rule, Severity};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
 fn findings_use_flyte_config_paths_and_the_file_they_are_in() -> TestResult {
-    let mut config = FlyteConfig::new();
+    let mut config = MergedConfig::new();
     config.merge("core.yaml", "secrets:\n  secrets-prefix: flyte-secret-\n")?;
     config.merge(
         "plugins.yaml",
@@ -58,7 +58,7 @@ fn findings_use_flyte_config_paths_and_the_file_they_are_in() -> TestResult {
 #[test]
 fn a_connector_plugin_needs_an_endpoint_in_the_config_itself() -> TestResult {
     let plugins = "tasks:\n  task-plugins:\n    enabled-plugins: [container, connector-service]\n";
-    let mut config = FlyteConfig::new();
+    let mut config = MergedConfig::new();
     config.merge("plugins.yaml", plugins)?;
     let findings = Linter::new().lint_flyte_config(&config)?;
     assert_eq!(findings.len(), 1, "{findings:#?}");
@@ -81,7 +81,7 @@ fn a_connector_plugin_needs_an_endpoint_in_the_config_itself() -> TestResult {
 
 #[test]
 fn an_empty_config_is_clean_and_bad_files_are_refused_with_a_position() -> TestResult {
-    let mut config = FlyteConfig::new();
+    let mut config = MergedConfig::new();
     assert_eq!(Linter::new().lint_flyte_config(&config)?, []);
     config.merge("empty.yaml", "")?;
     assert_eq!(config.to_yaml(), "");
@@ -111,7 +111,7 @@ fn truncated_files_merge_and_lint_without_panicking() -> TestResult {
     assert_eq!(files.len(), 3);
     for file in &files {
         for cut in (0..file.len()).filter(|c| file.is_char_boundary(*c)) {
-            let mut config = FlyteConfig::new();
+            let mut config = MergedConfig::new();
             for other in &files {
                 let _ = config.merge("other.yaml", other);
             }

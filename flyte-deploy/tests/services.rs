@@ -129,3 +129,101 @@ fn datacatalog_cache_needs_datacatalog() -> TestResult {
     );
     Ok(())
 }
+
+const CORE_AUTH: &str = "\
+configmap:
+  adminServer:
+    server:
+      security:
+        secure: false
+        useAuth: true
+    auth:
+      authorizedUris:
+        - https://flyte.company.com
+      userAuth:
+        openId:
+          baseUrl: https://idp.company.com/oauth2/default
+          clientId: flyte-console
+common:
+  ingress:
+    host: flyte.company.com
+";
+
+#[test]
+fn core_auth_with_its_idp_and_uris_is_clean() -> TestResult {
+    let report = lint(Chart::FlyteCore, CORE_AUTH)?;
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    Ok(())
+}
+
+#[test]
+fn core_use_auth_without_the_openid_settings_keeps_the_charts_example_idp() -> TestResult {
+    let text = CORE_AUTH.replace(
+        "          baseUrl: https://idp.company.com/oauth2/default\n",
+        "",
+    );
+    let report = lint(Chart::FlyteCore, &text)?;
+    assert_eq!(positions(&report, Rule::AuthIncomplete), [(6, 18)]);
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding.path,
+        "configmap.adminServer.server.security.useAuth"
+    );
+    assert!(
+        finding.message.contains(
+            "useAuth is true but configmap.adminServer.auth.userAuth.openId.baseUrl is not set"
+        ),
+        "{finding}"
+    );
+    assert!(
+        finding.message.contains("https://accounts.google.com"),
+        "{finding}"
+    );
+
+    let empty_uris = CORE_AUTH.replace(
+        "      authorizedUris:\n        - https://flyte.company.com\n",
+        "      authorizedUris: []\n",
+    );
+    let report = lint(Chart::FlyteCore, &empty_uris)?;
+    assert_eq!(positions(&report, Rule::AuthIncomplete), [(6, 18)]);
+    assert!(report.findings[0]
+        .message
+        .contains("auth.authorizedUris is not set"));
+
+    // useAuth off (the chart's default): nothing to check.
+    let off = text.replace("useAuth: true", "useAuth: false");
+    assert!(lint(Chart::FlyteCore, &off)?.findings.is_empty());
+    Ok(())
+}
+
+#[test]
+fn core_ingress_host_must_be_authorized_by_the_file_or_the_charts_default() -> TestResult {
+    let text = CORE_AUTH.replace("host: flyte.company.com", "host: flyte.other.com");
+    let report = lint(Chart::FlyteCore, &text)?;
+    assert_eq!(
+        positions(&report, Rule::AuthIngressHostNotAuthorized),
+        [(16, 11)]
+    );
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(report.findings[0].path, "common.ingress.host");
+
+    // Without authorizedUris the chart's localhost and in-cluster URIs stay, so the public
+    // host is refused too.
+    let defaults = CORE_AUTH.replace(
+        "      authorizedUris:\n        - https://flyte.company.com\n",
+        "",
+    );
+    let report = lint(Chart::FlyteCore, &defaults)?;
+    assert_eq!(
+        positions(&report, Rule::AuthIngressHostNotAuthorized),
+        [(14, 11)]
+    );
+    assert!(
+        report.findings[0]
+            .message
+            .contains("the chart's default configmap.adminServer.auth.authorizedUris (https://localhost:30081"),
+        "{}",
+        report.findings[0]
+    );
+    Ok(())
+}

@@ -244,28 +244,28 @@ fn quote(out: &mut String, s: &str) {
 /// Flyte's config as a service sees it after merging its files, each value remembering the file,
 /// line and column it came from.
 ///
-/// Merge the files in the order the service reads them ([`FlyteConfig::merge`]), then lint the
+/// Merge the files in the order the service reads them ([`MergedConfig::merge`]), then lint the
 /// result with [`Linter::lint_flyte_config`](crate::Linter::lint_flyte_config).
 ///
 /// ```
-/// use flyte_deploy::FlyteConfig;
+/// use flyte_deploy::MergedConfig;
 ///
-/// let mut config = FlyteConfig::new();
+/// let mut config = MergedConfig::new();
 /// config.merge("000-core.yaml", "storage:\n  type: stow\n  container: a\n")?;
 /// config.merge("100-inline-config.yaml", "Storage:\n  container: b\n")?;
 /// assert_eq!(config.to_yaml(), "\"storage\":\n  \"type\": \"stow\"\n  \"container\": \"b\"\n");
 /// # Ok::<(), flyte_deploy::LintError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct FlyteConfig {
+pub struct MergedConfig {
     files: Vec<String>,
     tree: Option<Tree>,
 }
 
-impl FlyteConfig {
+impl MergedConfig {
     /// An empty config: no files.
-    pub fn new() -> FlyteConfig {
-        FlyteConfig::default()
+    pub fn new() -> MergedConfig {
+        MergedConfig::default()
     }
 
     /// Merges one more file over what is merged so far, as Flyte's loader does (see the module
@@ -367,11 +367,11 @@ impl FlyteConfig {
 }
 
 /// A finding of [`Linter::lint_flyte_config`](crate::Linter::lint_flyte_config): the file of
-/// the [`FlyteConfig`] it is in, and the finding with the line and column in that file.
+/// the [`MergedConfig`] it is in, and the finding with the line and column in that file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConfigFinding {
-    /// The file's index in [`FlyteConfig::files`].
+    /// The file's index in [`MergedConfig::files`].
     pub file: usize,
     /// The finding; `path` is the dotted path in Flyte's config (`tasks.task-plugins`).
     pub finding: crate::Finding,
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn later_files_merge_maps_replace_lists_and_skip_other_types() -> TestResult {
-        let mut config = FlyteConfig::new();
+        let mut config = MergedConfig::new();
         config.merge(
             "a.yaml",
             "tasks:\n  task-plugins:\n    enabled-plugins: [container, sidecar]\ndatabase:\n  port: 5432\n",
@@ -418,7 +418,7 @@ mod tests {
 
     #[test]
     fn the_wrapped_document_maps_every_node_back_to_its_file() -> TestResult {
-        let mut config = FlyteConfig::new();
+        let mut config = MergedConfig::new();
         config.merge("a.yaml", "x:\n  y: 1\n")?;
         config.merge("b.yaml", "x:\n  z: \"q\\n\"\n  w:\n  - 1\n")?;
         let (text, positions) = config.wrapped(
@@ -444,7 +444,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_mapping_is_refused_and_not_merged() {
-        let mut config = FlyteConfig::new();
+        let mut config = MergedConfig::new();
         assert!(matches!(
             config.merge("a.yaml", "- 1\n"),
             Err(Error::NotAMapping { line: 1, column: 1 })

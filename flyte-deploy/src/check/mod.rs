@@ -13,7 +13,7 @@ use flyte_k8s::K8s;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, Secret, Volume};
 
-pub use config::{ConfigFinding, FlyteConfig};
+pub use config::{ConfigFinding, MergedConfig};
 pub use report::{CheckError, CheckFinding, CheckReport, CheckRule, Component, ConfigSource};
 
 use config::Origin;
@@ -26,7 +26,7 @@ use crate::{Linter, Severity};
 /// Finds the ConfigMaps a flyte-binary or flyte-core release rendered (by its
 /// `app.kubernetes.io/instance` and `helm.sh/chart` labels), reads each service's config files
 /// from the volume its Deployment mounts at its `--config` directory (the chart's ConfigMaps
-/// when the Deployment is missing), merges them as Flyte's loader does ([`FlyteConfig`]), lints
+/// when the Deployment is missing), merges them as Flyte's loader does ([`MergedConfig`]), lints
 /// the result ([`Linter::lint_flyte_config`]) and checks it against the cluster (the
 /// `check-...` rules in the crate docs). Reads only: nothing is written, and Secrets are read
 /// for their names and keys, never shown.
@@ -172,7 +172,7 @@ struct Cx<'a> {
 /// One service's effective config and where its files came from.
 pub(crate) struct Effective {
     pub(crate) component: &'static str,
-    pub(crate) config: FlyteConfig,
+    pub(crate) config: MergedConfig,
     /// `(ConfigMap, key)` of each file of `config`, by index.
     pub(crate) files: Vec<(String, String)>,
     pub(crate) value: Value,
@@ -386,7 +386,7 @@ impl Cx<'_> {
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
 
-        let mut config = FlyteConfig::new();
+        let mut config = MergedConfig::new();
         let mut merged = Vec::new();
         let mut component = Component {
             name: layout.component.to_owned(),

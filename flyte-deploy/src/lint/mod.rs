@@ -11,7 +11,11 @@ mod storage;
 
 use flyte_config::{Document, NodeRef};
 
-use crate::check::{ConfigFinding, FlyteConfig};
+use crate::check::{ConfigFinding, MergedConfig};
+pub(crate) use storage::{
+    azure_account_problem, azure_container_problem, gcs_bucket_problem, s3_bucket_problem,
+};
+
 use crate::{Chart, Finding, Report, Rule, Severity};
 
 /// Why a values file could not be linted at all.
@@ -110,9 +114,9 @@ impl Linter {
     /// (`tasks.task-plugins.enabled-plugins`).
     ///
     /// ```
-    /// use flyte_deploy::{FlyteConfig, Linter, Rule};
+    /// use flyte_deploy::{Linter, MergedConfig, Rule};
     ///
-    /// let mut config = FlyteConfig::new();
+    /// let mut config = MergedConfig::new();
     /// config.merge("plugins.yaml", "tasks:\n  task-plugins:\n    enabled-plugins: [sidecar]\n")?;
     /// let findings = Linter::new().lint_flyte_config(&config)?;
     /// assert_eq!(findings[0].finding.rule, Rule::PluginContainerNotEnabled);
@@ -122,8 +126,8 @@ impl Linter {
     ///
     /// # Errors
     /// Only if the merged config cannot be written back as YAML ([`Error::Yaml`]), which a
-    /// config [`FlyteConfig::merge`] accepted never is.
-    pub fn lint_flyte_config(&self, config: &FlyteConfig) -> Result<Vec<ConfigFinding>, Error> {
+    /// config [`MergedConfig::merge`] accepted never is.
+    pub fn lint_flyte_config(&self, config: &MergedConfig) -> Result<Vec<ConfigFinding>, Error> {
         // The rules read Flyte's config where flyte-binary's values carry it. The chart's
         // connector default is emptied so that only an endpoint in this config counts.
         const HEAD: &str = "configuration:\n  connectorService:\n    defaultConnector:\n      \
@@ -215,7 +219,7 @@ fn is_true(node: NodeRef<'_>, path: &str) -> bool {
 }
 
 /// True when `text` holds a starter-file placeholder such as `<BUCKET_NAME>`.
-fn has_placeholder(text: &str) -> bool {
+pub(crate) fn has_placeholder(text: &str) -> bool {
     placeholders(text).next().is_some()
 }
 

@@ -3,20 +3,12 @@
 use flyte_config::NodeRef;
 
 use super::{at, entry, is_true, text, Context};
+use crate::model::{read_node, TaskPluginsConfig};
 use crate::values::TaskPlugins;
 use crate::{Chart, Rule, Severity};
 
 /// The connector plugin's names: `connector-service`, and `agent-service` before Flyte 1.14.
 const CONNECTOR_PLUGINS: &[&str] = &["connector-service", "agent-service"];
-
-/// The `default-for-task-types` both charts ship in their values (`enabled_plugins` in
-/// flyte-binary, `configmap.enabled_plugins` in flyte-core). Helm merges maps, so these stay in
-/// force for every task type a values file does not map itself.
-const CHART_DEFAULTS: &[(&str, &str)] = &[
-    ("container", "container"),
-    ("sidecar", "sidecar"),
-    ("container_array", "k8s-array"),
-];
 
 /// flyte-core's operator toggles for the plugins that need an operator the chart installs.
 const OPERATORS: &[(&str, &str)] = &[
@@ -116,30 +108,56 @@ fn check_block(
     }
 }
 
-/// The chart's own `default-for-task-types` that the file leaves in force (it writes the map
-/// form, or none) and that name a plugin the file's `enabled-plugins` leaves out.
+/// What Helm hands propeller when it merges this block over the chart's own `enabled_plugins`
+/// ([`TaskPluginsConfig::merged_over`]): the chart's task types stay mapped unless the file
+/// remaps them (or writes the list form), and the chart's `enabled-plugins` stays unless the
+/// file writes its own. The file's own mappings against its own list are `check_block`'s.
 fn chart_defaults(cx: &mut Context, place: &str, block: NodeRef<'_>, plugins: &TaskPlugins<'_>) {
-    let list_form = at(block, "default-for-task-types").is_some_and(|d| d.items().next().is_some());
-    let Some((list_key, _)) = entry(block, "enabled-plugins") else {
+    // A block of the wrong shape is reported by the key rules; nothing to merge.
+    let Ok(mine) = read_node::<TaskPluginsConfig>(block) else {
         return;
     };
-    if list_form || plugins.enabled.is_empty() {
-        return;
-    }
-    for (task_type, plugin) in CHART_DEFAULTS {
-        let overridden = plugins.defaults.iter().any(|d| d.task_type == *task_type);
-        if !overridden && !plugins.is_enabled(plugin) {
-            cx.push(
-                Rule::PluginDefaultNotEnabled,
-                Severity::Error,
-                &format!("{place}.enabled-plugins"),
-                list_key,
-                format!(
-                    "the chart's own default-for-task-types maps {task_type:?} to {plugin:?} \
-                     (Helm merges it with this file), but {plugin:?} is not in enabled-plugins; \
-                     flytepropeller refuses to start: enable it or map {task_type} yourself"
+    let chart = TaskPluginsConfig::chart_default();
+    let merged = mine.merged_over(&chart);
+    let own_list = mine.enabled_plugins.is_some();
+    for (task_type, plugin) in merged.defaults_not_enabled() {
+        let own = plugins
+            .defaults
+            .iter()
+            .rev()
+            .find(|d| d.task_type == task_type);
+        match (own, own_list) {
+            (Some(_), true) => {}
+            (Some(default), false) => {
+                cx.push(
+                    Rule::PluginDefaultNotEnabled,
+                    Severity::Error,
+                    &format!("{place}.default-for-task-types.{task_type}"),
+                    default.node,
+                    format!(
+                    "task type {task_type:?} defaults to plugin {plugin:?}, but this file sets no \
+                     enabled-plugins, so the chart's list applies ({}) and it is not in it; \
+                     flytepropeller refuses to start: add enabled-plugins with {plugin:?}",
+                    chart.enabled_plugins.as_deref().unwrap_or_default().join(", ")
                 ),
-            );
+                )
+            }
+            (None, _) => {
+                if let Some((list_key, _)) = entry(block, "enabled-plugins") {
+                    cx.push(
+                        Rule::PluginDefaultNotEnabled,
+                        Severity::Error,
+                        &format!("{place}.enabled-plugins"),
+                        list_key,
+                        format!(
+                            "the chart's own default-for-task-types maps {task_type:?} to \
+                             {plugin:?} (Helm merges it with this file), but {plugin:?} is not \
+                             in enabled-plugins; flytepropeller refuses to start: enable it or \
+                             map {task_type} yourself"
+                        ),
+                    );
+                }
+            }
         }
     }
 }
