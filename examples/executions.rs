@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --example executions -- list --project P --domain D [--filter 'eq(phase,FAILED)']... [--limit N] [-o json]
 //! cargo run --example executions -- get NAME --project P --domain D [--nodes] [-o table|json|yaml]
-//! cargo run --example executions -- relaunch NAME --project P --domain D [--name NEW] [--wait]
+//! cargo run --example executions -- relaunch NAME --project P --domain D [--name NEW] [--overwrite-cache] [--wait]
 //! cargo run --example executions -- recover NAME --project P --domain D [--name NEW] [--wait]
 //! cargo run --example executions -- watch NAME --project P --domain D
 //! cargo run --example executions -- terminate NAME --project P --domain D --cause TEXT

@@ -17,6 +17,8 @@
 //! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
+//! - [`ExecutionOptions`]: how a launched execution runs (`overwrite_cache`), for the
+//!   `execute_*_with` methods.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
 //! - [`NodeTree`]: an execution's nodes, attempts and children, from
 //!   [`AdminClient::execution_tree`].
@@ -79,7 +81,7 @@ pub use ids::{
     WorkflowId,
 };
 pub use list::{Filters, ListOptions, Listing};
-pub use resources::{is_terminal, phase_of, NodeTree, WaitOptions};
+pub use resources::{is_terminal, phase_of, ExecutionOptions, NodeTree, WaitOptions};
 pub use retry::{is_idempotent, Idempotent};
 
 /// How calls are retried: flyte-config's type, shared with flyte-auth and flyte-storage so that

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use flyteidl::flyteidl::admin::{self};
 use flyteidl::flyteidl::core::{self, Literal, LiteralMap};
 
-use super::{repeatable, scope};
+use super::{repeatable, scope, ExecutionOptions};
 use crate::client::AdminClient;
 use crate::error::{Code, Error, Result};
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
@@ -172,20 +172,22 @@ impl AdminClient {
         name: Option<&str>,
         inputs: HashMap<String, Literal>,
     ) -> Result<ExecutionId> {
-        let spec = admin::ExecutionSpec {
-            launch_plan: Some(launch_plan.to_pb()),
-            metadata: Some(admin::ExecutionMetadata {
-                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
-                principal: "flyte-rs".to_owned(),
-                ..admin::ExecutionMetadata::default()
-            }),
-            ..admin::ExecutionSpec::default()
-        };
+        self.launch_with(launch_plan, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    async fn launch_with(
+        &self,
+        launch_plan: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: HashMap<String, Literal>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         self.create_execution(
             &launch_plan.project,
             &launch_plan.domain,
             name,
-            spec,
+            options.manual_spec(launch_plan.to_pb()),
             LiteralMap { literals: inputs },
         )
         .await
@@ -202,6 +204,22 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
+        self.execute_launch_plan_with(id, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_launch_plan`] with settings for the execution (such as
+    /// [`ExecutionOptions::overwrite_cache`]).
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_launch_plan`].
+    pub async fn execute_launch_plan_with(
+        &self,
+        id: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         let lp = self.get_launch_plan(id).await?;
         let types: HashMap<String, core::LiteralType> = lp
             .closure
@@ -215,7 +233,7 @@ impl AdminClient {
             .unwrap_or_default();
         let literals = crate::literals::inputs_from_json(inputs, &types)
             .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
-        self.launch(id, name, literals.literals).await
+        self.launch_with(id, name, literals.literals, options).await
     }
 
     /// Launches a single task with JSON inputs, checked against its interface first.
@@ -228,6 +246,22 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
+        self.execute_task_with(id, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_task`] with settings for the execution (such as
+    /// [`ExecutionOptions::overwrite_cache`]).
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_task`].
+    pub async fn execute_task_with(
+        &self,
+        id: &TaskId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         let task = self.get_task(id).await?;
         let interface = task
             .closure
@@ -238,21 +272,13 @@ impl AdminClient {
         let literals =
             crate::literals::inputs_from_json(inputs, &crate::literals::input_types(&interface))
                 .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
-        let spec = admin::ExecutionSpec {
-            launch_plan: Some(id.to_pb()),
-            metadata: Some(admin::ExecutionMetadata {
-                mode: admin::execution_metadata::ExecutionMode::Manual as i32,
-                principal: "flyte-rs".to_owned(),
-                ..admin::ExecutionMetadata::default()
-            }),
-            ..admin::ExecutionSpec::default()
-        };
+        let spec = options.manual_spec(id.to_pb());
         self.create_execution(&id.project, &id.domain, name, spec, literals)
             .await
     }
 
     /// Launches what a flytectl exec-spec file (`--execFile`) describes, in `project` and
-    /// `domain` unless the file names its targets.
+    /// `domain` unless the file names its targets; the file's `overwriteCache` is honoured.
     ///
     /// # Errors
     /// As [`AdminClient::execute_launch_plan`] and [`AdminClient::execute_task`].
@@ -262,6 +288,23 @@ impl AdminClient {
         project: &str,
         domain: &str,
         name: Option<&str>,
+    ) -> Result<ExecutionId> {
+        self.execute_spec_with(spec, project, domain, name, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_spec`] with settings for the execution; a setting the file turns
+    /// on (`overwriteCache: true`) stays on.
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_spec`].
+    pub async fn execute_spec_with(
+        &self,
+        spec: &flyte_config::ExecSpec,
+        project: &str,
+        domain: &str,
+        name: Option<&str>,
+        options: &ExecutionOptions,
     ) -> Result<ExecutionId> {
         let project = if spec.target_project.is_empty() {
             project
@@ -278,18 +321,23 @@ impl AdminClient {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
+        let options = options
+            .clone()
+            .overwrite_cache(options.overwrites_cache() || spec.overwrite_cache);
         if spec.task.is_empty() {
-            self.execute_launch_plan(
+            self.execute_launch_plan_with(
                 &LaunchPlanId::new(project, domain, &spec.workflow, &spec.version),
                 name,
                 &inputs,
+                &options,
             )
             .await
         } else {
-            self.execute_task(
+            self.execute_task_with(
                 &TaskId::new(project, domain, &spec.task, &spec.version),
                 name,
                 &inputs,
+                &options,
             )
             .await
         }
@@ -352,7 +400,8 @@ impl AdminClient {
     }
 
     /// Runs an execution again with its inputs (mode RELAUNCH), under `name` or one the client
-    /// makes. Retried as [`AdminClient::create_execution`]: a repeat that meets ALREADY_EXISTS
+    /// makes; with `overwrite_cache`, cached tasks are recomputed and their cached outputs
+    /// replaced (the relaunch's own setting, as FlyteAdmin takes it: not the source's). Retried as [`AdminClient::create_execution`]: a repeat that meets ALREADY_EXISTS
     /// returns the execution under the name if it is a relaunch of `id`.
     ///
     /// # Errors

@@ -70,11 +70,13 @@ macro_rules! list_stream {
 
 mod data;
 mod entities;
+mod execution_options;
 mod executions;
 mod inspect;
 mod projects;
 mod signals;
 mod watch;
 
+pub use execution_options::ExecutionOptions;
 pub use inspect::NodeTree;
 pub use watch::{is_terminal, phase_of, WaitOptions};

@@ -1,0 +1,122 @@
+//! Caching as a client sees it: forced re-runs (`overwrite_cache`) on launch and relaunch.
+
+mod common;
+
+use common::{client, TestResult, D, P};
+use flyte_admin_client::build::{types, ContainerTask, LaunchPlan, Node, Source, Workflow};
+use flyte_admin_client::register::{Package, RegisterOptions};
+use flyte_admin_client::{AdminClient, ExecutionId, ExecutionOptions, LaunchPlanId, TaskId};
+use flyte_testkit::TestAdmin;
+use serde_json::json;
+
+const VERSION: &str = "v1";
+
+/// `rs.add` (cached under `cache_version`, `note` left out of the key) in workflow `rs.adder`
+/// (node `add`) with its launch plan.
+fn package(cache_version: &str) -> Result<Package, Box<dyn std::error::Error>> {
+    let add = ContainerTask::new("rs.add", "alpine:3.20")
+        .command([
+            "sh",
+            "-c",
+            "echo $(( $(cat /var/inputs/a) + $(cat /var/inputs/b) )) > /var/outputs/c",
+        ])
+        .input("a", types::integer())
+        .input("b", types::integer())
+        .input("note", types::string())
+        .output("c", types::integer())
+        .cache(cache_version)
+        .cache_ignore_inputs(["note"]);
+    let wf = Workflow::new("rs.adder")
+        .input("a", types::integer())
+        .input("b", types::integer())
+        .input("note", types::string())
+        .node(
+            Node::task("add", &add)
+                .bind("a", Source::input("a"))
+                .bind("b", Source::input("b"))
+                .bind("note", Source::input("note")),
+        )
+        .output("c", Source::output("add", "c"));
+    let lp = LaunchPlan::new("rs.adder", &wf);
+    let mut package = Package::default();
+    package
+        .add_task(&add)?
+        .add_workflow(&wf)?
+        .add_launch_plan(&lp)?;
+    Ok(package)
+}
+
+async fn registered(
+    admin: &TestAdmin,
+    version: &str,
+    cache_version: &str,
+) -> Result<AdminClient, Box<dyn std::error::Error>> {
+    let c = client(admin)?;
+    let report = c
+        .register(
+            package(cache_version)?,
+            &RegisterOptions::new(P, D).version(version),
+        )
+        .await?;
+    assert!(report.is_success(), "{report:#?}");
+    Ok(c)
+}
+
+fn inputs(a: i64, b: i64, note: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("a".into(), json!(a));
+    m.insert("b".into(), json!(b));
+    m.insert("note".into(), json!(note));
+    m
+}
+
+async fn overwrites(c: &AdminClient, id: &ExecutionId) -> Result<bool, Box<dyn std::error::Error>> {
+    let spec = c.get_execution(id).await?.spec.ok_or("no spec")?;
+    Ok(spec.overwrite_cache)
+}
+
+#[tokio::test]
+async fn overwrite_cache_reaches_the_execution_spec() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    let lp = LaunchPlanId::new(P, D, "rs.adder", VERSION);
+    let task = TaskId::new(P, D, "rs.add", VERSION);
+    let args = inputs(1, 2, "x");
+    let overwrite = ExecutionOptions::new().overwrite_cache(true);
+
+    let plain = c.execute_launch_plan(&lp, None, &args).await?;
+    assert!(!overwrites(&c, &plain).await?);
+    let forced = c
+        .execute_launch_plan_with(&lp, None, &args, &overwrite)
+        .await?;
+    assert!(overwrites(&c, &forced).await?);
+    let forced_task = c.execute_task_with(&task, None, &args, &overwrite).await?;
+    assert!(overwrites(&c, &forced_task).await?);
+
+    // flytectl's exec file says it itself; the option turns it on for a file that does not.
+    let file = |extra: &str| {
+        flyte_config::ExecSpec::from_yaml_str(&format!(
+            "workflow: rs.adder\nversion: {VERSION}\ninputs:\n  a: 1\n  b: 2\n  note: x\n{extra}"
+        ))
+    };
+    let from_file = c
+        .execute_spec(&file("overwriteCache: true\n")?, P, D, None)
+        .await?;
+    assert!(
+        overwrites(&c, &from_file).await?,
+        "the file's overwriteCache"
+    );
+    let from_plain_file = c.execute_spec(&file("")?, P, D, None).await?;
+    assert!(!overwrites(&c, &from_plain_file).await?);
+    let from_option = c
+        .execute_spec_with(&file("")?, P, D, None, &overwrite)
+        .await?;
+    assert!(overwrites(&c, &from_option).await?);
+
+    // A relaunch overwrites when asked.
+    let again = c.relaunch_execution(&plain, None, false).await?;
+    assert!(!overwrites(&c, &again).await?);
+    let again_forced = c.relaunch_execution(&plain, None, true).await?;
+    assert!(overwrites(&c, &again_forced).await?);
+    Ok(())
+}
