@@ -17,6 +17,7 @@
 //! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
+//! - [`cache`]: each node's cache status and catalog key.
 //! - [`ExecutionOptions`]: how a launched execution runs (`overwrite_cache`), for the
 //!   `execute_*_with` methods.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
@@ -60,6 +61,7 @@
 
 pub mod attributes;
 pub mod build;
+pub mod cache;
 mod client;
 mod error;
 mod ids;
