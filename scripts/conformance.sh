@@ -45,6 +45,8 @@ start_testkit "$root/target/debug/flyte-testkit" --run-ms 1500 \
   --dynamic shapes.nodes_wf.fan=shapes.nodes_wf.sq,shapes.nodes_wf.sq
 run "flytekit against flyte-testkit on 127.0.0.1:$port" \
   "$venv/bin/python" scripts/conformance/testkit_flytekit.py "$port" "$work"
+run "a cached flytekit task run twice through FlyteRemote: CACHE_POPULATED, then CACHE_HIT" \
+  "$venv/bin/python" scripts/conformance/testkit_cache.py "$port" "$work/cache"
 run "pyflyte run --remote and FlyteRemote: modern types and every node kind" \
   "$venv/bin/python" scripts/conformance/testkit_types.py "$port" "$work/types"
 run "flyte-rs registers packages made by pyflyte; FlyteRemote finds them" \

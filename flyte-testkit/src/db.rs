@@ -96,6 +96,8 @@ pub(crate) struct NodeRecord {
     pub(crate) dynamic_workflow: Option<admin::DynamicWorkflowNodeMetadata>,
     /// The child execution a launch-plan node started.
     pub(crate) child: Option<flyteidl::flyteidl::core::WorkflowExecutionIdentifier>,
+    /// What the catalog does for a task node: none for other nodes.
+    pub(crate) memo: Option<crate::catalog::Memo>,
 }
 
 /// What the services and the phase updates need to know of a node's kind.

@@ -190,6 +190,7 @@
 mod agents;
 mod attributes;
 mod auth;
+mod catalog;
 mod clock;
 mod dataproxy;
 mod db;
@@ -504,6 +505,7 @@ impl TestAdminBuilder {
             remote_data: self.remote_data,
             dynamic: self.dynamic,
             clock,
+            catalog: Mutex::new(catalog::CatalogStore::default()),
         });
         shared
             .auth

@@ -28,6 +28,7 @@ pub(crate) use rows::{
     exec_rows, ExecRow, NodeRow, TaskRow, EXECUTION_SCHEMA, NODE_EXECUTION_SCHEMA,
     TASK_EXECUTION_SCHEMA,
 };
+pub(crate) use tree::fixed_length_id;
 
 /// State shared by the gRPC services and the execution drivers.
 #[derive(Debug)]
@@ -57,12 +58,21 @@ pub(crate) struct Shared {
     pub(crate) dynamic: HashMap<String, Vec<String>>,
     /// What signed URLs expire by.
     pub(crate) clock: crate::clock::Clock,
+    /// DataCatalog's datasets, artifacts, tags and reservations. Locked after `db` when both
+    /// are held.
+    pub(crate) catalog: Mutex<crate::catalog::CatalogStore>,
 }
 
 impl Shared {
     pub(crate) fn db(&self) -> MutexGuard<'_, Db> {
         // A poisoned lock means a test already panicked; the data is still what it was.
         self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn catalog(&self) -> MutexGuard<'_, crate::catalog::CatalogStore> {
+        self.catalog
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -15,6 +15,7 @@ use flyteidl::flyteidl::event::{ExternalResourceInfo, TaskExecutionMetadata};
 
 use super::tree::{Kind, Planned, Planner};
 use super::Shared;
+use crate::catalog::Memo;
 use crate::db::{now, NodeKind, NodeRecord};
 use crate::executor::ExecutionRun;
 
@@ -35,6 +36,11 @@ pub(super) fn start_nodes(
     let mut children = Vec::new();
     {
         let mut db = shared.db();
+        let overwrite = db
+            .find_execution(&run.id)
+            .and_then(|rec| rec.value.execution.spec.as_ref())
+            .is_some_and(|spec| spec.overwrite_cache);
+        let catalog = shared.catalog();
         let planned = Planner::new(
             &db,
             closure,
@@ -42,7 +48,9 @@ pub(super) fn start_nodes(
             &run.id,
             &run.raw_output_prefix,
         )
+        .catalog(&catalog, overwrite)
         .plan(&run.inputs);
+        drop(catalog);
         let Some(rec) = db.find_execution_mut(&run.id) else {
             return;
         };
@@ -215,6 +223,8 @@ fn record(
         Kind::LaunchPlan { child, .. } => (None, None, Some(child.clone())),
         _ => (None, None, None),
     };
+    // A cache hit never reaches the task handler: no task execution.
+    let task = task.filter(|_| !matches!(p.memo, Some(Memo::Hit { .. })));
     NodeRecord {
         node,
         task,
@@ -230,6 +240,7 @@ fn record(
         },
         dynamic_workflow,
         child,
+        memo: p.memo,
     }
 }
 

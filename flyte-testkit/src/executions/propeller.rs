@@ -7,16 +7,17 @@ use flyteidl::flyteidl::admin::{
     self, execution_closure, node_execution_closure, task_execution_closure,
 };
 use flyteidl::flyteidl::core::{
-    node_execution, task_execution, workflow_execution, CompiledWorkflowClosure, LiteralMap,
-    WorkflowExecutionIdentifier,
+    node_execution, task_execution, workflow_execution, CatalogCacheStatus,
+    CompiledWorkflowClosure, LiteralMap, WorkflowExecutionIdentifier,
 };
 use tokio::sync::watch;
 
 use super::gates::pass_gates;
 use super::nodes::start_nodes;
 use super::{is_terminal, Shared};
-use crate::db::{duration_between, now, NodeKind};
-use crate::executor::{ExecutionRun, Outcome};
+use crate::catalog::{memo, Memo};
+use crate::db::{duration_between, now, NodeKind, NodeRecord};
+use crate::executor::{ExecutionRun, Outcome, Plan};
 
 /// Plays propeller: QUEUED, RUNNING with node and task executions, then the executor's outcome.
 pub(super) async fn drive(
@@ -26,7 +27,6 @@ pub(super) async fn drive(
     mut abort: watch::Receiver<bool>,
 ) {
     use workflow_execution::Phase as P;
-    let plan = shared.executor.0.plan(&run);
     let template = closure
         .primary
         .as_ref()
@@ -35,6 +35,12 @@ pub(super) async fn drive(
     tokio::task::yield_now().await;
     set_phase(&shared, &run.id, P::Queued, None, None);
     start_nodes(&shared, &run, &closure);
+    // A single-task execution whose task the catalog had never runs it: propeller succeeds
+    // the node with the cached outputs, which are the execution's.
+    let plan = match cached_task_outputs(&shared, &run) {
+        Some(outputs) => Plan::succeed(std::time::Duration::ZERO, outputs),
+        None => shared.executor.0.plan(&run),
+    };
     set_phase(&shared, &run.id, P::Running, None, None);
     let mut abort_gates = abort.clone();
     let aborted = async move {
@@ -86,6 +92,21 @@ pub(super) async fn drive(
             }
         }
     }
+}
+
+/// The cached outputs of a single-task execution's task node, when the catalog had them.
+fn cached_task_outputs(shared: &Shared, run: &ExecutionRun) -> Option<LiteralMap> {
+    run.task.as_ref()?;
+    let db = shared.db();
+    let rec = db.find_execution(&run.id)?;
+    rec.value
+        .nodes
+        .iter()
+        .filter(|n| n.parent.is_none() && n.kind == NodeKind::Other)
+        .find_map(|n| match &n.memo {
+            Some(Memo::Hit { outputs, .. }) => Some(outputs.clone()),
+            _ => None,
+        })
 }
 
 pub(crate) fn outputs_uri(shared: &Shared, id: &WorkflowExecutionIdentifier, node: &str) -> String {
@@ -251,6 +272,29 @@ pub(crate) fn set_phase(
             .map(|i| i.node_id.clone())
             .unwrap_or_default();
         let top_level = n.parent.is_none();
+        // A cache hit succeeds as the run starts, without running (so without a start time).
+        if let Some(Memo::Hit { key, .. }) = &n.memo {
+            let done = n
+                .node
+                .closure
+                .as_ref()
+                .is_some_and(|c| is_terminal_node(c.phase));
+            if !done && matches!(phase, P::Running | P::Succeeded) {
+                let uri = outputs_uri(shared, id, &node_id);
+                let metadata =
+                    memo::task_node_metadata(CatalogCacheStatus::CacheHit, Some(key.clone()));
+                if let Some(c) = n.node.closure.as_mut() {
+                    c.phase = node_execution::Phase::Succeeded as i32;
+                    c.updated_at = Some(t.clone());
+                    c.output_result = Some(node_execution_closure::OutputResult::OutputUri(uri));
+                    c.target_metadata = Some(
+                        node_execution_closure::TargetMetadata::TaskNodeMetadata(metadata),
+                    );
+                }
+                n.outputs = Some(n.result.clone());
+                continue;
+            }
+        }
         // Start nodes are done as the run starts; start and end nodes never run (FlyteAdmin
         // gives them no start time).
         let (node_phase, runs) = match n.kind {
@@ -310,6 +354,13 @@ pub(crate) fn set_phase(
             }
             n.outputs = Some(outputs);
         }
+        if let Some(metadata) = memo_metadata(shared, n, node_phase) {
+            if let Some(c) = n.node.closure.as_mut() {
+                c.target_metadata = Some(node_execution_closure::TargetMetadata::TaskNodeMetadata(
+                    metadata,
+                ));
+            }
+        }
         if let Some(task) = n.task.as_mut() {
             if let Some(c) = task.closure.as_mut() {
                 c.phase = task_phase as i32;
@@ -337,6 +388,45 @@ pub(crate) fn set_phase(
     // already ended answers "already terminated", which is fine here.
     for child in children {
         let _ = super::terminate(shared, Some(&child), "parent execution ended", "");
+    }
+}
+
+/// The `task_node_metadata` a task node shows as it moves to `phase`, with what propeller does
+/// with the catalog on the way: a serializable task takes its reservation as it starts; a
+/// succeeded node's outputs are put in the catalog and the reservation released. None when
+/// FlyteAdmin's record does not change.
+fn memo_metadata(
+    shared: &Shared,
+    n: &NodeRecord,
+    phase: node_execution::Phase,
+) -> Option<admin::TaskNodeMetadata> {
+    let node = n.node.id.as_ref()?;
+    let exec = node.execution_id.as_ref()?;
+    let pending = match n.memo.as_ref()? {
+        Memo::Hit { .. } => return None,
+        Memo::Disabled => None,
+        Memo::Run(pending) => Some(pending),
+    };
+    match (phase, pending) {
+        (node_execution::Phase::Running, Some(p)) if p.serializable() => {
+            let owner = memo::reservation_owner(exec, &node.node_id);
+            memo::reserve(&mut shared.catalog(), p, &owner, shared.clock.unix_now());
+            Some(admin::TaskNodeMetadata::default())
+        }
+        (node_execution::Phase::Succeeded, Some(p)) => {
+            let outputs = n.outputs.clone().unwrap_or_default();
+            let mut catalog = shared.catalog();
+            let (status, key) = memo::record(&mut catalog, p, node, &outputs, now());
+            if p.serializable() {
+                let owner = memo::reservation_owner(exec, &node.node_id);
+                memo::release(&mut catalog, p, &owner);
+            }
+            Some(memo::task_node_metadata(status, key))
+        }
+        (node_execution::Phase::Running | node_execution::Phase::Succeeded, _) => {
+            Some(admin::TaskNodeMetadata::default())
+        }
+        _ => None,
     }
 }
 

@@ -32,6 +32,7 @@ use flyteidl::flyteidl::core::{
     WorkflowExecutionIdentifier, WorkflowTemplate,
 };
 
+use crate::catalog::{memo, CatalogStore, Memo};
 use crate::db::{same_id, Db};
 use crate::literals::{castable, type_of};
 use crate::outputs::Sampler;
@@ -73,6 +74,8 @@ pub(super) struct Planned {
     pub(super) kind: Kind,
     pub(super) inputs: LiteralMap,
     pub(super) outputs: LiteralMap,
+    /// What the catalog does for a task node (none for other nodes).
+    pub(super) memo: Option<Memo>,
 }
 
 /// Walks a compiled workflow the way propeller runs it.
@@ -83,6 +86,8 @@ pub(super) struct Planner<'a> {
     exec: &'a WorkflowExecutionIdentifier,
     sampler: Sampler<'a>,
     out: Vec<Planned>,
+    /// The catalog task nodes are looked up in, and whether the run overwrites the cache.
+    catalog: Option<(&'a CatalogStore, bool)>,
 }
 
 /// Outputs of the nodes run so far in one workflow, by node id; `start-node` holds its inputs.
@@ -111,7 +116,15 @@ impl<'a> Planner<'a> {
             exec,
             sampler: Sampler::new(raw_output_prefix),
             out: Vec::new(),
+            catalog: None,
         }
+    }
+
+    /// Looks cacheable task nodes up in `catalog` (propeller's memoization); under
+    /// `overwrite` they run and replace what is cached.
+    pub(super) fn catalog(mut self, catalog: &'a CatalogStore, overwrite: bool) -> Self {
+        self.catalog = Some((catalog, overwrite));
+        self
     }
 
     /// The node executions of the primary workflow run with `inputs`, parents before children.
@@ -176,7 +189,18 @@ impl<'a> Planner<'a> {
                     .map(|t| t.r#type.clone())
                     .unwrap_or_else(|| "python-task".to_owned());
                 let interface = interface_of(template.as_ref());
-                let outputs = self.echo(&interface, &inputs);
+                // Dynamic tasks are run, never memoized, by the test kit.
+                let memo = match (self.catalog, &template) {
+                    _ if self.dynamic.contains_key(&task.name) => None,
+                    (Some((catalog, overwrite)), Some(t)) => {
+                        Some(memo::check(catalog, t, &inputs, overwrite))
+                    }
+                    _ => Some(Memo::Disabled),
+                };
+                let outputs = match &memo {
+                    Some(Memo::Hit { outputs, .. }) => outputs.clone(),
+                    _ => self.echo(&interface, &inputs),
+                };
                 let children = self.dynamic.get(&task.name).cloned();
                 let kind = match children {
                     Some(children) if depth < MAX_DEPTH => {
@@ -202,6 +226,7 @@ impl<'a> Planner<'a> {
                 };
                 self.push(parent, &n.id, kind, inputs.clone());
                 let at = self.out.len() - 1;
+                self.out[at].memo = memo;
                 if let Some(generated) = dynamic {
                     self.workflow(&generated, Some(&id), &inputs, depth + 1);
                 }
@@ -330,6 +355,7 @@ impl<'a> Planner<'a> {
             kind,
             inputs,
             outputs: LiteralMap::default(),
+            memo: None,
         });
     }
 
@@ -794,7 +820,7 @@ pub(super) fn child_execution_name(parent_execution: &str, node_id: &str) -> Str
 }
 
 /// `joined`, or `f` and its 32-bit hash when longer than `max` characters.
-pub(super) fn fixed_length_id(joined: &str, max: usize) -> String {
+pub(crate) fn fixed_length_id(joined: &str, max: usize) -> String {
     fixed_length(joined.to_owned(), max, |s| {
         fnv1a32(s).to_be_bytes().to_vec()
     })
