@@ -24,6 +24,8 @@
 //! - [`NodeTree`]: an execution's nodes, attempts and children, from
 //!   [`AdminClient::execution_tree`].
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
+//! - [`catalog`]: DataCatalog (cached task outputs) over the same stack, and propeller's cache
+//!   keys computed locally.
 //!
 //! # Example
 //! ```no_run
@@ -62,6 +64,7 @@
 pub mod attributes;
 pub mod build;
 pub mod cache;
+pub mod catalog;
 mod client;
 mod error;
 mod ids;
