@@ -176,6 +176,12 @@ fn serve_grpc(
             },
             check.clone(),
         ))
+        // DataCatalog is an internal service: no authentication, as in a Flyte deployment.
+        .add_service(flyte_catalog::DataCatalogServer::new(
+            crate::catalog::Catalog {
+                shared: Arc::clone(state),
+            },
+        ))
         .add_service(DataProxyServiceServer::with_interceptor(
             crate::dataproxy::DataProxy {
                 shared: Arc::clone(state),

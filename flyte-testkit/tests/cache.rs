@@ -357,3 +357,57 @@ async fn a_workflow_node_hits_and_feeds_the_cached_outputs_downstream() -> TestR
     );
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_serializable_task_waits_for_the_run_holding_its_reservation_then_hits() -> TestResult {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&runs);
+    let executor = Executors::custom(move |_: &ExecutionRun| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        Plan::succeed(Duration::from_secs(60), lits(&[("y", int(100 + n as i64))]))
+    });
+    let admin = TestAdmin::builder().executor(executor).start().await?;
+    let mut c = connect(&admin).await?;
+    let metadata = core::TaskMetadata {
+        cache_serializable: true,
+        ..cache("1")
+    };
+    c.create_task(cached_task("serial", "v1", metadata)).await?;
+    let launch = |c: &mut Client| {
+        let req = exec_request(
+            task("serial", "v1"),
+            "",
+            lits(&[("x", int(1)), ("salt", string("s"))]),
+        );
+        let mut c = c.clone();
+        async move { c.create_execution(req).await.map(|r| r.into_inner().id) }
+    };
+    let first = launch(&mut c).await?.ok_or("id")?;
+    admin
+        .wait_for_phase(&first, core::workflow_execution::Phase::Running)
+        .await
+        .ok_or("gone")?;
+    let second = launch(&mut c).await?.ok_or("id")?;
+    let done = admin.wait_for_terminal(&second).await.ok_or("gone")?;
+    assert_eq!(
+        done.closure.ok_or("closure")?.phase,
+        core::workflow_execution::Phase::Succeeded as i32
+    );
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "the second run waited, then hit"
+    );
+    let (status, key) = cache_of(&task_node(&mut c, &second).await?);
+    assert_eq!(status, CatalogCacheStatus::CacheHit as i32);
+    let Some(SourceExecution::SourceTaskExecution(source)) = key.and_then(|k| k.source_execution)
+    else {
+        return Err("no source".into());
+    };
+    assert_eq!(
+        source.node_execution_id.and_then(|n| n.execution_id),
+        Some(first)
+    );
+    assert_eq!(outputs(&mut c, &second).await?.literals["y"], int(100));
+    Ok(())
+}

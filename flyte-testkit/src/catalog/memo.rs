@@ -5,30 +5,25 @@
 //! the tagged artifact. The statuses and catalog keys land where FlyteAdmin puts them: the
 //! node execution closure's `task_node_metadata` (a hit has no task execution at all).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
+use flyte_catalog::pb::{Artifact, ArtifactData, Dataset, DatasetId, ReservationId, Tag};
+use flyte_catalog::{
+    artifact_metadata, artifact_tag, catalog_metadata, dataset_id, dataset_metadata,
+    source_from_metadata,
+};
 use flyteidl::flyteidl::admin;
 use flyteidl::flyteidl::core::{
-    catalog_metadata, CatalogArtifactTag, CatalogCacheStatus, CatalogMetadata, CompiledTask,
-    Identifier, LiteralMap, NodeExecutionIdentifier, ResourceType, TaskExecutionIdentifier,
-    WorkflowExecutionIdentifier,
+    CatalogCacheStatus, CatalogMetadata, CompiledTask, Identifier, LiteralMap,
+    NodeExecutionIdentifier, TaskExecutionIdentifier, TypedInterface, WorkflowExecutionIdentifier,
 };
 
-use super::keys;
-use super::store::{Artifact, ArtifactHandle, CatalogStore, Dataset, DatasetKey};
+use super::store::{ArtifactHandle, CatalogStore};
 use crate::literals::{castable, type_of};
 
-/// Metadata keys propeller writes on datasets and artifacts (`datacatalog/transformer.go`).
-const TASK_VERSION: &str = "task-version";
-const EXEC_NAME: &str = "execution-name";
-const EXEC_DOMAIN: &str = "exec-domain";
-const EXEC_PROJECT: &str = "exec-project";
-const EXEC_NODE: &str = "exec-node";
-const EXEC_ATTEMPT: &str = "exec-attempt";
-
-/// Propeller's heartbeat for reservations: its default workflow re-evaluation interval.
-pub(crate) const RESERVATION_HEARTBEAT: Duration = Duration::from_secs(30);
+/// The heartbeat of a reservation: propeller asks for its workflow re-evaluation interval
+/// (10s by default), DataCatalog grants at most its `max-reservation-heartbeat` (10s).
+pub(crate) const RESERVATION_HEARTBEAT: Duration = Duration::from_secs(10);
 /// DataCatalog's default: a reservation expires after this many missed heartbeats.
 pub(crate) const HEARTBEAT_GRACE_MULTIPLIER: u32 = 3;
 /// Propeller's maximum length of a task execution id (`task.IDMaxLength`), which bounds the
@@ -53,18 +48,19 @@ pub(crate) enum Memo {
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
     task: Identifier,
-    dataset: DatasetKey,
+    dataset: DatasetId,
     tag: String,
     overwrite: bool,
     serializable: bool,
     /// The interface declares an output list, and it is empty: nothing to cache.
     no_outputs: bool,
+    interface: TypedInterface,
 }
 
 impl Pending {
     /// Whether the task takes a reservation before it runs.
     pub(crate) fn serializable(&self) -> bool {
-        self.serializable
+        self.serializable && !self.overwrite
     }
 }
 
@@ -94,8 +90,8 @@ pub(crate) fn check(
     // A key propeller cannot compute (an empty cache version) fails its catalog call; the
     // test kit runs such a node uncached instead.
     let (Ok(dataset), Ok(tag)) = (
-        keys::dataset_for_task(&id, &metadata.discovery_version, &interface),
-        keys::tag_for_inputs(&inputs, &metadata.cache_ignore_input_vars),
+        dataset_id(&id, &metadata.discovery_version, Some(&interface)),
+        artifact_tag(Some(&inputs), &metadata.cache_ignore_input_vars),
     ) else {
         return Memo::Disabled;
     };
@@ -104,51 +100,59 @@ pub(crate) fn check(
         .as_ref()
         .is_some_and(|o| o.variables.is_empty());
     let pending = Pending {
-        task: id.clone(),
+        task: id,
         dataset,
         tag,
         overwrite,
         serializable: metadata.cache_serializable,
         no_outputs,
+        interface,
     };
     if overwrite {
         return Memo::Run(Box::new(pending));
     }
-    let (Ok(ds), Ok(artifact)) = (
-        store.dataset(&pending.dataset),
-        store.artifact_by_tag(&pending.dataset, &pending.tag),
-    ) else {
-        return Memo::Run(Box::new(pending));
-    };
-    let artifact = store.with_tags(&artifact);
-    let declared = interface.outputs.map(|o| o.variables).unwrap_or_default();
+    lookup(store, &pending).unwrap_or_else(|| Memo::Run(Box::new(pending)))
+}
+
+/// The hit for `pending`'s key, when the catalog has outputs that fit the task's interface.
+pub(crate) fn lookup(store: &CatalogStore, pending: &Pending) -> Option<Memo> {
+    let ds = store.dataset(&pending.dataset).ok()?;
+    let artifact = store.artifact_by_tag(&pending.dataset, &pending.tag).ok()?;
+    let declared = pending
+        .interface
+        .outputs
+        .as_ref()
+        .map(|o| &o.variables)
+        .filter(|v| !v.is_empty());
     let mut outputs = LiteralMap::default();
-    if !declared.is_empty() {
+    if let Some(declared) = declared {
         // Propeller refuses an artifact that does not fit the interface (and fails the node);
         // the test kit runs the node instead.
         if declared.len() != artifact.data.len() {
-            return Memo::Run(Box::new(pending));
+            return None;
         }
-        for (name, value) in &artifact.data {
-            let fits = declared
-                .get(name)
-                .and_then(|v| v.r#type.as_ref())
-                .is_some_and(|want| castable(&type_of(value), want));
-            if !fits {
-                return Memo::Run(Box::new(pending));
+        for data in &artifact.data {
+            let want = declared.get(&data.name).and_then(|v| v.r#type.as_ref())?;
+            let value = data.value.as_ref()?;
+            if !castable(&type_of(value), want) {
+                return None;
             }
-            outputs.literals.insert(name.clone(), value.clone());
+            outputs.literals.insert(data.name.clone(), value.clone());
         }
     }
-    let source = source_from_metadata(&ds.metadata, &artifact.metadata, &id);
-    Memo::Hit {
+    // Propeller fails the lookup on an attempt that is not a number; the test kit runs the
+    // node instead.
+    let source = source_from_metadata(
+        ds.metadata.as_ref(),
+        artifact.metadata.as_ref(),
+        &pending.task,
+    )
+    .ok()?;
+    let id = ds.id.clone().unwrap_or_default();
+    Some(Memo::Hit {
         outputs,
-        key: catalog_metadata(
-            &ds.id,
-            artifact.tags.first().map(|t| (&artifact.id, t)),
-            source,
-        ),
-    }
+        key: catalog_metadata(&id, artifact.tags.first(), Some(source)),
+    })
 }
 
 /// Records a succeeded node's `outputs` (propeller's `WriteCatalogCache`): `Put` (a new
@@ -159,7 +163,7 @@ pub(crate) fn record(
     pending: &Pending,
     node: &NodeExecutionIdentifier,
     outputs: &LiteralMap,
-    created_at: prost_types::Timestamp,
+    now: prost_types::Timestamp,
 ) -> (CatalogCacheStatus, Option<CatalogMetadata>) {
     if pending.no_outputs {
         return (CatalogCacheStatus::CacheDisabled, None);
@@ -170,8 +174,8 @@ pub(crate) fn record(
         retry_attempt: 0,
     };
     let dataset = Dataset {
-        id: pending.dataset.clone(),
-        metadata: dataset_metadata(&source),
+        id: Some(pending.dataset.clone()),
+        metadata: Some(dataset_metadata(Some(&source))),
         partition_keys: Vec::new(),
     };
     if let Err(e) = store.create_dataset(dataset) {
@@ -179,32 +183,33 @@ pub(crate) fn record(
             return (CatalogCacheStatus::CachePutFailure, None);
         }
     }
-    let mut data: Vec<_> = outputs
+    let mut data: Vec<ArtifactData> = outputs
         .literals
         .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .map(|(name, value)| ArtifactData {
+            name: name.clone(),
+            value: Some(value.clone()),
+        })
         .collect();
-    data.sort_by(|a, b| a.0.cmp(&b.0));
+    data.sort_by(|a, b| a.name.cmp(&b.name));
     if pending.overwrite {
         let updated = store.update_artifact(
-            &pending.dataset,
+            Some(&pending.dataset),
             ArtifactHandle::Tag(&pending.tag),
             data.clone(),
-            Some(artifact_metadata(&source)),
+            Some(artifact_metadata(Some(&source))),
         );
         match updated {
             Ok(artifact_id) => {
-                // Propeller reports the run that wrote the artifact as its source.
+                // Propeller names the run that rewrote the artifact as its source.
                 let current = source_from_metadata(
-                    &dataset_metadata(&source),
-                    &artifact_metadata(&source),
+                    Some(&dataset_metadata(Some(&source))),
+                    Some(&artifact_metadata(Some(&source))),
                     &pending.task,
-                );
-                let key = catalog_metadata(
-                    &pending.dataset,
-                    Some((&artifact_id, &pending.tag)),
-                    current,
-                );
+                )
+                .ok();
+                let tag = tag(pending, artifact_id);
+                let key = catalog_metadata(&pending.dataset, Some(&tag), current);
                 return (CatalogCacheStatus::CachePopulated, Some(key));
             }
             Err(e) if !e.is_not_found() => return (CatalogCacheStatus::CachePutFailure, None),
@@ -212,26 +217,40 @@ pub(crate) fn record(
         }
     }
     let artifact = Artifact {
-        id: store.new_artifact_id(),
-        dataset: pending.dataset.clone(),
+        id: store.new_uuid(),
+        dataset: Some(pending.dataset.clone()),
         data,
-        metadata: artifact_metadata(&source),
-        partitions: Vec::new(),
-        tags: Vec::new(),
-        created_at,
+        metadata: Some(artifact_metadata(Some(&source))),
+        ..Artifact::default()
     };
     let artifact_id = artifact.id.clone();
-    if store.create_artifact(artifact).is_err() {
+    if store.create_artifact(artifact, now).is_err() {
         return (CatalogCacheStatus::CachePutFailure, None);
     }
-    // A tag another run added first stays where it is (propeller treats it as idempotent).
-    if let Err(e) = store.add_tag(&pending.dataset, &pending.tag, &artifact_id) {
+    let tag = tag(pending, artifact_id);
+    // A tag another run added first stays where it is (propeller treats that as success).
+    if let Err(e) = store.add_tag(&tag) {
         if !e.is_already_exists() {
             return (CatalogCacheStatus::CachePutFailure, None);
         }
     }
-    let key = catalog_metadata(&pending.dataset, Some((&artifact_id, &pending.tag)), None);
+    let key = catalog_metadata(&pending.dataset, Some(&tag), None);
     (CatalogCacheStatus::CachePopulated, Some(key))
+}
+
+fn tag(pending: &Pending, artifact_id: String) -> Tag {
+    Tag {
+        name: pending.tag.clone(),
+        artifact_id,
+        dataset: Some(pending.dataset.clone()),
+    }
+}
+
+fn reservation_id(pending: &Pending) -> ReservationId {
+    ReservationId {
+        dataset_id: Some(pending.dataset.clone()),
+        tag_name: pending.tag.clone(),
+    }
 }
 
 /// The owner propeller names in a reservation: the execution, the node's unique id and the
@@ -243,20 +262,18 @@ pub(crate) fn reservation_owner(exec: &WorkflowExecutionIdentifier, node_id: &st
 /// Takes (or extends) the reservation of a serializable node; whether it holds it now.
 pub(crate) fn reserve(store: &mut CatalogStore, pending: &Pending, owner: &str, now: u64) -> bool {
     let r = store.get_or_extend_reservation(
-        &pending.dataset,
-        &pending.tag,
+        &reservation_id(pending),
         owner,
         RESERVATION_HEARTBEAT,
         now,
         HEARTBEAT_GRACE_MULTIPLIER,
     );
-    r.owner == owner
+    r.owner_id == owner
 }
 
-/// Releases a serializable node's reservation after it succeeded; one it no longer holds is
-/// fine (propeller ignores the failure).
+/// Releases a serializable node's reservation after it succeeded.
 pub(crate) fn release(store: &mut CatalogStore, pending: &Pending, owner: &str) {
-    let _ = store.release_reservation(&pending.dataset, &pending.tag, owner);
+    store.release_reservation(&reservation_id(pending), owner);
 }
 
 /// The `task_node_metadata` FlyteAdmin records for a task node: the checkpoint (none in the
@@ -272,87 +289,5 @@ pub(crate) fn task_node_metadata(
             checkpoint_uri: String::new(),
         },
         None => admin::TaskNodeMetadata::default(),
-    }
-}
-
-fn dataset_metadata(source: &TaskExecutionIdentifier) -> BTreeMap<String, String> {
-    let version = source
-        .task_id
-        .as_ref()
-        .map(|t| t.version.clone())
-        .unwrap_or_default();
-    [(TASK_VERSION.to_owned(), version)].into()
-}
-
-fn artifact_metadata(source: &TaskExecutionIdentifier) -> BTreeMap<String, String> {
-    let node = source.node_execution_id.clone().unwrap_or_default();
-    let exec = node.execution_id.unwrap_or_default();
-    [
-        (EXEC_PROJECT, exec.project),
-        (EXEC_DOMAIN, exec.domain),
-        (EXEC_NAME, exec.name),
-        (EXEC_NODE, node.node_id),
-        (EXEC_ATTEMPT, source.retry_attempt.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-/// The run that wrote an artifact, from the dataset's and artifact's metadata, with
-/// propeller's defaults for what is missing (`GetSourceFromMetadata`).
-fn source_from_metadata(
-    dataset: &BTreeMap<String, String>,
-    artifact: &BTreeMap<String, String>,
-    current: &Identifier,
-) -> Option<TaskExecutionIdentifier> {
-    let get = |m: &BTreeMap<String, String>, k: &str, default: &str| {
-        m.get(k).cloned().unwrap_or_else(|| default.to_owned())
-    };
-    // Propeller fails the lookup on an attempt that is not a number; the test kit only ever
-    // writes numbers, and reports no source for anything else.
-    let attempt = get(artifact, EXEC_ATTEMPT, "0").parse::<u32>().ok()?;
-    Some(TaskExecutionIdentifier {
-        task_id: Some(Identifier {
-            resource_type: current.resource_type,
-            project: current.project.clone(),
-            domain: current.domain.clone(),
-            name: current.name.clone(),
-            version: get(dataset, TASK_VERSION, "unknown"),
-            org: String::new(),
-        }),
-        node_execution_id: Some(NodeExecutionIdentifier {
-            node_id: get(artifact, EXEC_NODE, "unknown"),
-            execution_id: Some(WorkflowExecutionIdentifier {
-                project: get(artifact, EXEC_PROJECT, &current.project),
-                domain: get(artifact, EXEC_DOMAIN, &current.domain),
-                name: get(artifact, EXEC_NAME, "unknown"),
-                org: String::new(),
-            }),
-        }),
-        retry_attempt: attempt,
-    })
-}
-
-/// Propeller's `EventCatalogMetadata`: the dataset as an identifier, the tag, the source.
-fn catalog_metadata(
-    dataset: &DatasetKey,
-    tag: Option<(&String, &String)>,
-    source: Option<TaskExecutionIdentifier>,
-) -> CatalogMetadata {
-    CatalogMetadata {
-        dataset_id: Some(Identifier {
-            resource_type: ResourceType::Dataset as i32,
-            project: dataset.project.clone(),
-            domain: dataset.domain.clone(),
-            name: dataset.name.clone(),
-            version: dataset.version.clone(),
-            org: String::new(),
-        }),
-        artifact_tag: tag.map(|(artifact_id, name)| CatalogArtifactTag {
-            artifact_id: artifact_id.clone(),
-            name: name.clone(),
-        }),
-        source_execution: source.map(catalog_metadata::SourceExecution::SourceTaskExecution),
     }
 }

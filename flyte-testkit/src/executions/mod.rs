@@ -19,6 +19,7 @@ mod gates;
 mod launch;
 mod nodes;
 mod propeller;
+mod reservations;
 mod rows;
 mod tree;
 

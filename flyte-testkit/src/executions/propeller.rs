@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::gates::pass_gates;
 use super::nodes::start_nodes;
+use super::reservations::{spawn_heartbeat, wait_for_reservation, Reserved};
 use super::{is_terminal, Shared};
 use crate::catalog::{memo, Memo};
 use crate::db::{duration_between, now, NodeKind, NodeRecord};
@@ -35,6 +36,9 @@ pub(super) async fn drive(
     tokio::task::yield_now().await;
     set_phase(&shared, &run.id, P::Queued, None, None);
     start_nodes(&shared, &run, &closure);
+    if let Reserved::Aborted = wait_for_reservation(&shared, &run, &mut abort).await {
+        return;
+    }
     // A single-task execution whose task the catalog had never runs it: propeller succeeds
     // the node with the cached outputs, which are the execution's.
     let plan = match cached_task_outputs(&shared, &run) {
@@ -42,6 +46,7 @@ pub(super) async fn drive(
         None => shared.executor.0.plan(&run),
     };
     set_phase(&shared, &run.id, P::Running, None, None);
+    spawn_heartbeat(Arc::clone(&shared), run.id.clone());
     let mut abort_gates = abort.clone();
     let aborted = async move {
         while !*abort.borrow() {
