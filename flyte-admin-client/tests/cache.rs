@@ -5,7 +5,8 @@ mod common;
 
 use common::{client, TestResult, D, P};
 use flyte_admin_client::build::{types, ContainerTask, LaunchPlan, Node, Source, Workflow};
-use flyte_admin_client::cache::CatalogCacheStatus;
+use flyte_admin_client::cache::{CacheReason, CatalogCacheStatus, ExplainOptions};
+use flyte_admin_client::catalog::DataCatalogClient;
 use flyte_admin_client::register::{Package, RegisterOptions};
 use flyte_admin_client::{
     AdminClient, ExecutionId, ExecutionOptions, LaunchPlanId, NodeTree, TaskId,
@@ -15,8 +16,8 @@ use serde_json::json;
 
 const VERSION: &str = "v1";
 
-/// `rs.add` (cached under `cache_version`, `note` left out of the key) in workflow `rs.adder`
-/// (node `add`) with its launch plan.
+/// `rs.add` (cached under `cache_version`, `note` left out of the key) and `rs.echo` (not
+/// cached) in workflow `rs.adder` (nodes `add` and `echo`) with its launch plan.
 fn package(cache_version: &str) -> Result<Package, Box<dyn std::error::Error>> {
     let add = ContainerTask::new("rs.add", "alpine:3.20")
         .command([
@@ -30,6 +31,10 @@ fn package(cache_version: &str) -> Result<Package, Box<dyn std::error::Error>> {
         .output("c", types::integer())
         .cache(cache_version)
         .cache_ignore_inputs(["note"]);
+    let echo = ContainerTask::new("rs.echo", "alpine:3.20")
+        .command(["sh", "-c", "cat /var/inputs/a > /var/outputs/a"])
+        .input("a", types::integer())
+        .output("a", types::integer());
     let wf = Workflow::new("rs.adder")
         .input("a", types::integer())
         .input("b", types::integer())
@@ -40,11 +45,13 @@ fn package(cache_version: &str) -> Result<Package, Box<dyn std::error::Error>> {
                 .bind("b", Source::input("b"))
                 .bind("note", Source::input("note")),
         )
+        .node(Node::task("echo", &echo).bind("a", Source::input("a")))
         .output("c", Source::output("add", "c"));
     let lp = LaunchPlan::new("rs.adder", &wf);
     let mut package = Package::default();
     package
         .add_task(&add)?
+        .add_task(&echo)?
         .add_workflow(&wf)?
         .add_launch_plan(&lp)?;
     Ok(package)
@@ -125,14 +132,25 @@ async fn overwrite_cache_reaches_the_execution_spec() -> TestResult {
     Ok(())
 }
 
-/// Launches `rs.adder` with these inputs and waits for its end.
+/// Launches `rs.adder` at [`VERSION`] with these inputs and waits for its end.
 async fn run_adder(
     admin: &TestAdmin,
     c: &AdminClient,
     args: &serde_json::Map<String, serde_json::Value>,
     options: &ExecutionOptions,
 ) -> Result<ExecutionId, Box<dyn std::error::Error>> {
-    let lp = LaunchPlanId::new(P, D, "rs.adder", VERSION);
+    run_version(admin, c, VERSION, args, options).await
+}
+
+/// Launches `rs.adder` at `version` with these inputs and waits for its end.
+async fn run_version(
+    admin: &TestAdmin,
+    c: &AdminClient,
+    version: &str,
+    args: &serde_json::Map<String, serde_json::Value>,
+    options: &ExecutionOptions,
+) -> Result<ExecutionId, Box<dyn std::error::Error>> {
+    let lp = LaunchPlanId::new(P, D, "rs.adder", version);
     let id = c.execute_launch_plan_with(&lp, None, args, options).await?;
     admin
         .wait_for_terminal(&id.to_pb())
@@ -201,5 +219,168 @@ async fn the_tree_shows_each_nodes_cache_status_and_key() -> TestResult {
     {
         assert_eq!(t.catalog_key(), None, "{:?}", t.node.id);
     }
+    Ok(())
+}
+
+/// Why node `add` of `id` was (not) a hit.
+async fn explain(
+    c: &AdminClient,
+    id: &ExecutionId,
+    node: &str,
+) -> Result<flyte_admin_client::cache::CacheExplanation, Box<dyn std::error::Error>> {
+    let catalog = DataCatalogClient::new(c);
+    Ok(c.explain_cache(&catalog, id, node, &ExplainOptions::new())
+        .await?)
+}
+
+#[tokio::test]
+async fn a_hit_is_explained_by_the_run_it_reused() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    let plain = ExecutionOptions::new();
+    let first = run_adder(&admin, &c, &inputs(1, 2, "x"), &plain).await?;
+    let second = run_adder(&admin, &c, &inputs(1, 2, "y"), &plain).await?;
+    let why = explain(&c, &second, "add").await?;
+    assert_eq!(why.reason, CacheReason::Hit, "{why}");
+    assert_eq!(why.status, Some(CatalogCacheStatus::CacheHit));
+    assert_eq!(why.task.as_ref().map(|t| t.name.as_str()), Some("rs.add"));
+    // The key computed here is the one propeller (the test kit) looked up and reports.
+    let expected = why.expected.clone().ok_or("no key looked for")?;
+    let reported = why.reported.clone().ok_or("no key reported")?;
+    assert_eq!(
+        (
+            &expected.dataset.name,
+            &expected.dataset.version,
+            &expected.tag
+        ),
+        (
+            &reported.dataset.name,
+            &reported.dataset.version,
+            &reported.tag
+        ),
+        "{why}"
+    );
+    assert_eq!(expected.ignored_inputs, ["note"]);
+    assert!(why.nearest.is_empty(), "{why}");
+    let text = why.to_string();
+    assert!(text.contains(": CACHE_HIT\n"), "{text}");
+    assert!(text.contains("why: a hit"), "{text}");
+    assert!(
+        text.contains(&format!("from {P}:{D}:{} node add", first.name)),
+        "{text}"
+    );
+    assert!(text.contains("(ignoring note)"), "{text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_miss_names_the_inputs_that_differ_from_the_nearest_artifact() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    let plain = ExecutionOptions::new();
+    let first = run_adder(&admin, &c, &inputs(1, 2, "x"), &plain).await?;
+    let second = run_adder(&admin, &c, &inputs(1, 3, "y"), &plain).await?;
+    let why = explain(&c, &second, "add").await?;
+    assert_eq!(why.reason, CacheReason::Miss, "{why}");
+    let expected = why.expected.clone().ok_or("no key looked for")?;
+    let reported = why.reported.clone().ok_or("no key reported")?;
+    assert_eq!(expected.tag, reported.tag, "{why}");
+    // The only other artifact is the first run's: same cache version, `b` differs (`note`
+    // is ignored); the node's own artifact is not listed.
+    assert_eq!(why.nearest.len(), 1, "{why}");
+    let near = &why.nearest[0];
+    assert!(near.same_dataset, "{why}");
+    assert_eq!(near.differing_inputs, Some(vec!["b".to_owned()]), "{why}");
+    let source = near
+        .source
+        .as_ref()
+        .and_then(|s| s.node_execution_id.as_ref());
+    assert_eq!(
+        source
+            .and_then(|n| n.execution_id.as_ref())
+            .map(|e| e.name.as_str()),
+        Some(first.name.as_str())
+    );
+    let text = why.to_string();
+    assert!(
+        text.contains("why: a miss: no artifact of dataset flyte_task-rs.add"),
+        "{text}"
+    );
+    assert!(
+        text.contains(": same cache version, inputs differ: b"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_cache_version_misses_and_points_at_the_old_one() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    registered(&admin, "v2", "2").await?;
+    let plain = ExecutionOptions::new();
+    run_adder(&admin, &c, &inputs(1, 2, "x"), &plain).await?;
+    let bumped = run_version(&admin, &c, "v2", &inputs(1, 2, "x"), &plain).await?;
+    let node = add_node(&c, &bumped).await?;
+    assert_eq!(
+        node.cache_status(),
+        Some(CatalogCacheStatus::CachePopulated)
+    );
+    let why = explain(&c, &bumped, "add").await?;
+    assert_eq!(why.reason, CacheReason::Miss, "{why}");
+    let expected = why.expected.clone().ok_or("no key looked for")?;
+    assert!(expected.dataset.version.starts_with("2-"), "{why}");
+    assert_eq!(why.nearest.len(), 1, "{why}");
+    let near = &why.nearest[0];
+    assert_eq!(
+        (
+            near.same_dataset,
+            near.same_interface,
+            near.cache_version.as_str()
+        ),
+        (false, true, "1"),
+        "{why}"
+    );
+    assert_eq!(near.differing_inputs, Some(Vec::new()), "{why}");
+    let text = why.to_string();
+    assert!(
+        text.contains(": cache version \"1\", same inputs"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_uncached_task_and_a_forced_run_say_why() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    let first = run_adder(&admin, &c, &inputs(1, 2, "x"), &ExecutionOptions::new()).await?;
+    let why = explain(&c, &first, "echo").await?;
+    assert_eq!(why.reason, CacheReason::Disabled, "{why}");
+    assert_eq!(why.status, Some(CatalogCacheStatus::CacheDisabled));
+    assert_eq!((why.expected, why.reported), (None, None));
+    let text = explain(&c, &first, "echo").await?.to_string();
+    assert!(
+        text.contains("task rs.echo version v1): CACHE_DISABLED"),
+        "{text}"
+    );
+    assert!(text.contains("why: the task is not cached"), "{text}");
+
+    let forced = run_adder(
+        &admin,
+        &c,
+        &inputs(1, 2, "x"),
+        &ExecutionOptions::new().overwrite_cache(true),
+    )
+    .await?;
+    let why = explain(&c, &forced, "add").await?;
+    assert_eq!(why.reason, CacheReason::Overwritten, "{why}");
+    assert!(why.to_string().contains("overwrite the cache"), "{why}");
+
+    let e = explain(&c, &first, "nope")
+        .await
+        .err()
+        .ok_or("explained a missing node")?;
+    assert!(e.to_string().contains("nope"), "{e}");
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Flyte's task cache as a client sees it: each node's cache status and catalog key, as
-//! FlyteAdmin reports them.
+//! FlyteAdmin reports them, and why a node was or was not served from the cache
+//! ([`AdminClient::explain_cache`](crate::AdminClient::explain_cache)).
 //!
 //! Flyte memoizes a task whose metadata is `discoverable` (flytekit's `cache=True`, or
 //! [`ContainerTask::cache`](crate::build::ContainerTask::cache)) in DataCatalog: one dataset per
@@ -7,7 +8,13 @@
 //! hash. A node that finds its tag reports `CACHE_HIT` and reuses the artifact; one that does not
 //! runs and reports `CACHE_POPULATED`.
 
+mod explain;
+mod explanation;
 mod key;
 
+pub use explanation::{
+    CacheExplanation, CacheReason, ExpectedKey, ExplainOptions, NearArtifact, DEFAULT_NEAREST,
+    DEFAULT_SCAN,
+};
 pub use flyteidl::flyteidl::core::CatalogCacheStatus;
 pub use key::{cache_status, CatalogKey};
