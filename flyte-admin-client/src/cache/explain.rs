@@ -256,10 +256,10 @@ fn compiled_task(closure: &core::CompiledWorkflowClosure, spec_id: &str) -> Opti
         .flat_map(|t| &t.nodes)
         .find(|n| n.id == spec_id)
         .and_then(|n| match &n.target {
-            Some(core::node::Target::TaskNode(t)) => match &t.reference {
-                Some(core::task_node::Reference::ReferenceId(id)) => Some(id),
-                None => None,
-            },
+            Some(core::node::Target::TaskNode(t)) => t
+                .reference
+                .as_ref()
+                .map(|core::task_node::Reference::ReferenceId(id)| id),
             _ => None,
         })?;
     closure
