@@ -267,3 +267,160 @@ async fn launch_and_relaunch_overwrite_the_cache_when_asked() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn explain_tells_why_each_task_node_was_or_was_not_a_hit() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    register(&admin, "v1", "1").await?;
+    let first = launch(&admin, 1, 2, "x", &[]).await?;
+    let hit = launch(&admin, 1, 2, "y", &[]).await?;
+    let miss = launch(&admin, 1, 3, "x", &[]).await?;
+
+    let out = ok(&admin, "cache", &["-p", P, "-d", D, "explain", &hit.name]).await?;
+    assert!(
+        out.starts_with(&format!(
+            "node add of {hit} (task rs.add version v1): CACHE_HIT\n"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("\nwhy: a hit"), "{out}");
+    assert!(
+        out.contains(&format!("(from {first} node add attempt 0)")),
+        "{out}"
+    );
+
+    let out = ok(
+        &admin,
+        "cache",
+        &["-p", P, "-d", D, "explain", &miss.name, "--node", "add"],
+    )
+    .await?;
+    assert!(out.contains(": CACHE_POPULATED\n"), "{out}");
+    assert!(
+        out.contains("\nwhy: a miss: no artifact of dataset flyte_task-rs.add"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\nkey looked for: dataset flytesnacks/development/flyte_task-rs.add version 1-"
+        ),
+        "{out}"
+    );
+    // The first run's artifact (the hit made none) is the nearest: `b` differs.
+    assert!(
+        out.contains(&format!(
+            " from {first} node add: same cache version, inputs differ: b\n"
+        )),
+        "{out}"
+    );
+
+    let out = common::run_against(
+        &admin,
+        "cache",
+        &["-p", P, "-d", D, "explain", &miss.name, "--node", "nope"],
+    )
+    .await?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: "),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_shows_the_artifacts_of_every_cache_version() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    register(&admin, "v1", "1").await?;
+    register(&admin, "v2", "2").await?;
+    let first = launch(&admin, 1, 2, "x", &[]).await?;
+    launch(&admin, 1, 2, "y", &[]).await?;
+    let args = [
+        "-p",
+        P,
+        "-d",
+        D,
+        "--launch-plan",
+        "rs.adder",
+        "--version",
+        "v2",
+        "--input",
+        "a=1",
+        "--input",
+        "b=2",
+        "--input",
+        "note=x",
+    ];
+    let stdout = ok(&admin, "launch", &args).await?;
+    let name = stdout
+        .trim()
+        .rsplit(':')
+        .next()
+        .ok_or("no name")?
+        .to_owned();
+    let bumped = ExecutionId::new(P, D, name);
+    admin
+        .wait_for_terminal(&bumped.to_pb())
+        .await
+        .ok_or("no execution")?;
+
+    let out = ok(
+        &admin,
+        "cache",
+        &["-p", P, "-d", D, "list", "--task", "rs.add", "-o", "json"],
+    )
+    .await?;
+    let rows: Vec<Value> = out
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    // One artifact per cache version: the hit wrote none.
+    assert_eq!(rows.len(), 2, "{out}");
+    let mut versions: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["dataset"]["version"].as_str())
+        .collect();
+    versions.sort_unstable();
+    assert!(
+        versions[0].starts_with("1-") && versions[1].starts_with("2-"),
+        "{out}"
+    );
+    for r in &rows {
+        assert_eq!(r["dataset"]["name"], "flyte_task-rs.add", "{out}");
+        let tags = r["tags"].as_array().ok_or("no tags")?;
+        assert!(
+            tags.len() == 1
+                && tags[0]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("flyte_cached-")),
+            "{out}"
+        );
+    }
+    let sources: Vec<&str> = rows.iter().filter_map(|r| r["source"].as_str()).collect();
+    assert!(
+        sources.contains(&format!("{}/add", first.name).as_str()),
+        "{out}"
+    );
+    assert!(
+        sources.contains(&format!("{}/add", bumped.name).as_str()),
+        "{out}"
+    );
+
+    let table = ok(
+        &admin,
+        "cache",
+        &["-p", P, "-d", D, "list", "--task", "rs.add"],
+    )
+    .await?;
+    assert!(table.starts_with("VERSION "), "{table}");
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.starts_with("  tag: flyte_cached-"))
+            .count(),
+        2,
+        "{table}"
+    );
+    Ok(())
+}
