@@ -246,7 +246,7 @@ mod tests {
     fn a_dataset_version_splits_into_cache_version_and_interface() {
         // Hashes may hold `-` themselves.
         assert_eq!(
-            split_version("1.0-b-x-Ab-d_-12345678-9"),
+            split_version("1.0-b-x-Ab-d_-12-345678-9"),
             ("1.0-b-x", "Ab-d_-12-345678-9")
         );
         assert_eq!(
