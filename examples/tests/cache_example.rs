@@ -86,9 +86,22 @@ async fn register(
     Ok(c)
 }
 
-/// `launch` of `rs.adder` with these inputs and extra flags, to its end: the execution.
+/// `launch` of `rs.adder` (version v1) with these inputs and extra flags, to its end: the
+/// execution.
 async fn launch(
     admin: &TestAdmin,
+    a: i64,
+    b: i64,
+    note: &str,
+    extra: &[&str],
+) -> Result<ExecutionId, Box<dyn std::error::Error>> {
+    launch_version(admin, "v1", a, b, note, extra).await
+}
+
+/// [`launch`] of `rs.adder` at `version`.
+async fn launch_version(
+    admin: &TestAdmin,
+    version: &str,
     a: i64,
     b: i64,
     note: &str,
@@ -103,7 +116,7 @@ async fn launch(
         "--launch-plan",
         "rs.adder",
         "--version",
-        "v1",
+        version,
         "--input",
         &a,
         "--input",
@@ -336,34 +349,7 @@ async fn list_shows_the_artifacts_of_every_cache_version() -> TestResult {
     register(&admin, "v2", "2").await?;
     let first = launch(&admin, 1, 2, "x", &[]).await?;
     launch(&admin, 1, 2, "y", &[]).await?;
-    let args = [
-        "-p",
-        P,
-        "-d",
-        D,
-        "--launch-plan",
-        "rs.adder",
-        "--version",
-        "v2",
-        "--input",
-        "a=1",
-        "--input",
-        "b=2",
-        "--input",
-        "note=x",
-    ];
-    let stdout = ok(&admin, "launch", &args).await?;
-    let name = stdout
-        .trim()
-        .rsplit(':')
-        .next()
-        .ok_or("no name")?
-        .to_owned();
-    let bumped = ExecutionId::new(P, D, name);
-    admin
-        .wait_for_terminal(&bumped.to_pb())
-        .await
-        .ok_or("no execution")?;
+    let bumped = launch_version(&admin, "v2", 1, 2, "x", &[]).await?;
 
     let out = ok(
         &admin,

@@ -538,16 +538,7 @@ fn pod_template_mistakes_are_named() {
 
 /// The tasks of `cached.tgz` (see the fixture README), built in Rust.
 fn cached_tasks() -> [ContainerTask; 2] {
-    let add = ContainerTask::new("cached.add", "alpine:3.20")
-        .command([
-            "sh",
-            "-c",
-            "echo $(( $(cat /var/inputs/a) + $(cat /var/inputs/b) )) > /var/outputs/c",
-        ])
-        .input("a", types::integer())
-        .input("b", types::integer())
-        .input("note", types::string())
-        .output("c", types::integer())
+    let add = common::adder("cached.add")
         .cache("1.0")
         .cache_serializable(true)
         .cache_ignore_inputs(["note", "b"]);

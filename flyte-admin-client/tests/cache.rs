@@ -19,16 +19,7 @@ const VERSION: &str = "v1";
 /// `rs.add` (cached under `cache_version`, `note` left out of the key) and `rs.echo` (not
 /// cached) in workflow `rs.adder` (nodes `add` and `echo`) with its launch plan.
 fn package(cache_version: &str) -> Result<Package, Box<dyn std::error::Error>> {
-    let add = ContainerTask::new("rs.add", "alpine:3.20")
-        .command([
-            "sh",
-            "-c",
-            "echo $(( $(cat /var/inputs/a) + $(cat /var/inputs/b) )) > /var/outputs/c",
-        ])
-        .input("a", types::integer())
-        .input("b", types::integer())
-        .input("note", types::string())
-        .output("c", types::integer())
+    let add = common::adder("rs.add")
         .cache(cache_version)
         .cache_ignore_inputs(["note"]);
     let echo = ContainerTask::new("rs.echo", "alpine:3.20")
