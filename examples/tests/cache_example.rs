@@ -400,6 +400,26 @@ async fn list_shows_the_artifacts_of_every_cache_version() -> TestResult {
     )
     .await?;
     assert!(table.starts_with("VERSION "), "{table}");
+    // DataCatalog named on its own (the test kit serves it on FlyteAdmin's port) lists the same.
+    let addr = admin.addr().to_string();
+    let direct = ok(
+        &admin,
+        "cache",
+        &[
+            "-p",
+            P,
+            "-d",
+            D,
+            "--catalog-endpoint",
+            &addr,
+            "--catalog-insecure",
+            "list",
+            "--task",
+            "rs.add",
+        ],
+    )
+    .await?;
+    assert_eq!(direct, table);
     assert_eq!(
         table
             .lines()

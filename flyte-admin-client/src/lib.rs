@@ -17,7 +17,8 @@
 //! - [`build`]: container tasks, workflows and launch plans built in Rust, checked before sending.
 //! - [`attributes`]: matchable attributes and flytectl's attribute files.
 //! - [`literals`]: JSON to Flyte literals by type, and back.
-//! - [`cache`]: each node's cache status and catalog key.
+//! - [`cache`]: each node's cache status and catalog key, and why a node was (not) served
+//!   from the cache ([`AdminClient::explain_cache`]).
 //! - [`ExecutionOptions`]: how a launched execution runs (`overwrite_cache`), for the
 //!   `execute_*_with` methods.
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls.
