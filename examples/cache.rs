@@ -135,12 +135,7 @@ async fn list(
         .task(task);
     let mut datasets = catalog.list_datasets(query);
     if output != "json" {
-        outln!(
-            "{:<28} {:<36} {:<12} SOURCE",
-            "VERSION",
-            "ARTIFACT",
-            "CREATED"
-        );
+        outln!("{:<28} {:<16} SOURCE", "VERSION", "CREATED");
     }
     let task_id = flyte_admin_client::pb::core::Identifier {
         resource_type: flyte_admin_client::pb::core::ResourceType::Task as i32,
@@ -181,12 +176,8 @@ async fn list(
                     })
                 );
             } else {
-                outln!(
-                    "{:<28} {:<36} {:<12} {source}",
-                    id.version,
-                    a.id,
-                    short_time(created)
-                );
+                outln!("{:<28} {:<16} {source}", id.version, short_time(created));
+                outln!("  artifact: {}", a.id);
                 for tag in tags {
                     outln!("  tag: {tag}");
                 }

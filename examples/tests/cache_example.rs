@@ -400,6 +400,15 @@ async fn list_shows_the_artifacts_of_every_cache_version() -> TestResult {
     )
     .await?;
     assert!(table.starts_with("VERSION "), "{table}");
+    assert!(table.lines().all(|l| l.len() <= 80), "{table}");
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.starts_with("  artifact: "))
+            .count(),
+        2,
+        "{table}"
+    );
     // DataCatalog named on its own (the test kit serves it on FlyteAdmin's port) lists the same.
     let addr = admin.addr().to_string();
     let direct = ok(
