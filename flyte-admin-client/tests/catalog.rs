@@ -418,3 +418,40 @@ async fn a_catalog_client_shares_an_admin_clients_endpoint() -> TestResult {
     assert!(format!("{catalog:?}").contains("flyte.example.com"));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_registered_tasks_dataset_is_computed_from_its_stored_template() -> TestResult {
+    use flyte_admin_client::build::{types, ContainerTask};
+    use flyte_admin_client::catalog::task_dataset_id;
+    use flyte_admin_client::TaskId;
+    let kit = flyte_testkit::TestAdmin::start().await?;
+    let admin = AdminClient::builder()
+        .endpoint(kit.addr().to_string())
+        .insecure(true)
+        .build()?;
+    let task = |name: &str| {
+        ContainerTask::new(name, "alpine:3.20")
+            .command(["sh", "-c", "cp /var/inputs/x /var/outputs/y"])
+            .input("x", types::integer())
+            .output("y", types::integer())
+    };
+    let cached = TaskId::new("flytesnacks", "development", "rs.cached", "v1");
+    admin
+        .create_task(&cached, task("rs.cached").cache("1.0").spec()?)
+        .await?;
+    let plain = TaskId::new("flytesnacks", "development", "rs.plain", "v1");
+    admin.create_task(&plain, task("rs.plain").spec()?).await?;
+
+    let dataset = task_dataset_id(&admin, &cached)
+        .await?
+        .ok_or("a cached task has a dataset")?;
+    assert_eq!(dataset.name, "flyte_task-rs.cached");
+    assert_eq!(
+        (dataset.project.as_str(), dataset.domain.as_str()),
+        ("flytesnacks", "development")
+    );
+    // {"x": INTEGER} and {"y": INTEGER}, hashed as in the flyte-catalog tests.
+    assert_eq!(dataset.version, "1.0-BgPQX4Pd-kTyVMVWL");
+    assert_eq!(task_dataset_id(&admin, &plain).await?, None);
+    Ok(())
+}

@@ -226,6 +226,19 @@ where
     }
 }
 
+/// One unary method of [`DataCatalogClient`].
+macro_rules! rpc {
+    ($(#[$doc:meta])* $name:ident, $method:literal, $req:ty, $resp:ty) => {
+        $(#[$doc])*
+        pub async fn $name(
+            &mut self,
+            request: impl tonic::IntoRequest<$req>,
+        ) -> Result<Response<$resp>, Status> {
+            self.unary($method, request.into_request()).await
+        }
+    };
+}
+
 /// A DataCatalog client over any tonic transport (a `Channel`, or a `Channel` wrapped in
 /// layers: authentication, retries). Cheap to clone. Each method is one unary call; errors are
 /// the server's `Status`.
@@ -271,133 +284,62 @@ where
         self.inner.ready().await.map_err(|e| {
             Status::unknown(format!("DataCatalog transport not ready: {}", e.into()))
         })?;
-        let path = http::uri::PathAndQuery::from_static(method);
+        let path = format!("/{SERVICE_NAME}/{method}")
+            .parse::<http::uri::PathAndQuery>()
+            .map_err(|e| Status::internal(format!("path of {method}: {e}")))?;
         let mut request = request;
         request
             .extensions_mut()
-            .insert(tonic::codegen::GrpcMethod::new(
-                SERVICE_NAME,
-                method.rsplit('/').next().unwrap_or(method),
-            ));
+            .insert(tonic::codegen::GrpcMethod::new(SERVICE_NAME, method));
         self.inner
             .unary(request, path, ProstCodec::<Req, Resp>::default())
             .await
     }
 
-    /// `CreateDataset`.
-    pub async fn create_dataset(
-        &mut self,
-        request: impl tonic::IntoRequest<CreateDatasetRequest>,
-    ) -> Result<Response<CreateDatasetResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/CreateDataset",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `GetDataset`.
-    pub async fn get_dataset(
-        &mut self,
-        request: impl tonic::IntoRequest<GetDatasetRequest>,
-    ) -> Result<Response<GetDatasetResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/GetDataset",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `CreateArtifact`.
-    pub async fn create_artifact(
-        &mut self,
-        request: impl tonic::IntoRequest<CreateArtifactRequest>,
-    ) -> Result<Response<CreateArtifactResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/CreateArtifact",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `GetArtifact`.
-    pub async fn get_artifact(
-        &mut self,
-        request: impl tonic::IntoRequest<GetArtifactRequest>,
-    ) -> Result<Response<GetArtifactResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/GetArtifact",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `AddTag`.
-    pub async fn add_tag(
-        &mut self,
-        request: impl tonic::IntoRequest<AddTagRequest>,
-    ) -> Result<Response<AddTagResponse>, Status> {
-        self.unary("/datacatalog.DataCatalog/AddTag", request.into_request())
-            .await
-    }
-
-    /// `ListArtifacts`, one page.
-    pub async fn list_artifacts(
-        &mut self,
-        request: impl tonic::IntoRequest<ListArtifactsRequest>,
-    ) -> Result<Response<ListArtifactsResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/ListArtifacts",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `ListDatasets`, one page.
-    pub async fn list_datasets(
-        &mut self,
-        request: impl tonic::IntoRequest<ListDatasetsRequest>,
-    ) -> Result<Response<ListDatasetsResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/ListDatasets",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `UpdateArtifact`.
-    pub async fn update_artifact(
-        &mut self,
-        request: impl tonic::IntoRequest<UpdateArtifactRequest>,
-    ) -> Result<Response<UpdateArtifactResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/UpdateArtifact",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `GetOrExtendReservation`.
-    pub async fn get_or_extend_reservation(
-        &mut self,
-        request: impl tonic::IntoRequest<GetOrExtendReservationRequest>,
-    ) -> Result<Response<GetOrExtendReservationResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/GetOrExtendReservation",
-            request.into_request(),
-        )
-        .await
-    }
-
-    /// `ReleaseReservation`.
-    pub async fn release_reservation(
-        &mut self,
-        request: impl tonic::IntoRequest<ReleaseReservationRequest>,
-    ) -> Result<Response<ReleaseReservationResponse>, Status> {
-        self.unary(
-            "/datacatalog.DataCatalog/ReleaseReservation",
-            request.into_request(),
-        )
-        .await
-    }
+    rpc!(
+        /// `CreateDataset`.
+        create_dataset, "CreateDataset", CreateDatasetRequest, CreateDatasetResponse
+    );
+    rpc!(
+        /// `GetDataset`.
+        get_dataset, "GetDataset", GetDatasetRequest, GetDatasetResponse
+    );
+    rpc!(
+        /// `CreateArtifact`.
+        create_artifact, "CreateArtifact", CreateArtifactRequest, CreateArtifactResponse
+    );
+    rpc!(
+        /// `GetArtifact`.
+        get_artifact, "GetArtifact", GetArtifactRequest, GetArtifactResponse
+    );
+    rpc!(
+        /// `AddTag`.
+        add_tag, "AddTag", AddTagRequest, AddTagResponse
+    );
+    rpc!(
+        /// `ListArtifacts`, one page.
+        list_artifacts, "ListArtifacts", ListArtifactsRequest, ListArtifactsResponse
+    );
+    rpc!(
+        /// `ListDatasets`, one page.
+        list_datasets, "ListDatasets", ListDatasetsRequest, ListDatasetsResponse
+    );
+    rpc!(
+        /// `UpdateArtifact`.
+        update_artifact, "UpdateArtifact", UpdateArtifactRequest, UpdateArtifactResponse
+    );
+    rpc!(
+        /// `GetOrExtendReservation`.
+        get_or_extend_reservation,
+        "GetOrExtendReservation",
+        GetOrExtendReservationRequest,
+        GetOrExtendReservationResponse
+    );
+    rpc!(
+        /// `ReleaseReservation`.
+        release_reservation,
+        "ReleaseReservation",
+        ReleaseReservationRequest,
+        ReleaseReservationResponse
+    );
 }

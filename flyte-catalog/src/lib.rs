@@ -49,5 +49,5 @@ pub use keys::{
     artifact_metadata, artifact_tag, artifact_tag_encoded, cache_ignore_input_vars,
     catalog_metadata, dataset_id, dataset_id_encoded, dataset_id_for_task, dataset_identifier,
     dataset_metadata, input_hash, input_hash_encoded, interface_hash, interface_hash_encoded,
-    source_from_metadata, KeyError,
+    outputs_from_artifact, source_from_metadata, KeyError,
 };

@@ -19,9 +19,11 @@
 
 mod client;
 mod query;
+mod task;
 
 pub use client::DataCatalogClient;
 pub use query::CatalogQuery;
+pub use task::task_dataset_id;
 
 /// DataCatalog's wire types (`flyte-catalog`'s, written from the v1.16.8 `.proto`).
 pub use flyte_catalog::pb;
@@ -37,5 +39,5 @@ pub use flyte_catalog::{
     artifact_metadata, artifact_tag, artifact_tag_encoded, cache_ignore_input_vars,
     catalog_metadata, dataset_id, dataset_id_encoded, dataset_id_for_task, dataset_identifier,
     dataset_metadata, input_hash, input_hash_encoded, interface_hash, interface_hash_encoded,
-    source_from_metadata, KeyError,
+    outputs_from_artifact, source_from_metadata, KeyError,
 };

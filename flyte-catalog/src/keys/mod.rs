@@ -39,7 +39,7 @@ use flyteidl::flyteidl::core::{
 use prost::Message as _;
 use serde_json::{Map, Value};
 
-use crate::pb::{DatasetId, Metadata, Tag};
+use crate::pb::{Artifact, DatasetId, Metadata, Tag};
 
 /// The prefix of every dataset name propeller creates: `flyte_task-<task name>`.
 pub const DATASET_NAME_PREFIX: &str = "flyte_task";
@@ -79,6 +79,14 @@ pub enum KeyError {
     /// a `Value` without a kind, ...): propeller fails the same way.
     #[error("cannot hash the message: {0}")]
     Malformed(String),
+    /// A cached artifact whose data does not match the task's outputs.
+    #[error("artifact {artifact:?} does not match the task's outputs: {reason}")]
+    OutputsMismatch {
+        /// The artifact's id.
+        artifact: String,
+        /// What differs.
+        reason: String,
+    },
     /// Artifact metadata whose `exec-attempt` is not a number.
     #[error("artifact metadata exec-attempt {value:?} is not an unsigned 32-bit number")]
     BadAttempt {
@@ -435,6 +443,50 @@ pub fn catalog_metadata(
         }),
         source_execution: source.map(catalog_metadata::SourceExecution::SourceTaskExecution),
     }
+}
+
+/// The task outputs a cached artifact holds, as propeller reads them on a hit: one datum per
+/// output of the interface, each named after an output (an interface without outputs reads as
+/// no outputs, whatever the artifact holds). Propeller also checks that each literal's type
+/// can be cast to the output's type; that check is left to the caller.
+///
+/// # Errors
+/// [`KeyError::OutputsMismatch`] when the counts differ or a datum names no output.
+pub fn outputs_from_artifact(
+    interface: Option<&TypedInterface>,
+    artifact: &Artifact,
+) -> Result<LiteralMap, KeyError> {
+    let outputs = interface
+        .and_then(|i| i.outputs.as_ref())
+        .map(|o| &o.variables)
+        .filter(|v| !v.is_empty());
+    let Some(outputs) = outputs else {
+        return Ok(LiteralMap::default());
+    };
+    let mismatch = |reason: String| KeyError::OutputsMismatch {
+        artifact: artifact.id.clone(),
+        reason,
+    };
+    if outputs.len() != artifact.data.len() {
+        return Err(mismatch(format!(
+            "the task has {} outputs, the artifact {} data",
+            outputs.len(),
+            artifact.data.len()
+        )));
+    }
+    let mut literals = HashMap::with_capacity(outputs.len());
+    for datum in &artifact.data {
+        if !outputs.contains_key(&datum.name) {
+            let mut names: Vec<&str> = outputs.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            return Err(mismatch(format!(
+                "datum {:?} is not one of the outputs {names:?}",
+                datum.name
+            )));
+        }
+        literals.insert(datum.name.clone(), datum.value.clone().unwrap_or_default());
+    }
+    Ok(LiteralMap { literals })
 }
 
 #[cfg(test)]

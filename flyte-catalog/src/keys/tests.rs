@@ -677,3 +677,109 @@ fn metadata_round_trips_to_the_source_execution() -> Result<(), KeyError> {
     ));
     Ok(())
 }
+
+#[test]
+fn an_artifacts_data_becomes_the_task_outputs() -> Result<(), KeyError> {
+    use crate::pb::{Artifact, ArtifactData};
+    let interface = TypedInterface {
+        inputs: None,
+        outputs: Some(simple(&["o0"], SimpleType::Integer)),
+    };
+    let datum = |name: &str| ArtifactData {
+        name: name.into(),
+        value: Some(primitive(primitive::Value::Integer(9))),
+    };
+    let artifact = Artifact {
+        id: "a-1".into(),
+        data: vec![datum("o0")],
+        ..Artifact::default()
+    };
+    let outputs = outputs_from_artifact(Some(&interface), &artifact)?;
+    assert_eq!(outputs, ints(&[("o0", 9)]));
+    // No outputs in the interface: nothing, whatever the artifact holds.
+    assert_eq!(
+        outputs_from_artifact(None, &artifact)?,
+        LiteralMap::default()
+    );
+    let renamed = Artifact {
+        data: vec![datum("out")],
+        ..artifact.clone()
+    };
+    let err = outputs_from_artifact(Some(&interface), &renamed)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            r#"artifact "a-1" does not match the task's outputs: datum "out" is not one of the outputs ["o0"]"#
+        )
+    );
+    let extra = Artifact {
+        data: vec![datum("o0"), datum("o1")],
+        ..artifact
+    };
+    assert!(matches!(
+        outputs_from_artifact(Some(&interface), &extra),
+        Err(KeyError::OutputsMismatch { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn damaged_bytes_are_an_error_or_a_hash_never_a_panic() -> Result<(), KeyError> {
+    // Every prefix and every single-byte change of a map holding most literal kinds.
+    use flyteidl::flyteidl::core::{Binary, LiteralCollection};
+    let mut inputs = ints(&[("a", -5)]);
+    inputs.literals.insert(
+        "b".into(),
+        scalar_lit(scalar::Value::Binary(Binary {
+            value: vec![0x81, 0xa1, 0x61, 0x01],
+            tag: "msgpack".into(),
+        })),
+    );
+    inputs.literals.insert(
+        "c".into(),
+        lit(literal::Value::Collection(LiteralCollection {
+            literals: vec![
+                primitive(primitive::Value::FloatValue(1.5)),
+                primitive(primitive::Value::Datetime(prost_types::Timestamp {
+                    seconds: 5,
+                    nanos: 7,
+                })),
+            ],
+        })),
+    );
+    let bytes = inputs.encode_to_vec();
+    let expected = input_hash(Some(&inputs), &[])?;
+    assert_eq!(input_hash_encoded(&bytes, &[])?, expected);
+    for end in 0..bytes.len() {
+        let _ = input_hash_encoded(&bytes[..end], &[]);
+    }
+    for i in 0..bytes.len() {
+        for delta in [1u8, 0x40, 0x80, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[i] = damaged[i].wrapping_add(delta);
+            let _ = input_hash_encoded(&damaged, &[]);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn deeply_nested_collections_are_refused_not_a_stack_overflow() {
+    let mut literal = primitive(primitive::Value::Integer(1));
+    for _ in 0..200 {
+        literal = lit(literal::Value::Collection(
+            flyteidl::flyteidl::core::LiteralCollection {
+                literals: vec![literal],
+            },
+        ));
+    }
+    let inputs = LiteralMap {
+        literals: HashMap::from([("deep".to_owned(), literal)]),
+    };
+    assert!(matches!(
+        input_hash(Some(&inputs), &[]),
+        Err(KeyError::Malformed(m)) if m.contains("nest deeper")
+    ));
+}
