@@ -42,6 +42,18 @@
 //!   plan's spec and an execution's spec as the client encoded them, fields newer than the
 //!   `flyteidl` crate included, with FlyteAdmin's own changes (identifiers, the principal, a
 //!   relaunch's mode) applied. Clients of the crate read the same values as ever.
+//! - Caching as flytepropeller 1.16 memoizes: a task whose metadata is `discoverable` (flytekit's
+//!   `cache=True, cache_version=...`) is looked up by propeller's dataset id and input tag
+//!   (`cache_ignore_input_vars` honoured); a hit succeeds the node with the cached outputs
+//!   without running it (no task execution, and a single-task run never reaches the
+//!   [`Executor`]), a miss runs it and caches its outputs, the execution's `overwrite_cache`
+//!   runs it and replaces the cached artifact, and `cache_serializable` tasks take DataCatalog's
+//!   reservation (a single-task run waits while another holds it, then hits). Node executions
+//!   show `task_node_metadata` with the cache status and catalog key (dataset, tag, source
+//!   execution) as FlyteAdmin records them.
+//! - DataCatalog's gRPC API (`datacatalog.DataCatalog`: datasets, artifacts, tags, partitions,
+//!   filtered and paginated lists, reservations) on the same port, over the same store, with
+//!   DataCatalog's validation, codes and messages; unauthenticated, as inside a deployment.
 //! - DataProxyService with signed URLs served by the test kit's own HTTP listener, into an
 //!   `object_store` (memory, or a directory with [`TestAdminBuilder::storage_dir`]).
 //! - AuthMetadataService and IdentityService; with auth on, FlyteAdmin's own authorization
@@ -54,8 +66,11 @@
 //! - Dynamic tasks look like any Python task once registered; only the ones declared with
 //!   [`TestAdminBuilder::dynamic_task`] (or `serve --dynamic`) expand into children.
 //! - All nodes of a run move through their phases together (QUEUED, RUNNING, then the run's
-//!   outcome); retries, per-node failures, caching (`CACHE_HIT` and friends), timeouts and
-//!   interruptible nodes are not simulated. Array nodes always run every element. Branch
+//!   outcome), except cache hits, which succeed as the run starts; retries, per-node failures,
+//!   timeouts and interruptible nodes are not simulated. Dynamic and array nodes are never
+//!   memoized, a workflow's serializable node takes its reservation without waiting for one
+//!   another run holds, and every node is looked up as the run starts (two nodes of one run
+//!   with the same key both run, where propeller's later one would hit the earlier one's). Array nodes always run every element. Branch
 //!   conditions look through unions to the primitive inside (propeller does not); a condition
 //!   that cannot be decided takes its case, and an `else_fail` branch with no case taken runs
 //!   no child where propeller fails the run.
@@ -70,8 +85,8 @@
 //! - Attribute paths into dataclass outputs (`wf.out.field`) bind the whole output.
 //! - Node and task events from a real propeller answer UNIMPLEMENTED; the test kit records
 //!   node and task executions itself.
-//! - Schedules never fire; notifications, the cloud event publisher, the artifact service,
-//!   DataCatalog and the cluster resource controller do not exist; `ListWorkflows` returns the
+//! - Schedules never fire; notifications, the cloud event publisher, the artifact service
+//!   and the cluster resource controller do not exist; `ListWorkflows` returns the
 //!   whole closure where FlyteAdmin returns only the interface.
 //! - One process, memory only (blobs may go to a directory), unless a state file keeps the
 //!   writes ([`TestAdminBuilder::state_file`], `serve --state`); see "Restarts" below for what
@@ -176,7 +191,8 @@
 //! replay's own), the progress of executions (each is created again and runs again from the
 //! start, to the outcome the executor decides from the same inputs), access tokens and pending
 //! logins (clients log in again), signed URLs issued before (clients ask again), and with auth
-//! on the principal of executions (replayed without a login, so empty). Blobs
+//! on the principal of executions (replayed without a login, so empty), and the DataCatalog
+//! store (replayed runs of cached tasks fill it again). Blobs
 //! survive in the `--storage` directory. A file that is not a journal is refused, never
 //! overwritten; a torn last entry (killed while writing it, so never answered) is dropped.
 //!

@@ -411,3 +411,45 @@ async fn a_serializable_task_waits_for_the_run_holding_its_reservation_then_hits
     assert_eq!(outputs(&mut c, &second).await?.literals["y"], int(100));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failed_run_caches_nothing() -> TestResult {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&runs);
+    let executor = Executors::custom(move |_: &ExecutionRun| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            Plan::fail(Duration::ZERO, "USER:Boom", "first run fails")
+        } else {
+            Plan::succeed(Duration::ZERO, lits(&[("y", int(7))]))
+        }
+    });
+    let admin = TestAdmin::builder().executor(executor).start().await?;
+    let mut c = connect(&admin).await?;
+    c.create_task(cached_task("sq", "v1", cache("1"))).await?;
+    let req = || {
+        exec_request(
+            task("sq", "v1"),
+            "",
+            lits(&[("x", int(1)), ("salt", string("a"))]),
+        )
+    };
+    let failed = c
+        .create_execution(req())
+        .await?
+        .into_inner()
+        .id
+        .ok_or("id")?;
+    admin.wait_for_terminal(&failed).await.ok_or("gone")?;
+    assert_eq!(
+        cache_of(&task_node(&mut c, &failed).await?),
+        (CatalogCacheStatus::CacheDisabled as i32, None),
+        "a failed node shows no catalog key"
+    );
+    let second = run(&admin, &mut c, task("sq", "v1"), 1, "a", false).await?;
+    assert_eq!(runs.load(Ordering::SeqCst), 2, "nothing was cached to hit");
+    assert_eq!(
+        cache_of(&task_node(&mut c, &second).await?).0,
+        CatalogCacheStatus::CachePopulated as i32
+    );
+    Ok(())
+}

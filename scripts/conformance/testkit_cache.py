@@ -4,7 +4,8 @@ Usage: testkit_cache.py GRPC_PORT WORKDIR
 Packages `@task(cache=True, cache_version="1")` with `pyflyte package`, registers it as flytectl
 does, and runs it (in a workflow, and alone) twice with FlyteRemote: the first run's node shows
 CACHE_POPULATED, the second's CACHE_HIT with the first run as its source and the same outputs;
-`overwrite_cache=True` runs it again (CACHE_POPULATED). Prints one line per check and a closing
+`overwrite_cache=True` runs it again (CACHE_POPULATED); flyteidl's own DataCatalog stub reads the
+artifact on the test kit's gRPC port. Prints one line per check and a closing
 'N passed, M failed' line; exits 1 on any failure.
 """
 
@@ -14,7 +15,9 @@ import sys
 import textwrap
 from datetime import timedelta
 
+import grpc
 from flyteidl.core import catalog_pb2
+from flyteidl.datacatalog import datacatalog_pb2, datacatalog_pb2_grpc
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flytekit.clients.raw import RawSynchronousFlyteClient
 from flytekit.configuration import Config, PlatformConfig
@@ -139,9 +142,35 @@ def task_alone_hits_the_second_time():
     expect(statuses == [catalog_pb2.CACHE_POPULATED, catalog_pb2.CACHE_HIT], statuses)
 
 
+def datacatalog_stub_reads_the_artifact():
+    key = cached_node(runs["overwrite"]).closure.task_node_metadata.catalog_key
+    stub = datacatalog_pb2_grpc.DataCatalogStub(grpc.insecure_channel(ENDPOINT))
+    ds = key.dataset_id
+    dataset_id = datacatalog_pb2.DatasetID(project=ds.project, domain=ds.domain, name=ds.name, version=ds.version)
+    got = stub.GetDataset(datacatalog_pb2.GetDatasetRequest(dataset=dataset_id)).dataset
+    expect(got.id.UUID != "" and got.metadata.key_map["task-version"] == VERSION, got)
+    artifact = stub.GetArtifact(datacatalog_pb2.GetArtifactRequest(
+        dataset=dataset_id, tag_name=key.artifact_tag.name)).artifact
+    expect(artifact.id == key.artifact_tag.artifact_id, artifact.id)
+    expect([d.name for d in artifact.data] == ["o0"] and artifact.data[0].value.scalar.primitive.integer
+           == runs["overwrite"].outputs["o0"], artifact.data)
+    expect(artifact.metadata.key_map["execution-name"] == runs["overwrite"].id.name, artifact.metadata)
+    try:
+        stub.GetArtifact(datacatalog_pb2.GetArtifactRequest(dataset=dataset_id, tag_name="flyte_cached-nope"))
+    except grpc.RpcError as e:
+        expect(e.code() == grpc.StatusCode.NOT_FOUND, e)
+    else:
+        raise AssertionError("an unknown tag was found")
+    listed = stub.ListDatasets(datacatalog_pb2.ListDatasetsRequest(filter=datacatalog_pb2.FilterExpression(filters=[
+        datacatalog_pb2.SinglePropertyFilter(dataset_filter=datacatalog_pb2.DatasetPropertyFilter(name=ds.name))])))
+    expect([d.id.version for d in listed.datasets] == [ds.version], listed)
+    return f"artifact {artifact.id}"
+
+
 check("pyflyte package with a cached task registers", register)
 check("first run: CACHE_POPULATED with the dataset and tag propeller names", first_run_populates)
 check("second run: CACHE_HIT from the first run, same outputs, no task execution", second_run_hits)
 check("overwrite_cache=True: runs again, CACHE_POPULATED from itself", overwrite_repopulates)
 check("the task launched alone: populated, then hit", task_alone_hits_the_second_time)
+check("flyteidl's DataCatalog stub reads the artifact on the gRPC port", datacatalog_stub_reads_the_artifact)
 finish()

@@ -38,10 +38,14 @@ pub(crate) enum Memo {
     /// The node runs, then its outputs are put in the catalog (or replace the tagged ones).
     Run(Box<Pending>),
     /// The catalog had the outputs: the node succeeds with them without running.
-    Hit {
-        outputs: LiteralMap,
-        key: CatalogMetadata,
-    },
+    Hit(Box<Hit>),
+}
+
+/// A cache hit: the cached outputs and the catalog key FlyteAdmin shows.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub(crate) outputs: LiteralMap,
+    pub(crate) key: CatalogMetadata,
 }
 
 /// A node that runs and then records its outputs.
@@ -149,10 +153,10 @@ pub(crate) fn lookup(store: &CatalogStore, pending: &Pending) -> Option<Memo> {
     )
     .ok()?;
     let id = ds.id.clone().unwrap_or_default();
-    Some(Memo::Hit {
+    Some(Memo::Hit(Box::new(Hit {
         outputs,
         key: catalog_metadata(&id, artifact.tags.first(), Some(source)),
-    })
+    })))
 }
 
 /// Records a succeeded node's `outputs` (propeller's `WriteCatalogCache`): `Put` (a new

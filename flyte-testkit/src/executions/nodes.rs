@@ -224,7 +224,7 @@ fn record(
         _ => (None, None, None),
     };
     // A cache hit never reaches the task handler: no task execution.
-    let task = task.filter(|_| !matches!(p.memo, Some(Memo::Hit { .. })));
+    let task = task.filter(|_| !matches!(p.memo, Some(Memo::Hit(_))));
     NodeRecord {
         node,
         task,

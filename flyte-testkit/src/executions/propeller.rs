@@ -109,7 +109,7 @@ fn cached_task_outputs(shared: &Shared, run: &ExecutionRun) -> Option<LiteralMap
         .iter()
         .filter(|n| n.parent.is_none() && n.kind == NodeKind::Other)
         .find_map(|n| match &n.memo {
-            Some(Memo::Hit { outputs, .. }) => Some(outputs.clone()),
+            Some(Memo::Hit(h)) => Some(h.outputs.clone()),
             _ => None,
         })
 }
@@ -278,7 +278,7 @@ pub(crate) fn set_phase(
             .unwrap_or_default();
         let top_level = n.parent.is_none();
         // A cache hit succeeds as the run starts, without running (so without a start time).
-        if let Some(Memo::Hit { key, .. }) = &n.memo {
+        if let Some(Memo::Hit(hit)) = &n.memo {
             let done = n
                 .node
                 .closure
@@ -287,7 +287,7 @@ pub(crate) fn set_phase(
             if !done && matches!(phase, P::Running | P::Succeeded) {
                 let uri = outputs_uri(shared, id, &node_id);
                 let metadata =
-                    memo::task_node_metadata(CatalogCacheStatus::CacheHit, Some(key.clone()));
+                    memo::task_node_metadata(CatalogCacheStatus::CacheHit, Some(hit.key.clone()));
                 if let Some(c) = n.node.closure.as_mut() {
                     c.phase = node_execution::Phase::Succeeded as i32;
                     c.updated_at = Some(t.clone());
@@ -408,7 +408,7 @@ fn memo_metadata(
     let node = n.node.id.as_ref()?;
     let exec = node.execution_id.as_ref()?;
     let pending = match n.memo.as_ref()? {
-        Memo::Hit { .. } => return None,
+        Memo::Hit(_) => return None,
         Memo::Disabled => None,
         Memo::Run(pending) => Some(pending),
     };

@@ -82,8 +82,8 @@ fn settle(shared: &Shared, run: &ExecutionRun) -> bool {
         .unwrap_or_default();
     let mut catalog = shared.catalog();
     if let Some(hit) = memo::lookup(&catalog, pending) {
-        if let Memo::Hit { outputs, .. } = &hit {
-            node.result = outputs.clone();
+        if let Memo::Hit(h) = &hit {
+            node.result = h.outputs.clone();
         }
         node.memo = Some(hit);
         node.task = None;

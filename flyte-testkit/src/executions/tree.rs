@@ -198,7 +198,7 @@ impl<'a> Planner<'a> {
                     _ => Some(Memo::Disabled),
                 };
                 let outputs = match &memo {
-                    Some(Memo::Hit { outputs, .. }) => outputs.clone(),
+                    Some(Memo::Hit(h)) => h.outputs.clone(),
                     _ => self.echo(&interface, &inputs),
                 };
                 let children = self.dynamic.get(&task.name).cloned();
