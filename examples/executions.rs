@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --example executions -- list --project P --domain D [--filter 'eq(phase,FAILED)']... [--limit N] [-o json]
 //! cargo run --example executions -- get NAME --project P --domain D [--nodes] [-o table|json|yaml]
-//! cargo run --example executions -- relaunch NAME --project P --domain D [--name NEW] [--wait]
+//! cargo run --example executions -- relaunch NAME --project P --domain D [--name NEW] [--overwrite-cache] [--wait]
 //! cargo run --example executions -- recover NAME --project P --domain D [--name NEW] [--wait]
 //! cargo run --example executions -- watch NAME... --project P --domain D [--timeout SECS]
 //! cargo run --example executions -- terminate NAME --project P --domain D --cause TEXT
@@ -13,8 +13,10 @@
 //! `list --limit N` reads pages only until N are out. `watch` follows every named execution
 //! with one watch (a few `ListExecutions` calls a poll for all of them, not one call each):
 //! each phase change on stderr, each final phase on stdout as it ends; exit 1 unless all
-//! SUCCEEDED. `get` shows the phase, timing, error (message and kind), inputs and outputs; `--nodes` adds
-//! the node tree with attempts, durations, cache status and each failed node's error.
+//! SUCCEEDED.
+//! `get` shows the phase, timing, error (message and kind), inputs and outputs; `--nodes` adds
+//! the node tree with attempts, durations, cache status, each cached node's catalog key
+//! (dataset, artifact tag, the execution that produced it) and each failed node's error.
 //! `relaunch` and `recover` print the new execution; with `--wait` they follow it as `launch
 //! --wait` does (phases on stderr, the outputs as JSON last on stdout, exit 1 unless it
 //! SUCCEEDED).
@@ -341,14 +343,27 @@ fn execution_json(e: &admin::Execution) -> Value {
     })
 }
 
-fn cache_status(n: &admin::NodeExecution) -> Option<&'static str> {
-    match n.closure.as_ref()?.target_metadata.as_ref()? {
-        node_execution_closure::TargetMetadata::TaskNodeMetadata(t) => Some(
-            core::CatalogCacheStatus::try_from(t.cache_status)
-                .map_or("UNKNOWN", |c| c.as_str_name()),
-        ),
-        node_execution_closure::TargetMetadata::WorkflowNodeMetadata(_) => None,
-    }
+/// Where a cached task node's outputs are in DataCatalog, as FlyteAdmin reports it.
+fn catalog_key_json(t: &NodeTree) -> Value {
+    let Some(key) = t.catalog_key() else {
+        return Value::Null;
+    };
+    let source = key.source.as_ref().map(|s| {
+        let node = s.node_execution_id.clone().unwrap_or_default();
+        let exec = node.execution_id.unwrap_or_default();
+        json!({
+            "execution": format!("{}:{}:{}", exec.project, exec.domain, exec.name),
+            "node_id": node.node_id,
+            "attempt": s.retry_attempt,
+        })
+    });
+    let d = &key.dataset;
+    json!({
+        "dataset": {"project": d.project, "domain": d.domain, "name": d.name, "version": d.version},
+        "tag": key.tag,
+        "artifact_id": key.artifact_id,
+        "source": source,
+    })
 }
 
 /// One node of `get --nodes`, with its children.
@@ -364,7 +379,8 @@ fn node_json(t: &NodeTree) -> Value {
         "started_at": time(closure.started_at.as_ref().map(|t| t.seconds)),
         "duration_secs": seconds(closure.duration.as_ref().map(|d| (d.seconds, d.nanos))),
         "attempts": t.task_executions.len(),
-        "cache_status": cache_status(&t.node),
+        "cache_status": t.cache_status().map(|c| c.as_str_name()),
+        "catalog_key": catalog_key_json(t),
         "error": error,
         "children": t.children.iter().map(node_json).collect::<Vec<_>>(),
     })
@@ -416,6 +432,24 @@ fn print_nodes(tree: &[NodeTree]) {
                 n["phase"].as_str().unwrap_or(""),
                 n["attempts"]
             );
+            let key = &n["catalog_key"];
+            if key.is_object() {
+                let indent = "  ".repeat(depth);
+                let dataset = &key["dataset"];
+                outln!(
+                    "{indent}  dataset: {} version {}",
+                    dataset["name"].as_str().unwrap_or(""),
+                    dataset["version"].as_str().unwrap_or("")
+                );
+                outln!("{indent}  tag: {}", key["tag"].as_str().unwrap_or(""));
+                if let Value::Object(source) = &key["source"] {
+                    outln!(
+                        "{indent}  from: {} node {}",
+                        source["execution"].as_str().unwrap_or(""),
+                        source["node_id"].as_str().unwrap_or("")
+                    );
+                }
+            }
             if let Value::Object(e) = &n["error"] {
                 outln!(
                     "{}  error: {} ({}): {}",

@@ -2,7 +2,7 @@
 
 mod common;
 
-const EXAMPLES: [&str; 14] = [
+const EXAMPLES: [&str; 15] = [
     "quickstart",
     "config",
     "deploy",
@@ -17,6 +17,7 @@ const EXAMPLES: [&str; 14] = [
     "onboard",
     "secrets",
     "doctor",
+    "cache",
 ];
 
 #[test]

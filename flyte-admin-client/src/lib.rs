@@ -22,6 +22,10 @@
 //! - [`WaitOptions`]: how [`AdminClient::wait_for_execution`] polls, and
 //!   [`AdminClient::watch_executions`] / [`AdminClient::wait_all`] for a whole set with a few
 //!   `ListExecutions` calls per poll.
+//! - [`cache`]: each node's cache status and catalog key, and why a node was (not) served
+//!   from the cache ([`AdminClient::explain_cache`]).
+//! - [`ExecutionOptions`]: how a launched execution runs (`overwrite_cache`), for the
+//!   `execute_*_with` methods.
 //! - [`NodeTree`]: an execution's nodes, attempts and children, from
 //!   [`AdminClient::execution_tree`].
 //! - [`pb`]: the wire types (the `flyteidl` crate), for every RPC without a helper.
@@ -64,6 +68,7 @@
 
 pub mod attributes;
 pub mod build;
+pub mod cache;
 pub mod catalog;
 mod client;
 mod error;
@@ -87,8 +92,8 @@ pub use ids::{
 };
 pub use list::{Filters, ListOptions, Listing};
 pub use resources::{
-    is_terminal, phase_of, ExecuteMany, LaunchItem, LaunchStream, Launched, NodeTree, WaitOptions,
-    DEFAULT_LAUNCH_CONCURRENCY, DEFAULT_NAMES_PER_CALL,
+    is_terminal, phase_of, ExecuteMany, ExecutionOptions, LaunchItem, LaunchStream, Launched,
+    NodeTree, WaitOptions, DEFAULT_LAUNCH_CONCURRENCY, DEFAULT_NAMES_PER_CALL,
 };
 pub use retry::{is_idempotent, Idempotent};
 

@@ -535,3 +535,78 @@ fn pod_template_mistakes_are_named() {
         assert_eq!(error(result), expected);
     }
 }
+
+/// The tasks of `cached.tgz` (see the fixture README), built in Rust.
+fn cached_tasks() -> [ContainerTask; 2] {
+    let add = common::adder("cached.add")
+        .cache("1.0")
+        .cache_serializable(true)
+        .cache_ignore_inputs(["note", "b"]);
+    let echo = ContainerTask::new("cached.echo", "alpine:3.20")
+        .command(["sh", "-c", "cat /var/inputs/text > /var/outputs/text"])
+        .input("text", types::string())
+        .output("text", types::string())
+        .cache("v2");
+    [add, echo]
+}
+
+#[test]
+fn cached_tasks_are_built_as_flytekit_builds_them() -> TestResult {
+    let flytekit = Package::open([fixture("cached.tgz")])?;
+    let ours = cached_tasks();
+    assert_eq!(flytekit.entries.len(), ours.len());
+    // What propeller reads to memoize: whether, under which version, serialized or not, and
+    // which inputs stay out of the key (in flytekit's order).
+    let cache = |t: core::TaskTemplate| {
+        let md = t.metadata.unwrap_or_default();
+        (
+            md.discoverable,
+            md.discovery_version,
+            md.cache_serializable,
+            md.cache_ignore_input_vars,
+        )
+    };
+    for (entry, task) in flytekit.entries.iter().zip(&ours) {
+        let Entity::Task(theirs) = &entry.entity else {
+            return Err(format!("{} is not a task", entry.file).into());
+        };
+        let (theirs, ours) = (template(theirs.clone())?, template(task.spec()?)?);
+        assert_eq!(ours.id, theirs.id);
+        assert_eq!(cache(ours), cache(theirs), "{}", task.name());
+    }
+    // An uncached task says so as flytekit does: nothing set.
+    let plain = template(label().spec()?)?;
+    assert_eq!(cache(plain), (false, String::new(), false, Vec::new()));
+    Ok(())
+}
+
+#[test]
+fn cache_mistakes_are_named() {
+    let task = || {
+        ContainerTask::new("t", "img")
+            .command(["true"])
+            .input("a", types::integer())
+    };
+    let e = error(task().cache("").spec());
+    assert!(e.contains("task t: an empty cache version"), "{e}");
+    // Propeller trims spaces and fails every run of such a task; it is refused here instead.
+    let e = error(task().cache("  ").spec());
+    assert!(e.contains("task t: an empty cache version"), "{e}");
+    let e = error(task().cache_serializable(true).spec());
+    assert!(
+        e.contains("task t: cache_serializable needs cache(version)"),
+        "{e}"
+    );
+    let e = error(task().cache_ignore_inputs(["a"]).spec());
+    assert!(
+        e.contains("task t: cache_ignore_inputs needs cache(version)"),
+        "{e}"
+    );
+    let e = error(task().cache("1").cache_ignore_inputs(["a", "b"]).spec());
+    assert!(
+        e.contains("task t: cache_ignore_inputs names \"b\", which is not an input (inputs: a)"),
+        "{e}"
+    );
+    let ok = task().cache(" 1 ").cache_ignore_inputs(["a"]).spec();
+    assert!(ok.is_ok(), "{ok:?}");
+}

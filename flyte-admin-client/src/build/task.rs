@@ -90,6 +90,7 @@ pub struct ContainerTask {
     interruptible: Option<bool>,
     cache_version: Option<String>,
     cache_serializable: bool,
+    cache_ignore_inputs: Vec<String>,
     secrets: Vec<(String, String)>,
     pod_template_name: String,
     pod_template: Option<PodTemplate>,
@@ -113,6 +114,7 @@ impl ContainerTask {
             interruptible: None,
             cache_version: None,
             cache_serializable: false,
+            cache_ignore_inputs: Vec::new(),
             secrets: Vec::new(),
             pod_template_name: String::new(),
             pod_template: None,
@@ -168,14 +170,29 @@ impl ContainerTask {
         self.interruptible = Some(yes);
         self
     }
-    /// Cache outputs under this cache version.
+    /// Cache outputs under this cache version (flytekit's `cache=True, cache_version=...`):
+    /// a run whose inputs match an earlier successful run of the same cache version and
+    /// interface reuses its outputs instead of running. Change the version to invalidate
+    /// what is cached.
     pub fn cache(mut self, version: impl Into<String>) -> Self {
         self.cache_version = Some(version.into());
         self
     }
-    /// Run one instance at a time per cache key.
+    /// Run one instance at a time per cache key (flytekit's `cache_serialize`): concurrent
+    /// runs with the same inputs wait for the first and reuse its outputs. Needs
+    /// [`Self::cache`].
     pub fn cache_serializable(mut self, yes: bool) -> Self {
         self.cache_serializable = yes;
+        self
+    }
+    /// Inputs left out of the cache key (flytekit's `cache_ignore_input_vars`): runs that
+    /// differ only in these reuse each other's outputs. Replaces earlier calls; each name must
+    /// be an input of the task. Needs [`Self::cache`].
+    pub fn cache_ignore_inputs<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.cache_ignore_inputs = names.into_iter().map(Into::into).collect();
         self
     }
     /// A secret the task needs: key `key` of group `group` (a Kubernetes secret named after the
@@ -208,6 +225,46 @@ impl ContainerTask {
         interface(&self.inputs, &self.outputs)
     }
 
+    /// The cache settings as flytekit checks them, and as propeller would fail them at run
+    /// time: propeller trims spaces from the version and rejects what is left empty.
+    fn check_cache(&self, entity: &str) -> Result<(), BuildError> {
+        if self.cache_version.is_none() {
+            if self.cache_serializable {
+                return fail(entity, "cache_serializable needs cache(version)");
+            }
+            if !self.cache_ignore_inputs.is_empty() {
+                return fail(entity, "cache_ignore_inputs needs cache(version)");
+            }
+        }
+        if self
+            .cache_version
+            .as_deref()
+            .is_some_and(|v| v.trim_matches(' ').is_empty())
+        {
+            return fail(
+                entity,
+                "an empty cache version (Flyte trims spaces from it and rejects what is left empty)",
+            );
+        }
+        for name in &self.cache_ignore_inputs {
+            if !self.inputs.iter().any(|(input, _)| input == name) {
+                let inputs: Vec<&str> = self.inputs.iter().map(|(n, _)| n.as_str()).collect();
+                return fail(
+                    entity,
+                    format!(
+                        "cache_ignore_inputs names {name:?}, which is not an input (inputs: {})",
+                        if inputs.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            inputs.join(", ")
+                        }
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn label(&self) -> String {
         format!("task {}", self.name)
     }
@@ -216,7 +273,9 @@ impl ContainerTask {
     ///
     /// # Errors
     /// No name, image or command; bad variable names; resources that are not quantities; a
-    /// cache flag without a cache version; a pod template that is not a Kubernetes pod spec.
+    /// cache version that is empty or only spaces; cache_serializable or ignored inputs without
+    /// a cache version; an ignored input the task does not have; a pod template that is not a
+    /// Kubernetes pod spec.
     pub fn spec(&self) -> Result<admin::TaskSpec, BuildError> {
         let entity = self.label();
         if self.name.trim().is_empty() {
@@ -230,12 +289,7 @@ impl ContainerTask {
         }
         check_names(&entity, "input", &self.inputs)?;
         check_names(&entity, "output", &self.outputs)?;
-        if self.cache_serializable && self.cache_version.is_none() {
-            return fail(&entity, "cache_serializable needs cache(version)");
-        }
-        if self.cache_version.as_deref().is_some_and(str::is_empty) {
-            return fail(&entity, "an empty cache version");
-        }
+        self.check_cache(&entity)?;
         let resources = core::Resources {
             requests: self.requests.entries(&entity)?,
             limits: self.limits.entries(&entity)?,
@@ -244,6 +298,7 @@ impl ContainerTask {
             discoverable: self.cache_version.is_some(),
             discovery_version: self.cache_version.clone().unwrap_or_default(),
             cache_serializable: self.cache_serializable,
+            cache_ignore_input_vars: self.cache_ignore_inputs.clone(),
             runtime: Some(core::RuntimeMetadata {
                 r#type: core::runtime_metadata::RuntimeType::Other as i32,
                 version: env!("CARGO_PKG_VERSION").to_owned(),

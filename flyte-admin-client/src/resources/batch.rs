@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use flyteidl::flyteidl::core;
 use futures::stream::{self, BoxStream, StreamExt};
 
-use super::executions::manual_spec;
+use super::execution_options::ExecutionOptions;
 use crate::client::AdminClient;
 use crate::error::{Error, Result};
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
@@ -46,6 +46,7 @@ pub struct LaunchItem {
     pub(super) target: Target,
     name: Option<String>,
     pub(super) inputs: serde_json::Map<String, serde_json::Value>,
+    pub(super) options: ExecutionOptions,
 }
 
 impl LaunchItem {
@@ -58,6 +59,7 @@ impl LaunchItem {
             target: Target::LaunchPlan(id),
             name: None,
             inputs,
+            options: ExecutionOptions::new(),
         }
     }
 
@@ -67,6 +69,7 @@ impl LaunchItem {
             target: Target::Task(id),
             name: None,
             inputs,
+            options: ExecutionOptions::new(),
         }
     }
 
@@ -88,7 +91,7 @@ impl LaunchItem {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
-        if spec.task.is_empty() {
+        let item = if spec.task.is_empty() {
             let id = LaunchPlanId::new(project, domain, &spec.workflow, &spec.version);
             LaunchItem::launch_plan(id, inputs)
         } else {
@@ -96,7 +99,16 @@ impl LaunchItem {
                 TaskId::new(project, domain, &spec.task, &spec.version),
                 inputs,
             )
-        }
+        };
+        item.options(ExecutionOptions::new().overwrite_cache(spec.overwrite_cache))
+    }
+
+    /// How the execution runs (such as [`ExecutionOptions::overwrite_cache`]; default: as its
+    /// launch plan says).
+    #[must_use]
+    pub fn options(mut self, options: ExecutionOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Names the execution (default: a name made by the client as FlyteAdmin would make one).
@@ -214,7 +226,7 @@ impl AdminClient {
                 domain,
                 name.clone(),
                 given,
-                manual_spec(target),
+                item.options.manual_spec(target),
                 literals,
             )
             .await

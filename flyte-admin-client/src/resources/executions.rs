@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use flyteidl::flyteidl::admin::{self};
 use flyteidl::flyteidl::core::{self, Literal, LiteralMap};
 
-use super::{repeatable, scope};
+use super::{repeatable, scope, ExecutionOptions};
 use crate::client::AdminClient;
 use crate::error::{Code, Error, Result};
 use crate::ids::{validate_execution_name, ExecutionId, LaunchPlanId, TaskId};
@@ -187,12 +187,22 @@ impl AdminClient {
         name: Option<&str>,
         inputs: HashMap<String, Literal>,
     ) -> Result<ExecutionId> {
-        let spec = manual_spec(launch_plan.to_pb());
+        self.launch_with(launch_plan, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    async fn launch_with(
+        &self,
+        launch_plan: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: HashMap<String, Literal>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         self.create_execution(
             &launch_plan.project,
             &launch_plan.domain,
             name,
-            spec,
+            options.manual_spec(launch_plan.to_pb()),
             LiteralMap { literals: inputs },
         )
         .await
@@ -209,10 +219,26 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
+        self.execute_launch_plan_with(id, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_launch_plan`] with settings for the execution (such as
+    /// [`ExecutionOptions::overwrite_cache`]).
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_launch_plan`].
+    pub async fn execute_launch_plan_with(
+        &self,
+        id: &LaunchPlanId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         let types = self.launch_plan_input_types(id).await?;
         let literals = crate::literals::inputs_from_json(inputs, &types)
             .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
-        self.launch(id, name, literals.literals).await
+        self.launch_with(id, name, literals.literals, options).await
     }
 
     /// Launches a single task with JSON inputs, checked against its interface first.
@@ -225,6 +251,22 @@ impl AdminClient {
         name: Option<&str>,
         inputs: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<ExecutionId> {
+        self.execute_task_with(id, name, inputs, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_task`] with settings for the execution (such as
+    /// [`ExecutionOptions::overwrite_cache`]).
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_task`].
+    pub async fn execute_task_with(
+        &self,
+        id: &TaskId,
+        name: Option<&str>,
+        inputs: &serde_json::Map<String, serde_json::Value>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         let types = self.task_input_types(id).await?;
         let literals = crate::literals::inputs_from_json(inputs, &types)
             .map_err(|e| self.invalid("CreateExecution", e.to_string()))?;
@@ -232,7 +274,7 @@ impl AdminClient {
             &id.project,
             &id.domain,
             name,
-            manual_spec(id.to_pb()),
+            options.manual_spec(id.to_pb()),
             literals,
         )
         .await
@@ -272,7 +314,7 @@ impl AdminClient {
     }
 
     /// Launches what a flytectl exec-spec file (`--execFile`) describes, in `project` and
-    /// `domain` unless the file names its targets.
+    /// `domain` unless the file names its targets; the file's `overwriteCache` is honoured.
     ///
     /// # Errors
     /// As [`AdminClient::execute_launch_plan`] and [`AdminClient::execute_task`].
@@ -283,12 +325,36 @@ impl AdminClient {
         domain: &str,
         name: Option<&str>,
     ) -> Result<ExecutionId> {
+        self.execute_spec_with(spec, project, domain, name, &ExecutionOptions::new())
+            .await
+    }
+
+    /// [`AdminClient::execute_spec`] with settings for the execution; a setting the file turns
+    /// on (`overwriteCache: true`) stays on.
+    ///
+    /// # Errors
+    /// As [`AdminClient::execute_spec`].
+    pub async fn execute_spec_with(
+        &self,
+        spec: &flyte_config::ExecSpec,
+        project: &str,
+        domain: &str,
+        name: Option<&str>,
+        options: &ExecutionOptions,
+    ) -> Result<ExecutionId> {
         let item = super::batch::LaunchItem::from_spec(spec, project, domain);
+        let options = options
+            .clone()
+            .overwrite_cache(options.overwrites_cache() || item.options.overwrites_cache());
         match &item.target {
             super::batch::Target::LaunchPlan(id) => {
-                self.execute_launch_plan(id, name, &item.inputs).await
+                self.execute_launch_plan_with(id, name, &item.inputs, &options)
+                    .await
             }
-            super::batch::Target::Task(id) => self.execute_task(id, name, &item.inputs).await,
+            super::batch::Target::Task(id) => {
+                self.execute_task_with(id, name, &item.inputs, &options)
+                    .await
+            }
         }
     }
 
@@ -335,7 +401,8 @@ impl AdminClient {
     }
 
     /// Runs an execution again with its inputs (mode RELAUNCH), under `name` or one the client
-    /// makes. Retried as [`AdminClient::create_execution`]: a repeat that meets ALREADY_EXISTS
+    /// makes; with `overwrite_cache`, cached tasks are recomputed and their cached outputs
+    /// replaced (the relaunch's own setting, as FlyteAdmin takes it: not the source's). Retried as [`AdminClient::create_execution`]: a repeat that meets ALREADY_EXISTS
     /// returns the execution under the name if it is a relaunch of `id`.
     ///
     /// # Errors
@@ -497,18 +564,5 @@ impl AdminClient {
             list_task_executions,
             task_executions
         )
-    }
-}
-
-/// The spec of a manual launch of `target` (a launch plan's or a task's identifier).
-pub(super) fn manual_spec(target: core::Identifier) -> admin::ExecutionSpec {
-    admin::ExecutionSpec {
-        launch_plan: Some(target),
-        metadata: Some(admin::ExecutionMetadata {
-            mode: admin::execution_metadata::ExecutionMode::Manual as i32,
-            principal: "flyte-rs".to_owned(),
-            ..admin::ExecutionMetadata::default()
-        }),
-        ..admin::ExecutionSpec::default()
     }
 }

@@ -29,6 +29,18 @@ pub struct NodeTree {
 }
 
 impl NodeTree {
+    /// The node's cache status as FlyteAdmin reports it ([`cache_status`](crate::cache::cache_status)):
+    /// `None` for nodes that run no task.
+    pub fn cache_status(&self) -> Option<crate::cache::CatalogCacheStatus> {
+        crate::cache::cache_status(&self.node)
+    }
+
+    /// Where the node's outputs are cached ([`CatalogKey::of`](crate::cache::CatalogKey::of)):
+    /// the dataset, the artifact's tag and the execution that produced it.
+    pub fn catalog_key(&self) -> Option<crate::cache::CatalogKey> {
+        crate::cache::CatalogKey::of(&self.node)
+    }
+
     /// This node and every node under it, depth first.
     pub fn walk(&self) -> Vec<&NodeTree> {
         let mut out = vec![self];

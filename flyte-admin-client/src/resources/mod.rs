@@ -71,6 +71,7 @@ macro_rules! list_stream {
 mod batch;
 mod data;
 mod entities;
+mod execution_options;
 mod executions;
 mod inspect;
 mod projects;
@@ -79,5 +80,6 @@ mod watch;
 mod watch_set;
 
 pub use batch::{ExecuteMany, LaunchItem, LaunchStream, Launched, DEFAULT_LAUNCH_CONCURRENCY};
+pub use execution_options::ExecutionOptions;
 pub use inspect::NodeTree;
 pub use watch::{is_terminal, phase_of, WaitOptions, DEFAULT_NAMES_PER_CALL};

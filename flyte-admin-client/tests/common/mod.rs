@@ -10,6 +10,22 @@ use flyte_testkit::TestAdmin;
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A raw container task `name` adding integers `a` and `b` into `c`, with a string `note` it
+/// does not use: the shape the cache tests mark cached.
+pub(crate) fn adder(name: &str) -> flyte_admin_client::build::ContainerTask {
+    use flyte_admin_client::build::{types, ContainerTask};
+    ContainerTask::new(name, "alpine:3.20")
+        .command([
+            "sh",
+            "-c",
+            "echo $(( $(cat /var/inputs/a) + $(cat /var/inputs/b) )) > /var/outputs/c",
+        ])
+        .input("a", types::integer())
+        .input("b", types::integer())
+        .input("note", types::string())
+        .output("c", types::integer())
+}
+
 /// A package made by pyflyte, from `tests/fixtures/pyflyte`.
 pub(crate) fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
