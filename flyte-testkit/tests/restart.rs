@@ -259,13 +259,18 @@ async fn executions_are_found_by_id_across_duplicates_and_a_replay() -> TestResu
     use flyte_testkit::flyteidl::flyteidl::core::{literal, primitive, scalar, ResourceType};
     let dir = tempfile::tempdir()?;
     let state = dir.path().join("state");
-    let lp = common::id(ResourceType::LaunchPlan, "wf", "v1");
-    let create = |name: &str, x: i64, domain: &str| {
-        let mut req =
-            common::exec_request(lp.clone(), name, common::lits(&[("x", common::int(x))]));
+    /// Creates execution `name` in `domain` of flytesnacks with input x.
+    async fn create(
+        c: &mut common::Client,
+        name: &str,
+        x: i64,
+        domain: &str,
+    ) -> Result<(), tonic::Status> {
+        let lp = common::id(ResourceType::LaunchPlan, "wf", "v1");
+        let mut req = common::exec_request(lp, name, common::lits(&[("x", common::int(x))]));
         req.domain = domain.into();
-        req
-    };
+        c.create_execution(req).await.map(|_| ())
+    }
     async fn x(c: &mut common::Client, name: &str, domain: &str) -> Result<i64, tonic::Status> {
         let mut id = common::exec_id(name);
         id.domain = domain.into();
@@ -294,26 +299,29 @@ async fn executions_are_found_by_id_across_duplicates_and_a_replay() -> TestResu
     let mut c = connect(&first).await?;
     common::register_basic(&mut c, "v1").await?;
     for (name, value) in [("c", 3), ("a", 1), ("b", 2)] {
-        c.create_execution(create(name, value, "development"))
-            .await?;
+        create(&mut c, name, value, "development").await?;
     }
-    let dup = c
-        .create_execution(create("a", 10, "development"))
-        .await
-        .expect_err("the name is taken");
-    assert_eq!(dup.code(), Code::AlreadyExists, "{dup}");
-    c.create_execution(create("a", 4, "staging")).await?;
+    let taken = Err(Code::AlreadyExists);
+    assert_eq!(
+        create(&mut c, "a", 10, "development")
+            .await
+            .map_err(|e| e.code()),
+        taken
+    );
+    create(&mut c, "a", 4, "staging").await?;
     assert_eq!(x(&mut c, "a", "development").await?, 1);
     first.shutdown().await;
 
     let second = TestAdmin::builder().state_file(&state).start().await?;
     let mut c = connect(&second).await?;
-    let dup = c
-        .create_execution(create("b", 20, "development"))
-        .await
-        .expect_err("the name is still taken after the replay");
-    assert_eq!(dup.code(), Code::AlreadyExists, "{dup}");
-    c.create_execution(create("d", 5, "development")).await?;
+    // Still taken after the replay.
+    assert_eq!(
+        create(&mut c, "b", 20, "development")
+            .await
+            .map_err(|e| e.code()),
+        taken
+    );
+    create(&mut c, "d", 5, "development").await?;
     for (name, domain, value) in [
         ("a", "development", 1),
         ("b", "development", 2),
