@@ -157,7 +157,13 @@ pub(crate) struct Db {
     pub(crate) descriptions: Vec<Record<admin::DescriptionEntity>>,
     /// The identifiers in `descriptions`, to find one without a scan.
     pub(crate) described: std::collections::HashSet<(i32, String, String, String, String)>,
+    /// Append only through [`Db::push_execution`], which keeps `execution_index` right.
     pub(crate) executions: Vec<Record<ExecRecord>>,
+    /// Positions in `executions` by (project, domain, name): launching and driving thousands
+    /// of executions looks each one up in constant time instead of a scan of all of them.
+    /// Executions are only ever appended, so positions never move. The org is not part of the
+    /// key, as an execution's identity never depended on it here.
+    pub(crate) execution_index: HashMap<(String, String, String), usize>,
     pub(crate) attributes: Vec<AttributeRecord>,
     pub(crate) signals: Vec<Record<admin::Signal>>,
     /// What clients sent of tasks, workflows, launch plans and executions, where their bytes
@@ -267,26 +273,37 @@ impl Db {
         self.launch_plans.push(Record::new(lp));
     }
 
+    fn execution_position(&self, id: &WorkflowExecutionIdentifier) -> Option<usize> {
+        self.execution_index
+            .get(&(id.project.clone(), id.domain.clone(), id.name.clone()))
+            .copied()
+    }
+
     pub(crate) fn find_execution(
         &self,
         id: &WorkflowExecutionIdentifier,
     ) -> Option<&Record<ExecRecord>> {
-        self.executions.iter().find(|e| {
-            e.value.execution.id.as_ref().is_some_and(|x| {
-                x.project == id.project && x.domain == id.domain && x.name == id.name
-            })
-        })
+        self.execution_position(id)
+            .and_then(|i| self.executions.get(i))
     }
 
     pub(crate) fn find_execution_mut(
         &mut self,
         id: &WorkflowExecutionIdentifier,
     ) -> Option<&mut Record<ExecRecord>> {
-        self.executions.iter_mut().find(|e| {
-            e.value.execution.id.as_ref().is_some_and(|x| {
-                x.project == id.project && x.domain == id.domain && x.name == id.name
-            })
-        })
+        self.execution_position(id)
+            .and_then(|i| self.executions.get_mut(i))
+    }
+
+    /// Stores a new execution; the caller has checked that its id is not taken.
+    pub(crate) fn push_execution(&mut self, record: ExecRecord) {
+        if let Some(id) = record.execution.id.as_ref() {
+            self.execution_index.insert(
+                (id.project.clone(), id.domain.clone(), id.name.clone()),
+                self.executions.len(),
+            );
+        }
+        self.executions.push(Record::new(record));
     }
 }
 

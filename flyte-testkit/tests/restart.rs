@@ -250,3 +250,88 @@ async fn starting_again_on_a_port_taken_meanwhile_is_an_error_naming_it() -> Tes
         .await?;
     Ok(())
 }
+
+/// Each execution is found by its own id, whichever order they were made in, after a refused
+/// duplicate, after a replay, and in another domain under the same name.
+#[tokio::test(start_paused = true)]
+async fn executions_are_found_by_id_across_duplicates_and_a_replay() -> TestResult {
+    use flyte_testkit::flyteidl::flyteidl::admin::WorkflowExecutionGetDataRequest;
+    use flyte_testkit::flyteidl::flyteidl::core::{literal, primitive, scalar, ResourceType};
+    let dir = tempfile::tempdir()?;
+    let state = dir.path().join("state");
+    /// Creates execution `name` in `domain` of flytesnacks with input x.
+    async fn create(
+        c: &mut common::Client,
+        name: &str,
+        x: i64,
+        domain: &str,
+    ) -> Result<(), tonic::Status> {
+        let lp = common::id(ResourceType::LaunchPlan, "wf", "v1");
+        let mut req = common::exec_request(lp, name, common::lits(&[("x", common::int(x))]));
+        req.domain = domain.into();
+        c.create_execution(req).await.map(|_| ())
+    }
+    async fn x(c: &mut common::Client, name: &str, domain: &str) -> Result<i64, tonic::Status> {
+        let mut id = common::exec_id(name);
+        id.domain = domain.into();
+        let data = c
+            .get_execution_data(WorkflowExecutionGetDataRequest { id: Some(id) })
+            .await?
+            .into_inner();
+        let value = data
+            .full_inputs
+            .and_then(|m| m.literals.get("x").cloned())
+            .and_then(|l| match l.value {
+                Some(literal::Value::Scalar(s)) => s.value,
+                _ => None,
+            })
+            .and_then(|s| match s {
+                scalar::Value::Primitive(p) => p.value,
+                _ => None,
+            });
+        match value {
+            Some(primitive::Value::Integer(i)) => Ok(i),
+            other => Err(tonic::Status::internal(format!("x is {other:?}"))),
+        }
+    }
+
+    let first = TestAdmin::builder().state_file(&state).start().await?;
+    let mut c = connect(&first).await?;
+    common::register_basic(&mut c, "v1").await?;
+    for (name, value) in [("c", 3), ("a", 1), ("b", 2)] {
+        create(&mut c, name, value, "development").await?;
+    }
+    let taken = Err(Code::AlreadyExists);
+    assert_eq!(
+        create(&mut c, "a", 10, "development")
+            .await
+            .map_err(|e| e.code()),
+        taken
+    );
+    create(&mut c, "a", 4, "staging").await?;
+    assert_eq!(x(&mut c, "a", "development").await?, 1);
+    first.shutdown().await;
+
+    let second = TestAdmin::builder().state_file(&state).start().await?;
+    let mut c = connect(&second).await?;
+    // Still taken after the replay.
+    assert_eq!(
+        create(&mut c, "b", 20, "development")
+            .await
+            .map_err(|e| e.code()),
+        taken
+    );
+    create(&mut c, "d", 5, "development").await?;
+    for (name, domain, value) in [
+        ("a", "development", 1),
+        ("b", "development", 2),
+        ("c", "development", 3),
+        ("d", "development", 5),
+        ("a", "staging", 4),
+    ] {
+        assert_eq!(x(&mut c, name, domain).await?, value, "{name} in {domain}");
+    }
+    let missing = x(&mut c, "e", "development").await.expect_err("never made");
+    assert_eq!(missing.code(), Code::NotFound, "{missing}");
+    Ok(())
+}

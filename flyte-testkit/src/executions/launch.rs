@@ -17,7 +17,7 @@ use tonic::Status;
 
 use super::propeller::drive;
 use super::{is_terminal, Shared};
-use crate::db::{now, Db, ExecRecord, Record};
+use crate::db::{now, Db, ExecRecord};
 use crate::errors::{
     duplicate, exec_id_text, invalid, missing, missing_entity, missing_execution, Result,
 };
@@ -351,7 +351,7 @@ pub(crate) fn create_execution(
     };
     let (abort_tx, abort_rx) = watch::channel(false);
     let interface = template.interface.clone().unwrap_or_default();
-    db.executions.push(Record::new(ExecRecord {
+    db.push_execution(ExecRecord {
         execution,
         user_inputs,
         inputs: inputs.clone(),
@@ -362,7 +362,7 @@ pub(crate) fn create_execution(
         workflow: wf_id.clone(),
         task: task.clone(),
         abort_cause: String::new(),
-    }));
+    });
     drop(db);
     let raw_output_prefix = format!(
         "{}/data/{}/{}/{}",
