@@ -136,6 +136,12 @@ async fn overwrite_cache_reaches_the_execution_spec() -> TestResult {
     assert!(!overwrites(&c, &again).await?);
     let again_forced = c.relaunch_execution(&plain, None, true).await?;
     assert!(overwrites(&c, &again_forced).await?);
+    // FlyteAdmin takes a relaunch's setting from the request, not from the source.
+    let calm_again = c.relaunch_execution(&again_forced, None, false).await?;
+    assert!(
+        !overwrites(&c, &calm_again).await?,
+        "relaunch without overwrite"
+    );
     Ok(())
 }
 

@@ -435,13 +435,15 @@ pub(crate) fn validate_exec_id(
 }
 
 /// Relaunch (`mode` RELAUNCH) and recover (`mode` RECOVERED): the old spec and user inputs,
-/// through the normal create path.
+/// through the normal create path. `overwrite_cache`: a relaunch's request sets it (FlyteAdmin
+/// takes the request's value, even `false` over a source that had it on); a recovery (`None`)
+/// keeps the source's.
 pub(crate) fn relaunch(
     shared: &Arc<Shared>,
     old: Option<&WorkflowExecutionIdentifier>,
     name: &str,
     mode: admin::execution_metadata::ExecutionMode,
-    overwrite_cache: bool,
+    overwrite_cache: Option<bool>,
     parent: Option<NodeExecutionIdentifier>,
     principal: &str,
 ) -> Result<WorkflowExecutionIdentifier> {
@@ -462,8 +464,8 @@ pub(crate) fn relaunch(
     if parent.is_some() {
         metadata.parent_node_execution = parent;
     }
-    if overwrite_cache {
-        spec.overwrite_cache = true;
+    if let Some(overwrite) = overwrite_cache {
+        spec.overwrite_cache = overwrite;
     }
     create_execution(
         shared,

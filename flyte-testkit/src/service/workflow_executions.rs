@@ -40,7 +40,7 @@ impl Admin {
             req.id.as_ref(),
             &req.name,
             execution_metadata::ExecutionMode::Relaunch,
-            req.overwrite_cache,
+            Some(req.overwrite_cache),
             None,
             &who,
         )?;
@@ -60,7 +60,7 @@ impl Admin {
             req.id.as_ref(),
             &req.name,
             execution_metadata::ExecutionMode::Recovered,
-            false,
+            None,
             parent,
             &who,
         )?;
