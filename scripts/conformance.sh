@@ -9,6 +9,8 @@
 #     flytekit's own client and FlyteRemote register, launch, wait, list, terminate and upload;
 #     `pyflyte run --remote`, `pyflyte register` and FlyteRemote with dataclasses, dicts, enums,
 #     dates, files and every node kind (map, dynamic, sub-workflow, launch plan, branch).
+#     A cached task run twice through FlyteRemote: populated, then a CACHE_HIT with the first
+#     run as its source; flyteidl's Python DataCatalog stub reads the artifact on the gRPC port.
 #   - the standalone test kit killed and started again (serve --state) under a watching client.
 #   - oidc-provider (npm): a real OAuth2/OIDC server; flyte-auth logs in to the test kit (in
 #     external auth mode) with client credentials, PKCE, refresh and the device flow.
