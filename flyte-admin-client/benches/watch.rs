@@ -10,7 +10,7 @@
 //! one `watch_execution` per execution, all at once; both poll every 5 s. Each prints the
 //! calls the test kit counted during the watch (its `GET /testkit/calls` on `--http`) and the
 //! delay from the end of the execution that ended last (its `updated_at`) to the moment the
-//! watch reported it, and the mean of that delay over all executions. `scripts/bench_watch.sh` runs all of it, and flytekit's FlyteRemote,
+//! watch reported it, and the mean of that delay over all executions. `scripts/bench/watch.sh` runs all of it, and flytekit's FlyteRemote,
 //! against the standalone test kit with added latency and executions ending at random times.
 
 use std::collections::HashMap;

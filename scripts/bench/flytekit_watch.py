@@ -1,5 +1,5 @@
 """flytekit's FlyteRemote waiting on each execution of a batch, one thread each, for
-scripts/bench_watch.sh: the calls the test kit counted during the wait and the delay from the
+scripts/bench/watch.sh: the calls the test kit counted during the wait and the delay from the
 end of the execution that ended last to the moment its wait returned, and that delay's mean
 over all executions.
 

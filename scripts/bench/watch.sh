@@ -7,11 +7,11 @@
 # 5 s. Prints, per client, the calls the test kit counted during the wait (GET /testkit/calls)
 # and the delay from the last execution's end to its detection.
 #
-# Usage: scripts/bench_watch.sh [COUNT] [LATENCY] [SPAN]     (defaults 1000, 5, 21)
+# Usage: scripts/bench/watch.sh [COUNT] [LATENCY] [SPAN]     (defaults 1000, 5, 21)
 # The release build takes /work/cargo.lock when that file exists (the shared build machines).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 count=${1:-1000}
 latency=${2:-5}
