@@ -124,3 +124,16 @@ fn truncated_files_merge_and_lint_without_panicking() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn debug_shows_the_files_not_the_values() -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = MergedConfig::new();
+    config.merge(
+        "000-core.yaml",
+        "database:\n  postgres:\n    password: hunter2-in-a-configmap\n",
+    )?;
+    let shown = format!("{config:?} {config:#?}");
+    assert!(shown.contains("000-core.yaml"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    Ok(())
+}

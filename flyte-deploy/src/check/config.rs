@@ -256,10 +256,20 @@ fn quote(out: &mut String, s: &str) {
 /// assert_eq!(config.to_yaml(), "\"storage\":\n  \"type\": \"stow\"\n  \"container\": \"b\"\n");
 /// # Ok::<(), flyte_deploy::LintError>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MergedConfig {
     files: Vec<String>,
     tree: Option<Tree>,
+}
+
+/// The file names only: the values come from ConfigMaps that may hold passwords, keys and
+/// client secrets ([`MergedConfig::to_yaml`] writes them out on purpose).
+impl std::fmt::Debug for MergedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MergedConfig")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MergedConfig {
