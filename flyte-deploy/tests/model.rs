@@ -216,6 +216,10 @@ configuration:
       k8s:
         default-env-vars:
           AWS_SECRET_ACCESS_KEY: hunter2-env
+          DATABASE_URL: postgres://flyte:hunter2-url@db:5432/flyte
+          SMTP_PASSWD: hunter2-passwd
+          GITHUB_PAT: hunter2-pat
+          REGISTRY_CREDENTIALS: hunter2-cred
 ";
     let values = FlyteBinaryValues::read(text)?;
     let core = FlyteCoreValues::read(

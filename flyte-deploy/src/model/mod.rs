@@ -71,8 +71,9 @@ impl Error {
 
 /// The keys of one mapping that the model does not name, in file order, kept as written.
 ///
-/// `Debug` redacts the values of keys that name a secret (`password`, `*secret*`, `*key`,
-/// `*token*`), at any depth.
+/// `Debug` redacts the values of keys that name a secret (`*password*`, `*passwd*`,
+/// `*secret*`, `*token*`, `*credential*`, `*dsn*`, `*private*`, `*key`, `*_pat`, `*auth`) and
+/// the user info of URLs, at any depth.
 #[derive(Clone, Default, PartialEq)]
 pub struct Extra(Vec<(String, Value)>);
 
@@ -124,17 +125,31 @@ impl fmt::Debug for Extra {
 /// Whether a key names a secret, by the names Flyte and the charts use.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    key.contains("password")
-        || key.contains("secret")
-        || key.contains("token")
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "credential",
+        "dsn",
+        "private",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
         || key.ends_with("key")
+        || key.ends_with("_pat")
+        || key.ends_with("auth")
 }
 
-/// `value` for printing: secret-named keys at any depth show `[redacted]`.
+/// `value` for printing: secret-named keys at any depth show `[redacted]`, and a URL's
+/// `user:password@` (a `DATABASE_URL` in `default-env-vars`) is redacted under any key.
 fn redacted(key: &str, value: &Value) -> Value {
     match value {
         _ if is_secret_key(key) && !matches!(value, Value::Null | Value::Map(_)) => {
             Value::String("[redacted]".to_owned())
+        }
+        Value::String(text) if text.contains("://") => {
+            Value::String(flyte_config::redact_userinfo(text))
         }
         Value::Map(entries) => Value::Map(
             entries
