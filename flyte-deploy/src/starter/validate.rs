@@ -118,8 +118,16 @@ impl Starter {
                 {
                     return Err(invalid(
                         "endpoint",
-                        endpoint,
+                        &flyte_config::redact_userinfo(endpoint),
                         "expected an http:// or https:// URL",
+                    ));
+                }
+                let shown = flyte_config::redact_userinfo(endpoint);
+                if shown != *endpoint {
+                    return Err(invalid(
+                        "endpoint",
+                        &shown,
+                        "carries user info: give the keys as access_key and secret_key",
                     ));
                 }
                 self.require("access_key", &self.access_key)?;
@@ -319,6 +327,15 @@ mod tests {
             .secret_key("hunter2")
             .db_host("postgres");
         assert!(err(minio).is_some_and(|e| e.contains("http:// or https://")));
+        let with_userinfo = Starter::new(Chart::FlyteCore, Cloud::Minio)
+            .bucket("flyte")
+            .endpoint("http://minio:hunter2-in-url@minio:9000")
+            .access_key("minio")
+            .secret_key("hunter2")
+            .db_host("postgres");
+        let message = err(with_userinfo).unwrap_or_default();
+        assert!(message.contains("user info"), "{message}");
+        assert!(!message.contains("hunter2-in-url"), "{message}");
         let gcp = Starter::new(Chart::FlyteCore, Cloud::Gcp)
             .bucket("acme-flyte")
             .project("acme-prod")
