@@ -364,9 +364,15 @@ fn init(args: InitArgs) -> ExitCode {
         // create_new refuses an existing file atomically, so nothing is ever half-replaced.
         options.create_new(true);
     }
-    let written = options
-        .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, yaml.as_bytes()));
+    // The values may hold the database password or a storage secret key: owner only, also
+    // when --force replaces a file that others could read.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&path).and_then(|mut f| {
+        #[cfg(unix)]
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        std::io::Write::write_all(&mut f, yaml.as_bytes())
+    });
     match written {
         Ok(()) => {
             eprintln!(

@@ -182,8 +182,13 @@ fn init_refuses_to_replace_a_file_without_force() -> TestResult {
     assert!(out.stdout.is_empty());
     let first = std::fs::read_to_string(&path)?;
     assert!(first.contains("eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/flyte"));
+    // The values may carry a database password: owner only.
+    #[cfg(unix)]
+    assert_eq!(mode(&path)?, 0o600);
 
     std::fs::write(&path, "mine: true\n")?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
     let out = run(&args)?;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -200,7 +205,15 @@ fn init_refuses_to_replace_a_file_without_force() -> TestResult {
     let out = run(&args)?;
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&path)?, first);
+    #[cfg(unix)]
+    assert_eq!(mode(&path)?, 0o600, "a replaced file is narrowed too");
     Ok(())
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> std::io::Result<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
 }
 
 #[test]
