@@ -281,7 +281,7 @@ async fn launch_batch(
         // On for every item; an item's own `overwriteCache: true` is on already.
         items = items
             .into_iter()
-            .map(|item| item.options(ExecutionOptions::new().overwrite_cache(true)))
+            .map(|item| item.overwrite_cache(true))
             .collect();
     }
     let total = items.len();

@@ -274,3 +274,33 @@ async fn no_more_creates_are_in_flight_than_the_bound() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_name_given_twice_launches_once_and_fails_the_repeat() -> TestResult {
+    let admin = TestAdmin::start().await?;
+    let c = client(&admin)?;
+    let lp = register(&c, "v1").await?;
+    let batch = vec![
+        LaunchItem::launch_plan(lp.clone(), x(1.into())).name("nightly"),
+        LaunchItem::launch_plan(lp.clone(), x(1.into())).name("nightly"),
+        LaunchItem::launch_plan(lp.clone(), x(2.into())).name("other"),
+    ];
+
+    let results = by_index(c.execute_many(batch).stream().collect().await)?;
+
+    assert!(results[&0].result.is_ok(), "{:?}", results[&0].result);
+    let repeat = results[&1]
+        .result
+        .as_ref()
+        .expect_err("the same name again");
+    assert!(repeat.is_invalid_argument(), "{repeat}");
+    assert!(repeat.message().contains("item 0"), "{repeat}");
+    assert!(results[&2].result.is_ok(), "{:?}", results[&2].result);
+    assert_eq!(
+        admin.calls("CreateExecution"),
+        2,
+        "the repeat is never sent"
+    );
+    assert_eq!(listed(&c).await?.len(), 2);
+    Ok(())
+}

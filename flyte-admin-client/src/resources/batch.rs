@@ -103,6 +103,14 @@ impl LaunchItem {
         item.options(ExecutionOptions::new().overwrite_cache(spec.overwrite_cache))
     }
 
+    /// Recompute cached tasks and replace what is cached ([`ExecutionOptions::overwrite_cache`]),
+    /// leaving the item's other options as they are.
+    #[must_use]
+    pub fn overwrite_cache(mut self, yes: bool) -> Self {
+        self.options = std::mem::take(&mut self.options).overwrite_cache(yes);
+        self
+    }
+
     /// How the execution runs (such as [`ExecutionOptions::overwrite_cache`]; default: as its
     /// launch plan says).
     #[must_use]
@@ -295,19 +303,48 @@ impl ExecuteMany {
             concurrency,
             stop_on_first_error,
         } = self;
+        // A name given to two items would start one execution and report it twice (the
+        // second create meets the first's execution, which matches it): later ones fail alone.
+        let mut first_with: HashMap<(String, String, String), usize> = HashMap::new();
+        let repeats: Vec<Option<usize>> = items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let name = item.name.as_ref()?;
+                let (project, domain) = item.scope();
+                let key = (project.to_owned(), domain.to_owned(), name.clone());
+                match first_with.get(&key) {
+                    Some(first) => Some(*first),
+                    None => {
+                        first_with.insert(key, index);
+                        None
+                    }
+                }
+            })
+            .collect();
         let stopped = Arc::new(AtomicBool::new(false));
         let batch = stream::once(async move {
             let types = Arc::new(client.input_types_of(&items, concurrency).await);
             let pending = Arc::clone(&stopped);
-            stream::iter(items.into_iter().enumerate())
+            stream::iter(items.into_iter().zip(repeats).enumerate())
                 // Checked as each item is taken, so none starts once a failure was seen.
                 .take_while(move |_| futures::future::ready(!pending.load(Ordering::SeqCst)))
-                .map(move |(index, item)| {
+                .map(move |(index, (item, repeat))| {
                     let client = client.clone();
                     let types = Arc::clone(&types);
                     let stopped = Arc::clone(&stopped);
                     async move {
-                        let (name, result) = client.launch_item(item, &types).await;
+                        let (name, result) = match repeat {
+                            Some(first) => {
+                                let name = item.name.clone().unwrap_or_default();
+                                let message = format!(
+                                    "execution name {name:?} is also given to item {first}: a \
+                                     name starts one execution in a project and domain"
+                                );
+                                (name, Err(client.invalid("CreateExecution", message)))
+                            }
+                            None => client.launch_item(item, &types).await,
+                        };
                         if stop_on_first_error && result.is_err() {
                             stopped.store(true, Ordering::SeqCst);
                         }
