@@ -397,3 +397,23 @@ async fn an_uncached_task_and_a_forced_run_say_why() -> TestResult {
     assert!(e.to_string().contains("nope"), "{e}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_cached_node_that_failed_is_explained_as_a_miss() -> TestResult {
+    // FlyteAdmin records no status for a miss (propeller's miss event has no key): a failed
+    // cached node shows none, and is still a miss.
+    let admin = TestAdmin::builder()
+        .executor(flyte_testkit::Executors::fail(
+            std::time::Duration::ZERO,
+            "USER:Boom",
+            "boom",
+        ))
+        .start()
+        .await?;
+    let c = registered(&admin, VERSION, "1").await?;
+    let failed = run_adder(&admin, &c, &inputs(1, 2, "x"), &ExecutionOptions::new()).await?;
+    let why = explain(&c, &failed, "add").await?;
+    assert_eq!(why.reason, CacheReason::Miss, "{why}");
+    assert!(why.expected.is_some(), "the key looked for: {why}");
+    Ok(())
+}

@@ -85,6 +85,10 @@ impl AdminClient {
             Some(CatalogCacheStatus::CachePopulated | CatalogCacheStatus::CacheMiss) => {
                 CacheReason::Miss
             }
+            // FlyteAdmin records a status only with a catalog key, and propeller's miss carries
+            // none: a cached node that looked (it left QUEUED) and shows no status missed, and
+            // is running or failed before it could populate.
+            None | Some(CatalogCacheStatus::CacheDisabled) if looked_up(&node) => CacheReason::Miss,
             _ => CacheReason::Other,
         };
         let (inputs, _) = self.node_execution_data(&node_ref).await?;
@@ -174,22 +178,34 @@ impl AdminClient {
         if options.nearest == 0 {
             return Ok(Vec::new());
         }
+        // One budget over every dataset and artifact read: each artifact may cost a call.
+        let page = u32::try_from(options.scan.clamp(1, 100)).unwrap_or(100);
         let query = CatalogQuery::new()
             .project(&task.project)
             .domain(&task.domain)
-            .task(&task.name);
-        let datasets: Vec<Dataset> = catalog.list_datasets(query).try_collect().await?;
+            .task(&task.name)
+            .page_size(page);
+        let datasets: Vec<Dataset> = catalog
+            .list_datasets(query)
+            .take(options.scan)
+            .try_collect()
+            .await?;
         let (_, interface) = split_version(&expected.dataset.version);
         let mut found = Vec::new();
+        let mut budget = options.scan;
         for dataset in datasets {
+            if budget == 0 {
+                break;
+            }
             let Some(id) = dataset.id.clone() else {
                 continue;
             };
             let artifacts: Vec<Artifact> = catalog
-                .list_artifacts(&id, CatalogQuery::new())
-                .take(options.scan)
+                .list_artifacts(&id, CatalogQuery::new().page_size(page))
+                .take(budget)
                 .try_collect()
                 .await?;
+            budget -= artifacts.len();
             let (cache_version, their_interface) = split_version(&id.version);
             for artifact in artifacts {
                 let source = flyte_catalog::source_from_metadata(
@@ -287,4 +303,15 @@ fn differing(ours: &LiteralMap, theirs: &LiteralMap, ignored: &[String]) -> Vec<
         .filter(|n| hash(ours, n) != hash(theirs, n))
         .cloned()
         .collect()
+}
+
+/// Whether the node got past the cache lookup propeller makes before it runs a task: any phase
+/// after QUEUED.
+fn looked_up(node: &admin::NodeExecution) -> bool {
+    use flyteidl::flyteidl::core::node_execution::Phase;
+    let phase = node.closure.as_ref().map_or(0, |c| c.phase);
+    !matches!(
+        Phase::try_from(phase),
+        Ok(Phase::Undefined | Phase::Queued) | Err(_)
+    )
 }

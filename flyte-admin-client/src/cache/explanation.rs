@@ -11,8 +11,8 @@ use super::CatalogKey;
 
 /// How many near artifacts an explanation lists unless told otherwise.
 pub const DEFAULT_NEAREST: usize = 5;
-/// How many artifacts of each dataset an explanation reads (newest first) unless told
-/// otherwise: each costs one call for its source's inputs.
+/// How many artifacts an explanation reads in all, over the task's datasets (newest first in
+/// each), unless told otherwise: each costs one call for its source's inputs.
 pub const DEFAULT_SCAN: usize = 50;
 
 /// Limits of [`AdminClient::explain_cache`](crate::AdminClient::explain_cache).
@@ -34,7 +34,7 @@ impl Default for ExplainOptions {
 }
 
 impl ExplainOptions {
-    /// [`DEFAULT_NEAREST`] near artifacts from the newest [`DEFAULT_SCAN`] of each dataset.
+    /// [`DEFAULT_NEAREST`] near artifacts from at most [`DEFAULT_SCAN`] read in all.
     pub fn new() -> Self {
         ExplainOptions::default()
     }
