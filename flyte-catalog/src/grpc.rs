@@ -1,5 +1,5 @@
 //! DataCatalog's gRPC service `datacatalog.DataCatalog`, by hand: a client over any tonic
-//! channel ([`DataCatalogClient`]) and a server ([`DataCatalogServer`]) that serves a
+//! channel ([`DataCatalogGrpcClient`]) and a server ([`DataCatalogServer`]) that serves a
 //! [`DataCatalog`] implementation next to other tonic services on one port.
 //!
 //! Both speak the same paths (`/datacatalog.DataCatalog/<Method>`) and protobuf encoding as
@@ -226,7 +226,7 @@ where
     }
 }
 
-/// One unary method of [`DataCatalogClient`].
+/// One unary method of [`DataCatalogGrpcClient`].
 macro_rules! rpc {
     ($(#[$doc:meta])* $name:ident, $method:literal, $req:ty, $resp:ty) => {
         $(#[$doc])*
@@ -243,11 +243,11 @@ macro_rules! rpc {
 /// layers: authentication, retries). Cheap to clone. Each method is one unary call; errors are
 /// the server's `Status`.
 #[derive(Debug, Clone)]
-pub struct DataCatalogClient<T> {
+pub struct DataCatalogGrpcClient<T> {
     inner: tonic::client::Grpc<T>,
 }
 
-impl<T> DataCatalogClient<T>
+impl<T> DataCatalogGrpcClient<T>
 where
     T: GrpcService<BoxBody>,
     T::Error: Into<StdError>,

@@ -10,14 +10,14 @@
 //! # Main items
 //! - [`pb`]: every message of the service (datasets, artifacts, tags, partitions, filters,
 //!   pagination, reservations).
-//! - [`grpc`]: [`DataCatalogClient`] over any tonic transport, and the [`DataCatalog`] trait with
+//! - [`grpc`]: [`DataCatalogGrpcClient`] over any tonic transport, and the [`DataCatalog`] trait with
 //!   [`DataCatalogServer`], a tower service to add beside other tonic services.
 //! - [`keys`]: [`dataset_id`], [`artifact_tag`] and the metadata propeller writes and reads.
 //!
 //! # Example
 //! ```no_run
 //! use flyte_catalog::pb::{get_artifact_request::QueryHandle, GetArtifactRequest};
-//! use flyte_catalog::{artifact_tag, dataset_id_for_task, DataCatalogClient};
+//! use flyte_catalog::{artifact_tag, dataset_id_for_task, DataCatalogGrpcClient};
 //! # async fn run(
 //! #     template: flyteidl::flyteidl::core::TaskTemplate,
 //! #     inputs: flyteidl::flyteidl::core::LiteralMap,
@@ -25,7 +25,7 @@
 //! let dataset = dataset_id_for_task(&template)?;
 //! let tag = artifact_tag(Some(&inputs), flyte_catalog::cache_ignore_input_vars(&template))?;
 //! let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:8089").connect().await?;
-//! let mut catalog = DataCatalogClient::new(channel);
+//! let mut catalog = DataCatalogGrpcClient::new(channel);
 //! let artifact = catalog
 //!     .get_artifact(GetArtifactRequest {
 //!         dataset: Some(dataset),
@@ -44,7 +44,7 @@ pub mod grpc;
 pub mod keys;
 pub mod pb;
 
-pub use grpc::{DataCatalog, DataCatalogClient, DataCatalogServer};
+pub use grpc::{DataCatalog, DataCatalogGrpcClient, DataCatalogServer};
 pub use keys::{
     artifact_metadata, artifact_tag, artifact_tag_encoded, cache_ignore_input_vars,
     catalog_metadata, dataset_id, dataset_id_encoded, dataset_id_for_task, dataset_identifier,

@@ -6,7 +6,7 @@ use std::error::Error;
 use std::sync::Mutex;
 
 use flyte_catalog::pb::*;
-use flyte_catalog::{DataCatalog, DataCatalogClient, DataCatalogServer};
+use flyte_catalog::{DataCatalog, DataCatalogGrpcClient, DataCatalogServer};
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codegen::InterceptedService;
 use tonic::transport::{Channel, Server};
@@ -234,7 +234,7 @@ fn dataset_id() -> DatasetId {
 
 #[tokio::test]
 async fn every_method_round_trips_through_a_served_catalog() -> Result<(), Box<dyn Error>> {
-    let mut client = DataCatalogClient::new(serve().await?);
+    let mut client = DataCatalogGrpcClient::new(serve().await?);
     let dataset = Dataset {
         id: Some(dataset_id()),
         metadata: Some(Metadata {

@@ -16,14 +16,14 @@ use flyte_catalog::pb::{
     Partition, ReleaseReservationRequest, ReservationId, SinglePropertyFilter, Tag,
     TagPropertyFilter,
 };
-use flyte_catalog::{artifact_tag, dataset_id, DataCatalogClient};
+use flyte_catalog::{artifact_tag, dataset_id, DataCatalogGrpcClient};
 use flyte_testkit::flyteidl::flyteidl::admin::{self, node_execution_closure::TargetMetadata};
 use flyte_testkit::flyteidl::flyteidl::core::{self, ResourceType, SimpleType};
 use flyte_testkit::{Executors, TestAdmin};
 use tonic::transport::Channel;
 use tonic::Code;
 
-type Catalog = DataCatalogClient<Channel>;
+type Catalog = DataCatalogGrpcClient<Channel>;
 
 async fn setup(
     executor: Executors,
@@ -31,7 +31,7 @@ async fn setup(
     let admin = TestAdmin::builder().executor(executor).start().await?;
     let c = connect(&admin).await?;
     let channel = Channel::from_shared(admin.endpoint())?.connect().await?;
-    Ok((admin, c, DataCatalogClient::new(channel)))
+    Ok((admin, c, DataCatalogGrpcClient::new(channel)))
 }
 
 fn sq_interface() -> core::TypedInterface {

@@ -28,7 +28,7 @@ use crate::{AdminClient, AdminClientBuilder, Idempotent};
 #[derive(Clone)]
 pub struct DataCatalogClient {
     admin: AdminClient,
-    raw: flyte_catalog::DataCatalogClient<Transport>,
+    raw: flyte_catalog::DataCatalogGrpcClient<Transport>,
 }
 
 impl fmt::Debug for DataCatalogClient {
@@ -49,7 +49,7 @@ fn read<T>(message: T) -> tonic::Request<T> {
 impl DataCatalogClient {
     /// DataCatalog on `admin`'s connection: the same endpoint, TLS, login and retries.
     pub fn new(admin: &AdminClient) -> Self {
-        let raw = flyte_catalog::DataCatalogClient::new(admin.inner.spread[0].clone())
+        let raw = flyte_catalog::DataCatalogGrpcClient::new(admin.inner.spread[0].clone())
             .max_message_size(admin.inner.max_message_size);
         DataCatalogClient {
             admin: admin.clone(),
@@ -91,7 +91,7 @@ impl DataCatalogClient {
     /// The raw client, for the RPCs without a helper here (creates, tags, updates,
     /// reservations). Its calls go through the same login and retry layers; only reads named
     /// by [`is_idempotent`](crate::is_idempotent) or marked [`Idempotent`] are repeated.
-    pub fn raw(&self) -> flyte_catalog::DataCatalogClient<Transport> {
+    pub fn raw(&self) -> flyte_catalog::DataCatalogGrpcClient<Transport> {
         self.raw.clone()
     }
 
