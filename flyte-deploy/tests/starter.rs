@@ -128,6 +128,23 @@ fn secrets_go_into_the_file_but_never_into_comments_debug_or_errors() -> TestRes
             assert!(!comments.contains("hunter2"), "{comments}");
             assert!(!format!("{s:?} {:?}", s.values()?).contains("hunter2"));
         }
+        // The header names the secrets the file holds, and only those.
+        let header = |s: &Starter| -> Result<String, Box<dyn std::error::Error>> {
+            Ok(s.render()?.lines().take(4).collect::<Vec<_>>().join("\n"))
+        };
+        let aws_header = header(&aws)?;
+        assert!(
+            aws_header.contains("# the database password in this file"),
+            "{aws_header}"
+        );
+        assert!(!aws_header.contains("secret key"), "{aws_header}");
+        let minio_header = header(&minio)?;
+        assert!(
+            minio_header.contains("# the storage secret key in this file"),
+            "{minio_header}"
+        );
+        let gcp_header = header(&starter(chart, Cloud::Gcp))?;
+        assert!(!gcp_header.contains("in this file"), "{gcp_header}");
         let bad = minio
             .clone()
             .secret_key("<SECRET>")

@@ -275,10 +275,25 @@ impl Starter {
                 .iter()
                 .filter_map(|(what, v)| v.as_ref().map(|v| format!("{what} {v}"))),
         );
+        let secrets: Vec<&str> = [
+            ("the database password", self.db_password.is_some()),
+            ("the storage secret key", self.secret_key.is_some()),
+        ]
+        .iter()
+        .filter_map(|(what, set)| set.then_some(*what))
+        .collect();
+        let secrets = if secrets.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "# {} in this file, not repeated here: keep it private.\n",
+                secrets.join(" and ")
+            )
+        };
         format!(
             "# Values for Flyte's {chart} chart (Flyte 1.16) on {cloud}, written by flyte-deploy.\n\
              # Given: {given}.\n\
-             # Secrets given (database password, secret key) are in the file but not repeated here.\n\
+             {secrets}\
              # Install: helm install flyte flyteorg/{chart} --namespace flyte --values THIS_FILE\n\n",
             chart = self.chart,
             given = given.join(", "),
