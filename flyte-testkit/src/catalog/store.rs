@@ -357,10 +357,7 @@ impl CatalogStore {
         now: u64,
         multiplier: u32,
     ) -> Reservation {
-        let k = (
-            key(&id.dataset_id.clone().unwrap_or_default()),
-            id.tag_name.clone(),
-        );
+        let k = reservation_key(id);
         let fresh = Held {
             owner: owner.to_owned(),
             expires_at: now.saturating_add(heartbeat.saturating_mul(multiplier).as_secs()),
@@ -391,14 +388,19 @@ impl CatalogStore {
     /// DataCatalog's `ReleaseReservation`: drops `owner`'s reservation; one it does not hold
     /// (never taken, released, or taken over) is no error.
     pub(crate) fn release_reservation(&mut self, id: &ReservationId, owner: &str) {
-        let k = (
-            key(&id.dataset_id.clone().unwrap_or_default()),
-            id.tag_name.clone(),
-        );
+        let k = reservation_key(id);
         if self.reservations.get(&k).is_some_and(|h| h.owner == owner) {
             self.reservations.remove(&k);
         }
     }
+}
+
+/// The store's key of a reservation: its dataset and tag.
+fn reservation_key(id: &ReservationId) -> (DatasetKey, String) {
+    (
+        key(id.dataset_id.as_ref().unwrap_or(&DatasetId::default())),
+        id.tag_name.clone(),
+    )
 }
 
 /// DataCatalog's `ValidatePartitions`: an artifact has a value for each of the dataset's
